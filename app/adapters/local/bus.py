@@ -1,0 +1,19 @@
+"""An in-process event bus: publishing runs every subscribed handler before returning."""
+
+from collections import defaultdict
+
+from app.ports import Event, EventHandler
+
+
+class InProcessBus:
+    def __init__(self) -> None:
+        self._handlers: dict[str, list[EventHandler]] = defaultdict(list)
+
+    def subscribe(self, topic: str, handler: EventHandler) -> None:
+        self._handlers[topic].append(handler)
+
+    async def publish(self, topic: str, event: Event) -> None:
+        # A failing handler fails the publish, so the outbox relay delivers again later;
+        # handlers are idempotent on event_id, so the ones that succeeded shrug it off.
+        for handler in self._handlers[topic]:
+            await handler(topic, event)

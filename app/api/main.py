@@ -1,0 +1,48 @@
+"""The FastAPI application that Reflex mounts through api_transformer."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from app.api.routes import audit, health, reminders, tasks
+from app.runtime import Runtime
+from app.services.errors import Conflict, Invalid, NotFound
+
+
+def create_api(runtime: Runtime) -> FastAPI:
+    """The API over `runtime`. Served alone, it starts the runtime itself; under Reflex,
+    the Reflex app runs `runtime.running` as a lifespan task instead."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with runtime.running():
+            yield
+
+    api = FastAPI(
+        title="TaskFlow",
+        version="0.1.0",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    api.state.runtime = runtime
+    for module in (tasks, reminders, audit, health):
+        api.include_router(module.router)
+
+    @api.exception_handler(NotFound)
+    async def not_found(_: Request, error: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=404)
+
+    @api.exception_handler(Conflict)
+    async def conflict(_: Request, error: Conflict) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=409)
+
+    @api.exception_handler(Invalid)
+    async def invalid(_: Request, error: Invalid) -> JSONResponse:
+        detail = [{"loc": ["body", error.field], "msg": str(error), "type": "value_error"}]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    return api

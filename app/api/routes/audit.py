@@ -1,0 +1,19 @@
+"""/api/audit: the audit trail, newest first."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from app.api.deps import Audit
+from app.api.schemas import AuditOut, AuditQuery
+
+router = APIRouter(prefix="/api/audit", tags=["audit"])
+
+
+@router.get("", response_model=list[AuditOut])
+async def list_audit(
+    query: Annotated[AuditQuery, Query()], audit: Audit, response: Response
+) -> list[AuditOut]:
+    entries, total = await audit.page(query.task_id, query.event_type, query.limit, query.offset)
+    response.headers["X-Total-Count"] = str(total)
+    return [AuditOut.of(entry) for entry in entries]

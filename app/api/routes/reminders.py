@@ -1,0 +1,30 @@
+"""/api/reminders: list, add and remove reminders."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from app.api.deps import Reminders
+from app.api.schemas import MAX_ID, ReminderCreate, ReminderListQuery, ReminderOut
+
+router = APIRouter(prefix="/api/reminders", tags=["reminders"])
+
+
+@router.get("", response_model=list[ReminderOut])
+async def list_reminders(
+    query: Annotated[ReminderListQuery, Query()], reminders: Reminders
+) -> list[ReminderOut]:
+    return [ReminderOut.of(r) for r in await reminders.find(query.task_id, query.status)]
+
+
+@router.post("", response_model=ReminderOut, status_code=status.HTTP_201_CREATED)
+async def create_reminder(body: ReminderCreate, reminders: Reminders) -> ReminderOut:
+    return ReminderOut.of(await reminders.create(body.task_id, body.reminder_offset))
+
+
+@router.delete("/{reminder_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_reminder(
+    reminder_id: Annotated[int, Path(ge=1, le=MAX_ID)], reminders: Reminders
+) -> Response:
+    await reminders.delete(reminder_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

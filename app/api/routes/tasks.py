@@ -1,0 +1,129 @@
+"""/api/tasks: CRUD, completion, priority, tags, listing and search."""
+
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from app.api.deps import RuntimeDep, Tasks
+from app.api.schemas import (
+    MAX_ID,
+    PriorityBody,
+    SearchRequest,
+    SearchResponse,
+    TagsBody,
+    TaskCreate,
+    TaskFilters,
+    TaskListQuery,
+    TaskOut,
+    TaskUpdate,
+)
+from app.domain.queries import SortField, SortOrder, TaskQuery
+
+router = APIRouter(prefix="/api/tasks", tags=["tasks"])
+
+TaskId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _task_query(
+    filters: TaskFilters,
+    text: str | None,
+    sort_by: SortField,
+    order: SortOrder | None,
+    limit: int,
+    offset: int,
+    timezone: str,
+) -> TaskQuery:
+    zone = ZoneInfo(timezone)
+    due_before, due_after = (
+        moment.replace(tzinfo=zone) if moment and moment.tzinfo is None else moment
+        for moment in (filters.due_before, filters.due_after)
+    )
+    return TaskQuery(
+        status=filters.status,
+        priority=filters.priority,
+        tags=tuple(filters.tags),
+        due_before=due_before,
+        due_after=due_after,
+        text=text or None,
+        sort_by=sort_by,
+        order=order,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("", response_model=list[TaskOut])
+async def list_tasks(
+    query: Annotated[TaskListQuery, Query()], tasks: Tasks, runtime: RuntimeDep, response: Response
+) -> list[TaskOut]:
+    page = await tasks.query(
+        _task_query(
+            query,
+            query.q,
+            query.sort_by,
+            query.order,
+            query.limit,
+            query.offset,
+            runtime.settings.timezone,
+        )
+    )
+    response.headers["X-Total-Count"] = str(page.total)
+    return [TaskOut.of(task) for task in page.tasks]
+
+
+@router.post("/search", response_model=SearchResponse)
+async def search_tasks(body: SearchRequest, tasks: Tasks, runtime: RuntimeDep) -> SearchResponse:
+    page = await tasks.query(
+        _task_query(
+            body.filters,
+            body.query,
+            body.sort_by,
+            body.order,
+            body.limit,
+            body.offset,
+            runtime.settings.timezone,
+        )
+    )
+    return SearchResponse(results=[TaskOut.of(task) for task in page.tasks], total_count=page.total)
+
+
+@router.post("", response_model=TaskOut, status_code=status.HTTP_201_CREATED)
+async def create_task(body: TaskCreate, tasks: Tasks) -> TaskOut:
+    return TaskOut.of(await tasks.create(body.model_dump(exclude_unset=True)))
+
+
+@router.get("/{task_id}", response_model=TaskOut)
+async def get_task(task_id: TaskId, tasks: Tasks) -> TaskOut:
+    return TaskOut.of(await tasks.get(task_id))
+
+
+@router.put("/{task_id}", response_model=TaskOut)
+async def update_task(task_id: TaskId, body: TaskUpdate, tasks: Tasks) -> TaskOut:
+    return TaskOut.of(await tasks.update(task_id, body.changes()))
+
+
+@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_task(task_id: TaskId, tasks: Tasks) -> Response:
+    await tasks.delete(task_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{task_id}/complete", response_model=TaskOut)
+async def complete_task(task_id: TaskId, tasks: Tasks) -> TaskOut:
+    return TaskOut.of(await tasks.complete(task_id))
+
+
+@router.put("/{task_id}/priority", response_model=TaskOut)
+async def set_priority(task_id: TaskId, body: PriorityBody, tasks: Tasks) -> TaskOut:
+    return TaskOut.of(await tasks.update(task_id, {"priority": body.priority}))
+
+
+@router.post("/{task_id}/tags", response_model=TaskOut)
+async def add_tags(task_id: TaskId, body: TagsBody, tasks: Tasks) -> TaskOut:
+    return TaskOut.of(await tasks.add_tags(task_id, body.tags))
+
+
+@router.delete("/{task_id}/tags", response_model=TaskOut)
+async def remove_tags(task_id: TaskId, body: TagsBody, tasks: Tasks) -> TaskOut:
+    return TaskOut.of(await tasks.remove_tags(task_id, body.tags))

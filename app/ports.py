@@ -1,0 +1,66 @@
+"""What the services need from the outside world; adapters implement these."""
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.sql import Executable
+
+Row = Sequence[Any]
+Event = dict[str, Any]
+EventHandler = Callable[[str, Event], Awaitable[None]]
+JobHandler = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+class Sql(Protocol):
+    """SQL written once with SQLAlchemy Core; each adapter compiles it for its database."""
+
+    async def fetch(self, statement: Executable) -> list[Row]:
+        """Run one statement (a SELECT, or a write with RETURNING) and return its rows."""
+        ...
+
+    async def write(self, guard: Executable, follow_ups: Sequence[Executable] = ()) -> list[Row]:
+        """Run `guard` (a write with RETURNING) and, only if it returned rows, `follow_ups`,
+        all or nothing. Returns the guard's rows."""
+        ...
+
+    async def ping(self) -> None: ...
+
+
+class EventBus(Protocol):
+    async def publish(self, topic: str, event: Event) -> None:
+        """Return only once the bus has accepted the event; raise otherwise."""
+        ...
+
+
+class Jobs(Protocol):
+    """One-shot timers that call back by name, surviving restarts of the caller."""
+
+    async def schedule(self, name: str, due_time: datetime, data: dict[str, Any]) -> None: ...
+
+    async def cancel(self, name: str) -> None: ...
+
+
+class KeyValue(Protocol):
+    async def get(self, key: str) -> tuple[Any, str | None]:
+        """The value and its etag, or (None, None) when absent."""
+        ...
+
+    async def save(self, key: str, value: Any, etag: str | None) -> str:
+        """Store when `etag` still matches (None: key must be new); return the new etag.
+        Raise ConcurrencyError otherwise."""
+        ...
+
+
+class ConcurrencyError(Exception):
+    """Someone else changed the value since it was read."""
+
+
+class Secrets(Protocol):
+    async def get(self, name: str) -> str | None: ...
+
+
+class Invoker(Protocol):
+    """Calls into the app from a processor (Dapr service invocation, or a direct call)."""
+
+    async def create_successor(self, parent_id: int, due_date: datetime | None) -> None: ...

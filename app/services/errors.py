@@ -1,0 +1,18 @@
+"""Errors the use cases raise; the API turns them into 404/409/422."""
+
+
+class NotFound(Exception):
+    def __init__(self, what: str, ident: int) -> None:
+        super().__init__(f"{what} {ident} not found")
+
+
+class Conflict(Exception):
+    pass
+
+
+class Invalid(Exception):
+    """Input that is well-formed but not acceptable; `field` names what to fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

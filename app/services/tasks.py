@@ -1,0 +1,392 @@
+"""Task use cases: every write stores its events in the same statement batch (outbox)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as upsert_insert
+
+from app.domain.columns import tags_contain
+from app.domain.enums import Priority, Recurrence, ReminderStatus, RepeatFrom, TaskStatus
+from app.domain.events import new_event, reminder_event
+from app.domain.models import Reminder, Task
+from app.domain.offsets import format_offset, parse_offset
+from app.domain.queries import SortField, SortOrder, TaskQuery
+from app.domain.recurrence import series_rule, timezone_or_error, validate_rrule
+from app.domain.tags import normalize_tags
+from app.ports import Sql
+from app.services.errors import Conflict, Invalid, NotFound
+from app.services.outbox import outbox_inserts
+from app.services.rows import allocate_id, columns_of, from_row, from_rows
+
+TASK = Task.__table__  # type: ignore[attr-defined]
+REMINDER = Reminder.__table__  # type: ignore[attr-defined]
+TASK_COLUMNS = columns_of(Task)
+REMINDER_COLUMNS = columns_of(Reminder)
+UPDATE_ATTEMPTS = 3
+
+SORT_COLUMNS = {
+    SortField.DUE_DATE: TASK.c.due_date,
+    SortField.PRIORITY: TASK.c.priority,
+    SortField.CREATED_AT: TASK.c.created_at,
+    SortField.UPDATED_AT: TASK.c.updated_at,
+    SortField.TITLE: TASK.c.title,
+}
+
+EDITABLE = {
+    "title",
+    "description",
+    "due_date",
+    "timezone",
+    "recurrence",
+    "rrule",
+    "repeat_from",
+    "priority",
+    "tags",
+    "status",
+    "reminder_offset",
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    tasks: list[Task]
+    total: int
+
+
+class TaskService:
+    def __init__(self, sql: Sql, default_timezone: str, events_written: Callable[[], None]):
+        self._sql = sql
+        self._default_timezone = default_timezone
+        self._events_written = events_written
+
+    async def get(self, task_id: int) -> Task:
+        rows = await self._sql.fetch(sa.select(*TASK_COLUMNS).where(TASK.c.id == task_id))
+        if not rows:
+            raise NotFound("task", task_id)
+        return from_row(Task, rows[0])
+
+    async def query(self, query: TaskQuery) -> Page:
+        conditions = _conditions(query)
+        column = SORT_COLUMNS[query.sort_by]
+        ordered = column.asc() if query.effective_order == SortOrder.ASC else column.desc()
+        id_order = TASK.c.id.asc() if query.effective_order == SortOrder.ASC else TASK.c.id.desc()
+        rows = await self._sql.fetch(
+            sa.select(*TASK_COLUMNS)
+            .where(*conditions)
+            .order_by(ordered.nulls_last(), id_order)
+            .limit(query.limit)
+            .offset(query.offset)
+        )
+        if len(rows) < query.limit and (rows or query.offset == 0):
+            total = query.offset + len(rows)
+        else:
+            counted = await self._sql.fetch(
+                sa.select(sa.func.count()).select_from(TASK).where(*conditions)
+            )
+            total = int(counted[0][0])
+        return Page(from_rows(Task, rows), total)
+
+    async def create(self, fields: dict[str, Any], parent: Task | None = None) -> Task:
+        if parent is None:
+            _check_rule_input(fields)
+        now = datetime.now(UTC)
+        timezone = fields.get("timezone") or self._default_timezone
+        recurrence = fields.get("recurrence")
+        if recurrence is None:
+            recurrence = Recurrence.CUSTOM if fields.get("rrule") else Recurrence.NONE
+        task = Task(
+            id=0,
+            title=fields["title"],
+            description=fields.get("description") or "",
+            due_date=fields.get("due_date"),
+            timezone=timezone,
+            recurrence=recurrence,
+            rrule=fields.get("rrule"),
+            repeat_from=fields.get("repeat_from") or RepeatFrom.DUE,
+            priority=fields.get("priority") or Priority.MEDIUM,
+            tags=fields.get("tags") or [],
+            status=TaskStatus.PENDING,
+            created_at=now,
+            updated_at=now,
+            reminder_offset=fields.get("reminder_offset"),
+            parent_task_id=parent.id if parent else None,
+        )
+        _settle(task, rule_changed=parent is None)
+        task.id = await allocate_id(self._sql, "task")
+        reminder = await self._new_reminder(task, task.reminder_offset, now)
+        guard: sa.Insert = sa.insert(TASK).values(**_values(task))
+        if parent is not None:
+            # One successor per parent, even when the completion event comes twice.
+            guard = (
+                upsert_insert(TASK)
+                .values(**_values(task))
+                .on_conflict_do_nothing(index_elements=["parent_task_id"])
+            )
+        events = [new_event("task.created", task_id=task.id, task_data=_data(task))]
+        follow_ups: list[sa.Executable] = []
+        if reminder is not None:
+            follow_ups.append(sa.insert(REMINDER).values(**_values(reminder)))
+            events.append(reminder_event("reminder.scheduled", reminder))
+        rows = await self._sql.write(
+            guard.returning(*TASK_COLUMNS), [*follow_ups, *outbox_inserts(*events)]
+        )
+        if not rows:
+            raise Conflict(f"task {parent.id if parent else ''} already has a successor")
+        self._events_written()
+        return from_row(Task, rows[0])
+
+    async def create_successor(self, parent_id: int, due_date: datetime | None) -> Task | None:
+        """The next occurrence of a completed recurring task; None if it exists already."""
+        try:
+            parent = await self.get(parent_id)
+        except NotFound:
+            return None
+        fields = {
+            name: getattr(parent, name)
+            for name in (
+                "title",
+                "description",
+                "timezone",
+                "recurrence",
+                "rrule",
+                "repeat_from",
+                "priority",
+                "tags",
+                "reminder_offset",
+            )
+        }
+        try:
+            return await self.create({**fields, "due_date": due_date}, parent=parent)
+        except Conflict:
+            return None
+
+    async def update(self, task_id: int, changes: dict[str, Any]) -> Task:
+        unknown = set(changes) - EDITABLE
+        if unknown:
+            raise Invalid(sorted(unknown)[0], "this field cannot be changed")
+        return await self._update_with(task_id, lambda _: changes)
+
+    async def add_tags(self, task_id: int, tags: list[str]) -> Task:
+        return await self._update_with(task_id, lambda task: {"tags": [*task.tags, *tags]})
+
+    async def remove_tags(self, task_id: int, tags: list[str]) -> Task:
+        return await self._update_with(
+            task_id, lambda task: {"tags": [tag for tag in task.tags if tag not in tags]}
+        )
+
+    async def _update_with(
+        self, task_id: int, changes_of: Callable[[Task], dict[str, Any]]
+    ) -> Task:
+        for _ in range(UPDATE_ATTEMPTS):
+            current = await self.get(task_id)
+            updated = await self._try_update(current, changes_of(current))
+            if updated is not None:
+                return updated
+        raise Conflict(f"task {task_id} kept changing while it was updated; try again")
+
+    async def complete(self, task_id: int) -> Task:
+        current = await self.get(task_id)
+        if current.status == TaskStatus.COMPLETED:
+            return current
+        updated = await self._try_update(current, {"status": TaskStatus.COMPLETED})
+        return updated if updated is not None else await self.get(task_id)
+
+    async def delete(self, task_id: int) -> None:
+        current = await self.get(task_id)
+        pending = await self._pending_reminders(task_id)
+        events = [new_event("task.deleted", task_id=task_id, task_data=_data(current))]
+        events += [reminder_event("reminder.cancelled", reminder) for reminder in pending]
+        rows = await self._sql.write(
+            sa.delete(TASK).where(TASK.c.id == task_id).returning(TASK.c.id),
+            outbox_inserts(*events),
+        )
+        if not rows:
+            raise NotFound("task", task_id)
+        self._events_written()
+
+    async def _try_update(self, current: Task, changes: dict[str, Any]) -> Task | None:
+        """Apply `changes` if nobody changed the task since `current` was read."""
+        _check_rule_input(changes)
+        now = datetime.now(UTC)
+        task = current.model_copy()
+        for name, value in changes.items():
+            setattr(task, name, value)
+        if "rrule" in changes and "recurrence" not in changes and changes["rrule"]:
+            task.recurrence = Recurrence.CUSTOM
+        if task.recurrence != Recurrence.CUSTOM and "recurrence" in changes:
+            task.rrule = None
+        _settle(task, rule_changed=bool({"due_date", "recurrence", "rrule"} & set(changes)))
+        reopened = current.status == TaskStatus.COMPLETED and task.status == TaskStatus.PENDING
+        completing = current.status == TaskStatus.PENDING and task.status == TaskStatus.COMPLETED
+        task.completed_at = now if completing else (None if reopened else current.completed_at)
+        changed = {
+            name: getattr(task, name)
+            for name in (*EDITABLE, "completed_at")
+            if getattr(task, name) != getattr(current, name)
+        }
+        if not changed:
+            return current
+        task.updated_at = now
+        follow_ups, events = await self._reminder_changes(current, task, now)
+        event_type = "task.completed" if completing else "task.updated"
+        events.insert(
+            0,
+            new_event(
+                event_type,
+                task_id=task.id,
+                task_data=_data(task),
+                update_data=_jsonable({**changed, "updated_at": now}),
+            ),
+        )
+        rows = await self._sql.write(
+            sa.update(TASK)
+            .where(TASK.c.id == task.id, TASK.c.updated_at == current.updated_at)
+            .values(**{**changed, "updated_at": now})
+            .returning(*TASK_COLUMNS),
+            [*follow_ups, *outbox_inserts(*events)],
+        )
+        if not rows:
+            return None
+        self._events_written()
+        return from_row(Task, rows[0])
+
+    async def _reminder_changes(
+        self, current: Task, task: Task, now: datetime
+    ) -> tuple[list[sa.Executable], list[dict[str, Any]]]:
+        """Completing, re-dating or re-offsetting a task cancels, moves or adds reminders."""
+        follow_ups: list[sa.Executable] = []
+        events: list[dict[str, Any]] = []
+        pending = await self._pending_reminders(task.id)
+        keep_open = task.status == TaskStatus.PENDING and task.due_date is not None
+        offset_changed = task.reminder_offset != current.reminder_offset
+        for reminder in pending:
+            stale_offset = offset_changed and reminder.reminder_offset == current.reminder_offset
+            if not keep_open or stale_offset:
+                follow_ups.append(
+                    sa.update(REMINDER)
+                    .where(
+                        REMINDER.c.id == reminder.id, REMINDER.c.status == ReminderStatus.PENDING
+                    )
+                    .values(status=ReminderStatus.CANCELLED)
+                )
+                events.append(reminder_event("reminder.cancelled", reminder))
+            elif task.due_date != current.due_date and task.due_date is not None:
+                reminder.scheduled_at = task.due_date - parse_offset(reminder.reminder_offset)
+                follow_ups.append(
+                    sa.update(REMINDER)
+                    .where(
+                        REMINDER.c.id == reminder.id, REMINDER.c.status == ReminderStatus.PENDING
+                    )
+                    .values(scheduled_at=reminder.scheduled_at)
+                )
+                events.append(reminder_event("reminder.scheduled", reminder))
+        reopened = current.status == TaskStatus.COMPLETED and task.status == TaskStatus.PENDING
+        redated_without_reminder = current.due_date is None and task.due_date is not None
+        if keep_open and (offset_changed or reopened or redated_without_reminder):
+            added = await self._new_reminder(task, task.reminder_offset, now)
+            if added is not None:
+                follow_ups.append(sa.insert(REMINDER).values(**_values(added)))
+                events.append(reminder_event("reminder.scheduled", added))
+        return follow_ups, events
+
+    async def _new_reminder(self, task: Task, offset: str | None, now: datetime) -> Reminder | None:
+        if offset is None or task.due_date is None or task.status == TaskStatus.COMPLETED:
+            return None
+        return Reminder(
+            id=await allocate_id(self._sql, "reminder"),
+            task_id=task.id,
+            reminder_offset=offset,
+            scheduled_at=task.due_date - parse_offset(offset),
+            status=ReminderStatus.PENDING,
+            created_at=now,
+        )
+
+    async def _pending_reminders(self, task_id: int) -> list[Reminder]:
+        rows = await self._sql.fetch(
+            sa.select(*REMINDER_COLUMNS).where(
+                REMINDER.c.task_id == task_id, REMINDER.c.status == ReminderStatus.PENDING
+            )
+        )
+        return from_rows(Reminder, rows)
+
+
+def _settle(task: Task, *, rule_changed: bool) -> None:
+    """Check the fields against each other and derive the series rule and canonical forms."""
+    try:
+        zone = timezone_or_error(task.timezone)
+    except ValueError as error:
+        raise Invalid("timezone", str(error)) from error
+    if task.due_date is not None and task.due_date.tzinfo is None:
+        task.due_date = task.due_date.replace(tzinfo=zone).astimezone(UTC)
+    elif task.due_date is not None:
+        task.due_date = task.due_date.astimezone(UTC)
+    if task.reminder_offset is not None:
+        try:
+            task.reminder_offset = format_offset(parse_offset(task.reminder_offset))
+        except ValueError as error:
+            raise Invalid("reminder_offset", str(error)) from error
+    try:
+        task.tags = normalize_tags(task.tags)
+    except ValueError as error:
+        raise Invalid("tags", str(error)) from error
+    if task.recurrence == Recurrence.CUSTOM and not task.rrule:
+        raise Invalid("rrule", "recurrence 'custom' needs an rrule")
+    if not rule_changed:
+        return
+    anchor = (task.due_date or datetime.now(UTC)).astimezone(zone).replace(tzinfo=None)
+    try:
+        if task.recurrence == Recurrence.CUSTOM:
+            task.rrule = validate_rrule(task.rrule or "")
+        else:
+            task.rrule = series_rule(task.recurrence, None, anchor)
+    except ValueError as error:
+        raise Invalid("rrule", str(error)) from error
+
+
+_PENDING = REMINDER.c.status == ReminderStatus.PENDING
+
+
+def _check_rule_input(fields: dict[str, Any]) -> None:
+    recurrence = fields.get("recurrence")
+    if fields.get("rrule") and recurrence not in (None, Recurrence.CUSTOM):
+        raise Invalid("rrule", f"an rrule goes with recurrence 'custom', not {recurrence!r}")
+
+
+def _conditions(query: TaskQuery) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if query.status is not None:
+        conditions.append(TASK.c.status == query.status)
+    if query.priority is not None:
+        conditions.append(TASK.c.priority == query.priority)
+    if query.tags:
+        conditions.append(tags_contain(TASK.c.tags, list(query.tags)))
+    if query.due_before is not None:
+        conditions.append(TASK.c.due_date < query.due_before)
+    if query.due_after is not None:
+        conditions.append(TASK.c.due_date > query.due_after)
+    if query.text:
+        conditions.append(
+            sa.or_(
+                TASK.c.title.icontains(query.text, autoescape=True),
+                TASK.c.description.icontains(query.text, autoescape=True),
+            )
+        )
+    return conditions
+
+
+def _values(model: Task | Reminder) -> dict[str, Any]:
+    return {column.name: getattr(model, column.name) for column in columns_of(type(model))}
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: value.isoformat() if isinstance(value, datetime) else value
+        for name, value in values.items()
+    }
+
+
+def _data(task: Task) -> dict[str, Any]:
+    return _jsonable(_values(task))
