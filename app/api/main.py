@@ -7,7 +7,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from app.api.routes import audit, health, reminders, tasks
-from app.runtime import Runtime
+from app.config import Settings
+from app.runtime import Runtime, build_runtime
 from app.services.errors import Conflict, Invalid, NotFound
 
 
@@ -46,3 +47,8 @@ def create_api(runtime: Runtime) -> FastAPI:
         return JSONResponse({"detail": detail}, status_code=422)
 
     return api
+
+
+def api_from_env() -> FastAPI:
+    """Factory for serving the API alone (`uvicorn --factory app.api.main:api_from_env`)."""
+    return create_api(build_runtime(Settings.from_env()))

@@ -138,8 +138,9 @@ class TaskService:
         self._events_written()
         return from_row(Task, rows[0])
 
-    async def create_successor(self, parent_id: int, due_date: datetime | None) -> Task | None:
-        """The next occurrence of a completed recurring task; None if it exists already."""
+    async def create_successor(self, parent_id: int, due_date: datetime, rule: str) -> Task | None:
+        """The next occurrence of a completed recurring task; None if it exists already.
+        `rule` is the series rule the successor carries on (COUNT lowered as it is used)."""
         try:
             parent = await self.get(parent_id)
         except NotFound:
@@ -151,7 +152,6 @@ class TaskService:
                 "description",
                 "timezone",
                 "recurrence",
-                "rrule",
                 "repeat_from",
                 "priority",
                 "tags",
@@ -159,7 +159,7 @@ class TaskService:
             )
         }
         try:
-            return await self.create({**fields, "due_date": due_date}, parent=parent)
+            return await self.create({**fields, "due_date": due_date, "rrule": rule}, parent=parent)
         except Conflict:
             return None
 

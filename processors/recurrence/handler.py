@@ -4,7 +4,7 @@ import logging
 from datetime import datetime
 
 from app.domain.enums import Recurrence, RepeatFrom
-from app.domain.recurrence import next_due
+from app.domain.recurrence import successor
 from app.ports import Event, Invoker
 
 log = logging.getLogger(__name__)
@@ -21,14 +21,14 @@ class RecurrenceHandler:
         if task.get("recurrence", Recurrence.NONE) == Recurrence.NONE or not task.get("rrule"):
             return
         due = datetime.fromisoformat(task["due_date"]) if task.get("due_date") else None
-        successor_due = next_due(
+        following = successor(
             rule=task["rrule"],
             due=due,
             timezone=task["timezone"],
             repeat_from=RepeatFrom(task["repeat_from"]),
             completed_at=datetime.fromisoformat(task["completed_at"]),
         )
-        if successor_due is None:
+        if following is None:
             log.info("task %s: its series has ended", task["id"])
             return
-        await self._app.create_successor(int(task["id"]), successor_due)
+        await self._app.create_successor(int(task["id"]), following.due, following.rule)

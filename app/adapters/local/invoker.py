@@ -9,5 +9,5 @@ class DirectInvoker:
     def __init__(self, tasks: TaskService) -> None:
         self._tasks = tasks
 
-    async def create_successor(self, parent_id: int, due_date: datetime | None) -> None:
-        await self._tasks.create_successor(parent_id, due_date)
+    async def create_successor(self, parent_id: int, due_date: datetime, rule: str) -> None:
+        await self._tasks.create_successor(parent_id, due_date, rule)

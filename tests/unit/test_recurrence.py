@@ -1,0 +1,631 @@
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app.domain.enums import Recurrence, RepeatFrom
+from app.domain.recurrence import (
+    next_due,
+    preview,
+    series_rule,
+    successor,
+    timezone_or_error,
+    validate_rrule,
+)
+
+NEW_YORK = "America/New_York"
+BERLIN = "Europe/Berlin"
+
+
+def at(zone: str, year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(zone))
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def following(
+    rule: str,
+    due: datetime | None,
+    completed_at: datetime,
+    *,
+    zone: str = NEW_YORK,
+    repeat_from: RepeatFrom = RepeatFrom.DUE,
+) -> datetime | None:
+    return next_due(
+        rule=rule, due=due, timezone=zone, repeat_from=repeat_from, completed_at=completed_at
+    )
+
+
+def chain(rule: str, first_due: datetime, length: int, zone: str = NEW_YORK) -> list[datetime]:
+    """Due dates of a series whose tasks are each completed an hour after their due date."""
+    dues = [first_due]
+    while len(dues) < length:
+        nxt = following(rule, dues[-1], dues[-1] + timedelta(hours=1), zone=zone)
+        assert nxt is not None
+        dues.append(nxt)
+    return dues
+
+
+# --- series_rule ---------------------------------------------------------------------------
+
+
+def test_no_recurrence_has_no_rule() -> None:
+    assert series_rule(Recurrence.NONE, None, datetime(2024, 1, 1, 9)) is None
+
+
+def test_daily_rule() -> None:
+    assert series_rule(Recurrence.DAILY, None, datetime(2024, 1, 1, 9)) == "FREQ=DAILY"
+
+
+@pytest.mark.parametrize(
+    ("day", "weekday"),
+    [(1, "MO"), (2, "TU"), (3, "WE"), (4, "TH"), (5, "FR"), (6, "SA"), (7, "SU")],
+)
+def test_weekly_rule_repeats_on_the_due_weekday(day: int, weekday: str) -> None:
+    rule = series_rule(Recurrence.WEEKLY, None, datetime(2024, 1, day, 9))
+    assert rule == f"FREQ=WEEKLY;BYDAY={weekday}"
+
+
+@pytest.mark.parametrize(
+    ("day", "rule"),
+    [
+        (1, "FREQ=MONTHLY;BYMONTHDAY=1"),
+        (15, "FREQ=MONTHLY;BYMONTHDAY=15"),
+        (28, "FREQ=MONTHLY;BYMONTHDAY=28"),
+        (29, "FREQ=MONTHLY;BYMONTHDAY=28,29;BYSETPOS=-1"),
+        (30, "FREQ=MONTHLY;BYMONTHDAY=28,29,30;BYSETPOS=-1"),
+        (31, "FREQ=MONTHLY;BYMONTHDAY=28,29,30,31;BYSETPOS=-1"),
+    ],
+)
+def test_monthly_rule_remembers_the_anchor_day(day: int, rule: str) -> None:
+    assert series_rule(Recurrence.MONTHLY, None, datetime(2024, 1, day, 9)) == rule
+
+
+def test_custom_rule_is_normalized() -> None:
+    rule = series_rule(Recurrence.CUSTOM, "rrule:freq=weekly;byday=mo,we", datetime(2024, 1, 1))
+    assert rule == "FREQ=WEEKLY;BYDAY=MO,WE"
+
+
+@pytest.mark.parametrize("rrule", [None, "", "   "])
+def test_custom_recurrence_without_rule_is_refused(rrule: str | None) -> None:
+    with pytest.raises(ValueError, match="custom recurrence needs an RRULE"):
+        series_rule(Recurrence.CUSTOM, rrule, datetime(2024, 1, 1))
+
+
+def test_custom_recurrence_with_bad_rule_is_refused() -> None:
+    with pytest.raises(ValueError, match="FREQ=HOURLY is not allowed"):
+        series_rule(Recurrence.CUSTOM, "FREQ=HOURLY", datetime(2024, 1, 1))
+
+
+# --- next_due: daily / weekly / monthly basics ----------------------------------------------
+
+
+def test_daily_successor_is_due_the_next_day_at_the_same_time() -> None:
+    due = at(NEW_YORK, 2024, 1, 1, 9)
+    result = following("FREQ=DAILY", due, at(NEW_YORK, 2024, 1, 1, 10))
+    assert result == utc(2024, 1, 2, 14)
+    assert result is not None and result.tzinfo is UTC
+
+
+def test_weekly_successor_is_due_a_week_later() -> None:
+    due = at(NEW_YORK, 2024, 1, 1, 9)  # a Monday
+    assert following("FREQ=WEEKLY;BYDAY=MO", due, due) == at(NEW_YORK, 2024, 1, 8, 9)
+
+
+def test_monthly_successor_is_due_on_the_same_day_next_month() -> None:
+    due = at(NEW_YORK, 2024, 1, 15, 9)
+    assert following("FREQ=MONTHLY;BYMONTHDAY=15", due, due) == at(NEW_YORK, 2024, 2, 15, 9)
+
+
+def test_month_end_clamps_to_february_and_returns_to_the_31st() -> None:
+    rule = series_rule(Recurrence.MONTHLY, None, datetime(2023, 1, 31))
+    assert rule is not None
+    assert chain(rule, at(NEW_YORK, 2023, 1, 31, 9), 5) == [
+        at(NEW_YORK, 2023, 1, 31, 9),
+        at(NEW_YORK, 2023, 2, 28, 9),
+        at(NEW_YORK, 2023, 3, 31, 9),
+        at(NEW_YORK, 2023, 4, 30, 9),
+        at(NEW_YORK, 2023, 5, 31, 9),
+    ]
+
+
+def test_month_end_in_a_leap_year_lands_on_february_29() -> None:
+    rule = series_rule(Recurrence.MONTHLY, None, datetime(2024, 1, 31))
+    assert rule is not None
+    assert chain(rule, at(NEW_YORK, 2024, 1, 31, 9), 3) == [
+        at(NEW_YORK, 2024, 1, 31, 9),
+        at(NEW_YORK, 2024, 2, 29, 9),
+        at(NEW_YORK, 2024, 3, 31, 9),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("year", "february"),
+    [(2023, 28), (2024, 29)],
+)
+def test_day_30_anchor_survives_february(year: int, february: int) -> None:
+    rule = series_rule(Recurrence.MONTHLY, None, datetime(year, 1, 30))
+    assert rule is not None
+    assert chain(rule, at(NEW_YORK, year, 1, 30, 9), 4) == [
+        at(NEW_YORK, year, 1, 30, 9),
+        at(NEW_YORK, year, 2, february, 9),
+        at(NEW_YORK, year, 3, 30, 9),
+        at(NEW_YORK, year, 4, 30, 9),
+    ]
+
+
+def test_day_29_anchor_in_a_common_year() -> None:
+    rule = series_rule(Recurrence.MONTHLY, None, datetime(2023, 1, 29))
+    assert rule is not None
+    assert chain(rule, at(NEW_YORK, 2023, 1, 29, 9), 3)[1:] == [
+        at(NEW_YORK, 2023, 2, 28, 9),
+        at(NEW_YORK, 2023, 3, 29, 9),
+    ]
+
+
+def test_successor_inherits_the_anchor_in_its_rule() -> None:
+    rule = "FREQ=MONTHLY;BYMONTHDAY=28,29,30,31;BYSETPOS=-1"
+    found = successor(
+        rule=rule,
+        due=at(NEW_YORK, 2023, 1, 31, 9),
+        timezone=NEW_YORK,
+        repeat_from=RepeatFrom.DUE,
+        completed_at=at(NEW_YORK, 2023, 1, 31, 10),
+    )
+    assert found is not None
+    assert found.due == at(NEW_YORK, 2023, 2, 28, 9)
+    assert found.rule == rule
+
+
+# --- next_due: wall-clock time across DST ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("zone", "due", "expected_utc", "offset_before", "offset_after"),
+    [
+        # spring forward
+        (NEW_YORK, (2024, 3, 9, 9), utc(2024, 3, 10, 13), -5, -4),
+        (BERLIN, (2024, 3, 30, 9), utc(2024, 3, 31, 7), 1, 2),
+        # fall back
+        (NEW_YORK, (2024, 11, 2, 9), utc(2024, 11, 3, 14), -4, -5),
+        (BERLIN, (2024, 10, 26, 9), utc(2024, 10, 27, 8), 2, 1),
+    ],
+)
+def test_daily_task_stays_at_nine_across_dst(
+    zone: str,
+    due: tuple[int, int, int, int],
+    expected_utc: datetime,
+    offset_before: int,
+    offset_after: int,
+) -> None:
+    due_at = at(zone, *due)
+    result = following("FREQ=DAILY", due_at, due_at + timedelta(minutes=5), zone=zone)
+    assert result == expected_utc
+    local = expected_utc.astimezone(ZoneInfo(zone))
+    assert (local.hour, local.minute) == (9, 0)
+    assert due_at.utcoffset() == timedelta(hours=offset_before)
+    assert local.utcoffset() == timedelta(hours=offset_after)
+
+
+def test_weekly_task_stays_at_nine_across_spring_forward() -> None:
+    due = at(NEW_YORK, 2024, 3, 4, 9)  # Monday, EST
+    result = following("FREQ=WEEKLY;BYDAY=MO", due, due)
+    assert result == utc(2024, 3, 11, 13)  # 09:00 EDT
+
+
+def test_monthly_task_stays_at_nine_across_berlin_fall_back() -> None:
+    due = at(BERLIN, 2024, 10, 15, 9)
+    result = following("FREQ=MONTHLY;BYMONTHDAY=15", due, due, zone=BERLIN)
+    assert result == utc(2024, 11, 15, 8)
+
+
+@pytest.mark.parametrize(
+    ("zone", "due", "expected_utc", "local_time"),
+    [
+        # 02:30 does not exist on the DST day: it moves forward by the one-hour gap
+        (NEW_YORK, (2024, 3, 9, 2, 30), utc(2024, 3, 10, 7, 30), (3, 30)),
+        (BERLIN, (2024, 3, 30, 2, 30), utc(2024, 3, 31, 1, 30), (3, 30)),
+    ],
+)
+def test_wall_time_in_the_spring_gap_moves_forward_by_the_gap(
+    zone: str, due: tuple[int, ...], expected_utc: datetime, local_time: tuple[int, int]
+) -> None:
+    due_at = at(zone, *due)
+    result = following("FREQ=DAILY", due_at, due_at, zone=zone)
+    assert result == expected_utc
+    local = expected_utc.astimezone(ZoneInfo(zone))
+    assert (local.hour, local.minute) == local_time
+
+
+@pytest.mark.parametrize(
+    ("zone", "due", "expected_utc"),
+    [
+        # 01:30 happens twice in New York on 2024-11-03: the first one (EDT) is taken
+        (NEW_YORK, (2024, 11, 2, 1, 30), utc(2024, 11, 3, 5, 30)),
+        # 02:30 happens twice in Berlin on 2024-10-27: the first one (CEST) is taken
+        (BERLIN, (2024, 10, 26, 2, 30), utc(2024, 10, 27, 0, 30)),
+    ],
+)
+def test_ambiguous_fall_back_time_takes_the_first(
+    zone: str, due: tuple[int, ...], expected_utc: datetime
+) -> None:
+    due_at = at(zone, *due)
+    assert following("FREQ=DAILY", due_at, due_at, zone=zone) == expected_utc
+
+
+# --- next_due: repeat from the due date -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("completed", "expected"),
+    [
+        ((2024, 1, 4, 10), (2024, 1, 5, 9)),  # three days late: Tue, Wed, Thu slots are skipped
+        ((2024, 1, 4, 8), (2024, 1, 4, 9)),  # before Thursday's slot: Thursday is still ahead
+        ((2024, 1, 1, 9), (2024, 1, 2, 9)),  # exactly on time
+    ],
+)
+def test_daily_completed_late_skips_missed_slots(
+    completed: tuple[int, ...], expected: tuple[int, ...]
+) -> None:
+    due = at(NEW_YORK, 2024, 1, 1, 9)
+    assert following("FREQ=DAILY", due, at(NEW_YORK, *completed)) == at(NEW_YORK, *expected)
+
+
+def test_weekly_completed_weeks_late_goes_to_the_next_monday() -> None:
+    due = at(NEW_YORK, 2024, 1, 1, 9)
+    result = following("FREQ=WEEKLY;BYDAY=MO", due, at(NEW_YORK, 2024, 1, 20, 12))
+    assert result == at(NEW_YORK, 2024, 1, 22, 9)
+
+
+def test_weekly_completed_early_gives_the_slot_after_the_due() -> None:
+    due = at(NEW_YORK, 2024, 1, 8, 9)
+    result = following("FREQ=WEEKLY;BYDAY=MO", due, at(NEW_YORK, 2024, 1, 3, 12))
+    assert result == at(NEW_YORK, 2024, 1, 15, 9)
+
+
+def test_monthly_completed_early_gives_the_slot_after_the_due() -> None:
+    due = at(NEW_YORK, 2024, 3, 15, 9)
+    result = following("FREQ=MONTHLY;BYMONTHDAY=15", due, at(NEW_YORK, 2024, 3, 1, 9))
+    assert result == at(NEW_YORK, 2024, 4, 15, 9)
+
+
+def test_without_due_date_the_completion_is_the_anchor() -> None:
+    result = following("FREQ=DAILY", None, at(NEW_YORK, 2024, 1, 3, 15, 20))
+    assert result == at(NEW_YORK, 2024, 1, 4, 15, 20)
+
+
+# --- next_due: repeat from the completion ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("completed", "expected"),
+    [
+        ((2024, 1, 3, 15), (2024, 1, 4, 9)),  # Wed 15:00 -> Thu 09:00
+        ((2024, 1, 3, 7), (2024, 1, 4, 9)),  # before the due time: still the next day
+        ((2024, 1, 6, 23, 30), (2024, 1, 7, 9)),  # days late: counts from the completion
+    ],
+)
+def test_daily_from_completion(completed: tuple[int, ...], expected: tuple[int, ...]) -> None:
+    result = following(
+        "FREQ=DAILY",
+        at(NEW_YORK, 2024, 1, 3, 9),
+        at(NEW_YORK, *completed),
+        repeat_from=RepeatFrom.COMPLETION,
+    )
+    assert result == at(NEW_YORK, *expected)
+
+
+def test_weekly_from_completion_is_a_week_after_the_completion_day() -> None:
+    result = following(
+        "FREQ=WEEKLY;BYDAY=MO",
+        at(NEW_YORK, 2024, 1, 1, 9),  # Monday
+        at(NEW_YORK, 2024, 1, 3, 15),  # completed Wednesday
+        repeat_from=RepeatFrom.COMPLETION,
+    )
+    assert result == at(NEW_YORK, 2024, 1, 10, 9)  # the Wednesday after, at the due time
+
+
+@pytest.mark.parametrize(
+    ("completed", "expected"),
+    [
+        ((2024, 1, 20, 18), (2024, 2, 20, 9)),
+        ((2024, 1, 31, 18), (2024, 2, 29, 9)),  # clamped, leap year
+        ((2023, 1, 31, 18), (2023, 2, 28, 9)),  # clamped
+        ((2024, 3, 30, 18), (2024, 4, 30, 9)),
+    ],
+)
+def test_monthly_from_completion_uses_the_completion_day_of_month(
+    completed: tuple[int, ...], expected: tuple[int, ...]
+) -> None:
+    year = completed[0]
+    result = following(
+        "FREQ=MONTHLY;BYMONTHDAY=15",
+        at(NEW_YORK, year, 1, 15, 9),
+        at(NEW_YORK, *completed),
+        repeat_from=RepeatFrom.COMPLETION,
+    )
+    assert result == at(NEW_YORK, *expected)
+
+
+@pytest.mark.parametrize(
+    ("rule", "completed", "expected"),
+    [
+        ("FREQ=WEEKLY;BYDAY=MO,WE,FR", (2024, 1, 2, 15), (2024, 1, 3, 9)),  # Tue -> Wed
+        ("FREQ=WEEKLY;BYDAY=MO,WE,FR", (2024, 1, 3, 15), (2024, 1, 5, 9)),  # Wed -> Fri
+        ("FREQ=WEEKLY;INTERVAL=2", (2024, 1, 4, 15), (2024, 1, 18, 9)),  # Thu -> Thu + 2 weeks
+        ("FREQ=MONTHLY;BYDAY=-1FR", (2024, 1, 27, 15), (2024, 2, 23, 9)),
+    ],
+)
+def test_custom_from_completion(
+    rule: str, completed: tuple[int, ...], expected: tuple[int, ...]
+) -> None:
+    result = following(
+        rule,
+        at(NEW_YORK, 2024, 1, 1, 9),
+        at(NEW_YORK, *completed),
+        repeat_from=RepeatFrom.COMPLETION,
+    )
+    assert result == at(NEW_YORK, *expected)
+
+
+def test_from_completion_keeps_nine_across_dst() -> None:
+    result = following(
+        "FREQ=DAILY",
+        at(BERLIN, 2024, 3, 28, 9),
+        at(BERLIN, 2024, 3, 30, 20),
+        zone=BERLIN,
+        repeat_from=RepeatFrom.COMPLETION,
+    )
+    assert result == utc(2024, 3, 31, 7)  # 09:00 CEST
+
+
+def test_from_completion_without_due_keeps_the_completion_time() -> None:
+    result = following(
+        "FREQ=WEEKLY;BYDAY=MO",
+        None,
+        at(NEW_YORK, 2024, 1, 3, 15, 20),
+        repeat_from=RepeatFrom.COMPLETION,
+    )
+    assert result == at(NEW_YORK, 2024, 1, 10, 15, 20)
+
+
+# --- next_due: custom rules -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "due", "expected"),
+    [
+        ("FREQ=WEEKLY;BYDAY=MO,WE,FR", (2024, 1, 1, 9), (2024, 1, 3, 9)),
+        ("FREQ=WEEKLY;BYDAY=MO,WE,FR", (2024, 1, 5, 9), (2024, 1, 8, 9)),
+        ("FREQ=MONTHLY;BYDAY=-1FR", (2024, 1, 26, 9), (2024, 2, 23, 9)),
+        ("FREQ=MONTHLY;BYDAY=-1FR", (2024, 2, 23, 9), (2024, 3, 29, 9)),  # across DST
+        ("FREQ=MONTHLY;BYDAY=-1FR", (2024, 1, 10, 9), (2024, 1, 26, 9)),  # due off the rule
+        ("FREQ=WEEKLY;INTERVAL=2", (2024, 1, 1, 9), (2024, 1, 15, 9)),
+        ("FREQ=YEARLY", (2024, 2, 29, 9), (2028, 2, 29, 9)),
+        ("RRULE:freq=daily;interval=3", (2024, 1, 1, 9), (2024, 1, 4, 9)),
+    ],
+)
+def test_custom_rules(rule: str, due: tuple[int, ...], expected: tuple[int, ...]) -> None:
+    due_at = at(NEW_YORK, *due)
+    assert following(rule, due_at, due_at) == at(NEW_YORK, *expected)
+
+
+# --- next_due: exhausted series -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "due", "expected"),
+    [
+        ("FREQ=DAILY;UNTIL=20240105T235959Z", (2024, 1, 4, 9), (2024, 1, 5, 9)),
+        ("FREQ=DAILY;UNTIL=20240105T235959Z", (2024, 1, 5, 9), None),
+        ("FREQ=DAILY;UNTIL=20240105T140000Z", (2024, 1, 4, 9), (2024, 1, 5, 9)),  # = 09:00 EST
+        ("FREQ=DAILY;UNTIL=20240105T135959Z", (2024, 1, 4, 9), None),
+        ("FREQ=DAILY;UNTIL=20240105", (2024, 1, 4, 9), (2024, 1, 5, 9)),  # the whole day counts
+        ("FREQ=DAILY;UNTIL=20240105", (2024, 1, 5, 9), None),
+        ("FREQ=WEEKLY;BYDAY=MO;UNTIL=20240110T000000", (2024, 1, 8, 9), None),
+    ],
+)
+def test_until_ends_the_series(
+    rule: str, due: tuple[int, ...], expected: tuple[int, ...] | None
+) -> None:
+    due_at = at(NEW_YORK, *due)
+    result = following(rule, due_at, due_at + timedelta(hours=1))
+    assert result == (None if expected is None else at(NEW_YORK, *expected))
+
+
+def test_until_already_passed_when_completed_late() -> None:
+    due = at(NEW_YORK, 2024, 1, 1, 9)
+    assert following("FREQ=DAILY;UNTIL=20240105", due, at(NEW_YORK, 2024, 1, 6, 9)) is None
+
+
+def test_count_is_the_number_of_tasks_in_the_series() -> None:
+    due = at(NEW_YORK, 2024, 1, 1, 9)
+    rule = "FREQ=DAILY;COUNT=3"
+    dues = [due]
+    while True:
+        found = successor(
+            rule=rule,
+            due=dues[-1],
+            timezone=NEW_YORK,
+            repeat_from=RepeatFrom.DUE,
+            completed_at=dues[-1],
+        )
+        if found is None:
+            break
+        dues.append(found.due)
+        rule = found.rule
+    assert dues == [due, at(NEW_YORK, 2024, 1, 2, 9), at(NEW_YORK, 2024, 1, 3, 9)]
+    assert rule == "FREQ=DAILY;COUNT=1"
+
+
+def test_count_used_up_by_missed_slots() -> None:
+    due = at(NEW_YORK, 2024, 1, 1, 9)
+    assert following("FREQ=DAILY;COUNT=3", due, at(NEW_YORK, 2024, 1, 3, 10)) is None
+    found = successor(
+        rule="FREQ=DAILY;COUNT=3",
+        due=due,
+        timezone=NEW_YORK,
+        repeat_from=RepeatFrom.DUE,
+        completed_at=at(NEW_YORK, 2024, 1, 2, 10),
+    )
+    assert found is not None
+    assert (found.due, found.rule) == (at(NEW_YORK, 2024, 1, 3, 9), "FREQ=DAILY;COUNT=1")
+
+
+def test_count_of_one_has_no_successor() -> None:
+    due = at(NEW_YORK, 2024, 1, 1, 9)
+    assert following("FREQ=WEEKLY;COUNT=1", due, due, repeat_from=RepeatFrom.COMPLETION) is None
+
+
+def test_count_from_completion_counts_tasks() -> None:
+    found = successor(
+        rule="FREQ=DAILY;COUNT=2",
+        due=at(NEW_YORK, 2024, 1, 1, 9),
+        timezone=NEW_YORK,
+        repeat_from=RepeatFrom.COMPLETION,
+        completed_at=at(NEW_YORK, 2024, 1, 5, 12),
+    )
+    assert found is not None
+    assert (found.due, found.rule) == (at(NEW_YORK, 2024, 1, 6, 9), "FREQ=DAILY;COUNT=1")
+
+
+# --- next_due: bad input --------------------------------------------------------------------
+
+
+def test_unknown_zone_is_refused_by_next_due() -> None:
+    with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus'"):
+        following("FREQ=DAILY", utc(2024, 1, 1, 9), utc(2024, 1, 1, 9), zone="Mars/Olympus")
+
+
+def test_naive_datetimes_are_refused() -> None:
+    with pytest.raises(ValueError, match="due must carry a time zone offset"):
+        following("FREQ=DAILY", datetime(2024, 1, 1, 9), utc(2024, 1, 1, 9))
+
+
+def test_invalid_rule_is_refused_by_next_due() -> None:
+    with pytest.raises(ValueError, match="FREQ=MINUTELY is not allowed"):
+        following("FREQ=MINUTELY", utc(2024, 1, 1, 9), utc(2024, 1, 1, 9))
+
+
+# --- preview --------------------------------------------------------------------------------
+
+
+def test_preview_of_monday_wednesday_friday() -> None:
+    assert preview("FREQ=WEEKLY;BYDAY=MO,WE,FR", at(NEW_YORK, 2024, 1, 1, 9), NEW_YORK) == [
+        utc(2024, 1, 1, 14),
+        utc(2024, 1, 3, 14),
+        utc(2024, 1, 5, 14),
+    ]
+
+
+def test_preview_of_last_friday_keeps_the_wall_time_across_dst() -> None:
+    assert preview("FREQ=MONTHLY;BYDAY=-1FR", at(NEW_YORK, 2024, 1, 1, 9), NEW_YORK) == [
+        at(NEW_YORK, 2024, 1, 26, 9),
+        at(NEW_YORK, 2024, 2, 23, 9),
+        utc(2024, 3, 29, 13),  # 09:00 EDT
+    ]
+
+
+def test_preview_count_and_dst_in_berlin() -> None:
+    result = preview("FREQ=DAILY", at(BERLIN, 2024, 3, 29, 9), BERLIN, count=4)
+    assert result == [
+        utc(2024, 3, 29, 8),
+        utc(2024, 3, 30, 8),
+        utc(2024, 3, 31, 7),
+        utc(2024, 4, 1, 7),
+    ]
+
+
+def test_preview_stops_when_the_rule_is_exhausted() -> None:
+    result = preview("FREQ=WEEKLY;INTERVAL=2;COUNT=2", at(NEW_YORK, 2024, 1, 1, 9), NEW_YORK, 5)
+    assert result == [at(NEW_YORK, 2024, 1, 1, 9), at(NEW_YORK, 2024, 1, 15, 9)]
+
+
+def test_preview_needs_a_positive_count() -> None:
+    with pytest.raises(ValueError, match="count must be at least 1"):
+        preview("FREQ=DAILY", at(NEW_YORK, 2024, 1, 1, 9), NEW_YORK, count=0)
+
+
+# --- validate_rrule -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "normalized"),
+    [
+        ("FREQ=DAILY", "FREQ=DAILY"),
+        ("rrule:freq=daily", "FREQ=DAILY"),
+        ("RRULE:FREQ=MONTHLY;BYDAY=-1FR", "FREQ=MONTHLY;BYDAY=-1FR"),
+        ("  FREQ=WEEKLY; BYDAY=MO,WE,FR ;", "FREQ=WEEKLY;BYDAY=MO,WE,FR"),
+        ("freq=weekly;interval=2", "FREQ=WEEKLY;INTERVAL=2"),
+        ("FREQ=DAILY;UNTIL=20241231T235959Z", "FREQ=DAILY;UNTIL=20241231T235959Z"),
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29"),
+        (
+            "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=1",
+            "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=1",
+        ),
+        ("FREQ=DAILY" + " " * 490, "FREQ=DAILY"),  # exactly 500 characters
+    ],
+)
+def test_valid_rules_are_normalized(text: str, normalized: str) -> None:
+    assert validate_rrule(text) == normalized
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "the RRULE is empty"),
+        ("RRULE:", "the RRULE is empty"),
+        ("FREQ=DAILY" + " " * 491, "at most 500 characters"),
+        ("FREQ=HOURLY", "FREQ=HOURLY is not allowed: a task repeats at most daily"),
+        ("FREQ=MINUTELY;INTERVAL=30", "FREQ=MINUTELY is not allowed"),
+        ("RRULE:FREQ=SECONDLY", "FREQ=SECONDLY is not allowed"),
+        ("FREQ=DAILY;BYHOUR=9,17", "BYHOUR is not allowed"),
+        ("FREQ=DAILY;BYMINUTE=30", "BYMINUTE is not allowed"),
+        ("DTSTART:20240101T090000Z\nRRULE:FREQ=DAILY", "must not contain DTSTART"),
+        ("FREQ=DAILY;DTSTART=20240101", "must not contain DTSTART"),
+        ("RRULE:FREQ=DAILY\nEXDATE:20240102T090000Z", "only a single RRULE"),
+        ("INTERVAL=2", "needs FREQ"),
+        ("FREQ=FORTNIGHTLY", "FREQ=FORTNIGHTLY is unknown"),
+        ("FREQ=DAILY;FOO=1", "unknown RRULE part 'FOO'"),
+        ("FREQ=DAILY;INTERVAL", "'INTERVAL' is not NAME=VALUE"),
+        ("every monday", "is not NAME=VALUE"),
+        ("FREQ=DAILY;FREQ=WEEKLY", "FREQ appears twice"),
+        ("FREQ=DAILY;INTERVAL=0", "INTERVAL=0 must be a whole number from 1 to 1000"),
+        ("FREQ=DAILY;INTERVAL=-2", "INTERVAL=-2 must be a whole number"),
+        ("FREQ=DAILY;INTERVAL=two", "INTERVAL=TWO must be a whole number"),
+        ("FREQ=DAILY;COUNT=0", "COUNT=0 must be a whole number"),
+        ("FREQ=DAILY;COUNT=3;UNTIL=20240101", "either COUNT or UNTIL"),
+        ("FREQ=DAILY;UNTIL=2024", "UNTIL=2024 must look like 20251231"),
+        ("FREQ=DAILY;UNTIL=20241340", "UNTIL=20241340 is not a real date"),
+        ("FREQ=WEEKLY;BYDAY=XX", "'XX' is not a weekday"),
+        ("FREQ=WEEKLY;BYDAY=-1FR", "BYDAY=-1FR (a numbered weekday) needs FREQ=MONTHLY"),
+        ("FREQ=MONTHLY;BYDAY=0FR", "the number must be from 1 to 53"),
+        ("FREQ=MONTHLY;BYMONTHDAY=0", "BYMONTHDAY cannot contain 0"),
+        ("FREQ=MONTHLY;BYMONTHDAY=32", "BYMONTHDAY=32 must be a whole number from -31 to 31"),
+        ("FREQ=YEARLY;BYMONTH=13", "BYMONTH=13 must be a whole number from 1 to 12"),
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "BYMONTHDAY=30 never falls in BYMONTH=2"),
+        ("FREQ=WEEKLY;WKST=XY", "WKST=XY must be one of"),
+    ],
+)
+def test_invalid_rules_are_refused(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        validate_rrule(text)
+
+
+# --- timezone_or_error ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [NEW_YORK, BERLIN, "UTC", "Asia/Kolkata"])
+def test_known_zones(name: str) -> None:
+    assert timezone_or_error(name).key == name
+
+
+@pytest.mark.parametrize(
+    "name", ["Mars/Olympus", "", "America", "utc", "../etc/passwd", "/etc/localtime", "EST5"]
+)
+def test_unknown_zones_are_refused(name: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"unknown time zone {name!r}: use an IANA")):
+        timezone_or_error(name)
