@@ -31,6 +31,11 @@ def outbox_inserts(*events: dict[str, Any]) -> list[sa.Insert]:
     ]
 
 
+def _retry_at(attempts: int) -> datetime:
+    """Back off exponentially from one second up to the claim length."""
+    return datetime.now(UTC) + timedelta(seconds=min(2**attempts, CLAIM_SECONDS))
+
+
 class OutboxRelay:
     def __init__(self, sql: Sql, bus: EventBus, batch: int = 100, idle_seconds: float = 1.0):
         self._sql = sql
@@ -56,7 +61,7 @@ class OutboxRelay:
     async def drain(self) -> int:
         """Publish one batch of unsent rows, oldest first; return how many were claimed."""
         rows = await self._claim()
-        for row_id, topic, payload in sorted(rows, key=lambda row: row[0]):
+        for row_id, topic, payload, attempts in sorted(rows, key=lambda row: row[0]):
             try:
                 await self._bus.publish(topic, payload)
             except Exception as error:
@@ -64,7 +69,11 @@ class OutboxRelay:
                 await self._sql.fetch(
                     sa.update(OUTBOX)
                     .where(OUTBOX.c.id == row_id)
-                    .values(attempts=OUTBOX.c.attempts + 1, last_error=str(error)[:2000])
+                    .values(
+                        attempts=OUTBOX.c.attempts + 1,
+                        last_error=str(error)[:2000],
+                        claimed_until=_retry_at(attempts),
+                    )
                 )
                 continue
             await self._sql.fetch(
@@ -88,7 +97,7 @@ class OutboxRelay:
             sa.update(OUTBOX)
             .where(OUTBOX.c.id.in_(unsent.scalar_subquery()))
             .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
-            .returning(OUTBOX.c.id, OUTBOX.c.topic, OUTBOX.c.payload)
+            .returning(OUTBOX.c.id, OUTBOX.c.topic, OUTBOX.c.payload, OUTBOX.c.attempts)
         )
 
     async def backlog(self) -> int:

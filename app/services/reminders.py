@@ -16,7 +16,7 @@ from app.services.rows import allocate_id, from_row, from_rows
 from app.services.tasks import REMINDER, REMINDER_COLUMNS, TASK, TaskService
 
 # A reminder that fires this long after its time tells the user it is late.
-LATE_AFTER_SECONDS = 30
+LATE_AFTER_SECONDS = 10
 
 
 class ReminderService:
