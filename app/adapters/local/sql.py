@@ -52,11 +52,11 @@ class EngineSql:
     def _fetch(self, statement: Executable) -> list[Row]:
         with self.engine.begin() as connection:
             result = connection.execute(statement)
-            return list(result.tuples().all()) if result.returns_rows else []
+            return list(result.all()) if result.returns_rows else []
 
     def _write(self, guard: Executable, follow_ups: Sequence[Executable]) -> list[Row]:
         with self.engine.begin() as connection:
-            rows: list[Row] = list(connection.execute(guard).tuples().all())
+            rows: list[Row] = list(connection.execute(guard).all())
             if rows:
                 for statement in follow_ups:
                     connection.execute(statement)
