@@ -1,0 +1,14 @@
+"""Reflex entry point: the UI pages, with the FastAPI app mounted through api_transformer."""
+
+import reflex as rx
+
+from app.api.main import create_api
+from app.config import Settings
+from app.runtime import build_runtime
+from app.ui.pages.index import index
+
+runtime = build_runtime(Settings.from_env())
+
+app = rx.App(api_transformer=create_api(runtime))
+app.register_lifespan_task(runtime.running)
+app.add_page(index, route="/", title="TaskFlow")

@@ -1,0 +1,1 @@
+"""Reflex UI: state, components and pages."""

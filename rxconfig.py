@@ -1,0 +1,12 @@
+"""Reflex configuration: the app module is app/app.py (``app.app``)."""
+
+import reflex as rx
+
+config = rx.Config(
+    app_name="app",
+    telemetry_enabled=False,
+    plugins=[rx.plugins.RadixThemesPlugin()],
+    # The badge loads its logo from a remote host; the sitemap needs a public deploy URL.
+    show_built_with_reflex=False,
+    disable_plugins=[rx.plugins.SitemapPlugin],
+)

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The project's own PostgreSQL cluster (not the system one), kept under the cache.
+# usage: scripts/postgres.sh start|stop|status|url    port: TASKFLOW_PG_PORT (default 55432)
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+PORT="${TASKFLOW_PG_PORT:-55432}"
+URL="postgresql+psycopg://taskflow:taskflow@127.0.0.1:$PORT/taskflow"
+
+install_postgres() {
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && return
+  local sudo=()
+  ((EUID == 0)) || sudo=(sudo)
+  log "installing Debian's postgresql"
+  "${sudo[@]}" apt-get update -q >&2
+  "${sudo[@]}" apt-get install -y -q postgresql >&2
+}
+
+locate() {
+  BIN="$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
+  PGDIR="$CACHE/pg/$(basename "$(dirname "$BIN")")"
+  DATA="$PGDIR/data" SOCK="$PGDIR/run"
+}
+
+# PostgreSQL refuses to run as root. Rather than opening the cache (often under a 0700
+# home) to the postgres user, root runs it in a user namespace as "postgres", mapped back
+# to root: the files stay the invoking user's.
+as_owner() {
+  if ((EUID == 0)); then
+    unshare --user --map-user=postgres --map-group=postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+running() { [[ -d "$DATA" ]] && as_owner "$BIN/pg_ctl" status -D "$DATA" >/dev/null; }
+admin_sql() { PGOPTIONS="-c client_min_messages=warning" "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$PORT" -U postgres "$@"; }
+
+start() {
+  install_postgres
+  locate
+  if [[ ! -s "$DATA/PG_VERSION" ]]; then
+    log "creating cluster in $DATA"
+    mkdir -p "$DATA" "$SOCK"
+    chmod 700 "$DATA"
+    as_owner "$BIN/initdb" -D "$DATA" -U postgres -E UTF8 --locale=C.UTF-8 \
+      --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+    cat >>"$DATA/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$SOCK'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+CONF
+  fi
+  if ! running; then
+    as_owner "$BIN/pg_ctl" start -D "$DATA" -l "$PGDIR/server.log" -o "-p $PORT" -w -s ||
+      { tail -n 20 "$PGDIR/server.log" >&2; die "PostgreSQL did not start"; }
+  fi
+  admin_sql -d postgres <<'SQL'
+SELECT 'CREATE ROLE taskflow LOGIN CREATEDB PASSWORD ''taskflow'''
+WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'taskflow') \gexec
+SELECT 'CREATE DATABASE taskflow OWNER taskflow'
+WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'taskflow') \gexec
+SQL
+  admin_sql -d taskflow -c 'CREATE EXTENSION IF NOT EXISTS pg_trgm'
+  echo "$URL"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) locate && if running; then as_owner "$BIN/pg_ctl" stop -D "$DATA" -m fast -s; fi ;;
+  status) locate && if running; then echo "running: $URL"; else echo stopped; exit 3; fi ;;
+  url) echo "$URL" ;;
+  *) die "usage: $0 start|stop|status|url" ;;
+esac
