@@ -1,0 +1,116 @@
+"""End to end through `make run`: the page, a recurring task's successor, reminders firing
+on time and, after a crash, late."""
+
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from tests.e2e.conftest import Product
+
+
+def _eventually(check: Callable[[], Any], seconds: float) -> Any:
+    """Poll `check` until it returns something truthy; fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if result:
+            return result
+        assert time.monotonic() < deadline, f"not within {seconds} s"
+        time.sleep(0.1)
+
+
+def _create(client: httpx.Client, **fields: Any) -> dict[str, Any]:
+    response = client.post("/api/tasks", json=fields)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def test_one_port_serves_the_page_and_the_api(product: Product) -> None:
+    with httpx.Client(base_url=product.base_url, timeout=10) as client:
+        page = client.get("/")
+        assert page.status_code == 200
+        assert "<html" in page.text.lower()
+        assert client.get("/api/openapi.json").json()["info"]["title"] == "TaskFlow"
+        assert client.get("/health/ready").json()["status"] == "healthy"
+
+
+def test_completing_a_daily_task_creates_its_successor_within_5_s(product: Product) -> None:
+    with httpx.Client(base_url=product.base_url, timeout=10) as client:
+        tag = f"e2e{uuid.uuid4().hex[:8]}"
+        task = _create(
+            client,
+            title="Water the plants",
+            due_date="2026-03-07T09:00:00",
+            timezone="America/New_York",
+            recurrence="daily",
+            tags=[tag],
+        )
+        completed_at = time.monotonic()
+        assert client.post(f"/api/tasks/{task['id']}/complete").json()["status"] == "completed"
+
+        def successors() -> list[dict[str, Any]]:
+            listed = client.get("/api/tasks", params={"tags": tag, "status": "pending"}).json()
+            return [t for t in listed if t["parent_task_id"] == task["id"]]
+
+        found = _eventually(successors, 5)
+        assert time.monotonic() - completed_at < 5
+        assert len(found) == 1
+        # Completed long after its due date: the next slot after now, still 09:00 New York.
+        successor_due = datetime.fromisoformat(found[0]["due_date"])
+        assert successor_due > datetime.now(UTC)
+        assert (successor_due.hour, successor_due.minute) == (9, 0)
+        assert found[0]["title"] == "Water the plants"
+        assert found[0]["recurrence"] == "daily"
+
+
+def test_a_reminder_fires_at_due_minus_offset_once(product: Product) -> None:
+    with httpx.Client(base_url=product.base_url, timeout=10) as client:
+        due = datetime.now(UTC) + timedelta(minutes=1, seconds=3)
+        task = _create(
+            client, title="Call the bank", due_date=due.isoformat(), reminder_offset="1 minute"
+        )
+        [reminder] = client.get("/api/reminders", params={"task_id": task["id"]}).json()
+        assert reminder["status"] == "pending"
+        assert datetime.fromisoformat(reminder["scheduled_at"]) == due - timedelta(minutes=1)
+
+        def sent() -> dict[str, Any] | None:
+            [current] = client.get("/api/reminders", params={"task_id": task["id"]}).json()
+            return current if current["status"] == "sent" else None
+
+        fired = _eventually(sent, 15)
+        sent_at = datetime.fromisoformat(fired["sent_at"])
+        assert timedelta(0) <= sent_at - (due - timedelta(minutes=1)) < timedelta(seconds=10)
+        assert fired["late"] is False
+
+        def triggered() -> list[Any]:
+            audit = client.get("/api/audit", params={"task_id": task["id"]}).json()
+            kinds = [entry["event_type"] for entry in audit]
+            return kinds if "reminder.sent" in kinds else []
+
+        kinds = _eventually(triggered, 5)
+        assert kinds.count("reminder.triggered") == 1
+        assert kinds.count("reminder.sent") == 1
+
+
+def test_a_reminder_missed_while_down_fires_late_after_restart(product: Product) -> None:
+    with httpx.Client(base_url=product.base_url, timeout=10) as client:
+        due = datetime.now(UTC) + timedelta(hours=1, seconds=2)
+        task = _create(
+            client, title="Renew passport", due_date=due.isoformat(), reminder_offset="1 hour"
+        )
+    product.kill()
+    time.sleep(14)  # past its time by more than the 10 s after which a reminder counts as late
+    product.start()
+    with httpx.Client(base_url=product.base_url, timeout=10) as client:
+
+        def sent() -> dict[str, Any] | None:
+            [current] = client.get("/api/reminders", params={"task_id": task["id"]}).json()
+            return current if current["status"] == "sent" else None
+
+        fired = _eventually(sent, 10)
+        assert fired["late"] is True
