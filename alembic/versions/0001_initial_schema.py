@@ -43,7 +43,7 @@ def upgrade() -> None:
     op.create_index("ix_task_status_due_date", "task", ["status", "due_date"])
     op.create_index("ix_task_created_at", "task", ["created_at"])
     op.create_index("ix_task_updated_at", "task", ["updated_at"])
-    op.create_index("ix_task_title", "task", ["title"])
+    op.create_index("ix_task_title_lower", "task", [sa.text("lower(title)")])
     op.create_index("ux_task_parent_task_id", "task", ["parent_task_id"], unique=True)
 
     op.create_table(

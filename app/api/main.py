@@ -1,15 +1,26 @@
 """The FastAPI application that Reflex mounts through api_transformer."""
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from app.api.routes import audit, health, reminders, tasks
 from app.config import Settings
 from app.runtime import Runtime, build_runtime
 from app.services.errors import Conflict, Invalid, NotFound
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with non-ASCII escaped, so echoing malformed input (lone surrogates) cannot fail."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 def create_api(runtime: Runtime) -> FastAPI:
@@ -32,6 +43,10 @@ def create_api(runtime: Runtime) -> FastAPI:
     api.state.runtime = runtime
     for module in (tasks, reminders, audit, health):
         api.include_router(module.router)
+
+    @api.exception_handler(RequestValidationError)
+    async def unprocessable(_: Request, error: RequestValidationError) -> AsciiJSONResponse:
+        return AsciiJSONResponse({"detail": jsonable_encoder(error.errors())}, status_code=422)
 
     @api.exception_handler(NotFound)
     async def not_found(_: Request, error: NotFound) -> JSONResponse:

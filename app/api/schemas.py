@@ -1,7 +1,7 @@
 """Request and response bodies of the REST API."""
 
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -10,7 +10,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    model_validator,
+    field_validator,
 )
 
 from app.domain.enums import Priority, Recurrence, ReminderStatus, RepeatFrom, TaskStatus
@@ -57,6 +57,14 @@ SearchText = Annotated[str, Field(max_length=200)]
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValueError("text cannot contain NUL characters")
+        return value
+
 
 class TaskCreate(Strict):
     title: Title
@@ -86,13 +94,22 @@ class TaskUpdate(Strict):
     status: TaskStatus | None = None
     reminder_offset: Offset | None = None
 
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> Self:
-        nullable = {"due_date", "rrule", "reminder_offset"}
-        for name in self.model_fields_set - nullable:
-            if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
+    @field_validator(
+        "title",
+        "description",
+        "timezone",
+        "recurrence",
+        "repeat_from",
+        "priority",
+        "tags",
+        "status",
+        mode="before",
+    )
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null; leave the field out to keep its value")
+        return value
 
     def changes(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.model_fields_set}

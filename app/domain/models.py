@@ -20,7 +20,7 @@ class Task(SQLModel, table=True):
         sa.Index("ix_task_status_due_date", "status", "due_date"),
         sa.Index("ix_task_created_at", "created_at"),
         sa.Index("ix_task_updated_at", "updated_at"),
-        sa.Index("ix_task_title", "title"),
+        sa.Index("ix_task_title_lower", sa.text("lower(title)")),
         sa.Index("ux_task_parent_task_id", "parent_task_id", unique=True),
     )
 

@@ -26,13 +26,15 @@ REMINDER = Reminder.__table__  # type: ignore[attr-defined]
 TASK_COLUMNS = columns_of(Task)
 REMINDER_COLUMNS = columns_of(Reminder)
 UPDATE_ATTEMPTS = 3
+# A built-in series rule is derived from these (the weekday or day of month, in the zone).
+RULE_INPUTS = {"due_date", "timezone", "recurrence", "rrule"}
 
 SORT_COLUMNS = {
     SortField.DUE_DATE: TASK.c.due_date,
     SortField.PRIORITY: TASK.c.priority,
     SortField.CREATED_AT: TASK.c.created_at,
     SortField.UPDATED_AT: TASK.c.updated_at,
-    SortField.TITLE: TASK.c.title,
+    SortField.TITLE: sa.func.lower(TASK.c.title),
 }
 
 EDITABLE = {
@@ -218,7 +220,7 @@ class TaskService:
             task.recurrence = Recurrence.CUSTOM
         if task.recurrence != Recurrence.CUSTOM and "recurrence" in changes:
             task.rrule = None
-        _settle(task, rule_changed=bool({"due_date", "recurrence", "rrule"} & set(changes)))
+        _settle(task, rule_changed=bool(RULE_INPUTS & set(changes)))
         reopened = current.status == TaskStatus.COMPLETED and task.status == TaskStatus.PENDING
         completing = current.status == TaskStatus.PENDING and task.status == TaskStatus.COMPLETED
         task.completed_at = now if completing else (None if reopened else current.completed_at)

@@ -23,12 +23,18 @@ def create_engine(url: str) -> Engine:
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # SQLAlchemy issues BEGIN itself (below), so the driver must not.
     dbapi_connection.isolation_level = None
+    # SQLite's own lower() folds ASCII only; case-insensitive search must fold every letter.
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _lower(text: str | None) -> str | None:
+    return None if text is None else text.lower()
 
 
 def _sqlite_begin_immediate(connection: Connection) -> None:
