@@ -12,7 +12,7 @@ log "set-up took ${booted}s"
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy app processors tests
+.venv/bin/mypy app processors tests bench
 linted=$SECONDS
 log "lint took $((linted - booted))s"
 [[ "${1:-}" == lint ]] && exit 0

@@ -41,6 +41,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_task_priority_due_date", "task", ["priority", "due_date"])
     op.create_index("ix_task_status_due_date", "task", ["status", "due_date"])
+    op.create_index("ix_task_due_date_id", "task", ["due_date", "id"])
     op.create_index("ix_task_created_at", "task", ["created_at"])
     op.create_index("ix_task_updated_at", "task", ["updated_at"])
     op.create_index("ix_task_title_lower", "task", [sa.text("lower(title)")])
@@ -116,11 +117,10 @@ def upgrade() -> None:
             "CREATE INDEX ix_task_fulltext ON task USING GIN "
             "(to_tsvector('simple', title || ' ' || description))"
         )
-        # Case-insensitive substring search (the `q` filter) uses these trigram indexes.
-        op.execute("CREATE INDEX ix_task_title_trgm ON task USING GIN (lower(title) gin_trgm_ops)")
+        # Case-insensitive substring search (`q`, compiled to ILIKE) uses these trigram indexes.
+        op.execute("CREATE INDEX ix_task_title_trgm ON task USING GIN (title gin_trgm_ops)")
         op.execute(
-            "CREATE INDEX ix_task_description_trgm ON task "
-            "USING GIN (lower(description) gin_trgm_ops)"
+            "CREATE INDEX ix_task_description_trgm ON task USING GIN (description gin_trgm_ops)"
         )
 
 

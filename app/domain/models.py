@@ -18,6 +18,7 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_task_priority_due_date", "priority", "due_date"),
         sa.Index("ix_task_status_due_date", "status", "due_date"),
+        sa.Index("ix_task_due_date_id", "due_date", "id"),
         sa.Index("ix_task_created_at", "created_at"),
         sa.Index("ix_task_updated_at", "updated_at"),
         sa.Index("ix_task_title_lower", sa.text("lower(title)")),

@@ -78,7 +78,9 @@ class TaskService:
         rows = await self._sql.fetch(
             sa.select(*TASK_COLUMNS)
             .where(*conditions)
-            .order_by(ordered.nulls_last(), id_order)
+            .order_by(
+                ordered.nulls_last() if query.sort_by == SortField.DUE_DATE else ordered, id_order
+            )
             .limit(query.limit)
             .offset(query.offset)
         )

@@ -1,0 +1,166 @@
+"""python -m bench [--sizes 10000,100000] [--backends sqlite,postgresql] ..."""
+
+import argparse
+import contextlib
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+
+import httpx
+
+from bench import machine
+from bench.explain import explain
+from bench.measure import Request, RequestOf, measure
+from bench.report import FLOOR, Run, Setup, kept_findings, render
+from bench.scenarios import SCENARIOS, Scenario
+from bench.workload import reference_now, seed
+from tests.support.servers import (
+    ROOT,
+    fresh_postgres_database,
+    migrate,
+    postgres_server_url,
+    serve_api,
+)
+
+BACKENDS = ("sqlite", "postgresql")
+EXPLAINED_ASKS = 5
+
+
+def main() -> None:
+    options = _options()
+    started = time.perf_counter()
+    now = reference_now()
+    backends = [name for name in options.backends.split(",") if name]
+    sizes = [int(size) for size in options.sizes.split(",") if size]
+    info = {
+        "CPU": machine.cpu_model(),
+        "Cores": machine.cores(),
+        "RAM": machine.memory(),
+        "OS": machine.operating_system(),
+        "Python": machine.python(),
+        "SQLite": machine.sqlite(),
+    }
+    if "postgresql" in backends:
+        info["PostgreSQL"] = machine.postgres(postgres_server_url())
+    info["Load average (1/5/15 min) at start"] = machine.load()
+    runs: list[Run] = []
+    for backend in backends:
+        for size in sizes:
+            runs.append(_run(backend, size, now, options))
+            _print_run(runs[-1])
+    info["Load average (1/5/15 min) at end"] = machine.load()
+    total = time.perf_counter() - started
+    setup = Setup(
+        date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        machine=info,
+        rounds=options.rounds,
+        requests=options.requests,
+        warmup=options.warmup,
+        total_seconds=total,
+        extra_sql=tuple(options.pg_sql),
+    )
+    if options.output != "-":
+        output = Path(options.output)
+        output.write_text(render(setup, runs, kept_findings(output)))
+        _log(f"wrote {output}")
+    _log(f"total run time {total / 60:.1f} min")
+    missed = [f"{run.title}: {name}" for run in runs for name in run.missed()]
+    for line in missed:
+        _log(f"missed target: {line}")
+
+
+def _options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=70, help="per scenario and round")
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument(
+        "--pg-sql",
+        action="append",
+        default=[],
+        metavar="STATEMENT",
+        help="run on PostgreSQL after seeding (e.g. a CREATE INDEX to try); repeatable",
+    )
+    parser.add_argument(
+        "--output",
+        help="the report; '-' for none (default: docs/benchmarks.md, none with --pg-sql)",
+    )
+    options = parser.parse_args()
+    if options.output is None:
+        options.output = "-" if options.pg_sql else str(ROOT / "docs" / "benchmarks.md")
+    unknown = set(options.backends.split(",")) - set(BACKENDS)
+    if unknown:
+        parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
+    return options
+
+
+def _run(backend: str, size: int, now: datetime, options: argparse.Namespace) -> Run:
+    with (
+        tempfile.TemporaryDirectory(prefix="taskflow-bench-") as scratch,
+        _database(backend, Path(scratch)) as url,
+    ):
+        _log(f"{backend} {size:,}: migrating and seeding")
+        migrate(url)
+        extra = options.pg_sql if backend == "postgresql" else []
+        seconds = seed(url, size, now, extra)
+        _log(f"{backend} {size:,}: seeded in {seconds:.1f} s; measuring")
+        requests: dict[str, RequestOf] = {
+            scenario.name: partial(_request, scenario, now) for scenario in SCENARIOS
+        }
+        requests[FLOOR] = _floor
+        log = Path(scratch) / "uvicorn.log"
+        with serve_api(url, log) as base_url, httpx.Client(base_url=base_url) as client:
+            timings = measure(
+                client,
+                requests,
+                rounds=options.rounds,
+                requests=options.requests,
+                warmup=options.warmup,
+            )
+        run = Run(backend, size, seconds, timings)
+        if backend == "postgresql":
+            for scenario in SCENARIOS:
+                asks = [scenario.ask(i, now) for i in range(EXPLAINED_ASKS)]
+                run.plans[scenario.name] = explain(url, asks)
+        return run
+
+
+@contextlib.contextmanager
+def _database(backend: str, scratch: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{scratch / 'bench.db'}"
+    else:
+        with fresh_postgres_database("bench") as url:
+            yield url
+
+
+def _request(scenario: Scenario, now: datetime, serial: int) -> Request:
+    return scenario.ask(serial, now).request()
+
+
+def _floor(_: int) -> Request:
+    return "GET", "/health/live", {}
+
+
+def _print_run(run: Run) -> None:
+    _log(run.title)
+    for name, timings in run.timings.items():
+        db = run.db_ms(name)
+        _log(
+            f"  {name:<14} median {timings.median:7.1f} ms  p95 {timings.p95:7.1f} ms"
+            f"  matches {timings.typical_matches}" + ("" if db is None else f"  db {db:.1f} ms")
+        )
+
+
+def _log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Seeded tasks: realistic variety, bulk-inserted with SQLAlchemy Core."""
+
+import random
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from app.adapters.local.sql import create_engine
+from app.domain.enums import Priority, Recurrence, RepeatFrom, TaskStatus
+from app.domain.models import IdSequence, Task
+from app.domain.recurrence import series_rule
+
+TASK = Task.__table__  # type: ignore[attr-defined]
+ID_SEQUENCE = IdSequence.__table__  # type: ignore[attr-defined]
+CHUNK = 5_000
+
+
+def _vocabulary(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+WORDS = _vocabulary(
+    "account agenda appointment article backup balance basket battery bedroom bicycle "
+    "birthday blanket booking bottle branch budget bundle cabinet calendar camera candle "
+    "carpet cellar chapter charger checkup closet coffee column compost contract cottage "
+    "coupon cousin dentist deposit design desk dinner doctor document drawer driveway "
+    "editor email engine estimate expense fabric feedback fence filter finance folder "
+    "forecast freezer friend furnace garage garden gift grocery gutter haircut hallway "
+    "hammer harvest heater holiday hosting insurance invoice jacket journal kettle kitchen "
+    "ladder laptop laundry lawn lecture ledger letter library license lighting locker "
+    "luggage mailbox manual market meeting milestone mirror monitor mortgage notebook "
+    "office oven package painting pantry paperwork parcel parking passport payment pension "
+    "pharmacy picnic pillow planner plumber podcast portfolio postcard printer proposal "
+    "quarter receipt recipe refund register release renewal rental report request "
+    "research resume review roadmap router salary sample schedule school scooter sketch "
+    "slides speaker spreadsheet statement storage strategy subscription summary supplier "
+    "survey sweater syllabus ticket timeline toaster toolbox transfer travel trophy "
+    "tutorial umbrella upgrade vacation vendor visa voucher wallet wardrobe warranty "
+    "website wedding window workshop yoga"
+)
+VERBS = _vocabulary(
+    "book buy call cancel check clean collect confirm draft email file finish fix "
+    "order organize pay plan prepare print renew repair replace return review schedule "
+    "send sort update water write"
+)
+TAGS = _vocabulary(
+    "work home personal urgent errands finance health family shopping project reading "
+    "travel fitness garden car kids school meetings email calls bills cleaning cooking "
+    "music learning writing admin taxes birthday someday"
+)
+# A few tags are on many tasks, most on few (weights fall off with rank).
+TAG_WEIGHTS = [1 / (rank + 1) ** 0.9 for rank in range(len(TAGS))]
+COMMON_TAGS = TAGS[:5]
+ZONES = ("UTC", "Europe/Berlin", "America/New_York")
+
+
+def seed(database_url: str, count: int, now: datetime, extra_sql: Sequence[str] = ()) -> float:
+    """Insert tasks 1..count into a migrated, empty database, then run `extra_sql` (say, an
+    index to try before writing its migration); the seconds it took."""
+    started = time.perf_counter()
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            batch: list[dict[str, Any]] = []
+            for row in task_rows(count, now):
+                batch.append(row)
+                if len(batch) == CHUNK:
+                    connection.execute(sa.insert(TASK), batch)
+                    batch = []
+            if batch:
+                connection.execute(sa.insert(TASK), batch)
+            connection.execute(
+                sa.update(ID_SEQUENCE).where(ID_SEQUENCE.c.name == "task").values(value=count)
+            )
+            for statement in extra_sql:
+                connection.exec_driver_sql(statement)
+        if engine.dialect.name == "postgresql":
+            # Autovacuum would get here soon after a bulk load; the bench does not wait for it.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM (ANALYZE) task")
+    finally:
+        engine.dispose()
+    return time.perf_counter() - started
+
+
+def task_rows(count: int, now: datetime) -> Iterator[dict[str, Any]]:
+    rng = random.Random(20_240_601 + count)
+    for task_id in range(1, count + 1):
+        yield _task(rng, task_id, now)
+
+
+def _task(rng: random.Random, task_id: int, now: datetime) -> dict[str, Any]:
+    created = now - timedelta(days=rng.uniform(1, 730))
+    updated = created + (now - created) * rng.random() ** 3
+    due = None if rng.random() < 0.15 else _minute(now + timedelta(days=rng.uniform(-365, 365)))
+    zone = rng.choices(ZONES, weights=(6, 2, 2))[0]
+    recurrence = rng.choices(
+        (Recurrence.NONE, Recurrence.DAILY, Recurrence.WEEKLY, Recurrence.MONTHLY),
+        weights=(85, 5, 7, 3),
+    )[0]
+    anchor = (due or created).astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    completed = rng.random() >= 0.7
+    tag_count = rng.choices(range(5), weights=(15, 30, 30, 15, 10))[0]
+    tags = list(dict.fromkeys(rng.choices(TAGS, weights=TAG_WEIGHTS, k=tag_count)))
+    return {
+        "id": task_id,
+        "title": _title(rng),
+        "description": "" if rng.random() < 0.1 else _sentence(rng, rng.randint(8, 30)),
+        "due_date": due,
+        "timezone": zone,
+        "recurrence": recurrence,
+        "rrule": series_rule(recurrence, None, anchor),
+        "repeat_from": RepeatFrom.COMPLETION if rng.random() < 0.2 else RepeatFrom.DUE,
+        "priority": rng.choices(list(Priority), weights=(30, 45, 25))[0],
+        "tags": tags,
+        "status": TaskStatus.COMPLETED if completed else TaskStatus.PENDING,
+        "created_at": created,
+        "updated_at": updated,
+        "completed_at": updated if completed else None,
+        "parent_task_id": None,
+        "reminder_offset": None,
+    }
+
+
+def _title(rng: random.Random) -> str:
+    return f"{rng.choice(VERBS).capitalize()} {_sentence(rng, rng.randint(1, 5))}"
+
+
+def _sentence(rng: random.Random, length: int) -> str:
+    return " ".join(rng.choices(WORDS, k=length))
+
+
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def reference_now() -> datetime:
+    return _minute(datetime.now(UTC))
