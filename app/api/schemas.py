@@ -168,7 +168,7 @@ class TaskOut(BaseModel):
 
     @classmethod
     def of(cls, task: Task) -> "TaskOut":
-        out = cls.model_validate(task.model_dump())
+        out = cls.model_validate(task, from_attributes=True)
         if out.due_date is not None:
             out.due_date = out.due_date.astimezone(ZoneInfo(task.timezone))
         return out
@@ -201,7 +201,7 @@ class ReminderOut(BaseModel):
 
     @classmethod
     def of(cls, reminder: Reminder) -> "ReminderOut":
-        return cls.model_validate(reminder.model_dump())
+        return cls.model_validate(reminder, from_attributes=True)
 
 
 class AuditQuery(Strict):
@@ -223,7 +223,7 @@ class AuditOut(BaseModel):
 
     @classmethod
     def of(cls, entry: AuditLogEntry) -> "AuditOut":
-        return cls.model_validate(entry.model_dump())
+        return cls.model_validate(entry, from_attributes=True)
 
 
 class Health(BaseModel):
