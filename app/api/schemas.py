@@ -13,6 +13,7 @@ from pydantic import (
     field_validator,
 )
 
+from app.chat.service import AssistantName
 from app.domain.enums import Priority, Recurrence, ReminderStatus, RepeatFrom, TaskStatus
 from app.domain.models import DESCRIPTION_MAX, TITLE_MAX, AuditLogEntry, Reminder, Task
 from app.domain.offsets import format_offset, parse_offset
@@ -21,6 +22,7 @@ from app.domain.recurrence import timezone_or_error, validate_rrule
 from app.domain.tags import MAX_TAGS, normalize_tags
 
 MAX_ID = 2**31 - 1
+MESSAGE_MAX = 4000
 
 
 def _zone(name: str) -> str:
@@ -64,6 +66,11 @@ class Strict(BaseModel):
         if any(isinstance(text, str) and "\x00" in text for text in texts):
             raise ValueError("text cannot contain NUL characters")
         return value
+
+
+class Paging(Strict):
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=MAX_ID)
 
 
 class TaskCreate(Strict):
@@ -131,21 +138,17 @@ class TaskFilters(Strict):
     due_after: Moment | None = None
 
 
-class TaskListQuery(TaskFilters):
+class TaskListQuery(TaskFilters, Paging):
     q: SearchText | None = None
     sort_by: SortField = SortField.DUE_DATE
     order: SortOrder | None = None
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=MAX_ID)
 
 
-class SearchRequest(Strict):
+class SearchRequest(Paging):
     query: SearchText | None = None
     filters: TaskFilters = TaskFilters()
     sort_by: SortField = SortField.DUE_DATE
     order: SortOrder | None = None
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=MAX_ID)
 
 
 class TaskOut(BaseModel):
@@ -204,11 +207,9 @@ class ReminderOut(BaseModel):
         return cls.model_validate(reminder, from_attributes=True)
 
 
-class AuditQuery(Strict):
+class AuditQuery(Paging):
     task_id: Id | None = None
     event_type: Annotated[str, Field(max_length=64)] | None = None
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=MAX_ID)
 
 
 class AuditOut(BaseModel):
@@ -230,3 +231,38 @@ class Health(BaseModel):
     status: str
     runtime: str
     checks: dict[str, str]
+
+
+ConversationId = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="Continue this conversation; leave out to start a new one.",
+    ),
+]
+
+
+class ChatRequest(Strict):
+    message: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MESSAGE_MAX)
+    ]
+    conversation_id: ConversationId | None = None
+
+
+class ChatAction(BaseModel):
+    """One tool the assistant called, with what it was given and what it returned: `{task}`,
+    `{tasks, total}`, `{deleted}`, `{reminder}`, `{reminders}`, or `{error}` saying what went
+    wrong."""
+
+    tool: str
+    arguments: dict[str, Any]
+    result: dict[str, Any]
+
+
+class ChatResponse(BaseModel):
+    response: str = Field(description="The assistant's reply: what it did, or what it asks.")
+    conversation_id: str
+    actions: list[ChatAction] = Field(description="The tool calls made, in order.")
+    assistant: AssistantName = Field(
+        description="Who answered: Gemini, or the offline assistant (no key, or Gemini failed)."
+    )

@@ -268,21 +268,13 @@ class TaskService:
             stale_offset = offset_changed and reminder.reminder_offset == current.reminder_offset
             if not keep_open or stale_offset:
                 follow_ups.append(
-                    sa.update(REMINDER)
-                    .where(
-                        REMINDER.c.id == reminder.id, REMINDER.c.status == ReminderStatus.PENDING
-                    )
-                    .values(status=ReminderStatus.CANCELLED)
+                    _update_pending_reminder(reminder.id, status=ReminderStatus.CANCELLED)
                 )
                 events.append(reminder_event("reminder.cancelled", reminder))
             elif task.due_date != current.due_date and task.due_date is not None:
                 reminder.scheduled_at = task.due_date - parse_offset(reminder.reminder_offset)
                 follow_ups.append(
-                    sa.update(REMINDER)
-                    .where(
-                        REMINDER.c.id == reminder.id, REMINDER.c.status == ReminderStatus.PENDING
-                    )
-                    .values(scheduled_at=reminder.scheduled_at)
+                    _update_pending_reminder(reminder.id, scheduled_at=reminder.scheduled_at)
                 )
                 events.append(reminder_event("reminder.scheduled", reminder))
         reopened = current.status == TaskStatus.COMPLETED and task.status == TaskStatus.PENDING
@@ -348,7 +340,13 @@ def _settle(task: Task, *, rule_changed: bool) -> None:
         raise Invalid("rrule", str(error)) from error
 
 
-_PENDING = REMINDER.c.status == ReminderStatus.PENDING
+def _update_pending_reminder(reminder_id: int, **values: Any) -> sa.Update:
+    """Change a reminder only while it is pending: one that already fired stays as it was."""
+    return (
+        sa.update(REMINDER)
+        .where(REMINDER.c.id == reminder_id, REMINDER.c.status == ReminderStatus.PENDING)
+        .values(**values)
+    )
 
 
 def _check_rule_input(fields: dict[str, Any]) -> None:
