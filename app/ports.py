@@ -9,7 +9,7 @@ from sqlalchemy.sql import Executable
 Row = Sequence[Any]
 Event = dict[str, Any]
 EventHandler = Callable[[str, Event], Awaitable[None]]
-JobHandler = Callable[[str, dict[str, Any]], Awaitable[None]]
+JobHandler = Callable[[str], Awaitable[None]]
 
 
 class Sql(Protocol):
@@ -36,7 +36,7 @@ class EventBus(Protocol):
 class Jobs(Protocol):
     """One-shot timers that call back by name, surviving restarts of the caller."""
 
-    async def schedule(self, name: str, due_time: datetime, data: dict[str, Any]) -> None: ...
+    async def schedule(self, name: str, due_time: datetime) -> None: ...
 
     async def cancel(self, name: str) -> None: ...
 

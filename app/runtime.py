@@ -3,23 +3,38 @@
 import asyncio
 import contextlib
 import functools
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+from app.adapters.dapr.bus import SidecarBus
+from app.adapters.dapr.secrets import SidecarSecrets
+from app.adapters.dapr.sidecar import Sidecar
+from app.adapters.dapr.sql import BindingSql
+from app.adapters.dapr.state import SidecarKeyValue
 from app.adapters.local.bus import InProcessBus
 from app.adapters.local.invoker import DirectInvoker
 from app.adapters.local.jobs import AsyncioJobs
+from app.adapters.local.kv import SqlKeyValue
+from app.adapters.local.secrets import EnvSecrets
 from app.adapters.local.sql import EngineSql, create_engine
+from app.chat.conversation import ConversationStore
+from app.chat.gemini import GeminiAgent, GeminiSettings
+from app.chat.mcp_server import McpEndpoint
+from app.chat.offline.assistant import OfflineAssistant
+from app.chat.service import ChatService
+from app.chat.tools import ToolSet
 from app.config import Settings
 from app.domain.events import REMINDERS, TASK_EVENTS, TOPICS
-from app.ports import Sql
+from app.ports import EventBus, EventHandler, KeyValue, Secrets, Sql
 from app.services.audit import AuditService
 from app.services.outbox import OutboxRelay
 from app.services.reminders import ReminderService
 from app.services.tasks import TaskService
 from processors.audit.handler import AuditHandler
 from processors.recurrence.handler import RecurrenceHandler
-from processors.reminders.handler import RemindersHandler, job_name, publish_triggered
+from processors.reminders.handler import RemindersHandler, job_name
 
 
 @dataclass
@@ -30,47 +45,107 @@ class Runtime:
     reminders: ReminderService
     audit: AuditService
     relay: OutboxRelay
-    jobs: AsyncioJobs
+    kv: KeyValue
+    chat: ChatService
+    mcp: McpEndpoint
+    # What the app consumes; in Dapr mode the sidecar delivers it to /events/<topic>.
+    subscriptions: dict[str, list[EventHandler]]
+    sidecar: Sidecar | None = None
+    # Embedded reminder timers, re-armed from the reminders table at every start.
+    jobs: AsyncioJobs | None = None
     _background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Start the outbox relay and re-arm the timers of pending reminders."""
-        for reminder in await self.reminders.pending():
-            await self.jobs.schedule(
-                job_name(reminder.id),
-                reminder.scheduled_at,
-                {
-                    "reminder_id": reminder.id,
-                    "task_id": reminder.task_id,
-                    "scheduled_at": reminder.scheduled_at.isoformat(),
-                },
-            )
+        """Open the sidecar, re-arm pending reminders, run the outbox relay, serve MCP."""
+        if self.sidecar is not None:
+            await self.sidecar.open()
+        if self.jobs is not None:
+            for reminder in await self.reminders.pending():
+                await self.jobs.schedule(job_name(reminder.id), reminder.scheduled_at)
         self._background.append(asyncio.create_task(self.relay.run()))
         try:
-            yield
+            async with self.mcp.running():
+                yield
         finally:
             for task in self._background:
                 task.cancel()
-            await self.jobs.close()
             self._background.clear()
+            if self.jobs is not None:
+                await self.jobs.close()
+            if self.sidecar is not None:
+                await self.sidecar.close()
+
+
+@dataclass(frozen=True)
+class Adapters:
+    sql: Sql
+    bus: EventBus
+    kv: KeyValue
+    secrets: Secrets
+    sidecar: Sidecar | None
+
+
+def build_adapters(settings: Settings) -> Adapters:
+    """Embedded: SQLAlchemy and in-process parts. Dapr: everything through the sidecar."""
+    if settings.runtime == "local":
+        sql = EngineSql(create_engine(settings.database_url))
+        return Adapters(sql, InProcessBus(), SqlKeyValue(sql), EnvSecrets(), None)
+    if settings.runtime == "dapr":
+        sidecar = Sidecar()
+        return Adapters(
+            BindingSql(sidecar),
+            SidecarBus(sidecar),
+            SidecarKeyValue(sidecar),
+            SidecarSecrets(sidecar),
+            sidecar,
+        )
+    raise ValueError(f"TASKFLOW_RUNTIME must be 'local' or 'dapr', not {settings.runtime!r}")
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    if settings.runtime != "local":
-        raise ValueError(f"TASKFLOW_RUNTIME={settings.runtime!r} is not available yet")
-    sql = EngineSql(create_engine(settings.database_url))
-    bus = InProcessBus()
-    relay = OutboxRelay(sql, bus)
+    adapters = build_adapters(settings)
+    sql = adapters.sql
+    relay = OutboxRelay(sql, adapters.bus)
     tasks = TaskService(sql, settings.timezone, relay.notify)
     reminders = ReminderService(sql, tasks, relay.notify)
     audit = AuditService(sql)
+    subscriptions: dict[str, list[EventHandler]] = defaultdict(list)
+    subscriptions[REMINDERS].append(reminders.handle_event)
 
-    jobs = AsyncioJobs(functools.partial(publish_triggered, bus))
+    jobs = None
+    if isinstance(adapters.bus, InProcessBus):
+        # Embedded: the processors' handlers run in this process, on the in-process bus.
+        jobs = AsyncioJobs()
+        reminders_processor = RemindersHandler(jobs, adapters.bus, reminders)
+        jobs.on_due(reminders_processor.on_job)
+        subscriptions[TASK_EVENTS].append(RecurrenceHandler(DirectInvoker(tasks)))
+        subscriptions[REMINDERS].append(reminders_processor)
+        for topic in TOPICS:
+            subscriptions[topic].append(AuditHandler(audit))
+        for topic, handlers in subscriptions.items():
+            for handler in handlers:
+                adapters.bus.subscribe(topic, handler)
 
-    bus.subscribe(TASK_EVENTS, RecurrenceHandler(DirectInvoker(tasks)))
-    bus.subscribe(REMINDERS, RemindersHandler(jobs))
-    bus.subscribe(REMINDERS, reminders.handle_event)
-    for topic in TOPICS:
-        bus.subscribe(topic, AuditHandler(audit))
-    return Runtime(settings, sql, tasks, reminders, audit, relay, jobs)
+    tools = ToolSet(tasks, reminders, settings.timezone)
+    clock = functools.partial(datetime.now, UTC)
+    chat = ChatService(
+        ConversationStore(adapters.kv),
+        OfflineAssistant(tools, settings.timezone, clock),
+        GeminiAgent(tools, GeminiSettings.from_env(), settings.timezone, clock),
+        adapters.secrets,
+    )
+    return Runtime(
+        settings,
+        sql,
+        tasks,
+        reminders,
+        audit,
+        relay,
+        adapters.kv,
+        chat,
+        McpEndpoint(tools),
+        dict(subscriptions),
+        adapters.sidecar,
+        jobs,
+    )

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app.chat.service import ChatService
 from app.runtime import Runtime
 from app.services.audit import AuditService
 from app.services.reminders import ReminderService
@@ -30,6 +31,11 @@ def get_audit(runtime: RuntimeDep) -> AuditService:
     return runtime.audit
 
 
+def get_chat(runtime: RuntimeDep) -> ChatService:
+    return runtime.chat
+
+
 Tasks = Annotated[TaskService, Depends(get_tasks)]
 Reminders = Annotated[ReminderService, Depends(get_reminders)]
 Audit = Annotated[AuditService, Depends(get_audit)]
+Chat = Annotated[ChatService, Depends(get_chat)]

@@ -9,8 +9,10 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.routing import Route
 
-from app.api.routes import audit, health, reminders, tasks
+from app.api.routes import audit, chat, health, reminders, tasks
+from app.api.routes.dapr import callbacks_router, invocation_router
 from app.config import Settings
 from app.runtime import Runtime, build_runtime
 from app.services.errors import Conflict, Invalid, NotFound
@@ -41,8 +43,13 @@ def create_api(runtime: Runtime) -> FastAPI:
         lifespan=lifespan,
     )
     api.state.runtime = runtime
-    for module in (tasks, reminders, audit, health):
+    for module in (tasks, reminders, audit, health, chat):
         api.include_router(module.router)
+    if runtime.sidecar is not None:
+        api.include_router(callbacks_router(runtime.subscriptions))
+        api.include_router(invocation_router)
+    # Its session manager runs inside runtime.running(), under uvicorn and under Reflex alike.
+    api.router.routes.append(Route("/mcp", runtime.mcp.asgi, include_in_schema=False))
 
     @api.exception_handler(RequestValidationError)
     async def unprocessable(_: Request, error: RequestValidationError) -> AsciiJSONResponse:

@@ -1,48 +1,53 @@
-"""Reminder events -> one-shot jobs; a job firing -> reminder.triggered."""
+"""Reminder events -> one-shot jobs; a job coming due -> reminder.triggered."""
 
 from datetime import UTC, datetime
-from typing import Any
 
+from app.domain.enums import ReminderStatus
 from app.domain.events import REMINDERS, new_event
 from app.ports import Event, EventBus, Jobs
+from app.services.errors import NotFound
+from app.services.reminders import ReminderService
+
+JOB_PREFIX = "reminder-"
 
 
 def job_name(reminder_id: int) -> str:
-    return f"reminder-{reminder_id}"
+    return f"{JOB_PREFIX}{reminder_id}"
 
 
 class RemindersHandler:
-    def __init__(self, jobs: Jobs) -> None:
+    def __init__(self, jobs: Jobs, bus: EventBus, reminders: ReminderService) -> None:
         self._jobs = jobs
+        self._bus = bus
+        self._reminders = reminders
 
     async def __call__(self, topic: str, event: Event) -> None:
         """Subscribed to `reminders`: keep one job per pending reminder."""
         event_type = event.get("event_type")
         if event_type == "reminder.scheduled":
             await self._jobs.schedule(
-                job_name(int(event["reminder_id"])),
-                datetime.fromisoformat(event["scheduled_at"]),
-                {
-                    "reminder_id": event["reminder_id"],
-                    "task_id": event["task_id"],
-                    "scheduled_at": event["scheduled_at"],
-                    "correlation_id": event.get("correlation_id"),
-                },
+                job_name(int(event["reminder_id"])), datetime.fromisoformat(event["scheduled_at"])
             )
         elif event_type == "reminder.cancelled":
             await self._jobs.cancel(job_name(int(event["reminder_id"])))
 
-
-async def publish_triggered(bus: EventBus, name: str, data: dict[str, Any]) -> None:
-    """The scheduler calls back when a reminder is due (or overdue after an outage)."""
-    await bus.publish(
-        REMINDERS,
-        new_event(
-            "reminder.triggered",
-            task_id=data["task_id"],
-            correlation_id=data.get("correlation_id"),
-            reminder_id=data["reminder_id"],
-            scheduled_at=data["scheduled_at"],
-            fired_at=datetime.now(UTC).isoformat(),
-        ),
-    )
+    async def on_job(self, name: str) -> None:
+        """The scheduler calls back when a reminder is due (or overdue after an outage)."""
+        if not name.startswith(JOB_PREFIX) or not name.removeprefix(JOB_PREFIX).isdigit():
+            return
+        try:
+            reminder = await self._reminders.get(int(name.removeprefix(JOB_PREFIX)))
+        except NotFound:
+            return
+        if reminder.status != ReminderStatus.PENDING:
+            return
+        await self._bus.publish(
+            REMINDERS,
+            new_event(
+                "reminder.triggered",
+                task_id=reminder.task_id,
+                reminder_id=reminder.id,
+                scheduled_at=reminder.scheduled_at.isoformat(),
+                fired_at=datetime.now(UTC).isoformat(),
+            ),
+        )

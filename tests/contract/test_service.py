@@ -38,6 +38,7 @@ CONTRACT = {
     "/api/reminders": {"get", "post"},
     "/api/reminders/{reminder_id}": {"delete"},
     "/api/audit": {"get"},
+    "/api/chat": {"post"},
     "/health": {"get"},
     "/health/live": {"get"},
     "/health/ready": {"get"},

@@ -79,7 +79,13 @@ def serve_api(database_url: str, log_path: Path, **env: str) -> Iterator[str]:
                 "--no-access-log",
             ],
             cwd=ROOT,
-            env={**os.environ, "TASKFLOW_DATABASE_URL": database_url, **env},
+            # No Gemini key unless a test gives one: the offline assistant answers.
+            env={
+                **os.environ,
+                "TASKFLOW_DATABASE_URL": database_url,
+                "GEMINI_API_KEY": "",
+                **env,
+            },
             stdout=log,
             stderr=subprocess.STDOUT,
         )

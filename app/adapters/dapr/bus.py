@@ -1,0 +1,20 @@
+"""Publishing through the sidecar's pub/sub component (Kafka)."""
+
+import json
+
+from app.adapters.dapr.sidecar import Sidecar
+from app.ports import Event
+
+
+class SidecarBus:
+    def __init__(self, sidecar: Sidecar, pubsub: str = "pubsub") -> None:
+        self._sidecar = sidecar
+        self._pubsub = pubsub
+
+    async def publish(self, topic: str, event: Event) -> None:
+        await self._sidecar.client.publish_event(
+            pubsub_name=self._pubsub,
+            topic_name=topic,
+            data=json.dumps(event),
+            data_content_type="application/json",
+        )

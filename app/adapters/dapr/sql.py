@@ -1,0 +1,138 @@
+"""The Sql port over Dapr's `bindings.postgresql`: SQLAlchemy compiles, the sidecar runs it.
+
+Every parameter travels as text and is cast to its column type in SQL, so the binding never
+has to guess how a JSON value maps onto a PostgreSQL type. A write and its follow-ups become
+one statement: data-modifying CTEs that run only when the guard returned rows.
+"""
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql.psycopg import PGCompiler_psycopg, PGDialect_psycopg
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.selectable import CTE
+
+from app.adapters.dapr.sidecar import Sidecar
+from app.ports import Row
+
+
+class _TextParamsCompiler(PGCompiler_psycopg):
+    def render_bind_cast(self, type_: Any, dbapi_type: Any, sqltext: str) -> str:
+        return f"({sqltext}::TEXT){super().render_bind_cast(type_, dbapi_type, '')}"
+
+
+class _BindingDialect(PGDialect_psycopg):
+    statement_compiler = _TextParamsCompiler
+
+
+DIALECT = _BindingDialect(paramstyle="numeric_dollar")
+
+
+def compile_for_binding(statement: Executable) -> tuple[str, list[str | None]]:
+    """PostgreSQL text with $n placeholders, and the parameters as text in that order."""
+    assert isinstance(statement, sa.ClauseElement)
+    compiled = statement.compile(dialect=DIALECT)
+    assert isinstance(compiled, SQLCompiler)
+    params = compiled.construct_params()
+    values: list[str | None] = []
+    for name in compiled.positiontup or []:
+        bind = compiled.binds[name]
+        value = params[name]
+        if isinstance(bind.type.dialect_impl(DIALECT), sa.JSON):
+            values.append(None if value is None else json.dumps(value))
+            continue
+        process = bind.type._cached_bind_processor(DIALECT)
+        values.append(_as_text(process(value) if process else value))
+    return compiled.string, values
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "{" + ",".join(_array_item(item) for item in value) + "}"
+    return str(value)
+
+
+def _array_item(item: Any) -> str:
+    text = str(item).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+class BindingSql:
+    def __init__(self, sidecar: Sidecar, binding: str = "taskdb") -> None:
+        self._sidecar = sidecar
+        self._binding = binding
+
+    async def fetch(self, statement: Executable) -> list[Row]:
+        columns = _result_columns(statement)
+        operation = "query" if columns else "exec"
+        sql, params = compile_for_binding(statement)
+        response = await self._sidecar.client.invoke_binding(
+            self._binding, operation, binding_metadata={"sql": sql, "params": json.dumps(params)}
+        )
+        if not columns:
+            return []
+        return [row_from_json(raw, columns) for raw in json.loads(response.data or b"[]")]
+
+    async def write(self, guard: Executable, follow_ups: Sequence[Executable] = ()) -> list[Row]:
+        return await self.fetch(guarded_batch(guard, follow_ups) if follow_ups else guard)
+
+    async def ping(self) -> None:
+        await self.fetch(sa.select(sa.literal(1)))
+
+
+def guarded_batch(guard: Executable, follow_ups: Sequence[Executable]) -> sa.Select[Any]:
+    """One statement: the guard and, only if it returned rows, the follow-ups."""
+    guard_cte = guard.cte("guard")  # type: ignore[attr-defined]
+    guarded = sa.exists(sa.select(sa.literal(1)).select_from(guard_cte))
+    ctes = [_only_if(step, guarded).cte(f"step_{n}") for n, step in enumerate(follow_ups)]
+    return sa.select(*guard_cte.c).add_cte(*ctes)
+
+
+def _only_if(statement: Executable, condition: sa.ColumnElement[bool]) -> Any:
+    if isinstance(statement, sa.Insert):
+        values = statement.compile().params
+        table = statement.table
+        row = sa.select(*[sa.literal(v, table.c[k].type) for k, v in values.items()])
+        return sa.insert(table).from_select(list(values), row.where(condition))
+    if isinstance(statement, sa.Update | sa.Delete):
+        return statement.where(condition)
+    raise TypeError(f"cannot make {type(statement).__name__} conditional")
+
+
+def _result_columns(statement: Executable) -> list[sa.ColumnElement[Any]]:
+    if isinstance(statement, sa.Select):
+        return list(statement.selected_columns)
+    if isinstance(statement, TextClause | CTE):
+        return []
+    returning = getattr(statement, "_returning", ())
+    return list(returning)
+
+
+def row_from_json(raw: list[Any], columns: Sequence[sa.ColumnElement[Any]]) -> Row:
+    return tuple(_value(value, column.type) for value, column in zip(raw, columns, strict=True))
+
+
+def _value(value: Any, type_: sa.types.TypeEngine[Any]) -> Any:
+    """A JSON value from the binding as SQLAlchemy would have returned it."""
+    if value is None:
+        return None
+    if isinstance(type_, sa.TypeDecorator):
+        return type_.process_result_value(_value(value, type_.impl_instance), DIALECT)
+    if isinstance(type_, sa.DateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(type_, sa.JSON) and isinstance(value, str):
+        return json.loads(value)
+    if isinstance(type_, sa.Integer):
+        return int(value)
+    return value

@@ -1,0 +1,19 @@
+"""/api/chat: a message to the assistant, which manages tasks through the chat tools."""
+
+from fastapi import APIRouter
+
+from app.api.deps import Chat
+from app.api.schemas import ChatAction, ChatRequest, ChatResponse
+
+router = APIRouter(prefix="/api/chat", tags=["chat"])
+
+
+@router.post("", response_model=ChatResponse)
+async def chat(body: ChatRequest, chat: Chat) -> ChatResponse:
+    reply = await chat.reply(body.message, body.conversation_id)
+    return ChatResponse(
+        response=reply.response,
+        conversation_id=reply.conversation_id,
+        actions=[ChatAction.model_validate(action.model_dump()) for action in reply.actions],
+        assistant=reply.assistant,
+    )

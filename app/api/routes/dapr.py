@@ -1,0 +1,82 @@
+"""What the Dapr sidecar calls: topic deliveries, due jobs and service invocation.
+
+Only the sidecar may call these: it sends the app API token (APP_API_TOKEN) with every call.
+"""
+
+import hmac
+import logging
+import os
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request, status
+from pydantic import BaseModel, ConfigDict
+
+from app.api.deps import Tasks
+from app.api.schemas import MAX_ID
+from app.ports import EventHandler
+
+log = logging.getLogger(__name__)
+
+JobHandler = Callable[[str], Awaitable[None]]
+
+
+def sidecar_only(dapr_api_token: Annotated[str | None, Header()] = None) -> None:
+    expected = os.environ.get("APP_API_TOKEN")
+    if not expected or not hmac.compare_digest(dapr_api_token or "", expected):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "only the Dapr sidecar may call this")
+
+
+def callbacks_router(
+    subscriptions: Mapping[str, Sequence[EventHandler]], on_job: JobHandler | None = None
+) -> APIRouter:
+    """Topic deliveries at /events/<topic> (declarative subscriptions) and /job/<name>."""
+    router = APIRouter(dependencies=[Depends(sidecar_only)], include_in_schema=False)
+
+    @router.post("/events/{topic}")
+    async def deliver(topic: str, request: Request) -> dict[str, str]:
+        envelope: Any = await request.json()
+        event = envelope.get("data") if isinstance(envelope, dict) else None
+        if not isinstance(event, dict) or "event_id" not in event or "event_type" not in event:
+            # Retried by the sidecar's policy, then parked in the dead-letter topic.
+            log.warning("malformed event on %s: %.200r", topic, envelope)
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "not a TaskFlow event")
+        for handler in subscriptions.get(topic, ()):
+            await handler(topic, event)
+        return {"status": "SUCCESS"}
+
+    if on_job is not None:
+        job_handler = on_job
+
+        @router.post("/job/{name}")
+        async def job_due(name: str) -> dict[str, str]:
+            await job_handler(name)
+            return {"status": "SUCCESS"}
+
+    return router
+
+
+class SuccessorRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    due_date: datetime
+    rule: str
+
+
+class SuccessorResponse(BaseModel):
+    created_task_id: int | None
+
+
+invocation_router = APIRouter(
+    prefix="/internal", dependencies=[Depends(sidecar_only)], include_in_schema=False
+)
+
+
+@invocation_router.post("/tasks/{parent_id}/successor", response_model=SuccessorResponse)
+async def create_successor(
+    parent_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: SuccessorRequest, tasks: Tasks
+) -> SuccessorResponse:
+    """The recurrence processor's call: at most one successor per parent, however often."""
+    created = await tasks.create_successor(parent_id, body.due_date, body.rule)
+    return SuccessorResponse(created_task_id=created.id if created else None)

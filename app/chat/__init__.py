@@ -1,0 +1,1 @@
+"""The chat front doors (offline assistant, Gemini, MCP) over one tool set."""

@@ -1,0 +1,115 @@
+"""A conversation's state, kept in the KeyValue port: its last turns with the tool calls and
+their results, the task "it" refers to, and what the offline assistant waits for."""
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from app.ports import ConcurrencyError, KeyValue
+from app.services.errors import Conflict
+
+MAX_TURNS = 12
+SAVE_ATTEMPTS = 5
+
+
+class Action(BaseModel):
+    """One tool call and what it returned."""
+
+    tool: str
+    arguments: dict[str, Any]
+    result: dict[str, Any]
+
+
+class Turn(BaseModel):
+    message: str
+    reply: str
+    actions: list[Action] = []
+
+
+class Pending(BaseModel):
+    """A tool call waiting for the user: a "yes" to act on several tasks, or the choice of one."""
+
+    kind: Literal["confirm", "choose"]
+    tool: str
+    arguments: dict[str, Any]
+    task_ids: list[int]
+
+
+class Conversation(BaseModel):
+    turns: list[Turn] = []
+    pending: Pending | None = None
+    focus: int | None = None
+
+    def after(self, turn: Turn, pending: Pending | None, focus: int | None) -> "Conversation":
+        return Conversation(
+            turns=[*self.turns, turn][-MAX_TURNS:],
+            pending=pending,
+            focus=focus if focus is not None else self.focus,
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an assistant made of one message."""
+
+    reply: str
+    actions: list[Action] = field(default_factory=list)
+    pending: Pending | None = None
+    focus: int | None = None
+
+
+def focus_of(actions: list[Action]) -> int | None:
+    """The task "it" refers to after `actions`: the one task the last of them was about."""
+    if not actions:
+        return None
+    result = actions[-1].result
+    if isinstance(result.get("task"), dict):
+        return int(result["task"]["id"])
+    if isinstance(result.get("reminder"), dict):
+        return int(result["reminder"]["task_id"])
+    tasks = result.get("tasks")
+    if isinstance(tasks, list) and len(tasks) == 1:
+        return int(tasks[0]["id"])
+    return None
+
+
+def new_conversation_id() -> str:
+    return uuid.uuid4().hex
+
+
+class ConversationStore:
+    def __init__(self, kv: KeyValue) -> None:
+        self._kv = kv
+
+    async def load(self, conversation_id: str) -> Conversation:
+        value, _ = await self._kv.get(_key(conversation_id))
+        return _parse(value)
+
+    async def record(self, conversation_id: str, turn: Turn, outcome: Outcome) -> None:
+        """Append `turn`; when someone else saved meanwhile, append to what they saved."""
+        key = _key(conversation_id)
+        for _ in range(SAVE_ATTEMPTS):
+            value, etag = await self._kv.get(key)
+            updated = _parse(value).after(turn, outcome.pending, outcome.focus)
+            try:
+                await self._kv.save(key, updated.model_dump(mode="json"), etag)
+                return
+            except ConcurrencyError:
+                continue
+        raise Conflict(f"conversation {conversation_id} kept changing while it was saved")
+
+
+def _key(conversation_id: str) -> str:
+    return f"chat:{conversation_id}"
+
+
+def _parse(value: Any) -> Conversation:
+    if value is None:
+        return Conversation()
+    try:
+        return Conversation.model_validate(value)
+    except ValidationError:
+        # A conversation stored by an older, incompatible version starts afresh.
+        return Conversation()

@@ -1,0 +1,1 @@
+"""The offline assistant: a deterministic parser of English task commands."""

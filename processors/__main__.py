@@ -1,0 +1,24 @@
+"""`python -m processors <recurrence|reminders|audit>`: serve one processor on HOST:PORT."""
+
+import os
+import sys
+
+import uvicorn
+
+from app.config import Settings
+from processors.service import NAMES, create_processor_app
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) != 2 or argv[1] not in NAMES:
+        sys.exit(f"usage: python -m processors <{'|'.join(NAMES)}>")
+    uvicorn.run(
+        create_processor_app(argv[1], Settings.from_env()),
+        host=os.environ.get("HOST", "0.0.0.0"),
+        port=int(os.environ.get("PORT", "8000")),
+        log_level="info",
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,84 @@
+"""Each processor as its own ASGI service behind its own Dapr sidecar."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Response, status
+
+from app.adapters.dapr.bus import SidecarBus
+from app.adapters.dapr.invoker import SidecarInvoker
+from app.adapters.dapr.jobs import SchedulerJobs
+from app.adapters.dapr.sidecar import Sidecar
+from app.adapters.dapr.sql import BindingSql
+from app.api.routes.dapr import JobHandler, callbacks_router
+from app.config import Settings
+from app.domain.events import REMINDERS, TASK_EVENTS, TOPICS
+from app.ports import EventHandler
+from app.services.audit import AuditService
+from app.services.reminders import ReminderService
+from app.services.tasks import TaskService
+from processors.audit.handler import AuditHandler
+from processors.recurrence.handler import RecurrenceHandler
+from processors.reminders.handler import RemindersHandler
+
+NAMES = ("recurrence", "reminders", "audit")
+
+
+def _no_outbox() -> None:
+    """Processors read through the task services but never write events with them."""
+
+
+def create_processor_app(name: str, settings: Settings) -> FastAPI:
+    sidecar = Sidecar()
+    sql = BindingSql(sidecar)
+    on_job: JobHandler | None = None
+    ready: Callable[[], Awaitable[None]] = sql.ping
+    subscriptions: dict[str, list[EventHandler]]
+    if name == "recurrence":
+        subscriptions = {TASK_EVENTS: [RecurrenceHandler(SidecarInvoker(sidecar))]}
+        ready = _opened(sidecar)
+    elif name == "reminders":
+        tasks = TaskService(sql, settings.timezone, _no_outbox)
+        reminders = RemindersHandler(
+            SchedulerJobs(sidecar), SidecarBus(sidecar), ReminderService(sql, tasks, _no_outbox)
+        )
+        subscriptions = {REMINDERS: [reminders]}
+        on_job = reminders.on_job
+    elif name == "audit":
+        handler = AuditHandler(AuditService(sql))
+        subscriptions = {topic: [handler] for topic in TOPICS}
+    else:
+        raise ValueError(f"no processor named {name!r}; choose one of {', '.join(NAMES)}")
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await sidecar.open()
+        try:
+            yield
+        finally:
+            await sidecar.close()
+
+    service = FastAPI(title=f"TaskFlow {name} processor", lifespan=lifespan)
+    service.include_router(callbacks_router(subscriptions, on_job))
+
+    @service.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "alive", "processor": name}
+
+    @service.get("/health/ready")
+    async def is_ready(response: Response) -> dict[str, str]:
+        try:
+            await ready()
+        except Exception as error:
+            response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+            return {"status": "unhealthy", "processor": name, "error": type(error).__name__}
+        return {"status": "healthy", "processor": name}
+
+    return service
+
+
+def _opened(sidecar: Sidecar) -> Callable[[], Awaitable[None]]:
+    async def check() -> None:
+        _ = sidecar.client
+
+    return check

@@ -1,0 +1,21 @@
+"""The chat tools over the real task services, on a migrated SQLite file."""
+
+from pathlib import Path
+
+from app.adapters.local.sql import EngineSql, create_engine
+from app.chat.tools import ToolSet
+from app.services.reminders import ReminderService
+from app.services.tasks import TaskService
+from tests.support.servers import migrate
+
+
+def sqlite_url(folder: Path) -> str:
+    url = f"sqlite:///{folder / 'taskflow.db'}"
+    migrate(url)
+    return url
+
+
+def tools_on(url: str, timezone: str) -> ToolSet:
+    sql = EngineSql(create_engine(url))
+    tasks = TaskService(sql, timezone, lambda: None)
+    return ToolSet(tasks, ReminderService(sql, tasks, lambda: None), timezone)

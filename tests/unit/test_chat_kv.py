@@ -1,0 +1,107 @@
+"""Conversation state in the kv_state table: etags, conflicts, and history that is never lost."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.adapters.local.kv import SqlKeyValue
+from app.adapters.local.sql import EngineSql, create_engine
+from app.chat.conversation import MAX_TURNS, ConversationStore, Outcome, Turn
+from app.ports import ConcurrencyError
+from tests.chat.toolset import sqlite_url
+
+
+@pytest.fixture(scope="module")
+def kv(tmp_path_factory: pytest.TempPathFactory) -> SqlKeyValue:
+    url = sqlite_url(Path(tmp_path_factory.mktemp("kv")))
+    return SqlKeyValue(EngineSql(create_engine(url)))
+
+
+async def test_a_new_key_is_stored_and_read_back(kv: SqlKeyValue) -> None:
+    etag = await kv.save("new", {"turns": [1, 2]}, None)
+
+    assert await kv.get("new") == ({"turns": [1, 2]}, etag)
+
+
+async def test_an_absent_key_reads_as_nothing(kv: SqlKeyValue) -> None:
+    assert await kv.get("absent") == (None, None)
+
+
+async def test_a_save_with_the_current_etag_replaces_the_value(kv: SqlKeyValue) -> None:
+    first = await kv.save("replace", "one", None)
+
+    second = await kv.save("replace", "two", first)
+
+    assert second != first
+    assert await kv.get("replace") == ("two", second)
+
+
+@pytest.mark.parametrize("stale", ["old", None, "not-an-etag"])
+async def test_a_save_on_a_stale_etag_is_refused(kv: SqlKeyValue, stale: str | None) -> None:
+    key = f"stale-{stale}"
+    first = await kv.save(key, "one", None)
+    current = await kv.save(key, "two", first)
+    etag = first if stale == "old" else stale
+
+    with pytest.raises(ConcurrencyError):
+        await kv.save(key, "three", etag)
+
+    assert await kv.get(key) == ("two", current)
+
+
+class Interrupted:
+    """A KeyValue where someone else saves `key` right after each of the first `times` reads."""
+
+    def __init__(self, kv: SqlKeyValue, key: str, other: Any, times: int) -> None:
+        self._kv = kv
+        self._key = key
+        self._other = other
+        self._times = times
+
+    async def get(self, key: str) -> tuple[Any, str | None]:
+        value, etag = await self._kv.get(key)
+        if self._times > 0:
+            self._times -= 1
+            await self._kv.save(self._key, self._other(value), etag)
+        return value, etag
+
+    async def save(self, key: str, value: Any, etag: str | None) -> str:
+        return await self._kv.save(key, value, etag)
+
+
+def turn(text: str) -> Turn:
+    return Turn(message=text, reply=f"re: {text}")
+
+
+async def test_a_turn_saved_meanwhile_is_kept(kv: SqlKeyValue) -> None:
+    store = ConversationStore(kv)
+    await store.record("racing", turn("first"), Outcome("re: first"))
+
+    def with_second(value: Any) -> Any:
+        return {**value, "turns": [*value["turns"], turn("second").model_dump()]}
+
+    racing = ConversationStore(Interrupted(kv, "chat:racing", with_second, times=1))
+    await racing.record("racing", turn("third"), Outcome("re: third"))
+
+    conversation = await store.load("racing")
+    assert [t.message for t in conversation.turns] == ["first", "second", "third"]
+
+
+async def test_only_the_last_turns_are_kept(kv: SqlKeyValue) -> None:
+    store = ConversationStore(kv)
+    for number in range(MAX_TURNS + 3):
+        await store.record("long", turn(str(number)), Outcome(""))
+
+    conversation = await store.load("long")
+    assert [t.message for t in conversation.turns] == [
+        str(number) for number in range(3, MAX_TURNS + 3)
+    ]
+
+
+async def test_the_task_spoken_of_outlives_turns_about_nothing(kv: SqlKeyValue) -> None:
+    store = ConversationStore(kv)
+    await store.record("focus", turn("add x"), Outcome("", focus=7))
+    await store.record("focus", turn("help"), Outcome(""))
+
+    assert (await store.load("focus")).focus == 7

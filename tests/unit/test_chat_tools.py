@@ -1,0 +1,99 @@
+"""The one tool set: what it declares, and that every failure comes back as a result."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.chat.tools import ToolSet
+from tests.chat.toolset import sqlite_url, tools_on
+
+TOOLS = {
+    "add_task",
+    "list_tasks",
+    "get_task",
+    "update_task",
+    "complete_task",
+    "delete_task",
+    "set_priority",
+    "add_tags",
+    "remove_tags",
+    "add_reminder",
+    "list_reminders",
+}
+
+
+@pytest.fixture(scope="module")
+def tools(tmp_path_factory: pytest.TempPathFactory) -> ToolSet:
+    return tools_on(sqlite_url(Path(tmp_path_factory.mktemp("tools"))), "America/New_York")
+
+
+def test_every_tool_declares_an_object_schema_of_known_arguments(tools: ToolSet) -> None:
+    assert set(tools.tools) == TOOLS
+    for tool in tools.tools.values():
+        schema = tool.parameters
+        assert schema["type"] == "object", tool.name
+        assert schema["additionalProperties"] is False, tool.name
+        assert tool.description, tool.name
+        assert "title" not in schema, tool.name
+
+
+def test_schemas_name_what_is_required(tools: ToolSet) -> None:
+    assert tools.tools["add_task"].parameters["required"] == ["title"]
+    assert tools.tools["complete_task"].parameters["required"] == ["task_id"]
+    priority = tools.tools["set_priority"].parameters["properties"]["priority"]
+    assert priority["enum"] == ["low", "medium", "high"]
+
+
+async def test_a_task_added_is_returned_on_its_own_clock(tools: ToolSet) -> None:
+    result = await tools.call("add_task", {"title": "Call", "due_date": "2025-07-01T09:00:00"})
+
+    assert result.ok
+    assert result.data["task"]["due_date"] == "2025-07-01T09:00:00-04:00"
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments", "says"),
+    [
+        ("add_task", {}, "title: Field required"),
+        ("add_task", {"title": "x", "colour": "red"}, "colour: Extra inputs are not permitted"),
+        ("add_task", {"title": "x", "priority": "urgent"}, "priority"),
+        ("add_task", {"title": "x", "due_date": "0001-01-01T00:00:00"}, "due_date"),
+        ("add_task", {"title": "x", "rrule": "FREQ=HOURLY"}, "rrule"),
+        ("add_task", {"title": "x", "reminder_offset": "soon"}, "reminder_offset"),
+        ("get_task", {"task_id": "seven"}, "task_id"),
+        ("get_task", {"task_id": 1_999_999}, "task 1999999 not found"),
+        ("update_task", {"task_id": 1}, "give at least one field"),
+        ("add_tags", {"task_id": 1, "tags": ["a b"]}, "tags"),
+        ("add_reminder", {"task_id": 1_999_999, "reminder_offset": "1 hour"}, "not found"),
+        ("drop_database", {}, "there is no tool 'drop_database'"),
+    ],
+)
+async def test_failures_are_results_that_say_what_went_wrong(
+    tools: ToolSet, name: str, arguments: dict[str, Any], says: str
+) -> None:
+    await tools.call("add_task", {"title": "the task with id 1"})
+
+    result = await tools.call(name, arguments)
+
+    assert not result.ok
+    assert says in result.data["error"]
+
+
+async def test_listing_filters_and_counts(tools: ToolSet) -> None:
+    for title in ("zebra one", "zebra two", "zebra three"):
+        await tools.call("add_task", {"title": title, "tags": ["zoo"]})
+
+    result = await tools.call("list_tasks", {"query": "zebra", "tags": ["zoo"], "limit": 2})
+
+    assert result.data["total"] == 3
+    assert len(result.data["tasks"]) == 2
+
+
+async def test_removing_tags_takes_them_in_any_spelling(tools: ToolSet) -> None:
+    added = await tools.call("add_task", {"title": "tagged", "tags": ["home", "work"]})
+    task_id = added.data["task"]["id"]
+
+    result = await tools.call("remove_tags", {"task_id": task_id, "tags": ["#Home"]})
+
+    assert result.data["task"]["tags"] == ["work"]
