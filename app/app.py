@@ -3,11 +3,10 @@
 import reflex as rx
 
 from app.api.main import create_api
-from app.config import Settings
-from app.runtime import build_runtime
+from app.runtime import current_runtime
 from app.ui.pages.index import index
 
-runtime = build_runtime(Settings.from_env())
+runtime = current_runtime()
 
 app = rx.App(api_transformer=create_api(runtime))
 app.register_lifespan_task(runtime.running)

@@ -149,3 +149,15 @@ def build_runtime(settings: Settings) -> Runtime:
         adapters.sidecar,
         jobs,
     )
+
+
+_current: Runtime | None = None
+
+
+def current_runtime() -> Runtime:
+    """The process's runtime, built from the environment on first use (the Reflex app and
+    its UI state share it)."""
+    global _current
+    if _current is None:
+        _current = build_runtime(Settings.from_env())
+    return _current
