@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 
 "$ROOT/scripts/bootstrap.sh"
 cd "$ROOT"
-.venv/bin/alembic upgrade head
+[[ "${TASKFLOW_SKIP_MIGRATIONS:-}" == 1 ]] || .venv/bin/alembic upgrade head
 # --env prod serves the compiled frontend from the backend process: one port for both.
 exec .venv/bin/reflex run --env prod --single-port \
   --frontend-port "${PORT:-3000}" --backend-port "${PORT:-3000}" --backend-host "${HOST:-0.0.0.0}"

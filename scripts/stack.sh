@@ -1,0 +1,458 @@
+#!/usr/bin/env bash
+# The local Dapr stack, no containers: PostgreSQL, Kafka, the Dapr scheduler, and the app
+# plus the processors recurrence, reminders and audit, each with its own daprd sidecar.
+# usage: scripts/stack.sh up [--fresh] | down | status | env | logs [-f] [NAME]
+#   up       provision what is missing, start what is not running, wait until every sidecar
+#            is healthy (already running: nothing to do). --fresh first drops the stack's
+#            database, empties its Kafka topics and the scheduler's jobs.
+#   down     stop everything up started, in reverse order (stopped: nothing to do)
+#   status   one line per process; exit 3 unless all of them run
+#   env      the stack's addresses and tokens as KEY=VALUE lines (for tests and tools)
+#   logs     the tail of every log, or of one (NAME: taskflow, taskflow-dapr, scheduler, ...)
+# PIDs, logs, the generated secrets file and the scheduler's data are in .data/stack/.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+RUN="$ROOT/.data/stack"
+DB=taskflow_stack
+SECRETS="$RUN/secrets.json" # the path dapr-components/self-hosted/secretstores.yaml reads
+COMPONENTS="$ROOT/dapr-components/self-hosted"
+CONFIG="$COMPONENTS/configuration.yaml"
+
+# --- Ports: the one place they are set -------------------------------------------------
+# PostgreSQL 55432 (scripts/postgres.sh) and Kafka 59092/59093 (scripts/kafka.sh) keep
+# their own settings. Dapr's defaults (3500, 50001, 9090, 8080, 2379/2380) are avoided
+# where two processes would share them, and nothing else listens beyond loopback except
+# the app (HOST, as `make run`).
+SCHEDULER_PORT=50006         # gRPC API the sidecars connect to
+SCHEDULER_HEALTHZ_PORT=58086 # GET /healthz
+SCHEDULER_METRICS_PORT=59196
+ETCD_CLIENT_PORT=52379 # the scheduler's embedded etcd
+ETCD_PEER_PORT=52380
+APP_PORT="${PORT:-3000}" # the app: UI and API, as `make run`
+#        app id     app port   daprd HTTP  gRPC   internal gRPC*  metrics
+APPS=(
+  "taskflow   $APP_PORT  3500  50001  50002  59190"
+  "recurrence 3101       3510  50011  50012  59191"
+  "reminders  3102       3520  50021  50022  59192"
+  "audit      3103       3530  50031  50032  59193"
+)
+# *sidecar-to-sidecar (service invocation): also in configuration.yaml's name resolution.
+
+# ---------------------------------------------------------------------------------------
+
+for entry in "${APPS[@]:1}"; do
+  read -r id app http grpc internal metrics <<<"$entry"
+  for port in "$app" "$http" "$grpc" "$internal" "$metrics"; do
+    [[ "$APP_PORT" != "$port" ]] || die "PORT=$APP_PORT is the port of $id or its sidecar"
+  done
+done
+
+# Every process this script starts carries this in its environment: `down` and `status`
+# act only on a PID whose process still has it (never on a recycled PID).
+MARK="TASKFLOW_STACK_RUN=$RUN"
+
+# One `up` or `down` at a time (fd 8; the services started are not given it).
+lock() {
+  mkdir -p "$RUN"
+  chmod 700 "$RUN"
+  exec 8>"$RUN/.lock"
+  flock -w 900 8 || die "another scripts/stack.sh up/down still runs ($RUN/.lock)"
+}
+
+pidfile() { echo "$RUN/$1.pid"; }
+logfile() { echo "$RUN/$1.log"; }
+
+alive() { # NAME -> is the process of that pidfile ours and running?
+  local pid
+  pid="$(cat "$(pidfile "$1")" 2>/dev/null)" || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
+    { tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null | grep -qxF "$MARK"
+}
+
+launch() { # NAME COMMAND... : start in its own session (process group), log to NAME.log
+  local name="$1"
+  shift
+  printf '\n=== %s start: %s\n' "$(date -Is)" "$*" >>"$(logfile "$name")"
+  env "$MARK" setsid "$@" >>"$(logfile "$name")" 2>&1 </dev/null 8>&- &
+  local pid=$! tries=0
+  echo "$pid" >"$(pidfile "$name")"
+  # Until the forked shell has exec'd the command, its environment lacks the mark.
+  until alive "$name"; do
+    if ! kill -0 "$pid" 2>/dev/null || ((++tries >= 100)); then break; fi
+    sleep 0.05
+  done
+}
+
+stop_all() { # NAME...: TERM their process groups at once, KILL what is left after 20 s
+  local name pid pids=()
+  for name in "$@"; do
+    if alive "$name"; then
+      pid="$(cat "$(pidfile "$name")")"
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+  done
+  local deadline=$((SECONDS + 20))
+  for pid in "${pids[@]}"; do
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+  done
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null && log "pid $pid did not stop in 20 s: killing it"
+    # Also what it left behind in its group (e.g. a worker of the app).
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  done
+  for name in "$@"; do rm -f "$(pidfile "$name")"; done
+}
+
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+fail_with_log() { # NAME MESSAGE
+  log "---- last lines of $(logfile "$1")"
+  tail -n 40 "$(logfile "$1")" >&2 || true
+  die "$2"
+}
+
+# --- Settings derived from scripts/postgres.sh and scripts/kafka.sh ---------------------
+
+pg_settings() { # -> PG_URL (SQLAlchemy URL of the stack's database), PG_DSN (pgx form)
+  local server
+  server="$("$ROOT/scripts/postgres.sh" url)"
+  eval "$(
+    python3 - "$server" "$DB" <<'PY'
+import shlex, sys
+from urllib.parse import unquote, urlsplit
+
+url, db = sys.argv[1], sys.argv[2]
+u = urlsplit(url)
+user, password = unquote(u.username or ""), unquote(u.password or "")
+host, port = u.hostname or "127.0.0.1", u.port or 5432
+
+def kv(value: str) -> str:  # a libpq/pgx keyword value, quoted when it must be
+    if value and not any(c in value for c in " '\\"):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+dsn = f"host={host} port={port} user={kv(user)} password={kv(password)} dbname={db}"
+dsn += " sslmode=disable"
+print("PG_SERVER_URL=" + shlex.quote(url))
+print("PG_URL=" + shlex.quote(u._replace(path="/" + db).geturl()))
+print("PG_DSN=" + shlex.quote(dsn))
+PY
+  )"
+}
+
+database() { # create the stack's database (drop it first with --fresh); migrate it
+  local fresh="$1"
+  "$ROOT/.venv/bin/python" - "$PG_SERVER_URL" "$DB" "$fresh" <<'PY'
+import sys
+
+import sqlalchemy as sa
+
+server, db, fresh = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+with engine.connect() as connection:
+    if fresh:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+    exists = connection.execute(
+        sa.text("SELECT 1 FROM pg_database WHERE datname = :db"), {"db": db}
+    ).first()
+    if not exists:
+        connection.execute(sa.text(f'CREATE DATABASE "{db}"'))
+engine.dispose()
+PY
+  # The one step that sees a database URL: the processes of the stack never do.
+  TASKFLOW_DATABASE_URL="$PG_URL" "$ROOT/.venv/bin/alembic" upgrade head >>"$(logfile migrate)" 2>&1 ||
+    fail_with_log migrate "alembic upgrade head failed on $DB"
+}
+
+write_secrets() { # the local-file secret store of the sidecars (mode 0600)
+  PG_DSN="$PG_DSN" KAFKA_BROKERS="$KAFKA_BOOTSTRAP" python3 - "$SECRETS" <<'PY'
+import json, os, secrets, sys
+
+path = sys.argv[1]
+try:
+    with open(path) as f:
+        old = json.load(f)
+except (OSError, ValueError):
+    old = {}
+tokens = old.get("taskflow-api-tokens") or {}
+app_secrets = {
+    "pg-connection-string": os.environ["PG_DSN"],
+    "kafka-brokers": os.environ["KAFKA_BROKERS"],
+}
+if os.environ.get("GEMINI_API_KEY"):
+    app_secrets["gemini-api-key"] = os.environ["GEMINI_API_KEY"]
+data = {
+    "taskflow-secrets": app_secrets,
+    # Generated once, kept across restarts.
+    "taskflow-api-tokens": {
+        "app-api-token": tokens.get("app-api-token") or secrets.token_urlsafe(32),
+        "dapr-api-token": tokens.get("dapr-api-token") or secrets.token_urlsafe(32),
+    },
+}
+tmp = path + ".tmp"
+fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+with os.fdopen(fd, "w") as f:
+    json.dump(data, f, indent=2)
+os.replace(tmp, path)
+PY
+  read_tokens
+}
+
+read_tokens() { # -> APP_API_TOKEN, DAPR_API_TOKEN
+  [[ -f "$SECRETS" ]] || return 1
+  eval "$(python3 - "$SECRETS" <<'PY'
+import json, shlex, sys
+
+tokens = json.load(open(sys.argv[1]))["taskflow-api-tokens"]
+print("APP_API_TOKEN=" + shlex.quote(tokens["app-api-token"]))
+print("DAPR_API_TOKEN=" + shlex.quote(tokens["dapr-api-token"]))
+PY
+  )"
+}
+
+check_name_resolution() { # configuration.yaml must resolve every app id to its port
+  local entry id internal
+  for entry in "${APPS[@]}"; do
+    read -r id _ _ _ internal _ <<<"$entry"
+    grep -qF "eq .ID \"$id\"}}$internal{{" "$CONFIG" ||
+      die "$CONFIG does not resolve $id to 127.0.0.1:$internal (name resolution template)"
+  done
+}
+
+# --- Processes --------------------------------------------------------------------------
+
+start_scheduler() {
+  alive scheduler && return
+  local data="$RUN/scheduler"
+  mkdir -p "$data"
+  chmod 700 "$data"
+  launch scheduler "$DAPR_BIN/scheduler" \
+    --listen-address 127.0.0.1 --port "$SCHEDULER_PORT" \
+    --override-broadcast-host-port "127.0.0.1:$SCHEDULER_PORT" \
+    --healthz-listen-address 127.0.0.1 --healthz-port "$SCHEDULER_HEALTHZ_PORT" \
+    --metrics-listen-address 127.0.0.1 --metrics-port "$SCHEDULER_METRICS_PORT" \
+    --etcd-data-dir "$data" \
+    --etcd-client-listen-address 127.0.0.1 --etcd-client-port "$ETCD_CLIENT_PORT" \
+    --etcd-initial-cluster "dapr-scheduler-server-0=http://127.0.0.1:$ETCD_PEER_PORT" \
+    --log-level info
+}
+
+wait_scheduler() {
+  local deadline=$((SECONDS + 60))
+  until curl -fsS -o /dev/null "http://127.0.0.1:$SCHEDULER_HEALTHZ_PORT/healthz" 2>/dev/null; do
+    alive scheduler || fail_with_log scheduler "the scheduler exited"
+    ((SECONDS < deadline)) || fail_with_log scheduler "the scheduler is not healthy after 60 s"
+    sleep 0.3
+  done
+}
+
+app_env() { # HTTP_PORT GRPC_PORT: the environment of an app or processor process
+  echo env -u TASKFLOW_DATABASE_URL -u DATABASE_URL -u TASKFLOW_TEST_POSTGRES_URL \
+    TASKFLOW_RUNTIME=dapr DAPR_HTTP_PORT="$1" DAPR_GRPC_PORT="$2" \
+    DAPR_HEALTH_TIMEOUT="${TASKFLOW_STACK_TIMEOUT:-300}" PYTHONUNBUFFERED=1
+}
+
+start_sidecar() { # ID APP_PORT HTTP GRPC INTERNAL METRICS
+  local id="$1"
+  alive "$id-dapr" && return
+  for port in "$3" "$4" "$5" "$6"; do
+    listening "$port" && die "port $port (daprd of $id) is taken by another process"
+  done
+  # APP_API_TOKEN (sent to the app) and DAPR_API_TOKEN (required from it) come from the
+  # environment: see write_secrets.
+  launch "$id-dapr" "$DAPR_BIN/daprd" \
+    --app-id "$id" --app-port "$2" --app-protocol http --app-channel-address 127.0.0.1 \
+    --dapr-listen-addresses 127.0.0.1 \
+    --dapr-http-port "$3" --dapr-grpc-port "$4" \
+    --dapr-internal-grpc-port "$5" --dapr-internal-grpc-listen-address 127.0.0.1 \
+    --metrics-port "$6" --metrics-listen-address 127.0.0.1 \
+    --resources-path "$COMPONENTS" --config "$CONFIG" \
+    --scheduler-host-address "127.0.0.1:$SCHEDULER_PORT" \
+    --log-level info
+}
+
+start_app() { # ID APP_PORT HTTP GRPC
+  local id="$1" cmd
+  alive "$id" && return
+  listening "$2" && die "port $2 (app $id) is taken by another process"
+  # shellcheck disable=SC2207 # words of a fixed command line
+  cmd=($(app_env "$3" "$4"))
+  if [[ "$id" == taskflow ]]; then
+    # The app as `make run` starts it, minus the migration (done above, with the URL).
+    launch "$id" "${cmd[@]}" TASKFLOW_SKIP_MIGRATIONS=1 PORT="$2" "$ROOT/scripts/run.sh"
+  else
+    launch "$id" "${cmd[@]}" HOST=127.0.0.1 PORT="$2" "$ROOT/.venv/bin/python" -m processors "$id"
+  fi
+}
+
+wait_sidecar() { # ID HTTP: GET /v1.0/healthz (healthy once the app answers too)
+  local id="$1" deadline=$((SECONDS + ${TASKFLOW_STACK_TIMEOUT:-300}))
+  until curl -fsS -o /dev/null "http://127.0.0.1:$2/v1.0/healthz" 2>/dev/null; do
+    alive "$id-dapr" || fail_with_log "$id-dapr" "the sidecar of $id exited"
+    alive "$id" || fail_with_log "$id" "$id exited"
+    if ((SECONDS >= deadline)); then
+      log "---- last lines of $(logfile "$id")"
+      tail -n 20 "$(logfile "$id")" >&2 || true
+      fail_with_log "$id-dapr" "the sidecar of $id is not healthy after ${TASKFLOW_STACK_TIMEOUT:-300} s"
+    fi
+    sleep 0.5
+  done
+}
+
+all_names() { # in start order
+  echo scheduler
+  local entry id
+  for entry in "${APPS[@]}"; do
+    read -r id _ <<<"$entry"
+    echo "$id-dapr" "$id"
+  done
+}
+
+# --- Commands ---------------------------------------------------------------------------
+
+up() {
+  local fresh=0 started=$SECONDS
+  case "${1:-}" in
+    --fresh) fresh=1 ;;
+    "") ;;
+    *) die "usage: $0 up [--fresh]" ;;
+  esac
+  lock
+  check_name_resolution
+
+  if ((!fresh)) && status >/dev/null 2>&1; then
+    log "the stack is already running (scripts/stack.sh status)"
+    return 0
+  fi
+  ((fresh)) && down
+
+  "$ROOT/scripts/bootstrap.sh"
+  DAPR_BIN="$("$ROOT/scripts/dapr.sh")"
+  ((fresh)) && rm -rf "$RUN/scheduler"
+
+  pg_settings
+  KAFKA_BOOTSTRAP="$("$ROOT/scripts/kafka.sh" bootstrap)"
+  write_secrets
+  # The sidecars and the apps get the tokens from the environment (not on a command line).
+  export APP_API_TOKEN DAPR_API_TOKEN
+
+  # The apps first: the app's production build is the longest step of all, and the apps
+  # reach nothing but their sidecars, which they wait for (the Dapr SDK's
+  # DAPR_HEALTH_TIMEOUT); the sidecars start once the database and Kafka are ready.
+  local entry id app http grpc internal metrics
+  for entry in "${APPS[@]}"; do
+    read -r id app http grpc _ <<<"$entry"
+    start_app "$id" "$app" "$http" "$grpc"
+  done
+
+  # PostgreSQL and Kafka are shared with other tools: `down` stops them only if `up`
+  # started them.
+  "$ROOT/scripts/postgres.sh" status >/dev/null 2>&1 || touch "$RUN/postgres.ours"
+  "$ROOT/scripts/postgres.sh" start >/dev/null 8>&-
+  ln -sfn "$(compgen -G "$CACHE/pg/*/server.log" | head -n1)" "$RUN/postgres.log" 2>/dev/null || true
+  database "$fresh"
+
+  "$ROOT/scripts/kafka.sh" status >/dev/null 2>&1 || touch "$RUN/kafka.ours"
+  "$ROOT/scripts/kafka.sh" start >/dev/null 8>&-
+  ln -sfn "$CACHE/kafka/server.log" "$RUN/kafka.log"
+  ((fresh)) && "$ROOT/scripts/kafka.sh" reset >/dev/null
+
+  start_scheduler
+  wait_scheduler
+  for entry in "${APPS[@]}"; do
+    read -r id app http grpc internal metrics <<<"$entry"
+    start_sidecar "$id" "$app" "$http" "$grpc" "$internal" "$metrics"
+  done
+  for entry in "${APPS[@]}"; do
+    read -r id app http _ <<<"$entry"
+    wait_sidecar "$id" "$http"
+  done
+  log "stack up in $((SECONDS - started)) s: app http://127.0.0.1:$APP_PORT, logs in $RUN"
+  status
+}
+
+down() {
+  local entry id apps=() sidecars=()
+  for entry in "${APPS[@]}"; do
+    read -r id _ <<<"$entry"
+    apps+=("$id") sidecars+=("$id-dapr")
+  done
+  # Reverse order of `up`: the apps, their sidecars, the scheduler, then Kafka, PostgreSQL.
+  stop_all "${apps[@]}"
+  stop_all "${sidecars[@]}"
+  stop_all scheduler
+  if [[ -f "$RUN/kafka.ours" ]]; then
+    "$ROOT/scripts/kafka.sh" stop
+    rm -f "$RUN/kafka.ours"
+  fi
+  if [[ -f "$RUN/postgres.ours" ]]; then
+    "$ROOT/scripts/postgres.sh" stop
+    rm -f "$RUN/postgres.ours"
+  fi
+  return 0
+}
+
+status() {
+  local ok=0 name
+  while read -r name; do
+    if alive "$name"; then
+      printf '%-16s running (pid %s)\n' "$name" "$(cat "$(pidfile "$name")")"
+    else
+      printf '%-16s stopped\n' "$name"
+      ok=3
+    fi
+  done < <(all_names | tr ' ' '\n')
+  "$ROOT/scripts/postgres.sh" status | sed 's/^/postgres         /' || ok=3
+  "$ROOT/scripts/kafka.sh" status | sed 's/^/kafka            /' || ok=3
+  return "$ok"
+}
+
+print_env() {
+  local entry id app http grpc
+  echo "TASKFLOW_STACK_DIR=$RUN"
+  echo "APP_URL=http://127.0.0.1:$APP_PORT"
+  echo "KAFKA_BOOTSTRAP=$("$ROOT/scripts/kafka.sh" bootstrap)"
+  echo "SCHEDULER_ADDRESS=127.0.0.1:$SCHEDULER_PORT"
+  for entry in "${APPS[@]}"; do
+    read -r id app http grpc _ <<<"$entry"
+    id="${id^^}"
+    echo "${id}_APP_URL=http://127.0.0.1:$app"
+    echo "${id}_DAPR_HTTP_URL=http://127.0.0.1:$http"
+    echo "${id}_DAPR_GRPC_ADDRESS=127.0.0.1:$grpc"
+  done
+  if read_tokens 2>/dev/null; then
+    echo "APP_API_TOKEN=$APP_API_TOKEN"
+    echo "DAPR_API_TOKEN=$DAPR_API_TOKEN"
+  fi
+}
+
+logs() {
+  local follow=0
+  [[ "${1:-}" == -f ]] && { follow=1; shift; }
+  if [[ -n "${1:-}" ]]; then
+    [[ -e "$(logfile "$1")" ]] || die "no log $(logfile "$1")"
+    if ((follow)); then exec tail -F "$(logfile "$1")"; fi
+    tail -n "${LINES_SHOWN:-100}" "$(logfile "$1")"
+    return
+  fi
+  local f
+  for f in "$RUN"/*.log; do
+    [[ -e "$f" ]] || continue
+    printf '==> %s <==\n' "$f"
+    tail -n 15 "$f"
+    echo
+  done
+}
+
+case "${1:-}" in
+  up) shift; up "$@" ;;
+  down) lock; down ;;
+  status) status ;;
+  env) print_env ;;
+  logs) shift; logs "$@" ;;
+  *) die "usage: $0 up [--fresh] | down | status | env | logs [-f] [NAME]" ;;
+esac

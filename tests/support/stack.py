@@ -1,0 +1,146 @@
+"""The local Dapr stack (scripts/stack.sh) for the integration tier: addresses and helpers.
+
+`running_stack()` brings the stack up once (or finds it running) and yields its addresses;
+it takes the stack down afterwards only if it brought it up. The first run provisions
+PostgreSQL, Kafka and Dapr (a long build of daprd and scheduler, cached after that).
+"""
+
+import contextlib
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "stack.sh"
+KAFKA = ROOT / "scripts" / "kafka.sh"
+APP_IDS = ("taskflow", "recurrence", "reminders", "audit")
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Where the running stack answers, and the tokens its sidecars and apps expect."""
+
+    app_url: str  # the app (UI and API), as `make run`
+    sidecars: dict[str, str]  # app id -> base URL of its daprd's HTTP API
+    apps: dict[str, str]  # app id -> base URL of the app or processor itself
+    kafka_bootstrap: str  # host:port of the Kafka broker
+    scheduler_address: str  # host:port of the Dapr scheduler
+    dapr_api_token: str  # send as header `dapr-api-token` to a sidecar
+    app_api_token: str  # what the sidecars send to the apps in `dapr-api-token`
+    run_dir: Path  # PID files, logs, secrets
+
+    def sidecar(self, app_id: str) -> str:
+        return self.sidecars[app_id]
+
+    @property
+    def dapr_headers(self) -> dict[str, str]:
+        """Headers for a call to a sidecar's API."""
+        return {"dapr-api-token": self.dapr_api_token}
+
+    def pid_of(self, name: str) -> int:
+        """PID of a process of the stack: taskflow, audit, audit-dapr, scheduler, ..."""
+        return int((self.run_dir / f"{name}.pid").read_text().strip())
+
+    def environment_of(self, name: str) -> dict[str, str]:
+        """The environment a process of the stack was started with."""
+        raw = Path(f"/proc/{self.pid_of(name)}/environ").read_bytes().decode(errors="replace")
+        return dict(item.split("=", 1) for item in raw.split("\0") if "=" in item)
+
+    def log(self, name: str) -> Path:
+        """A process's log: taskflow, taskflow-dapr, audit, audit-dapr, scheduler, ..."""
+        return self.run_dir / f"{name}.log"
+
+    def consume(self, topic: str, *, max_messages: int = 1, timeout_s: float = 20) -> list[str]:
+        """Messages of a Kafka topic from its beginning, read with Kafka's console consumer
+        (its own consumer group each call); stops after max_messages or timeout_s."""
+        result = subprocess.run(
+            [
+                str(KAFKA),
+                "run",
+                "org.apache.kafka.tools.consumer.ConsoleConsumer",
+                "--bootstrap-server",
+                self.kafka_bootstrap,
+                "--topic",
+                topic,
+                "--from-beginning",
+                "--max-messages",
+                str(max_messages),
+                "--timeout-ms",
+                str(int(timeout_s * 1000)),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s + 60,
+            check=False,
+        )
+        # The consumer exits non-zero on its timeout: what it printed is the answer.
+        return [line for line in result.stdout.splitlines() if line]
+
+
+def stack_env() -> dict[str, str]:
+    """`scripts/stack.sh env` as a dict (addresses and, once the stack has run, tokens)."""
+    out = subprocess.run(
+        [str(SCRIPT), "env"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def is_running() -> bool:
+    return (
+        subprocess.run(
+            [str(SCRIPT), "status"], capture_output=True, check=False, timeout=60
+        ).returncode
+        == 0
+    )
+
+
+def stack_from_env(env: dict[str, str]) -> Stack:
+    return Stack(
+        app_url=env["APP_URL"],
+        sidecars={i: env[f"{i.upper()}_DAPR_HTTP_URL"] for i in APP_IDS},
+        apps={i: env[f"{i.upper()}_APP_URL"] for i in APP_IDS},
+        kafka_bootstrap=env["KAFKA_BOOTSTRAP"],
+        scheduler_address=env["SCHEDULER_ADDRESS"],
+        dapr_api_token=env["DAPR_API_TOKEN"],
+        app_api_token=env["APP_API_TOKEN"],
+        run_dir=Path(env["TASKFLOW_STACK_DIR"]),
+    )
+
+
+def _run(command: str, log: Path, timeout: float) -> None:
+    started = time.monotonic()
+    with log.open("a") as out:
+        result = subprocess.run(
+            [str(SCRIPT), command],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+            check=False,
+        )
+    if result.returncode != 0:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-60:])
+        raise RuntimeError(
+            f"scripts/stack.sh {command} failed ({result.returncode}) after "
+            f"{time.monotonic() - started:.0f} s; its output ends with:\n{tail}"
+        )
+
+
+@contextlib.contextmanager
+def running_stack(log: Path, timeout: float = 3600) -> Iterator[Stack]:
+    """The stack, up. Started here (and stopped at the end) unless it already runs."""
+    ours = not is_running()
+    if ours:
+        try:
+            _run("up", log, timeout)
+        except BaseException:
+            # Leave nothing running; the logs stay in the stack's folder.
+            with contextlib.suppress(Exception):
+                _run("down", log, 300)
+            raise
+    try:
+        yield stack_from_env(stack_env())
+    finally:
+        if ours:
+            _run("down", log, 300)
