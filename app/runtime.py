@@ -26,7 +26,8 @@ from app.chat.offline.assistant import OfflineAssistant
 from app.chat.service import ChatService
 from app.chat.tools import ToolSet
 from app.config import Settings
-from app.domain.events import REMINDERS, TASK_EVENTS, TOPICS
+from app.domain.events import REMINDERS, TASK_EVENTS, TASK_UPDATES, TOPICS
+from app.live import LiveFeed
 from app.ports import EventBus, EventHandler, KeyValue, Secrets, Sql
 from app.services.audit import AuditService
 from app.services.outbox import OutboxRelay
@@ -53,6 +54,8 @@ class Runtime:
     sidecar: Sidecar | None = None
     # Embedded reminder timers, re-armed from the reminders table at every start.
     jobs: AsyncioJobs | None = None
+    # Every task-updates event, for the browser tabs this process serves.
+    live: LiveFeed = field(default_factory=LiveFeed)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @contextlib.asynccontextmanager
@@ -63,7 +66,7 @@ class Runtime:
         if self.jobs is not None:
             for reminder in await self.reminders.pending():
                 await self.jobs.schedule(job_name(reminder.id), reminder.scheduled_at)
-        self._background.append(asyncio.create_task(self.relay.run()))
+        self._background.append(asyncio.create_task(self._relay()))
         try:
             async with self.mcp.running():
                 yield
@@ -75,6 +78,11 @@ class Runtime:
                 await self.jobs.close()
             if self.sidecar is not None:
                 await self.sidecar.close()
+
+    async def _relay(self) -> None:
+        if self.sidecar is not None:
+            await self.sidecar.connected()
+        await self.relay.run()
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,8 @@ def build_runtime(settings: Settings) -> Runtime:
     audit = AuditService(sql)
     subscriptions: dict[str, list[EventHandler]] = defaultdict(list)
     subscriptions[REMINDERS].append(reminders.handle_event)
+    live = LiveFeed()
+    subscriptions[TASK_UPDATES].append(live.publish)
 
     jobs = None
     if isinstance(adapters.bus, InProcessBus):
@@ -148,6 +158,7 @@ def build_runtime(settings: Settings) -> Runtime:
         dict(subscriptions),
         adapters.sidecar,
         jobs,
+        live,
     )
 
 

@@ -19,6 +19,8 @@ log "lint took $((linted - booted))s"
 
 TASKFLOW_TEST_POSTGRES_URL="$("$ROOT/scripts/postgres.sh" start)"
 export TASKFLOW_TEST_POSTGRES_URL
+TASKFLOW_CHROMIUM="$("$ROOT/scripts/chromium.sh")"
+export TASKFLOW_CHROMIUM
 started=$SECONDS
 rc=0
 .venv/bin/python -m pytest -p no:cacheprovider tests || rc=$?

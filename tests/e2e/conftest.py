@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.browser import api, browser, context, open_board  # noqa: F401 (fixtures)
 from tests.support.servers import ROOT, free_port, wait_until_ready
 
 COLD_START_SECONDS = 600

@@ -1,0 +1,79 @@
+"""Figures for the stats view: open and completed tasks day by day, overdue, priorities, tags.
+
+Days are whole days on the wall clock of the given zone. "Open on a day" counts the tasks that
+exist now, were created by the end of that day and were not completed by then.
+"""
+
+import dataclasses
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from app.domain.enums import Priority, TaskStatus
+from app.domain.queries import TaskQuery
+from app.ports import Sql
+from app.services.tasks import TASK, TaskService
+
+TOP_TAGS = 8
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    open: int
+    completed: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    days: list[Day]
+    open: int
+    overdue: int
+    by_priority: dict[Priority, int]
+    # The most used tags of open tasks, most used first.
+    by_tag: list[tuple[str, int]]
+
+
+class StatsService:
+    def __init__(self, sql: Sql, tasks: TaskService) -> None:
+        self._sql = sql
+        self._tasks = tasks
+
+    async def snapshot(self, now: datetime, zone: str, days: int = 30) -> Stats:
+        local_zone = ZoneInfo(zone)
+        today = now.astimezone(local_zone).date()
+        first = today - timedelta(days=days - 1)
+        start = datetime.combine(first, time(), tzinfo=local_zone)
+        open_now = await self._count(TaskQuery(status=TaskStatus.PENDING))
+        overdue = await self._count(TaskQuery(status=TaskStatus.PENDING, due_before=now))
+        by_priority = {
+            priority: await self._count(TaskQuery(status=TaskStatus.PENDING, priority=priority))
+            for priority in (Priority.HIGH, Priority.MEDIUM, Priority.LOW)
+        }
+        recent = await self._sql.fetch(
+            sa.select(TASK.c.created_at, TASK.c.completed_at).where(
+                sa.or_(TASK.c.created_at >= start, TASK.c.completed_at >= start)
+            )
+        )
+        series = []
+        for offset in range(days):
+            day = first + timedelta(days=offset)
+            day_start = datetime.combine(day, time(), tzinfo=local_zone)
+            end = min(day_start + timedelta(days=1), now)
+            completed = sum(1 for _, done in recent if done is not None and day_start <= done < end)
+            created_later_open = sum(1 for made, done in recent if made >= end and done is None)
+            open_then_done_later = sum(
+                1 for made, done in recent if made < end and done is not None and done >= end
+            )
+            series.append(Day(day, open_now - created_later_open + open_then_done_later, completed))
+        tag_rows = await self._sql.fetch(
+            sa.select(TASK.c.tags).where(TASK.c.status == TaskStatus.PENDING)
+        )
+        tags = Counter(tag for (row_tags,) in tag_rows for tag in row_tags)
+        return Stats(series, open_now, overdue, by_priority, tags.most_common(TOP_TAGS))
+
+    async def _count(self, query: TaskQuery) -> int:
+        return (await self._tasks.query(dataclasses.replace(query, limit=1))).total

@@ -1,0 +1,1 @@
+"""The UI's state: what each browser tab sees, computed on the server from the services."""

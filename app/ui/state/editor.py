@@ -1,0 +1,205 @@
+"""The create/edit dialog: every field of a task, with the next dates of its series previewed."""
+
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import reflex as rx
+from reflex.event import EventSpec
+
+from app.domain.enums import Priority, Recurrence, RepeatFrom
+from app.domain.models import DESCRIPTION_MAX, TITLE_MAX, Task
+from app.domain.recurrence import preview, series_rule, timezone_or_error
+from app.runtime import current_runtime
+from app.services.errors import Conflict, Invalid, NotFound
+from app.ui.format import input_value, wall_clock
+from app.ui.state.board import BoardState
+from app.ui.state.event import event
+
+PREVIEW_COUNT = 3
+Choice = TypeVar("Choice", Priority, Recurrence, RepeatFrom)
+
+
+class EditorState(rx.State):
+    open: rx.Field[bool] = rx.field(False)
+    task_id: rx.Field[int] = rx.field(0)
+    title: rx.Field[str] = rx.field("")
+    description: rx.Field[str] = rx.field("")
+    due: rx.Field[str] = rx.field("")
+    timezone: rx.Field[str] = rx.field("")
+    priority: rx.Field[str] = rx.field(Priority.MEDIUM.value)
+    tags: rx.Field[str] = rx.field("")
+    recurrence: rx.Field[str] = rx.field(Recurrence.NONE.value)
+    rrule: rx.Field[str] = rx.field("")
+    repeat_from: rx.Field[str] = rx.field(RepeatFrom.DUE.value)
+    reminder_offset: rx.Field[str] = rx.field("")
+    next_dates: rx.Field[list[str]] = rx.field(default_factory=list)
+    rule_problem: rx.Field[str] = rx.field("")
+    error: rx.Field[str] = rx.field("")
+
+    @rx.var
+    def heading(self) -> str:
+        return "Edit task" if self.task_id else "New task"
+
+    @event
+    def open_new(self) -> None:
+        self._fill(None)
+        self.open = True
+
+    @event
+    async def open_edit(self, task_id: int) -> EventSpec | None:
+        try:
+            task = await current_runtime().tasks.get(task_id)
+        except NotFound:
+            return rx.toast.error("That task no longer exists.")
+        self._fill(task)
+        self.open = True
+        return None
+
+    @event
+    def set_open(self, value: bool) -> None:
+        self.open = value
+
+    @event
+    def set_due(self, value: str) -> None:
+        self.due = value
+        self._preview()
+
+    @event
+    def set_timezone(self, value: str) -> None:
+        self.timezone = value.strip()
+        self._preview()
+
+    @event
+    def set_recurrence(self, value: str) -> None:
+        if value in {kind.value for kind in Recurrence}:
+            self.recurrence = value
+            self._preview()
+
+    @event
+    def set_rrule(self, value: str) -> None:
+        self.rrule = value
+        self._preview()
+
+    @event
+    def set_priority(self, value: str) -> None:
+        self.priority = value
+
+    @event
+    def set_repeat_from(self, value: str) -> None:
+        self.repeat_from = value
+
+    @event
+    async def save(self, form: dict[str, Any]) -> Any:
+        try:
+            fields = self._fields(form)
+            tasks = current_runtime().tasks
+            if self.task_id:
+                saved = await tasks.update(self.task_id, fields)
+            else:
+                saved = await tasks.create(fields)
+        except Invalid as error:
+            self.error = f"{error.field.replace('_', ' ').capitalize()}: {error}"
+            return None
+        except NotFound:
+            self.error = "This task was deleted meanwhile."
+            return None
+        except Conflict as error:
+            self.error = f"{error}"
+            return None
+        self.open = False
+        board = await self.get_state(BoardState)
+        await board._reload()
+        return rx.toast.success(f"Saved “{saved.title}”")
+
+    def _fill(self, task: Task | None) -> None:
+        settings = current_runtime().settings
+        self.task_id = task.id if task else 0
+        self.title = task.title if task else ""
+        self.description = task.description if task else ""
+        self.timezone = task.timezone if task else settings.timezone
+        self.due = input_value(task.due_date, self.timezone) if task else ""
+        self.priority = task.priority.value if task else Priority.MEDIUM.value
+        self.tags = ", ".join(task.tags) if task else ""
+        self.recurrence = task.recurrence.value if task else Recurrence.NONE.value
+        self.rrule = (task.rrule or "") if task else ""
+        self.repeat_from = task.repeat_from.value if task else RepeatFrom.DUE.value
+        self.reminder_offset = (task.reminder_offset or "") if task else ""
+        self.error = ""
+        self._preview()
+
+    def _preview(self) -> None:
+        """The first dates of the series as the form stands, or what is wrong with it."""
+        self.next_dates, self.rule_problem = [], ""
+        if self.recurrence == Recurrence.NONE.value:
+            return
+        try:
+            zone = timezone_or_error(self.timezone or current_runtime().settings.timezone)
+            start = _local(self.due, zone) or datetime.now(UTC).astimezone(zone)
+            naive = start.replace(tzinfo=None)
+            rule = series_rule(Recurrence(self.recurrence), self.rrule, naive)
+            if rule is None:
+                return
+            dates = preview(rule, start, zone.key, PREVIEW_COUNT)
+        except ValueError as error:
+            self.rule_problem = str(error)
+            return
+        self.next_dates = [wall_clock(moment, zone.key) for moment in dates]
+        if not dates:
+            self.rule_problem = "This rule has no dates from the due date on."
+
+    def _fields(self, form: dict[str, Any]) -> dict[str, Any]:
+        """The task's fields from the submitted form, as the task service takes them."""
+        title = str(form.get("title", "")).strip()
+        if not title:
+            raise Invalid("title", "give the task a title")
+        if len(title) > TITLE_MAX:
+            raise Invalid("title", f"at most {TITLE_MAX} characters")
+        description = str(form.get("description", ""))
+        if len(description) > DESCRIPTION_MAX:
+            raise Invalid("description", f"at most {DESCRIPTION_MAX:,} characters")
+        zone_name = str(form.get("timezone", "")).strip() or current_runtime().settings.timezone
+        try:
+            zone = timezone_or_error(zone_name)
+        except ValueError as error:
+            raise Invalid("timezone", str(error)) from error
+        try:
+            due = _local(str(form.get("due", "")), zone)
+        except ValueError as error:
+            raise Invalid("due_date", "give a date and time, or leave it empty") from error
+        recurrence = _choice(form.get("recurrence"), Recurrence, Recurrence.NONE)
+        fields: dict[str, Any] = {
+            "title": title,
+            "description": description,
+            "due_date": due,
+            "timezone": zone_name,
+            "priority": _choice(form.get("priority"), Priority, Priority.MEDIUM),
+            "tags": [tag for tag in str(form.get("tags", "")).split(",") if tag.strip()],
+            "recurrence": recurrence,
+            "repeat_from": _choice(form.get("repeat_from"), RepeatFrom, RepeatFrom.DUE),
+            "reminder_offset": str(form.get("reminder_offset", "")).strip() or None,
+        }
+        if recurrence == Recurrence.CUSTOM:
+            fields["rrule"] = str(form.get("rrule", "")).strip()
+            if not fields["rrule"]:
+                raise Invalid("rrule", "a custom repeat needs a rule, e.g. FREQ=WEEKLY;BYDAY=MO")
+        if fields["reminder_offset"] and due is None:
+            raise Invalid("reminder_offset", "a reminder needs a due date")
+        return fields
+
+
+def _local(text: str, zone: ZoneInfo) -> datetime | None:
+    """A datetime-local input's value on the wall clock of `zone`."""
+    if not text.strip():
+        return None
+    moment = datetime.fromisoformat(text.strip())
+    if not 1900 <= moment.year <= 9000:
+        raise ValueError("a date between the years 1900 and 9000")
+    return moment.replace(tzinfo=zone)
+
+
+def _choice(value: Any, kind: type[Choice], default: Choice) -> Choice:
+    try:
+        return kind(str(value))
+    except ValueError:
+        return default

@@ -1,0 +1,94 @@
+"""Live updates: each open tab waits on the process's live feed in a background event and,
+when tasks change anywhere (another tab, the chat, the recurrence processor), lists its board
+again; a reminder that fires shows a toast in every tab."""
+
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import reflex as rx
+from reflex.event import EventSpec
+
+from app.live import Change
+from app.runtime import current_runtime
+from app.services.errors import NotFound
+from app.ui.format import wall_clock
+from app.ui.state.board import BoardState
+from app.ui.state.event import event
+from app.ui.state.history import HistoryState
+from app.ui.state.session import is_connected
+from app.ui.state.stats import StatsState
+
+log = logging.getLogger(__name__)
+
+WAIT_SECONDS = 20.0
+# A tab gone this long (closed, or offline) stops listening; reopening it starts again.
+GIVE_UP_SECONDS = 120.0
+TOAST_MS = 15_000
+RELIST_SECONDS = 60.0
+
+
+class LiveState(rx.State):
+    @event(background=True, supersedes=True)
+    async def listen(self) -> AsyncIterator[Any]:
+        """Started on page load; a newer start for the same tab replaces it."""
+        feed = current_runtime().live
+        token = self.router.session.client_token
+        async with self:
+            seq = (await self.get_state(BoardState))._loaded_at
+        gone_since: float | None = None
+        listed = time.monotonic()
+        while True:
+            changes = await feed.wait(seq, WAIT_SECONDS)
+            now = time.monotonic()
+            if is_connected(token):
+                gone_since = None
+            elif gone_since is None:
+                gone_since = now
+            elif now - gone_since >= GIVE_UP_SECONDS:
+                return
+            if changes:
+                seq = changes[-1].seq
+            elif now - listed < RELIST_SECONDS:
+                # Nothing changed; still, now and then "in 2 h" must become "in 1 h".
+                continue
+            listed = now
+            try:
+                async with self:
+                    await (await self.get_state(BoardState))._reload()
+                    if changes:
+                        await (await self.get_state(HistoryState))._refresh()
+                        await (await self.get_state(StatsState))._refresh()
+            except Exception:
+                # Keep listening: the next change lists again.
+                log.exception("refreshing a tab after a change failed")
+            for change in changes:
+                toast = await _reminder_toast(change)
+                if toast is not None:
+                    yield toast
+
+
+async def _reminder_toast(change: Change) -> EventSpec | None:
+    """A toast for reminder.sent: the task's title, its due time in its own zone, and "late"
+    when the reminder fired after its time (the app was down, say)."""
+    sent = change.event
+    if sent.get("event_type") != "reminder.sent":
+        return None
+    runtime = current_runtime()
+    zone = runtime.settings.timezone
+    with contextlib.suppress(NotFound, KeyError, TypeError, ValueError):
+        zone = (await runtime.tasks.get(int(sent["task_id"]))).timezone
+    due = sent.get("due_date")
+    when = f"Due {wall_clock(datetime.fromisoformat(due), zone)}" if due else "No due date"
+    if sent.get("late"):
+        when += " · late: it fired after its time"
+    return rx.toast.info(
+        f"Reminder: {sent.get('title', 'a task')}",
+        description=when,
+        duration=TOAST_MS,
+        close_button=True,
+        position="top-center",
+    )

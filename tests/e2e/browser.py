@@ -1,0 +1,145 @@
+"""Browser tests' tools: Playwright for Python driving Debian's Chromium (never a browser
+Playwright downloads), one browser per test session, a fresh context (its own storage, so its
+own Reflex session) per test, and the board as a user sees it."""
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import Product
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 860}
+TIMEOUT_MS = 10_000
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+def chromium_path() -> str:
+    return os.environ.get("TASKFLOW_CHROMIUM", "/usr/bin/chromium")
+
+
+def launch(playwright: Any) -> Browser:
+    path = chromium_path()
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"no Chromium at {path}: run scripts/chromium.sh (make test does)")
+    browser: Browser = playwright.chromium.launch(
+        executable_path=path, args=CHROMIUM_ARGS, headless=True
+    )
+    return browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One browser per test module (a launch takes well under a second). Not one per session:
+    while Playwright's sync API is open its event loop counts as running in this thread, and
+    the async tests of the tiers collected after this one could not start."""
+    with sync_playwright() as playwright:
+        launched = launch(playwright)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    fresh = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+    fresh.set_default_timeout(TIMEOUT_MS)
+    yield fresh
+    fresh.close()
+
+
+# "1-3 of 3" or "No tasks": the pager once the first listing is in.
+_LISTED = re.compile(r"^(\d+-\d+ of [\d,]+|No tasks)$")
+
+
+def unique(word: str) -> str:
+    """A word no other test uses, to find this test's tasks among everyone's."""
+    return f"{word}{uuid.uuid4().hex[:6]}"
+
+
+class Board:
+    """One browser tab on the board, driven the way a user would."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+
+    def open(self, query: str = "") -> "Board":
+        self.page.goto(f"{self.base_url}/{query}")
+        self.wait_until_listed()
+        return self
+
+    def wait_until_listed(self) -> None:
+        expect(self.page.get_by_label("Loading tasks")).to_have_count(0)
+        expect(self.page.get_by_text(_LISTED)).to_be_visible()
+
+    @property
+    def tasks(self) -> Locator:
+        return self.page.get_by_role("list", name="Tasks").get_by_role("listitem")
+
+    def row(self, title: str) -> Locator:
+        return self.page.get_by_role("listitem", name=title, exact=True)
+
+    def press(self, key: str) -> None:
+        self.page.locator("body").press(key)
+
+    def choose(self, label: str, option: str) -> None:
+        """Pick `option` in the drop-down named `label`."""
+        self.page.get_by_role("combobox", name=label).click()
+        self.page.get_by_role("option", name=option, exact=True).click()
+
+    def search(self, text: str) -> None:
+        self.page.get_by_label("Search tasks").fill(text)
+
+    def dialog(self) -> Locator:
+        return self.page.get_by_role("dialog")
+
+    def toasts(self) -> Locator:
+        return self.page.locator("[data-sonner-toast]")
+
+    def page_marker(self) -> None:
+        """Mark the page, so a test can tell later that it was never reloaded."""
+        self.page.evaluate("window.__notReloaded = true")
+
+    def was_not_reloaded(self) -> bool:
+        return bool(self.page.evaluate("window.__notReloaded === true"))
+
+
+@pytest.fixture
+def open_board(context: BrowserContext, product: "Product") -> Callable[..., Board]:
+    """Open the board (with a URL query, e.g. "?q=milk") in a new tab of this test's context;
+    each tab is its own Reflex session."""
+
+    def opener(query: str = "") -> Board:
+        return Board(context.new_page(), product.base_url).open(query)
+
+    return opener
+
+
+@pytest.fixture
+def api(product: "Product") -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=product.base_url, timeout=10) as client:
+        yield client
+
+
+def create_task(api: httpx.Client, **fields: Any) -> dict[str, Any]:
+    response = api.post("/api/tasks", json=fields)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created

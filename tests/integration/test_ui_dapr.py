@@ -1,0 +1,49 @@
+"""The web app on the Dapr stack: a change and a reminder reach every open tab through the
+app's task-updates subscription (Kafka, the app's sidecar, /events/task-updates)."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, expect, sync_playwright
+
+from tests.e2e.browser import VIEWPORT, Board, launch, unique
+from tests.support.stack import Stack
+
+
+@pytest.fixture(scope="module")
+def stack_browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = launch(playwright)
+        yield launched
+        launched.close()
+
+
+def test_changes_and_reminders_reach_every_open_tab(stack: Stack, stack_browser: Browser) -> None:
+    word = unique("dapr")
+    context = stack_browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+    try:
+        tabs = [Board(context.new_page(), stack.app_url).open(f"?q={word}") for _ in range(2)]
+        due = datetime.now(UTC) + timedelta(minutes=1, seconds=6)
+        with httpx.Client(base_url=stack.app_url, timeout=15) as api:
+            for title, fields in (
+                (f"Chores {word}", {}),
+                (
+                    f"Call the bank {word}",
+                    {"due_date": due.isoformat(), "reminder_offset": "1 minute"},
+                ),
+            ):
+                response = api.post("/api/tasks", json={"title": title, **fields})
+                assert response.status_code == 201, response.text
+        for tab in tabs:
+            expect(tab.row(f"Chores {word}")).to_be_visible(timeout=5_000)
+
+        tabs[0].row(f"Chores {word}").get_by_role("button", name=f"Complete Chores {word}").click()
+        expect(tabs[1].row(f"Chores {word}")).to_have_count(0, timeout=5_000)
+
+        for tab in tabs:
+            toast = tab.toasts().filter(has_text=f"Reminder: Call the bank {word}")
+            expect(toast).to_be_visible(timeout=20_000)
+    finally:
+        context.close()

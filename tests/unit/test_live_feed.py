@@ -1,0 +1,47 @@
+"""The live feed the browser tabs wait on."""
+
+import asyncio
+
+from app.live import LiveFeed
+
+
+def _event(event_id: str, event_type: str = "task.updated") -> dict[str, str]:
+    return {"event_id": event_id, "event_type": event_type}
+
+
+async def test_a_waiting_tab_wakes_up_with_the_changes_after_its_position() -> None:
+    feed = LiveFeed()
+    await feed.publish("task-updates", _event("a"))
+    position = feed.last_seq
+    waiting = asyncio.create_task(feed.wait(position, timeout=5))
+    await asyncio.sleep(0)
+    await feed.publish("task-updates", _event("b"))
+    changes = await asyncio.wait_for(waiting, 1)
+    assert [change.event["event_id"] for change in changes] == ["b"]
+
+
+async def test_changes_already_there_come_back_at_once() -> None:
+    feed = LiveFeed()
+    await feed.publish("task-updates", _event("a"))
+    await feed.publish("task-updates", _event("b"))
+    changes = await asyncio.wait_for(feed.wait(0, timeout=5), 0.5)
+    assert [change.seq for change in changes] == [1, 2]
+
+
+async def test_a_redelivered_event_is_passed_on_once() -> None:
+    feed = LiveFeed()
+    await feed.publish("task-updates", _event("a"))
+    await feed.publish("task-updates", _event("a"))
+    assert feed.last_seq == 1
+
+
+async def test_waiting_without_changes_ends_empty_after_the_timeout() -> None:
+    assert await LiveFeed().wait(0, timeout=0.01) == []
+
+
+async def test_a_tab_far_behind_gets_what_is_still_kept() -> None:
+    feed = LiveFeed(keep=3)
+    for number in range(5):
+        await feed.publish("task-updates", _event(str(number)))
+    changes = await feed.wait(0, timeout=0.01)
+    assert [change.seq for change in changes] == [3, 4, 5]
