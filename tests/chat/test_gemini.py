@@ -11,22 +11,10 @@ import httpx
 from app.chat.gemini import MAX_CALLS_PER_ROUND, MAX_ROUNDS
 from tests.chat.conftest import GEMINI_TIMEOUT_SECONDS
 from tests.chat.gemini_server import FakeGemini, failure, function_call, function_calls, text
+from tests.chat.toolset import TOOL_NAMES
 from tests.contract.helpers import SERVER_TIMEZONE
 
 Json = dict[str, Any]
-TOOLS = {
-    "add_task",
-    "list_tasks",
-    "get_task",
-    "update_task",
-    "complete_task",
-    "delete_task",
-    "set_priority",
-    "add_tags",
-    "remove_tags",
-    "add_reminder",
-    "list_reminders",
-}
 
 
 def unique() -> str:
@@ -82,7 +70,7 @@ def test_gemini_calls_the_tools_and_its_answer_reaches_the_user(
     assert first.path.endswith("/models/gemini-test:generateContent")
     assert first.headers["x-goog-api-key"] == "test-key"
     declared = declarations(first.body)
-    assert set(declared) == TOOLS
+    assert set(declared) == TOOL_NAMES
     add_task = declared["add_task"]
     schema: Json = add_task.get("parametersJsonSchema") or add_task["parameters_json_schema"]
     assert schema["required"] == ["title"]

@@ -8,6 +8,20 @@ from app.services.reminders import ReminderService
 from app.services.tasks import TaskService
 from tests.support.servers import migrate
 
+TOOL_NAMES = {
+    "add_task",
+    "list_tasks",
+    "get_task",
+    "update_task",
+    "complete_task",
+    "delete_task",
+    "set_priority",
+    "add_tags",
+    "remove_tags",
+    "add_reminder",
+    "list_reminders",
+}
+
 
 def sqlite_url(folder: Path) -> str:
     url = f"sqlite:///{folder / 'taskflow.db'}"

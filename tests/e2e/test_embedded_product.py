@@ -3,24 +3,13 @@ on time and, after a crash, late."""
 
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from tests.e2e.conftest import Product
-
-
-def _eventually(check: Callable[[], Any], seconds: float) -> Any:
-    """Poll `check` until it returns something truthy; fail after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"not within {seconds} s"
-        time.sleep(0.1)
+from tests.support.waiting import eventually
 
 
 def _create(client: httpx.Client, **fields: Any) -> dict[str, Any]:
@@ -57,7 +46,7 @@ def test_completing_a_daily_task_creates_its_successor_within_5_s(product: Produ
             listed = client.get("/api/tasks", params={"tags": tag, "status": "pending"}).json()
             return [t for t in listed if t["parent_task_id"] == task["id"]]
 
-        found = _eventually(successors, 5)
+        found = eventually(successors, 5)
         assert time.monotonic() - completed_at < 5
         assert len(found) == 1
         # Completed long after its due date: the next slot after now, still 09:00 New York.
@@ -82,7 +71,7 @@ def test_a_reminder_fires_at_due_minus_offset_once(product: Product) -> None:
             [current] = client.get("/api/reminders", params={"task_id": task["id"]}).json()
             return current if current["status"] == "sent" else None
 
-        fired = _eventually(sent, 15)
+        fired = eventually(sent, 15)
         sent_at = datetime.fromisoformat(fired["sent_at"])
         assert timedelta(0) <= sent_at - (due - timedelta(minutes=1)) < timedelta(seconds=10)
         assert fired["late"] is False
@@ -92,7 +81,7 @@ def test_a_reminder_fires_at_due_minus_offset_once(product: Product) -> None:
             kinds = [entry["event_type"] for entry in audit]
             return kinds if "reminder.sent" in kinds else []
 
-        kinds = _eventually(triggered, 5)
+        kinds = eventually(triggered, 5)
         assert kinds.count("reminder.triggered") == 1
         assert kinds.count("reminder.sent") == 1
 
@@ -112,5 +101,5 @@ def test_a_reminder_missed_while_down_fires_late_after_restart(product: Product)
             [current] = client.get("/api/reminders", params={"task_id": task["id"]}).json()
             return current if current["status"] == "sent" else None
 
-        fired = _eventually(sent, 10)
+        fired = eventually(sent, 10)
         assert fired["late"] is True

@@ -16,16 +16,7 @@ import pytest
 
 from tests.support.stack import SCRIPT as STACK_SCRIPT
 from tests.support.stack import Stack
-
-
-def eventually(check: Callable[[], Any], seconds: float) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"not within {seconds} s"
-        time.sleep(0.1)
+from tests.support.waiting import eventually
 
 
 @pytest.fixture

@@ -6,21 +6,7 @@ from typing import Any
 import pytest
 
 from app.chat.tools import ToolSet
-from tests.chat.toolset import sqlite_url, tools_on
-
-TOOLS = {
-    "add_task",
-    "list_tasks",
-    "get_task",
-    "update_task",
-    "complete_task",
-    "delete_task",
-    "set_priority",
-    "add_tags",
-    "remove_tags",
-    "add_reminder",
-    "list_reminders",
-}
+from tests.chat.toolset import TOOL_NAMES, sqlite_url, tools_on
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +15,7 @@ def tools(tmp_path_factory: pytest.TempPathFactory) -> ToolSet:
 
 
 def test_every_tool_declares_an_object_schema_of_known_arguments(tools: ToolSet) -> None:
-    assert set(tools.tools) == TOOLS
+    assert set(tools.tools) == TOOL_NAMES
     for tool in tools.tools.values():
         schema = tool.parameters
         assert schema["type"] == "object", tool.name
