@@ -1,4 +1,9 @@
-"""python -m bench [--sizes 10000,100000] [--backends sqlite,postgresql] ..."""
+"""python -m bench [--sizes 10000,100000] [--backends sqlite,postgresql] [--no-stack] ...
+
+Two parts: listing latency in the embedded runtime (SQLite and PostgreSQL), then the
+end-to-end figures on the local Dapr stack (bench/stack.py). Each part rewrites its own
+section of docs/benchmarks.md and keeps the other's.
+"""
 
 import argparse
 import contextlib
@@ -12,11 +17,12 @@ from pathlib import Path
 
 import httpx
 
-from bench import machine
+from bench import machine, stack
 from bench.explain import explain
 from bench.measure import Request, RequestOf, measure
-from bench.report import FLOOR, Run, Setup, kept_findings, render
+from bench.report import FLOOR, Parts, Run, Setup, assemble, existing_parts, render
 from bench.scenarios import SCENARIOS, Scenario
+from bench.stack_report import render_stack
 from bench.workload import reference_now, seed
 from tests.support.servers import (
     ROOT,
@@ -32,10 +38,54 @@ EXPLAINED_ASKS = 5
 
 def main() -> None:
     options = _options()
+    output = None if options.output == "-" else Path(options.output)
+    parts = existing_parts(output) if output else Parts(None, None, "")
+    missed: list[str] = []
+    if not options.stack_only:
+        embedded, missed_embedded = _embedded(options)
+        missed += missed_embedded
+        parts = Parts(embedded, parts.stack, parts.findings)
+        _write(output, parts)
+    if options.stack:
+        try:
+            result = stack.run(
+                stack.StackOptions(
+                    successors=options.stack_successors,
+                    reminders=options.stack_reminders,
+                    sizes=_sizes(options.stack_sizes),
+                    rounds=options.rounds,
+                    requests=options.requests,
+                    warmup=options.warmup,
+                ),
+                _log,
+            )
+        except Exception:
+            _log("the stack part failed (python -m bench --no-stack skips it)")
+            raise
+        _log(f"stack part run time {result.total_seconds / 60:.1f} min")
+        missed += [f"stack: {name}" for name in result.missed()]
+        parts = Parts(parts.embedded, render_stack(result), parts.findings)
+        _write(output, parts)
+    for line in missed:
+        _log(f"missed target: {line}")
+
+
+def _write(output: Path | None, parts: Parts) -> None:
+    if output is not None:
+        output.write_text(assemble(parts))
+        _log(f"wrote {output}")
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    return tuple(int(size) for size in text.split(",") if size)
+
+
+def _embedded(options: argparse.Namespace) -> tuple[str, list[str]]:
+    """Run the embedded part; its section of the report and the targets it missed."""
     started = time.perf_counter()
     now = reference_now()
     backends = [name for name in options.backends.split(",") if name]
-    sizes = [int(size) for size in options.sizes.split(",") if size]
+    sizes = _sizes(options.sizes)
     info = {
         "CPU": machine.cpu_model(),
         "Cores": machine.cores(),
@@ -63,14 +113,9 @@ def main() -> None:
         total_seconds=total,
         extra_sql=tuple(options.pg_sql),
     )
-    if options.output != "-":
-        output = Path(options.output)
-        output.write_text(render(setup, runs, kept_findings(output)))
-        _log(f"wrote {output}")
-    _log(f"total run time {total / 60:.1f} min")
+    _log(f"embedded part run time {total / 60:.1f} min")
     missed = [f"{run.title}: {name}" for run in runs for name in run.missed()]
-    for line in missed:
-        _log(f"missed target: {line}")
+    return render(setup, runs), missed
 
 
 def _options() -> argparse.Namespace:
@@ -91,9 +136,28 @@ def _options() -> argparse.Namespace:
         "--output",
         help="the report; '-' for none (default: docs/benchmarks.md, none with --pg-sql)",
     )
+    stack_part = parser.add_argument_group("the stack part (the local Dapr stack)")
+    stack_part.add_argument(
+        "--stack",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run the stack part (default: yes, unless --pg-sql)",
+    )
+    stack_part.add_argument(
+        "--stack-only",
+        action="store_true",
+        help="run only the stack part; the report keeps the embedded part as it was",
+    )
+    stack_part.add_argument("--stack-successors", type=int, default=120, metavar="N")
+    stack_part.add_argument("--stack-reminders", type=int, default=60, metavar="N")
+    stack_part.add_argument("--stack-sizes", default="10000,100000")
     options = parser.parse_args()
     if options.output is None:
         options.output = "-" if options.pg_sql else str(ROOT / "docs" / "benchmarks.md")
+    if options.stack is None:
+        options.stack = options.stack_only or not options.pg_sql
+    if options.stack_only and not options.stack:
+        parser.error("--stack-only and --no-stack leave nothing to run")
     unknown = set(options.backends.split(",")) - set(BACKENDS)
     if unknown:
         parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")

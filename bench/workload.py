@@ -2,7 +2,7 @@
 
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -65,26 +65,69 @@ def seed(database_url: str, count: int, now: datetime, extra_sql: Sequence[str] 
     engine = create_engine(database_url)
     try:
         with engine.begin() as connection:
-            batch: list[dict[str, Any]] = []
-            for row in task_rows(count, now):
-                batch.append(row)
-                if len(batch) == CHUNK:
-                    connection.execute(sa.insert(TASK), batch)
-                    batch = []
-            if batch:
-                connection.execute(sa.insert(TASK), batch)
+            _insert(connection, task_rows(count, now))
             connection.execute(
                 sa.update(ID_SEQUENCE).where(ID_SEQUENCE.c.name == "task").values(value=count)
             )
             for statement in extra_sql:
                 connection.exec_driver_sql(statement)
-        if engine.dialect.name == "postgresql":
-            # Autovacuum would get here soon after a bulk load; the bench does not wait for it.
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.exec_driver_sql("VACUUM (ANALYZE) task")
+        _analyze(engine)
     finally:
         engine.dispose()
     return time.perf_counter() - started
+
+
+def seed_beside(database_url: str, count: int, now: datetime) -> tuple[range, float]:
+    """Insert the same `count` tasks as `seed` into a database in use (the stack's), under
+    ids reserved from its id sequence first, so the app's own inserts never collide with
+    them; the ids taken (for `unseed`) and the seconds it took."""
+    started = time.perf_counter()
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:  # the reservation commits at once
+            last = connection.execute(
+                sa.update(ID_SEQUENCE)
+                .where(ID_SEQUENCE.c.name == "task")
+                .values(value=ID_SEQUENCE.c.value + count)
+                .returning(ID_SEQUENCE.c.value)
+            ).scalar_one()
+        ids = range(last - count + 1, last + 1)
+        shifted = ({**row, "id": ids[0] - 1 + row["id"]} for row in task_rows(count, now))
+        with engine.begin() as connection:
+            _insert(connection, shifted)
+        _analyze(engine)
+    finally:
+        engine.dispose()
+    return ids, time.perf_counter() - started
+
+
+def unseed(database_url: str, ids: range) -> None:
+    """Delete what `seed_beside` inserted, and let the planner know."""
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.delete(TASK).where(TASK.c.id.between(ids[0], ids[-1])))
+        _analyze(engine)
+    finally:
+        engine.dispose()
+
+
+def _insert(connection: sa.Connection, rows: Iterable[dict[str, Any]]) -> None:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == CHUNK:
+            connection.execute(sa.insert(TASK), batch)
+            batch = []
+    if batch:
+        connection.execute(sa.insert(TASK), batch)
+
+
+def _analyze(engine: sa.Engine) -> None:
+    if engine.dialect.name == "postgresql":
+        # Autovacuum would get here soon after a bulk load; the bench does not wait for it.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM (ANALYZE) task")
 
 
 def task_rows(count: int, now: datetime) -> Iterator[dict[str, Any]]:
