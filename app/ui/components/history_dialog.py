@@ -3,6 +3,7 @@
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from app.ui.components.view_dialog import view_dialog
 from app.ui.state.history import AuditLine, ChainLink, HistoryState
 
 
@@ -90,26 +91,16 @@ def history_body() -> rx.Component:
 
 
 def history_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(f"History: {HistoryState.title}"),
-            rx.dialog.description(
-                "The series this task belongs to, and everything that happened to it.",
-                size="2",
-                margin_bottom="1em",
-            ),
-            rx.cond(
-                HistoryState.error != "",
-                rx.callout.root(rx.callout.text(HistoryState.error), color_scheme="red"),
-                history_body(),
-            ),
-            rx.hstack(
-                rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")),
-                justify="end",
-                margin_top="1em",
-            ),
-            max_width="640px",
+    return view_dialog(
+        rx.dialog.title(f"History: {HistoryState.title}"),
+        rx.dialog.description(
+            "The series this task belongs to, and everything that happened to it.",
+            size="2",
+            margin_bottom="1em",
         ),
-        open=HistoryState.open,
+        error=HistoryState.error,
+        body=history_body(),
+        is_open=HistoryState.open,
         on_open_change=HistoryState.set_open,
+        max_width="640px",
     )

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from app.ui.components.view_dialog import view_dialog
 from app.ui.state.stats import StatsState
 
 CHART_HEIGHT = 220
@@ -98,25 +99,15 @@ def stats_body() -> rx.Component:
 
 
 def stats_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Stats"),
-            rx.cond(
-                StatsState.error != "",
-                rx.callout.root(rx.callout.text(StatsState.error), color_scheme="red"),
-                rx.cond(
-                    StatsState.loading,
-                    rx.center(rx.spinner(size="3"), height="20em"),
-                    stats_body(),
-                ),
-            ),
-            rx.hstack(
-                rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")),
-                justify="end",
-                margin_top="1em",
-            ),
-            max_width="820px",
+    return view_dialog(
+        rx.dialog.title("Stats"),
+        error=StatsState.error,
+        body=rx.cond(
+            StatsState.loading,
+            rx.center(rx.spinner(size="3"), height="20em"),
+            stats_body(),
         ),
-        open=StatsState.open,
+        is_open=StatsState.open,
         on_open_change=StatsState.set_open,
+        max_width="820px",
     )
