@@ -65,6 +65,12 @@ class Reminder(SQLModel, table=True):
     late: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False))
     created_at: datetime = Field(sa_column=sa.Column(UtcDateTime, nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=sa.Column(UtcDateTime))
+    # How the reminder reaches its owner; today every reminder is a toast in the open tabs.
+    reminder_type: str = Field(
+        default="websocket", sa_column=sa.Column(sa.String(16), nullable=False)
+    )
+    # How many times the scheduler's trigger was taken up again after a failed attempt.
+    retry_count: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
 
 
 class AuditLogEntry(SQLModel, table=True):
@@ -102,6 +108,21 @@ class OutboxMessage(SQLModel, table=True):
     claimed_until: datetime | None = Field(default=None, sa_column=sa.Column(UtcDateTime))
     attempts: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
     last_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+
+
+class DeadLetter(SQLModel, table=True):
+    """An event a handler rejected as malformed: set aside, listed, and replayable."""
+
+    __tablename__ = "dead_letter"
+    __table_args__ = (sa.Index("ix_dead_letter_replayed_at", "replayed_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(sa_column=sa.Column(sa.String(36), nullable=False))
+    topic: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    payload: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+    error: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    created_at: datetime = Field(sa_column=sa.Column(UtcDateTime, nullable=False))
+    replayed_at: datetime | None = Field(default=None, sa_column=sa.Column(UtcDateTime))
 
 
 class IdSequence(SQLModel, table=True):
