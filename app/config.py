@@ -1,10 +1,50 @@
 """Settings read once from the environment (and `.env`)."""
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """How the outbox relay delivers events, and when /health calls delivery degraded."""
+
+    # Transport failures are retried for as long as they last, backing off up to this.
+    max_backoff_seconds: float = 30.0
+    # A publish the bus has not accepted by then counts as failed (and is retried).
+    publish_timeout_seconds: float = 20.0
+    # How long one relay holds the rows it claimed; longer than a publish can take.
+    claim_seconds: float = 60.0
+    # Sent rows are kept this long, then pruned in batches.
+    retention_days: float = 7.0
+    # /health says `degraded` while the oldest unsent event waits longer than this.
+    max_wait_seconds: float = 30.0
+
+    @classmethod
+    def from_env(cls) -> "DeliverySettings":
+        default = cls()
+        return cls(
+            max_backoff_seconds=_positive(
+                "TASKFLOW_OUTBOX_MAX_BACKOFF_SECONDS", default.max_backoff_seconds
+            ),
+            publish_timeout_seconds=_positive(
+                "TASKFLOW_OUTBOX_PUBLISH_TIMEOUT_SECONDS", default.publish_timeout_seconds
+            ),
+            claim_seconds=_positive("TASKFLOW_OUTBOX_CLAIM_SECONDS", default.claim_seconds),
+            retention_days=_positive("TASKFLOW_OUTBOX_RETENTION_DAYS", default.retention_days),
+            max_wait_seconds=_positive(
+                "TASKFLOW_HEALTH_MAX_EVENT_WAIT_SECONDS", default.max_wait_seconds
+            ),
+        )
+
+    def __post_init__(self) -> None:
+        if self.claim_seconds <= self.publish_timeout_seconds:
+            raise ValueError(
+                "TASKFLOW_OUTBOX_CLAIM_SECONDS must be longer than "
+                "TASKFLOW_OUTBOX_PUBLISH_TIMEOUT_SECONDS, or two relays could publish one row"
+            )
 
 
 @dataclass(frozen=True)
@@ -12,6 +52,7 @@ class Settings:
     runtime: str
     database_url: str
     timezone: str
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -21,7 +62,21 @@ class Settings:
             runtime=os.environ.get("TASKFLOW_RUNTIME", "local"),
             database_url=os.environ.get("TASKFLOW_DATABASE_URL", default_db),
             timezone=os.environ.get("TASKFLOW_TIMEZONE", "UTC"),
+            delivery=DeliverySettings.from_env(),
         )
+
+
+def _positive(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be above zero, not {raw!r}")
+    return value
 
 
 def _load_dotenv(path: Path) -> None:

@@ -28,8 +28,9 @@ class Sql(Protocol):
 
 
 class EventBus(Protocol):
-    async def publish(self, topic: str, event: Event) -> None:
-        """Return only once the bus has accepted the event; raise otherwise."""
+    async def publish(self, topic: str, event: Event, key: str | None = None) -> None:
+        """Return only once the bus has accepted the event; raise otherwise. Events with
+        the same `key` (a task id) reach each consumer in the order they were published."""
         ...
 
 

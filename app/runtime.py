@@ -30,6 +30,8 @@ from app.domain.events import REMINDERS, TASK_EVENTS, TASK_UPDATES, TOPICS
 from app.live import LiveFeed
 from app.ports import EventBus, EventHandler, KeyValue, Secrets, Sql
 from app.services.audit import AuditService
+from app.services.dead_letters import DeadLetterService
+from app.services.health import HealthService
 from app.services.outbox import OutboxRelay
 from app.services.reminders import ReminderService
 from app.services.tasks import TaskService
@@ -46,6 +48,8 @@ class Runtime:
     reminders: ReminderService
     audit: AuditService
     relay: OutboxRelay
+    dead_letters: DeadLetterService
+    health: HealthService
     kv: KeyValue
     chat: ChatService
     mcp: McpEndpoint
@@ -114,7 +118,9 @@ def build_adapters(settings: Settings) -> Adapters:
 def build_runtime(settings: Settings) -> Runtime:
     adapters = build_adapters(settings)
     sql = adapters.sql
-    relay = OutboxRelay(sql, adapters.bus)
+    relay = OutboxRelay(sql, adapters.bus, settings.delivery)
+    dead_letters = DeadLetterService(sql, relay.notify)
+    health = HealthService(sql, relay, dead_letters, settings.delivery)
     tasks = TaskService(sql, settings.timezone, relay.notify)
     reminders = ReminderService(sql, tasks, relay.notify)
     audit = AuditService(sql)
@@ -135,7 +141,8 @@ def build_runtime(settings: Settings) -> Runtime:
             subscriptions[topic].append(AuditHandler(audit))
         for topic, handlers in subscriptions.items():
             for handler in handlers:
-                adapters.bus.subscribe(topic, handler)
+                # A handler's malformed event becomes a dead letter; other failures retry.
+                adapters.bus.subscribe(topic, dead_letters.guard(handler))
 
     tools = ToolSet(tasks, reminders, settings.timezone)
     clock = functools.partial(datetime.now, UTC)
@@ -152,6 +159,8 @@ def build_runtime(settings: Settings) -> Runtime:
         reminders,
         audit,
         relay,
+        dead_letters,
+        health,
         adapters.kv,
         chat,
         McpEndpoint(tools),

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.routing import Route
 
-from app.api.routes import audit, chat, health, reminders, tasks
+from app.api.routes import audit, chat, dead_letters, health, reminders, tasks
 from app.api.routes.dapr import callbacks_router, invocation_router
 from app.config import Settings
 from app.runtime import Runtime, build_runtime
@@ -43,10 +43,14 @@ def create_api(runtime: Runtime) -> FastAPI:
         lifespan=lifespan,
     )
     api.state.runtime = runtime
-    for module in (tasks, reminders, audit, health, chat):
+    for module in (tasks, reminders, audit, dead_letters, health, chat):
         api.include_router(module.router)
     if runtime.sidecar is not None:
-        api.include_router(callbacks_router(runtime.subscriptions))
+        api.include_router(
+            callbacks_router(
+                runtime.subscriptions, on_dead_letter=runtime.dead_letters.record_delivery
+            )
+        )
         api.include_router(invocation_router)
     # Its session manager runs inside runtime.running(), under uvicorn and under Reflex alike.
     api.router.routes.append(Route("/mcp", runtime.mcp.asgi, include_in_schema=False))

@@ -15,7 +15,14 @@ from pydantic import (
 
 from app.chat.service import AssistantName
 from app.domain.enums import Priority, Recurrence, ReminderStatus, RepeatFrom, TaskStatus
-from app.domain.models import DESCRIPTION_MAX, TITLE_MAX, AuditLogEntry, Reminder, Task
+from app.domain.models import (
+    DESCRIPTION_MAX,
+    TITLE_MAX,
+    AuditLogEntry,
+    DeadLetter,
+    Reminder,
+    Task,
+)
 from app.domain.offsets import format_offset, parse_offset
 from app.domain.queries import DEFAULT_LIMIT, MAX_LIMIT, SortField, SortOrder
 from app.domain.recurrence import timezone_or_error, validate_rrule
@@ -225,6 +232,28 @@ class AuditOut(BaseModel):
     @classmethod
     def of(cls, entry: AuditLogEntry) -> "AuditOut":
         return cls.model_validate(entry, from_attributes=True)
+
+
+class DeadLetterQuery(Paging):
+    replayed: bool | None = Field(
+        None, description="true: replayed ones only; false: those still waiting; leave out: all."
+    )
+
+
+class DeadLetterOut(BaseModel):
+    """An event a handler rejected as malformed, set aside until an operator replays it."""
+
+    id: int
+    event_id: str
+    topic: str = Field(description="The topic it was published to, and is replayed to.")
+    payload: dict[str, Any]
+    error: str = Field(description="Why it was set aside.")
+    created_at: datetime
+    replayed_at: datetime | None
+
+    @classmethod
+    def of(cls, letter: DeadLetter) -> "DeadLetterOut":
+        return cls.model_validate(letter, from_attributes=True)
 
 
 class Health(BaseModel):

@@ -7,6 +7,7 @@ from sqlalchemy.dialects.postgresql import insert as upsert_insert
 
 from app.domain.models import AuditLogEntry
 from app.ports import Event, Sql
+from app.services.errors import MalformedEvent
 from app.services.rows import columns_of, from_rows
 
 AUDIT = AuditLogEntry.__table__  # type: ignore[attr-defined]
@@ -19,15 +20,20 @@ class AuditService:
 
     async def record(self, topic: str, event: Event) -> bool:
         """Store `event` unless its event_id is stored already; True when it was new."""
+        try:
+            event_id, event_type = str(event["event_id"]), str(event["event_type"])
+            occurred_at = datetime.fromisoformat(event["timestamp"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise MalformedEvent(f"no event_id, event_type and timestamp: {error!r}") from None
         rows = await self._sql.fetch(
             upsert_insert(AUDIT)
             .values(
-                event_id=str(event["event_id"]),
-                event_type=str(event["event_type"]),
+                event_id=event_id,
+                event_type=event_type,
                 topic=topic,
                 task_id=event.get("task_id"),
                 data=event,
-                occurred_at=datetime.fromisoformat(event["timestamp"]),
+                occurred_at=occurred_at,
                 recorded_at=datetime.now(UTC),
             )
             .on_conflict_do_nothing(index_elements=["event_id"])

@@ -16,3 +16,8 @@ class Invalid(Exception):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class MalformedEvent(Exception):
+    """An event handler can never process this event, however often it is delivered: it is
+    set aside as a dead letter instead of being retried."""

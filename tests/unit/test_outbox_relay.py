@@ -1,5 +1,10 @@
-"""The outbox relay against a real SQLite file: order, retry, and nothing lost."""
+"""The outbox relay against real databases: order, retry for as long as it takes, pruning,
+and several relays sharing one PostgreSQL database."""
 
+import asyncio
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -8,19 +13,79 @@ import sqlalchemy as sa
 
 from app.adapters.local.bus import InProcessBus
 from app.adapters.local.sql import EngineSql, create_engine
+from app.config import DeliverySettings
 from app.domain.events import TASK_EVENTS, TASK_UPDATES, new_event
-from app.services.outbox import OUTBOX, OutboxRelay, outbox_inserts
-from tests.support.servers import migrate
+from app.ports import Event
+from app.services import outbox
+from app.services.outbox import OUTBOX, OutboxRelay, backoff_seconds, outbox_inserts
+from tests.support.servers import fresh_postgres_database, migrate
+
+SETTINGS = DeliverySettings(max_backoff_seconds=30, publish_timeout_seconds=5, claim_seconds=60)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class FlakyBus:
+    """Refuses the first `failures` publishes (or those of the events in `refuse`), as a
+    broker that is down would; records what it accepted, with the key it was given."""
+
+    def __init__(self, failures: int = 0, refuse: set[str] | None = None) -> None:
+        self.failures = failures
+        self.refuse = refuse or set()
+        self.attempts = 0
+        self.accepted: list[tuple[str, str, str | None]] = []
+
+    async def publish(self, topic: str, event: Event, key: str | None = None) -> None:
+        self.attempts += 1
+        if self.failures > 0:
+            self.failures -= 1
+            raise ConnectionError("broker unavailable")
+        if event["event_id"] in self.refuse:
+            self.refuse.discard(event["event_id"])
+            raise ConnectionError("broker unavailable")
+        await asyncio.sleep(0)
+        self.accepted.append((topic, event["event_id"], key))
+
+
+@pytest.fixture(scope="module")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("schema") / "outbox.db"
+    migrate(f"sqlite:///{path}")
+    return path
 
 
 @pytest.fixture
-def sql(tmp_path: Path) -> EngineSql:
-    url = f"sqlite:///{tmp_path / 'outbox.db'}"
-    migrate(url)
-    return EngineSql(create_engine(url))
+def sql(migrated_sqlite: Path, tmp_path: Path) -> EngineSql:
+    """A fresh copy of the migrated SQLite database."""
+    path = tmp_path / "outbox.db"
+    shutil.copyfile(migrated_sqlite, path)
+    return EngineSql(create_engine(f"sqlite:///{path}"))
 
 
-async def test_task_events_go_to_both_task_topics_in_order(sql: EngineSql) -> None:
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    with fresh_postgres_database("taskflow_outbox") as url:
+        migrate(url)
+        yield url
+
+
+async def store(sql: EngineSql, *events: Event) -> None:
+    for statement in outbox_inserts(*events):
+        await sql.fetch(statement)
+
+
+async def test_task_events_go_to_both_task_topics_in_order_keyed_by_task(sql: EngineSql) -> None:
     bus = InProcessBus()
     seen: list[tuple[str, str]] = []
 
@@ -29,44 +94,169 @@ async def test_task_events_go_to_both_task_topics_in_order(sql: EngineSql) -> No
 
     bus.subscribe(TASK_EVENTS, record)
     bus.subscribe(TASK_UPDATES, record)
-    created = new_event("task.created", task_id=1)
-    completed = new_event("task.completed", task_id=1)
-    for statement in outbox_inserts(created, completed):
-        await sql.fetch(statement)
+    await store(sql, new_event("task.created", task_id=1), new_event("task.completed", task_id=1))
 
-    assert await OutboxRelay(sql, bus).drain() == 4
+    assert (await OutboxRelay(sql, bus).drain()).sent == 4
     assert seen == [
         (TASK_EVENTS, "task.created"),
         (TASK_UPDATES, "task.created"),
         (TASK_EVENTS, "task.completed"),
         (TASK_UPDATES, "task.completed"),
     ]
-    assert await OutboxRelay(sql, bus).backlog() == 0
+    assert (await OutboxRelay(sql, bus).backlog()).unsent == 0
+
+    keyed = FlakyBus()
+    await store(sql, new_event("task.deleted", task_id=7))
+    await OutboxRelay(sql, keyed).drain()
+    assert {key for _, _, key in keyed.accepted} == {"7"}
 
 
-async def test_a_refused_event_stays_in_the_outbox_until_accepted(sql: EngineSql) -> None:
-    bus = InProcessBus()
-    accepted: list[str] = []
-    failures = {"left": 1}
+async def test_an_outage_far_longer_than_the_old_ten_attempts_drops_nothing(
+    sql: EngineSql,
+) -> None:
+    clock = Clock()
+    bus = FlakyBus(failures=60)
+    relay = OutboxRelay(sql, bus, SETTINGS, clock=clock)
+    events = [new_event("task.updated", task_id=task) for task in (1, 2, 3) for _ in range(4)]
+    await store(sql, *events)
 
-    async def flaky(topic: str, event: dict[str, Any]) -> None:
-        if failures["left"]:
-            failures["left"] -= 1
-            raise ConnectionError("broker unavailable")
-        accepted.append(event["event_id"])
+    passes = 0
+    while (await relay.backlog()).unsent:
+        drained = await relay.drain()
+        passes += 1
+        if drained.sent == 0:
+            clock.advance(SETTINGS.max_backoff_seconds)
+        assert passes < 500
 
-    bus.subscribe(TASK_EVENTS, flaky)
-    event = new_event("task.deleted", task_id=7)
-    await sql.fetch(outbox_inserts(event)[0])  # the task-events row only
-    relay = OutboxRelay(sql, bus)
+    assert bus.failures == 0
+    assert relay.last_failure is None
+    sent = [(topic, event_id) for topic, event_id, _ in bus.accepted]
+    expected = {(topic, e["event_id"]) for e in events for topic in (TASK_EVENTS, TASK_UPDATES)}
+    assert set(sent) == expected
+    assert len(sent) == len(expected), "each row once"
+    for topic in (TASK_EVENTS, TASK_UPDATES):
+        for task in (1, 2, 3):
+            published = [e for t, e, key in bus.accepted if t == topic and key == str(task)]
+            assert published == [e["event_id"] for e in events if e["task_id"] == task]
+    [[most]] = await sql.fetch(sa.select(sa.func.max(OUTBOX.c.attempts)))
+    assert most > 10, "well past the attempt limit the relay used to give up at"
 
-    assert await relay.drain() == 1
-    assert accepted == []
-    [(attempts, error)] = await sql.fetch(sa.select(OUTBOX.c.attempts, OUTBOX.c.last_error))
-    assert (attempts, error) == (1, "broker unavailable")
-    assert await relay.backlog() == 1
 
-    await sql.fetch(sa.update(OUTBOX).values(claimed_until=None))  # the back-off has passed
-    assert await relay.drain() == 1
-    assert accepted == [event["event_id"]]
-    assert await relay.backlog() == 0
+async def test_a_failed_row_backs_off_exponentially_up_to_the_cap(sql: EngineSql) -> None:
+    assert [backoff_seconds(n, 30) for n in range(1, 8)] == [1, 2, 4, 8, 16, 30, 30]
+    assert backoff_seconds(10_000, 30) == 30
+    clock = Clock()
+    bus = FlakyBus(failures=10_000)
+    relay = OutboxRelay(sql, bus, SETTINGS, clock=clock)
+    await store(sql, new_event("reminder.scheduled", task_id=4))
+
+    waits = []
+    for _ in range(9):
+        await relay.drain()
+        [(retry_at,)] = await sql.fetch(sa.select(OUTBOX.c.claimed_until))
+        waits.append((retry_at - clock.now).total_seconds())
+        clock.now = retry_at + timedelta(milliseconds=1)
+    assert waits == [1, 2, 4, 8, 16, 30, 30, 30, 30]
+    assert relay.last_failure is not None
+    assert relay.last_failure.describe() == "publishing to reminders failed: broker unavailable"
+
+
+async def test_a_later_event_of_a_task_waits_for_the_earlier_one(sql: EngineSql) -> None:
+    clock = Clock()
+    first, second, third = (new_event("reminder.scheduled", task_id=1) for _ in range(3))
+    other = new_event("reminder.scheduled", task_id=2)
+    bus = FlakyBus(refuse={first["event_id"]})
+    relay = OutboxRelay(sql, bus, SETTINGS, clock=clock)
+    await store(sql, first, second, third, other)
+
+    await relay.drain()  # the first fails; the rest of the topic waits for the next pass
+    await relay.drain()  # task 2 goes on; task 1's later events wait for its first
+    assert [event_id for _, event_id, _ in bus.accepted] == [other["event_id"]]
+
+    clock.advance(SETTINGS.max_backoff_seconds)
+    await relay.drain()
+    assert [event_id for _, event_id, _ in bus.accepted] == [
+        other["event_id"],
+        first["event_id"],
+        second["event_id"],
+        third["event_id"],
+    ]
+
+
+async def test_a_publish_that_hangs_times_out_and_is_retried(sql: EngineSql) -> None:
+    class HangingBus:
+        async def publish(self, topic: str, event: Event, key: str | None = None) -> None:
+            await asyncio.Event().wait()
+
+    settings = DeliverySettings(publish_timeout_seconds=0.05, claim_seconds=60)
+    relay = OutboxRelay(sql, HangingBus(), settings)
+    await store(sql, new_event("reminder.cancelled", task_id=3))
+
+    assert (await relay.drain()).failed == 1
+    assert relay.last_failure is not None
+    assert "no answer within 0.05 s" in relay.last_failure.describe()
+    assert (await relay.backlog()).unsent == 1
+
+
+async def test_sent_rows_are_pruned_after_the_retention_in_bounded_batches(
+    sql: EngineSql, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock()
+    relay = OutboxRelay(sql, FlakyBus(), DeliverySettings(retention_days=7), clock=clock)
+    await store(sql, *(new_event("reminder.scheduled", task_id=n) for n in range(5)))
+    await relay.drain()
+    await store(sql, new_event("reminder.scheduled", task_id=9))  # unsent: never pruned
+    monkeypatch.setattr(outbox, "PRUNE_BATCH", 2)
+
+    assert await relay.prune() == 0
+    clock.advance(timedelta(days=7, seconds=1).total_seconds())
+    assert [await relay.prune() for _ in range(4)] == [2, 2, 1, 0]
+    [[left]] = await sql.fetch(sa.select(sa.func.count()).select_from(OUTBOX))
+    assert left == 1
+
+
+async def test_the_relay_loop_keeps_retrying_and_recovers(sql: EngineSql) -> None:
+    bus = FlakyBus(failures=3)
+    relay = OutboxRelay(sql, bus, DeliverySettings(max_backoff_seconds=0.01), idle_seconds=0.01)
+    await store(sql, new_event("task.deleted", task_id=5))
+    running = asyncio.create_task(relay.run())
+    try:
+        async with asyncio.timeout(20):
+            while len(bus.accepted) < 2:
+                await asyncio.sleep(0.01)
+    finally:
+        running.cancel()
+    assert bus.attempts == 5
+    assert relay.last_failure is None
+
+
+@pytest.mark.postgres
+async def test_two_relays_on_postgresql_never_publish_a_row_twice(postgres_url: str) -> None:
+    engines = [create_engine(postgres_url) for _ in range(2)]
+    try:
+        replicas = [EngineSql(engine) for engine in engines]
+        await replicas[0].fetch(sa.delete(OUTBOX))
+        events = [new_event("task.updated", task_id=task % 25) for task in range(200)]
+        await store(replicas[0], *events)
+        bus = FlakyBus()
+        relays = [OutboxRelay(sql, bus, SETTINGS, batch=10) for sql in replicas]
+        sent_by = [0, 0]
+
+        async def drain_all(replica: int) -> None:
+            while (await relays[replica].backlog()).unsent:
+                sent_by[replica] += (await relays[replica].drain()).sent
+
+        async with asyncio.timeout(120):
+            await asyncio.gather(drain_all(0), drain_all(1))
+
+        sent = [(topic, event_id) for topic, event_id, _ in bus.accepted]
+        assert len(sent) == len(set(sent)) == 2 * len(events)
+        assert all(sent_by), f"both relays took part: {sent_by}"
+        for topic in (TASK_EVENTS, TASK_UPDATES):
+            for task in range(25):
+                published = [e for t, e, key in bus.accepted if t == topic and key == str(task)]
+                stored = [e["event_id"] for e in events if e["task_id"] == task]
+                assert published == stored, (topic, task)
+    finally:
+        for engine in engines:
+            engine.dispose()

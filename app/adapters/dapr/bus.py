@@ -11,10 +11,12 @@ class SidecarBus:
         self._sidecar = sidecar
         self._pubsub = pubsub
 
-    async def publish(self, topic: str, event: Event) -> None:
+    async def publish(self, topic: str, event: Event, key: str | None = None) -> None:
         await self._sidecar.client.publish_event(
             pubsub_name=self._pubsub,
             topic_name=topic,
             data=json.dumps(event),
             data_content_type="application/json",
+            # Kafka keeps the order of the events of one partition, and so of one key.
+            publish_metadata={"partitionKey": key} if key is not None else {},
         )

@@ -12,7 +12,8 @@ class InProcessBus:
     def subscribe(self, topic: str, handler: EventHandler) -> None:
         self._handlers[topic].append(handler)
 
-    async def publish(self, topic: str, event: Event) -> None:
+    async def publish(self, topic: str, event: Event, key: str | None = None) -> None:
+        # One relay publishes in order, so events of one key are handled in order anyway.
         # A failing handler fails the publish, so the outbox relay delivers again later;
         # handlers are idempotent on event_id, so the ones that succeeded shrug it off.
         for handler in self._handlers[topic]:

@@ -1,4 +1,9 @@
-"""The Sql port over a SQLAlchemy engine (SQLite by default, PostgreSQL by URL)."""
+"""The Sql port over a SQLAlchemy engine (SQLite by default, PostgreSQL by URL).
+
+On SQLite, writes go through one connection, one at a time (the database allows a single
+writer), while reads run on their own pool of read-only connections: in WAL mode they see the
+last committed state and never wait for the writer.
+"""
 
 from collections.abc import Sequence
 from typing import Any
@@ -10,14 +15,39 @@ from sqlalchemy.sql import Executable
 
 from app.ports import Row
 
+READERS = 8
+# Writers queue for the one write connection; a long queue must not fail a write.
+WRITE_QUEUE_SECONDS = 300
+
 
 def create_engine(url: str) -> Engine:
+    """The engine for writes (and, on PostgreSQL, for reads too)."""
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = sa.create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=WRITE_QUEUE_SECONDS,
+        )
         sa.event.listen(engine, "connect", _sqlite_on_connect)
         sa.event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     return sa.create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def _reader_for(engine: Engine) -> Engine:
+    if engine.dialect.name != "sqlite":
+        return engine
+    reader = sa.create_engine(
+        engine.url,
+        connect_args={"timeout": 30, "check_same_thread": False},
+        pool_size=READERS,
+        max_overflow=0,
+    )
+    sa.event.listen(reader, "connect", _sqlite_on_connect)
+    sa.event.listen(reader, "connect", _sqlite_read_only)
+    return reader
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -33,6 +63,11 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_read_only(dbapi_connection: Any, _record: Any) -> None:
+    # Each read is one statement in its own (deferred) read transaction; writing is refused.
+    dbapi_connection.execute("PRAGMA query_only=ON")
+
+
 def _lower(text: str | None) -> str | None:
     return None if text is None else text.lower()
 
@@ -45,9 +80,13 @@ def _sqlite_begin_immediate(connection: Connection) -> None:
 class EngineSql:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._reader = _reader_for(engine)
 
     async def fetch(self, statement: Executable) -> list[Row]:
-        return await anyio.to_thread.run_sync(self._fetch, statement)
+        # A plain SELECT reads; anything else (UPDATE ... RETURNING too) writes.
+        if getattr(statement, "is_select", False):
+            return await anyio.to_thread.run_sync(self._read, statement)
+        return await anyio.to_thread.run_sync(self._write, statement, ())
 
     async def write(self, guard: Executable, follow_ups: Sequence[Executable] = ()) -> list[Row]:
         return await anyio.to_thread.run_sync(self._write, guard, follow_ups)
@@ -55,14 +94,14 @@ class EngineSql:
     async def ping(self) -> None:
         await self.fetch(sa.select(sa.literal(1)))
 
-    def _fetch(self, statement: Executable) -> list[Row]:
-        with self.engine.begin() as connection:
-            result = connection.execute(statement)
-            return list(result.all()) if result.returns_rows else []
+    def _read(self, statement: Executable) -> list[Row]:
+        with self._reader.connect() as connection:
+            return list(connection.execute(statement).all())
 
     def _write(self, guard: Executable, follow_ups: Sequence[Executable]) -> list[Row]:
         with self.engine.begin() as connection:
-            rows: list[Row] = list(connection.execute(guard).all())
+            result = connection.execute(guard)
+            rows: list[Row] = list(result.all()) if result.returns_rows else []
             if rows:
                 for statement in follow_ups:
                     connection.execute(statement)

@@ -4,6 +4,7 @@ Only the sidecar may call these: it sends the app API token (APP_API_TOKEN) with
 """
 
 import hmac
+import json
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -16,10 +17,14 @@ from pydantic import BaseModel, ConfigDict
 from app.api.deps import Tasks
 from app.api.schemas import MAX_ID
 from app.ports import EventHandler
+from app.services.errors import MalformedEvent
 
 log = logging.getLogger(__name__)
 
 JobHandler = Callable[[str], Awaitable[None]]
+DeadLetterHandler = Callable[[Any], Awaitable[object]]
+# Where the sidecar moves a message its subscriber kept refusing (dapr-components).
+DEAD_LETTER_TOPIC = "taskflow-deadletter"
 
 
 def sidecar_only(dapr_api_token: Annotated[str | None, Header()] = None) -> None:
@@ -29,10 +34,27 @@ def sidecar_only(dapr_api_token: Annotated[str | None, Header()] = None) -> None
 
 
 def callbacks_router(
-    subscriptions: Mapping[str, Sequence[EventHandler]], on_job: JobHandler | None = None
+    subscriptions: Mapping[str, Sequence[EventHandler]],
+    on_job: JobHandler | None = None,
+    on_dead_letter: DeadLetterHandler | None = None,
 ) -> APIRouter:
-    """Topic deliveries at /events/<topic> (declarative subscriptions) and /job/<name>."""
+    """Topic deliveries at /events/<topic> (declarative subscriptions), /job/<name>, and
+    the dead-letter topic's deliveries at /events/taskflow-deadletter."""
     router = APIRouter(dependencies=[Depends(sidecar_only)], include_in_schema=False)
+
+    if on_dead_letter is not None:
+        dead_letter_handler = on_dead_letter
+
+        # Declared before /events/{topic}: whatever arrives here is kept, malformed or not.
+        @router.post(f"/events/{DEAD_LETTER_TOPIC}")
+        async def deliver_dead_letter(request: Request) -> dict[str, str]:
+            body = await request.body()
+            try:
+                envelope: Any = json.loads(body)
+            except ValueError:
+                envelope = body.decode("utf-8", "replace")
+            await dead_letter_handler(envelope)
+            return {"status": "SUCCESS"}
 
     @router.post("/events/{topic}")
     async def deliver(topic: str, request: Request) -> dict[str, str]:
@@ -42,8 +64,12 @@ def callbacks_router(
             # Retried by the sidecar's policy, then parked in the dead-letter topic.
             log.warning("malformed event on %s: %.200r", topic, envelope)
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "not a TaskFlow event")
-        for handler in subscriptions.get(topic, ()):
-            await handler(topic, event)
+        try:
+            for handler in subscriptions.get(topic, ()):
+                await handler(topic, event)
+        except MalformedEvent as error:
+            log.warning("event rejected on %s: %s", topic, error)
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from None
         return {"status": "SUCCESS"}
 
     if on_job is not None:

@@ -4,36 +4,19 @@ from fastapi import APIRouter, Response, status
 
 from app.api.deps import RuntimeDep
 from app.api.schemas import Health
+from app.services.health import Status
 
 router = APIRouter(prefix="/health", tags=["health"])
 
 
-async def _checks(runtime: RuntimeDep) -> dict[str, str]:
-    try:
-        await runtime.sql.ping()
-        database = "ok"
-    except Exception as error:
-        database = f"failing: {type(error).__name__}"
-    return {"database": database, "outbox_backlog": str(await _backlog(runtime))}
-
-
-async def _backlog(runtime: RuntimeDep) -> int | str:
-    try:
-        return await runtime.relay.backlog()
-    except Exception:
-        return "unknown"
-
-
 @router.get("", response_model=Health)
 async def health(runtime: RuntimeDep, response: Response) -> Health:
-    checks = await _checks(runtime)
-    healthy = checks["database"] == "ok"
-    response.status_code = status.HTTP_200_OK if healthy else status.HTTP_503_SERVICE_UNAVAILABLE
-    return Health(
-        status="healthy" if healthy else "unhealthy",
-        runtime=runtime.settings.runtime,
-        checks=checks,
-    )
+    """`healthy`; `degraded` (still 200: writes are accepted) while events wait too long or
+    cannot be published, the cause named in `checks`; `unhealthy` (503) without a database."""
+    report = await runtime.health.report()
+    if report.status == Status.UNHEALTHY:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return Health(status=report.status, runtime=runtime.settings.runtime, checks=report.checks)
 
 
 @router.get("/live", response_model=Health)
@@ -43,4 +26,5 @@ async def live(runtime: RuntimeDep) -> Health:
 
 @router.get("/ready", response_model=Health)
 async def ready(runtime: RuntimeDep, response: Response) -> Health:
+    """Ready while writes are accepted, degraded or not."""
     return await health(runtime, response)

@@ -1,0 +1,29 @@
+"""/api/dead-letters: events set aside as malformed, for an operator to read and replay."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from app.api.deps import DeadLetters
+from app.api.schemas import MAX_ID, DeadLetterOut, DeadLetterQuery
+
+router = APIRouter(prefix="/api/dead-letters", tags=["dead letters"])
+
+
+@router.get("", response_model=list[DeadLetterOut])
+async def list_dead_letters(
+    query: Annotated[DeadLetterQuery, Query()], dead_letters: DeadLetters, response: Response
+) -> list[DeadLetterOut]:
+    """Newest first; the total in `X-Total-Count`."""
+    letters, total = await dead_letters.page(query.replayed, query.limit, query.offset)
+    response.headers["X-Total-Count"] = str(total)
+    return [DeadLetterOut.of(letter) for letter in letters]
+
+
+@router.post("/{dead_letter_id}/replay", response_model=DeadLetterOut)
+async def replay_dead_letter(
+    dead_letter_id: Annotated[int, Path(ge=1, le=MAX_ID)], dead_letters: DeadLetters
+) -> DeadLetterOut:
+    """Publish the event again to its topic (through the outbox) and mark it replayed;
+    404 for an unknown id, 409 when it was replayed already."""
+    return DeadLetterOut.of(await dead_letters.replay(dead_letter_id))
