@@ -2,9 +2,8 @@
 and several relays sharing one PostgreSQL database."""
 
 import asyncio
-import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,59 +17,20 @@ from app.domain.events import TASK_EVENTS, TASK_UPDATES, new_event
 from app.ports import Event
 from app.services import outbox
 from app.services.outbox import OUTBOX, OutboxRelay, backoff_seconds, outbox_inserts
+from tests.support.delivery import Clock, FlakyBus, migrated_sqlite, sqlite_copy
 from tests.support.servers import fresh_postgres_database, migrate
 
 SETTINGS = DeliverySettings(max_backoff_seconds=30, publish_timeout_seconds=5, claim_seconds=60)
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 1, 12, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-class FlakyBus:
-    """Refuses the first `failures` publishes (or those of the events in `refuse`), as a
-    broker that is down would; records what it accepted, with the key it was given."""
-
-    def __init__(self, failures: int = 0, refuse: set[str] | None = None) -> None:
-        self.failures = failures
-        self.refuse = refuse or set()
-        self.attempts = 0
-        self.accepted: list[tuple[str, str, str | None]] = []
-
-    async def publish(self, topic: str, event: Event, key: str | None = None) -> None:
-        self.attempts += 1
-        if self.failures > 0:
-            self.failures -= 1
-            raise ConnectionError("broker unavailable")
-        if event["event_id"] in self.refuse:
-            self.refuse.discard(event["event_id"])
-            raise ConnectionError("broker unavailable")
-        await asyncio.sleep(0)
-        self.accepted.append((topic, event["event_id"], key))
-
-
 @pytest.fixture(scope="module")
-def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("schema") / "outbox.db"
-    migrate(f"sqlite:///{path}")
-    return path
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return migrated_sqlite(tmp_path_factory.mktemp("schema"))
 
 
 @pytest.fixture
-def sql(migrated_sqlite: Path, tmp_path: Path) -> EngineSql:
-    """A fresh copy of the migrated SQLite database."""
-    path = tmp_path / "outbox.db"
-    shutil.copyfile(migrated_sqlite, path)
-    return EngineSql(create_engine(f"sqlite:///{path}"))
+def sql(template: Path, tmp_path: Path) -> EngineSql:
+    return sqlite_copy(template, tmp_path)
 
 
 @pytest.fixture(scope="module")

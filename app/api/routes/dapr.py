@@ -63,13 +63,13 @@ def callbacks_router(
         if not isinstance(event, dict) or "event_id" not in event or "event_type" not in event:
             # Retried by the sidecar's policy, then parked in the dead-letter topic.
             log.warning("malformed event on %s: %.200r", topic, envelope)
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "not a TaskFlow event")
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "not a TaskFlow event")
         try:
             for handler in subscriptions.get(topic, ()):
                 await handler(topic, event)
         except MalformedEvent as error:
             log.warning("event rejected on %s: %s", topic, error)
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from None
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
         return {"status": "SUCCESS"}
 
     if on_job is not None:

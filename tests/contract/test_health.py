@@ -1,0 +1,68 @@
+"""Contract of /health while events wait: `degraded`, still ready, and the cause named.
+
+An outbox row that another relay holds (claimed for an hour) and that was written a minute
+ago stands for an event stuck behind a broker that does not answer.
+"""
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from app.domain.events import new_event
+from app.services.outbox import OUTBOX, outbox_inserts
+
+
+@pytest.fixture
+def stuck_event(database_url: str) -> Iterator[str]:
+    event = new_event("task.updated", task_id=None)
+    event["event_id"] = str(uuid.uuid4())
+    now = datetime.now(UTC)
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            for statement in outbox_inserts(event):
+                connection.execute(
+                    statement.values(
+                        created_at=now - timedelta(seconds=90),
+                        claimed_until=now + timedelta(hours=1),
+                    )
+                )
+        yield event["event_id"]
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.delete(OUTBOX).where(OUTBOX.c.event_id == event["event_id"]))
+        engine.dispose()
+
+
+@pytest.mark.parametrize("path", ["/health", "/health/ready"])
+def test_events_waiting_too_long_make_health_degraded_but_ready(
+    client: httpx.Client, stuck_event: str, path: str
+) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    checks = body["checks"]
+    assert checks["database"] == "ok"
+    assert checks["events"].startswith("waiting ")
+    waited = int(checks["events"].removeprefix("waiting ").split(" s")[0])
+    assert waited >= 90
+    assert int(checks["outbox_backlog"]) >= 2
+
+
+def test_health_names_every_check(client: httpx.Client) -> None:
+    body = client.get("/health").json()
+    assert body["status"] == "healthy"
+    assert set(body["checks"]) == {
+        "database",
+        "outbox_backlog",
+        "events",
+        "publishing",
+        "dead_letters",
+    }
+    assert body["checks"]["events"] == "ok"
+    assert body["checks"]["publishing"] == "ok"

@@ -1,0 +1,59 @@
+"""What the delivery tests share: a clock moved by hand, a bus that fails on demand, and
+copies of one migrated SQLite database."""
+
+import asyncio
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from app.adapters.local.sql import EngineSql, create_engine
+from app.ports import Event
+from tests.support.servers import migrate
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class FlakyBus:
+    """Refuses the first `failures` publishes (and once each event in `refuse`), as a broker
+    that is down would; records what it accepted, with the key it was given."""
+
+    def __init__(self, failures: int = 0, refuse: set[str] | None = None) -> None:
+        self.failures = failures
+        self.refuse = refuse or set()
+        self.attempts = 0
+        self.accepted: list[tuple[str, str, str | None]] = []
+
+    async def publish(self, topic: str, event: Event, key: str | None = None) -> None:
+        self.attempts += 1
+        if self.failures > 0:
+            self.failures -= 1
+            raise ConnectionError("broker unavailable")
+        if event["event_id"] in self.refuse:
+            self.refuse.discard(event["event_id"])
+            raise ConnectionError("broker unavailable")
+        await asyncio.sleep(0)
+        self.accepted.append((topic, event["event_id"], key))
+
+
+def migrated_sqlite(folder: Path) -> Path:
+    """A migrated SQLite database file, to copy for each test."""
+    path = folder / "template.db"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+def sqlite_copy(template: Path, folder: Path) -> EngineSql:
+    path = folder / "taskflow.db"
+    shutil.copyfile(template, path)
+    return EngineSql(create_engine(f"sqlite:///{path}"))

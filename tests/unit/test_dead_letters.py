@@ -1,0 +1,210 @@
+"""Dead letters on a real SQLite database: only malformed events are set aside, once; the
+Dapr dead-letter topic is recorded with the topic the event failed on; replay publishes
+again through the outbox."""
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+
+from app.adapters.local.bus import InProcessBus
+from app.adapters.local.sql import EngineSql
+from app.api.routes.dapr import DEAD_LETTER_TOPIC, callbacks_router
+from app.domain.events import REMINDERS, TASK_EVENTS, new_event
+from app.ports import Event
+from app.services.dead_letters import DeadLetterService
+from app.services.errors import Conflict, MalformedEvent, NotFound
+from app.services.outbox import OUTBOX, OutboxRelay, outbox_inserts
+from tests.support.delivery import Clock, FlakyBus, migrated_sqlite, sqlite_copy
+
+TOKEN = "app-token-for-tests"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return migrated_sqlite(tmp_path_factory.mktemp("schema"))
+
+
+@pytest.fixture
+def sql(template: Path, tmp_path: Path) -> EngineSql:
+    return sqlite_copy(template, tmp_path)
+
+
+@pytest.fixture
+def dead_letters(sql: EngineSql) -> DeadLetterService:
+    return DeadLetterService(sql, lambda: None, Clock())
+
+
+async def picky(topic: str, event: Event) -> None:
+    """A handler that needs a reminder_id."""
+    if "reminder_id" not in event:
+        raise MalformedEvent("no reminder_id")
+
+
+async def down(topic: str, event: Event) -> None:
+    raise ConnectionError("the database went away")
+
+
+async def test_a_rejected_event_is_set_aside_once_and_delivery_succeeds(
+    sql: EngineSql, dead_letters: DeadLetterService
+) -> None:
+    bus = InProcessBus()
+    bus.subscribe(REMINDERS, dead_letters.guard(picky))
+    event = new_event("reminder.cancelled", task_id=3)
+    for statement in outbox_inserts(event):
+        await sql.fetch(statement)
+    relay = OutboxRelay(sql, bus)
+
+    assert (await relay.drain()).sent == 1
+    await bus.publish(REMINDERS, event)  # redelivered: still one dead letter
+
+    letters, total = await dead_letters.page()
+    assert total == 1 and await dead_letters.waiting() == 1
+    [letter] = letters
+    assert (letter.event_id, letter.topic, letter.error) == (
+        event["event_id"],
+        REMINDERS,
+        "no reminder_id",
+    )
+    assert letter.payload == event
+    assert letter.replayed_at is None
+    assert (await relay.backlog()).unsent == 0
+
+
+async def test_any_other_handler_failure_is_retried_not_set_aside(
+    sql: EngineSql, dead_letters: DeadLetterService
+) -> None:
+    bus = InProcessBus()
+    bus.subscribe(TASK_EVENTS, dead_letters.guard(down))
+    for statement in outbox_inserts(new_event("task.deleted", task_id=8))[:1]:
+        await sql.fetch(statement)
+    relay = OutboxRelay(sql, bus)
+
+    assert (await relay.drain()).failed == 1
+    assert await dead_letters.waiting() == 0
+    assert (await relay.backlog()).unsent == 1
+    assert relay.last_failure is not None
+    assert relay.last_failure.describe() == (
+        "publishing to task-events failed: the database went away"
+    )
+
+
+async def test_replay_publishes_the_event_again_and_marks_it(
+    sql: EngineSql, dead_letters: DeadLetterService
+) -> None:
+    bus = FlakyBus()
+    relay = OutboxRelay(sql, bus)
+    event = new_event("reminder.cancelled", task_id=5)
+    for statement in outbox_inserts(event):
+        await sql.fetch(statement)
+    await relay.drain()  # sent once; its outbox row stays until pruned
+    await dead_letters.record(REMINDERS, event, "no reminder_id")
+    [letter], _ = await dead_letters.page()
+
+    replayed = await dead_letters.replay(letter.id)  # type: ignore[arg-type]
+    assert replayed.replayed_at == Clock().now
+    assert (await relay.drain()).sent == 1
+    assert [event_id for _, event_id, _ in bus.accepted] == [event["event_id"]] * 2
+    assert (await dead_letters.page(replayed=False))[1] == 0
+    assert (await dead_letters.page(replayed=True))[1] == 1
+
+    with pytest.raises(Conflict, match="replayed at"):
+        await dead_letters.replay(letter.id)  # type: ignore[arg-type]
+    with pytest.raises(NotFound, match="dead letter 999 not found"):
+        await dead_letters.replay(999)
+
+    # Rejected again after the replay: a new dead letter, the replayed one kept.
+    assert await dead_letters.record(REMINDERS, event, "no reminder_id")
+    assert (await dead_letters.page())[1] == 2
+
+
+async def test_replay_of_a_pruned_event_puts_it_back_in_the_outbox(
+    sql: EngineSql, dead_letters: DeadLetterService
+) -> None:
+    event = new_event("reminder.scheduled", task_id=6)
+    await dead_letters.record(REMINDERS, event, "bad scheduled_at")
+    [letter], _ = await dead_letters.page()
+
+    await dead_letters.replay(letter.id)  # type: ignore[arg-type]
+    rows = await sql.fetch(sa.select(OUTBOX.c.event_id, OUTBOX.c.topic, OUTBOX.c.sent_at))
+    assert rows == [(event["event_id"], REMINDERS, None)]
+
+
+async def dapr_delivers(app: FastAPI, body: Any, *, token: str = TOKEN) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+        return await client.post(
+            f"/events/{DEAD_LETTER_TOPIC}",
+            content=body if isinstance(body, bytes) else None,
+            json=None if isinstance(body, bytes) else body,
+            headers={"dapr-api-token": token},
+        )
+
+
+@pytest.fixture
+def dapr_app(dead_letters: DeadLetterService, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
+    monkeypatch.setenv("APP_API_TOKEN", TOKEN)
+    app = FastAPI()
+    app.include_router(
+        callbacks_router({TASK_EVENTS: [picky]}, on_dead_letter=dead_letters.record_delivery)
+    )
+    return app
+
+
+async def test_the_dead_letter_topic_is_recorded_with_the_topic_it_failed_on(
+    dapr_app: FastAPI, dead_letters: DeadLetterService
+) -> None:
+    event = new_event("task.completed", task_id=2)
+    # Dapr moves the original CloudEvent unchanged: `topic` is still the one it failed on.
+    envelope = {
+        "id": str(uuid.uuid4()),
+        "specversion": "1.0",
+        "type": "com.dapr.event.sent",
+        "source": "taskflow",
+        "topic": TASK_EVENTS,
+        "pubsubname": "pubsub",
+        "datacontenttype": "application/json",
+        "data": event,
+    }
+    for _ in range(2):
+        response = await dapr_delivers(dapr_app, envelope)
+        assert response.status_code == 200
+        assert response.json() == {"status": "SUCCESS"}
+
+    [letter], total = await dead_letters.page()
+    assert total == 1
+    assert (letter.event_id, letter.topic) == (event["event_id"], TASK_EVENTS)
+    assert letter.payload == event
+    assert TASK_EVENTS in letter.error
+
+
+async def test_whatever_arrives_on_the_dead_letter_topic_is_kept(
+    dapr_app: FastAPI, dead_letters: DeadLetterService
+) -> None:
+    assert (await dapr_delivers(dapr_app, b"\xffnot json")).status_code == 200
+    assert (await dapr_delivers(dapr_app, {"id": "abc", "data": "text"})).status_code == 200
+    assert (await dapr_delivers(dapr_app, {}, token="wrong")).status_code == 401
+
+    letters, total = await dead_letters.page()
+    assert total == 2
+    assert {letter.topic for letter in letters} == {"unknown"}
+    with pytest.raises(Conflict, match="no topic"):
+        await dead_letters.replay(letters[0].id)  # type: ignore[arg-type]
+
+
+async def test_a_handler_rejecting_an_event_answers_422_so_dapr_dead_letters_it(
+    dapr_app: FastAPI,
+) -> None:
+    transport = httpx.ASGITransport(app=dapr_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+        response = await client.post(
+            f"/events/{TASK_EVENTS}",
+            json={"data": new_event("task.completed", task_id=1)},
+            headers={"dapr-api-token": TOKEN},
+        )
+    assert response.status_code == 422
+    assert response.json() == {"detail": "no reminder_id"}
