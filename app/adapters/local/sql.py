@@ -23,12 +23,14 @@ WRITE_QUEUE_SECONDS = 300
 def create_engine(url: str) -> Engine:
     """The engine for writes (and, on PostgreSQL, for reads too)."""
     if url.startswith("sqlite"):
+        # An in-memory database lives in its one connection: reads share it.
+        one_writer = (
+            {}
+            if _in_memory(sa.make_url(url))
+            else {"pool_size": 1, "max_overflow": 0, "pool_timeout": WRITE_QUEUE_SECONDS}
+        )
         engine = sa.create_engine(
-            url,
-            connect_args={"timeout": 30, "check_same_thread": False},
-            pool_size=1,
-            max_overflow=0,
-            pool_timeout=WRITE_QUEUE_SECONDS,
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **one_writer
         )
         sa.event.listen(engine, "connect", _sqlite_on_connect)
         sa.event.listen(engine, "begin", _sqlite_begin_immediate)
@@ -36,8 +38,12 @@ def create_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
+def _in_memory(url: sa.URL) -> bool:
+    return url.database in (None, "", ":memory:") or "mode=memory" in str(url)
+
+
 def _reader_for(engine: Engine) -> Engine:
-    if engine.dialect.name != "sqlite":
+    if engine.dialect.name != "sqlite" or _in_memory(engine.url):
         return engine
     reader = sa.create_engine(
         engine.url,

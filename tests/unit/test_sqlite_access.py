@@ -1,0 +1,62 @@
+"""SQLite through the Sql port: reads run beside an open write transaction instead of
+queueing for the write lock; writes, UPDATE ... RETURNING through `fetch` included, go
+through the one write connection."""
+
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app.adapters.local.sql import EngineSql
+from app.domain.events import new_event
+from app.services.outbox import OUTBOX, outbox_inserts
+from tests.support.delivery import migrated_sqlite, sqlite_copy
+
+
+@pytest.fixture
+def sql(tmp_path: Path) -> EngineSql:
+    return sqlite_copy(migrated_sqlite(tmp_path), tmp_path)
+
+
+async def test_a_read_does_not_wait_for_an_open_write_transaction(sql: EngineSql) -> None:
+    for statement in outbox_inserts(new_event("task.deleted", task_id=1)):
+        await sql.fetch(statement)
+    holding = threading.Event()
+    release = threading.Event()
+
+    def long_write() -> None:
+        with sql.engine.begin() as connection:
+            connection.execute(sa.update(OUTBOX).values(attempts=OUTBOX.c.attempts + 1))
+            holding.set()
+            release.wait(60)
+
+    writer = threading.Thread(target=long_write)
+    writer.start()
+    try:
+        assert await asyncio.to_thread(holding.wait, 60)
+        # Were reads to take the write lock, this would wait until the writer gave up.
+        async with asyncio.timeout(20):
+            rows = await sql.fetch(sa.select(OUTBOX.c.attempts))
+        assert rows == [(0,), (0,)], "the last committed state, not the open write"
+    finally:
+        release.set()
+        await asyncio.to_thread(writer.join)
+    assert await sql.fetch(sa.select(OUTBOX.c.attempts)) == [(1,), (1,)]
+
+
+async def test_writes_through_fetch_return_their_rows_and_are_serialized(sql: EngineSql) -> None:
+    for statement in outbox_inserts(new_event("task.deleted", task_id=1)):
+        await sql.fetch(statement)
+    bumps = [
+        sql.fetch(
+            sa.update(OUTBOX)
+            .where(OUTBOX.c.topic == "task-events")
+            .values(attempts=OUTBOX.c.attempts + 1)
+            .returning(OUTBOX.c.attempts)
+        )
+        for _ in range(20)
+    ]
+    returned = sorted(rows[0][0] for rows in await asyncio.gather(*bumps))
+    assert returned == list(range(1, 21))
