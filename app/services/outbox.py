@@ -119,8 +119,8 @@ class OutboxRelay:
             try:
                 drained = await self.drain()
                 stuck = drained.failed > 0 and drained.sent == 0
-                if not stuck and drained.claimed == self._batch:
-                    continue
+                if drained.sent and drained.claimed == self._batch:
+                    continue  # a full batch got through: more may be waiting
                 if not stuck:
                     await self._prune_when_due()
             except Exception:
