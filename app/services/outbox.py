@@ -147,20 +147,25 @@ class OutboxRelay:
         )
         failed_topics: set[str] = set()
         unpublished: list[int] = []
-        sent = 0
+        sent: list[int] = []
         for row_id, topic, payload, attempts in rows:
             if row_id in behind or topic in failed_topics or self._clock() >= publish_by:
                 unpublished.append(row_id)
-                continue
-            if await self._publish(row_id, topic, payload, attempts):
-                sent += 1
+            elif await self._publish(row_id, topic, payload, attempts):
+                sent.append(row_id)
             else:
                 failed_topics.add(topic)
+        # Marked once per pass: a crash before this publishes the batch again, which
+        # consumers, idempotent on event_id, shrug off.
+        if sent:
+            await self._sql.fetch(
+                sa.update(OUTBOX).where(OUTBOX.c.id.in_(sent)).values(sent_at=self._clock())
+            )
         if unpublished:
             await self._sql.fetch(
                 sa.update(OUTBOX).where(OUTBOX.c.id.in_(unpublished)).values(claimed_until=None)
             )
-        return Drained(claimed=len(rows), sent=sent, failed=len(failed_topics))
+        return Drained(claimed=len(rows), sent=len(sent), failed=len(failed_topics))
 
     async def _publish(self, row_id: int, topic: str, payload: Event, attempts: int) -> bool:
         timeout = self._settings.publish_timeout_seconds
@@ -189,9 +194,6 @@ class OutboxRelay:
             )
             return False
         self.last_failure = None
-        await self._sql.fetch(
-            sa.update(OUTBOX).where(OUTBOX.c.id == row_id).values(sent_at=self._clock())
-        )
         return True
 
     async def _claim(self, now: datetime) -> Sequence[Any]:
