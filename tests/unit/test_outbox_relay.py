@@ -175,14 +175,19 @@ async def test_sent_rows_are_pruned_after_the_retention_in_bounded_batches(
     assert left == 1
 
 
-async def test_the_relay_loop_keeps_retrying_and_recovers(sql: EngineSql) -> None:
+async def test_the_relay_loop_keeps_retrying_recovers_and_prunes(
+    sql: EngineSql, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outbox, "PRUNE_EVERY", timedelta(0))
     bus = FlakyBus(failures=3)
-    relay = OutboxRelay(sql, bus, DeliverySettings(max_backoff_seconds=0.01), idle_seconds=0.01)
+    settings = DeliverySettings(max_backoff_seconds=0.01, retention_days=1e-7)  # ~9 ms
+    relay = OutboxRelay(sql, bus, settings, idle_seconds=0.01)
     await store(sql, new_event("task.deleted", task_id=5))
     running = asyncio.create_task(relay.run())
+    count = sa.select(sa.func.count()).select_from(OUTBOX)
     try:
         async with asyncio.timeout(20):
-            while len(bus.accepted) < 2:
+            while len(bus.accepted) < 2 or (await sql.fetch(count))[0][0]:
                 await asyncio.sleep(0.01)
     finally:
         running.cancel()
