@@ -12,6 +12,8 @@ class Settings:
     runtime: str
     database_url: str
     timezone: str
+    # How often the reconciliation sweep runs (it also runs once at start-up).
+    reconcile_seconds: float = 60.0
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -21,6 +23,7 @@ class Settings:
             runtime=os.environ.get("TASKFLOW_RUNTIME", "local"),
             database_url=os.environ.get("TASKFLOW_DATABASE_URL", default_db),
             timezone=os.environ.get("TASKFLOW_TIMEZONE", "UTC"),
+            reconcile_seconds=float(os.environ.get("TASKFLOW_RECONCILE_SECONDS", "60")),
         )
 
 
