@@ -1,5 +1,6 @@
 """Contract of /api/reminders and of the reminders a task's due date and offset give it."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -42,6 +43,8 @@ def test_task_with_due_date_and_offset_gets_one_pending_reminder(client: httpx.C
     assert reminder["late"] is False
     assert reminder["sent_at"] is None
     assert recent(reminder["created_at"])
+    assert reminder["reminder_type"] == "websocket"
+    assert reminder["retry_count"] == 0
 
 
 @pytest.mark.parametrize(
@@ -252,3 +255,86 @@ def test_reminder_fires_on_time(client: httpx.Client) -> None:
     assert (
         due - timedelta(minutes=1) <= sent_at < due - timedelta(minutes=1) + timedelta(seconds=30)
     )
+
+
+def _page(client: httpx.Client, **params: object) -> tuple[list[Json], int]:
+    response = client.get("/api/reminders", params=params)
+    assert response.status_code == 200, response.text
+    return response.json(), int(response.headers["X-Total-Count"])
+
+
+def test_list_pages_soonest_first_with_the_total_in_a_header(client: httpx.Client) -> None:
+    task = _dated_task(client, reminder_offset="1 hour")
+    for offset in ("1 day", "2 hours", "30 minutes"):
+        client.post(
+            "/api/reminders", json={"task_id": task["id"], "reminder_offset": offset}
+        ).raise_for_status()
+    everything, total = _page(client, task_id=task["id"])
+    assert total == 4
+    assert [r["reminder_offset"] for r in everything] == [
+        "1 day",
+        "2 hours",
+        "1 hour",
+        "30 minutes",
+    ]
+
+    page, total = _page(client, task_id=task["id"], limit=2, offset=1)
+    assert total == 4
+    assert page == everything[1:3]
+    assert _page(client, task_id=task["id"], offset=4) == ([], 4)
+    assert _page(client, task_id=task["id"], status="sent") == ([], 0)
+
+
+def test_list_without_filters_pages_by_default(client: httpx.Client) -> None:
+    _dated_task(client, reminder_offset="1 hour")
+    page, total = _page(client)
+    assert 1 <= len(page) <= 50
+    assert total >= len(page)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("limit", 0), ("limit", 501), ("limit", "many"), ("offset", -1)],
+)
+def test_list_refuses_a_bad_page(client: httpx.Client, name: str, value: object) -> None:
+    response = client.get("/api/reminders", params={name: value})
+    assert_invalid(response, "query", name)
+
+
+def _soon(seconds: float) -> datetime:
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=seconds)
+
+
+def test_redating_twice_quickly_never_fires_at_an_old_time(client: httpx.Client) -> None:
+    # The reminder comes 1 minute before the due date: first in 2 s, then in 4 s, then in an hour.
+    first, second = _soon(62), _soon(64)
+    task = create_task(client, due_date=first.isoformat(), reminder_offset="1 minute")
+    for due in (second, _soon(3600)):
+        response = client.put(f"/api/tasks/{task['id']}", json={"due_date": due.isoformat()})
+        assert response.status_code == 200, response.text
+
+    old_times_passed = second - timedelta(minutes=1) + timedelta(seconds=3)
+    while datetime.now(UTC) < old_times_passed:
+        time.sleep(0.2)
+    [reminder] = reminders_of(client, task["id"])
+    assert reminder["status"] == "pending"
+    assert reminder["sent_at"] is None
+    assert moment(reminder["scheduled_at"]) > old_times_passed + timedelta(minutes=50)
+
+
+def test_a_reminder_moved_near_fires_at_its_new_time(client: httpx.Client) -> None:
+    task = _dated_task(client, reminder_offset="1 minute")
+    due = _soon(63)
+    response = client.put(f"/api/tasks/{task['id']}", json={"due_date": due.isoformat()})
+    assert response.status_code == 200, response.text
+
+    fired = poll(
+        lambda: reminders_of(client, task["id"]),
+        lambda found: found[0]["status"] != "pending",
+        timeout=20,
+    )
+    assert fired[0]["status"] == "sent"
+    assert moment(fired[0]["scheduled_at"]) == due - timedelta(minutes=1)
+    assert moment(fired[0]["sent_at"]) >= due - timedelta(minutes=1)
+    assert fired[0]["late"] is False
+    assert fired[0]["retry_count"] == 0
