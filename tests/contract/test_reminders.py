@@ -257,7 +257,7 @@ def test_reminder_fires_on_time(client: httpx.Client) -> None:
     )
 
 
-def _page(client: httpx.Client, **params: object) -> tuple[list[Json], int]:
+def _page(client: httpx.Client, **params: int | str) -> tuple[list[Json], int]:
     response = client.get("/api/reminders", params=params)
     assert response.status_code == 200, response.text
     return response.json(), int(response.headers["X-Total-Count"])
@@ -296,7 +296,7 @@ def test_list_without_filters_pages_by_default(client: httpx.Client) -> None:
     ("name", "value"),
     [("limit", 0), ("limit", 501), ("limit", "many"), ("offset", -1)],
 )
-def test_list_refuses_a_bad_page(client: httpx.Client, name: str, value: object) -> None:
+def test_list_refuses_a_bad_page(client: httpx.Client, name: str, value: int | str) -> None:
     response = client.get("/api/reminders", params={name: value})
     assert_invalid(response, "query", name)
 
