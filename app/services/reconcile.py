@@ -17,6 +17,7 @@ from app.domain.enums import Recurrence, TaskStatus
 from app.domain.models import Task
 from app.domain.recurrence import successor
 from app.ports import Clock, Jobs, Sql, utc_now
+from app.services.errors import Invalid
 from app.services.reminders import PendingCursor, ReminderService, job_name
 from app.services.rows import from_rows
 from app.services.tasks import TASK, TASK_COLUMNS, TaskService
@@ -83,8 +84,8 @@ class ReminderJobsSweep:
 
 class SuccessorSweep:
     """Creates the missing successor of completed recurring tasks, oldest completion first.
-    A task whose series has ended (or whose rule cannot be expanded) is remembered and skipped
-    from then on, so it costs nothing on later passes."""
+    A task whose series has ended (or whose rule cannot be expanded, or whose successor is
+    refused) is remembered and skipped from then on, so it costs nothing on later passes."""
 
     def __init__(self, sql: Sql, tasks: TaskService, page: int = PAGE_SIZE) -> None:
         self._sql = sql
@@ -135,13 +136,21 @@ class SuccessorSweep:
                 repeat_from=task.repeat_from,
                 completed_at=task.completed_at,
             )
-        except (ValueError, OverflowError) as error:
+        except Exception as error:  # the same rule fails the same way every time
             log.warning("task %s: its rule cannot be expanded (%s); not repaired", task.id, error)
             following = None
         if following is None:
             self._ended.add(task.id)
             return False
-        created = await self._tasks.create_successor(task.id, following.due, following.rule)
+        try:
+            created = await self._tasks.create_successor(task.id, following.due, following.rule)
+        except Invalid as error:
+            log.warning("task %s: its successor is refused (%s); not repaired", task.id, error)
+            self._ended.add(task.id)
+            return False
+        except Exception:
+            log.exception("task %s: creating its successor failed; tried again later", task.id)
+            return False
         if created is not None:
             log.info("task %s had no successor; created %s", task.id, created.id)
         return created is not None

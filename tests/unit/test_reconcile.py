@@ -149,6 +149,27 @@ async def test_a_series_that_has_ended_is_expanded_once_then_skipped(
     assert await _successors(setup, ended) == []
 
 
+async def test_a_rule_that_cannot_be_expanded_is_tried_once_and_the_sweep_goes_on(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = await _complete(setup, recurrence=Recurrence.DAILY)
+    healthy = await _complete(setup, recurrence=Recurrence.DAILY)
+    attempts: list[int] = []
+    real = reconcile.successor
+
+    def over_budget(**given: object) -> object:
+        if not attempts:  # the oldest completion, broken, comes first
+            attempts.append(1)
+            raise TimeoutError("expansion over its budget")
+        return real(**given)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reconcile, "successor", over_budget)
+    sweep = SuccessorSweep(setup.sql, setup.tasks, page=1)
+    assert [await sweep() for _ in range(4)] == [0, 1, 0, 0]
+    assert await _successors(setup, broken) == []
+    assert len(await _successors(setup, healthy)) == 1
+
+
 async def test_successors_are_repaired_a_page_at_a_time_oldest_completion_first(
     setup: Setup,
 ) -> None:
