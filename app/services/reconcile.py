@@ -3,7 +3,8 @@
 Two idempotent repairs, each a bounded page per pass that carries on where the last pass
 stopped and starts over once it reached the end:
 - pending reminders whose job is missing, or armed for another time, are armed again;
-- completed recurring tasks without a successor get it (unless their series has ended).
+- completed recurring tasks without a successor get it, unless their series has ended or
+  the user deleted the successor (that ends the series too).
 """
 
 import asyncio
@@ -13,10 +14,12 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from app.domain.columns import json_integer
 from app.domain.enums import Recurrence, TaskStatus
 from app.domain.models import Task
 from app.domain.recurrence import successor
 from app.ports import Clock, Jobs, Sql, utc_now
+from app.services.audit import AUDIT
 from app.services.errors import Invalid
 from app.services.reminders import PendingCursor, ReminderService, job_name
 from app.services.rows import from_rows
@@ -107,12 +110,15 @@ class SuccessorSweep:
 
     async def _orphans(self) -> list[Task]:
         child = TASK.alias("child")
+        # A successor the user deleted ends the series: the audit trail keeps its deletion.
+        deleted_child = json_integer(AUDIT.c.data, "task_data", "parent_task_id")
         statement = sa.select(*TASK_COLUMNS).where(
             TASK.c.status == TaskStatus.COMPLETED,
             TASK.c.recurrence != Recurrence.NONE,
             TASK.c.rrule.is_not(None),
             TASK.c.completed_at.is_not(None),
             ~sa.exists().where(child.c.parent_task_id == TASK.c.id),
+            ~sa.exists().where(AUDIT.c.event_type == "task.deleted", deleted_child == TASK.c.id),
         )
         if self._cursor is not None:
             at, task_id = self._cursor

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from app.adapters.local.sql import EngineSql, create_engine
 from app.domain.models import OutboxMessage
+from app.services.audit import AUDIT
 from app.services.tasks import REMINDER, TASK
 from tests.support.servers import fresh_postgres_database, migrate
 
@@ -37,6 +38,6 @@ def database(
 def sql(database: EngineSql) -> EngineSql:
     """The module's database, emptied of tasks, reminders and events before each test."""
     with database.engine.begin() as connection:
-        for table in (REMINDER, TASK, OUTBOX):
+        for table in (REMINDER, TASK, OUTBOX, AUDIT):
             connection.execute(sa.delete(table))
     return database

@@ -8,13 +8,18 @@ import pytest
 import sqlalchemy as sa
 
 import app.services.reconcile as reconcile
+from app.adapters.local.bus import InProcessBus
 from app.adapters.local.jobs import AsyncioJobs
 from app.adapters.local.sql import EngineSql
 from app.domain.enums import Recurrence, TaskStatus
+from app.domain.events import TASK_EVENTS
 from app.domain.models import Reminder, Task
+from app.services.audit import AuditService
+from app.services.outbox import OutboxRelay
 from app.services.reconcile import ReminderJobsSweep, SuccessorSweep, arm_pending
 from app.services.reminders import ReminderService, job_name
 from app.services.tasks import TASK, TaskService
+from processors.audit.handler import AuditHandler
 
 NOW = datetime(2030, 5, 6, 7, 0, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=5)  # past the time a new reminder is left to its event
@@ -129,6 +134,22 @@ async def test_a_completed_recurring_task_without_successor_gets_one(setup: Setu
     assert await _successors(setup, one_off) == []
     assert await sweep() == 0
     assert await _successors(setup, parent) == [child_id]
+
+
+async def test_a_successor_the_user_deleted_is_not_brought_back(setup: Setup) -> None:
+    parent = await _complete(setup, recurrence=Recurrence.DAILY)
+    sweep = SuccessorSweep(setup.sql, setup.tasks)
+    assert await sweep() == 1
+    [child_id] = await _successors(setup, parent)
+
+    await setup.tasks.delete(child_id)
+    bus = InProcessBus()
+    bus.subscribe(TASK_EVENTS, AuditHandler(AuditService(setup.sql)))
+    relay = OutboxRelay(setup.sql, bus)
+    while await relay.drain():  # the audit trail records the deletion
+        pass
+    assert [await sweep() for _ in range(2)] == [0, 0]
+    assert await _successors(setup, parent) == []
 
 
 async def test_a_series_that_has_ended_is_expanded_once_then_skipped(
