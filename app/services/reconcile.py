@@ -28,7 +28,8 @@ from app.services.tasks import TASK, TASK_COLUMNS, TaskService
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 200
-# A reminder this new may still have its reminder.scheduled event on the way to the jobs.
+# A reminder this new may still have its reminder.scheduled event on the way to its job, and
+# one that came due this recently its reminder.triggered event on the way to the app.
 SETTLING = timedelta(seconds=30)
 
 Sweep = Callable[[], Awaitable[int]]
@@ -70,12 +71,15 @@ class ReminderJobsSweep:
         """One page; returns how many reminders were armed again."""
         batch = await self._reminders.pending_after(self._cursor, self._page)
         self._cursor = (batch[-1].scheduled_at, batch[-1].id) if len(batch) == self._page else None
-        settled = self._clock() - SETTLING
+        now = self._clock()
+        settled = now - SETTLING
         rearmed = 0
         for reminder in batch:
+            if reminder.created_at > settled or settled < reminder.scheduled_at <= now:
+                continue
             name = job_name(reminder.id)
             armed_for = await self._jobs.armed_for(name)
-            if armed_for == reminder.scheduled_at or reminder.created_at > settled:
+            if armed_for == reminder.scheduled_at:
                 continue
             log.info("reminder %s: job armed for %s; arming it again", reminder.id, armed_for)
             await self._jobs.schedule(name, reminder.scheduled_at)

@@ -90,6 +90,16 @@ async def test_a_brand_new_reminder_is_left_to_its_own_event(setup: Setup) -> No
     assert await setup.jobs.armed_for(job_name(reminder.id)) is None
 
 
+async def test_a_reminder_that_just_came_due_is_left_to_its_trigger(setup: Setup) -> None:
+    [reminder] = await setup.reminders_due(1)
+    just_after = reminder.scheduled_at + timedelta(seconds=5)
+    assert await ReminderJobsSweep(setup.reminders, setup.jobs, clock=lambda: just_after)() == 0
+    long_after = reminder.scheduled_at + timedelta(minutes=5)
+    assert await ReminderJobsSweep(setup.reminders, setup.jobs, clock=lambda: long_after)() == 1
+    assert (await setup.reminders.get(reminder.id)).retry_count == 1
+    await setup.jobs.close()
+
+
 async def test_each_pass_sweeps_one_page_and_carries_on_where_the_last_stopped(
     setup: Setup,
 ) -> None:
