@@ -23,8 +23,19 @@ class Settings:
             runtime=os.environ.get("TASKFLOW_RUNTIME", "local"),
             database_url=os.environ.get("TASKFLOW_DATABASE_URL", default_db),
             timezone=os.environ.get("TASKFLOW_TIMEZONE", "UTC"),
-            reconcile_seconds=float(os.environ.get("TASKFLOW_RECONCILE_SECONDS", "60")),
+            reconcile_seconds=_positive("TASKFLOW_RECONCILE_SECONDS", "60"),
         )
+
+
+def _positive(name: str, default: str) -> float:
+    text = os.environ.get(name, default)
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise ValueError(f"{name} must be a number of seconds above 0, not {text!r}")
+    return value
 
 
 def _load_dotenv(path: Path) -> None:

@@ -11,6 +11,7 @@ import app.services.reconcile as reconcile
 from app.adapters.local.bus import InProcessBus
 from app.adapters.local.jobs import AsyncioJobs
 from app.adapters.local.sql import EngineSql
+from app.config import Settings
 from app.domain.enums import Recurrence, TaskStatus
 from app.domain.events import TASK_EVENTS
 from app.domain.models import Reminder, Task
@@ -260,3 +261,20 @@ async def test_a_due_job_waiting_in_the_backlog_still_counts_as_armed() -> None:
     assert await jobs.armed_for("reminder-1") is None
     assert await jobs.armed_for("reminder-2") is None
     await jobs.close()
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("5", 5.0), ("0.5", 0.5)])
+def test_the_sweep_interval_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, text: str, seconds: float
+) -> None:
+    monkeypatch.setenv("TASKFLOW_RECONCILE_SECONDS", text)
+    assert Settings.from_env().reconcile_seconds == seconds
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "soon", "nan"])
+def test_a_sweep_interval_that_is_not_a_positive_number_is_refused(
+    monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    monkeypatch.setenv("TASKFLOW_RECONCILE_SECONDS", text)
+    with pytest.raises(ValueError, match="TASKFLOW_RECONCILE_SECONDS"):
+        Settings.from_env()
