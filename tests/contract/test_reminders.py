@@ -1,11 +1,15 @@
 """Contract of /api/reminders and of the reminders a task's due date and offset give it."""
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 
+from app.adapters.local.sql import EngineSql, create_engine
+from app.services.tasks import TaskService
 from tests.contract.helpers import (
     MISSING_ID,
     REMINDER_FIELDS,
@@ -18,6 +22,7 @@ from tests.contract.helpers import (
     recent,
     reminders_of,
 )
+from tests.support.servers import migrate, serve_api
 
 # Far enough ahead that no reminder of these tests fires while they run.
 DUE = "2031-03-10T09:00:00"
@@ -338,3 +343,49 @@ def test_a_reminder_moved_near_fires_at_its_new_time(client: httpx.Client) -> No
     assert moment(fired[0]["sent_at"]) >= due - timedelta(minutes=1)
     assert fired[0]["late"] is False
     assert fired[0]["retry_count"] == 0
+
+
+BACKLOG = 100  # thousands belong to the benchmarks; this checks the way they go
+
+
+async def _overdue_reminders(database_url: str, count: int) -> None:
+    """`count` tasks whose reminders fell due while no server ran (none has a job yet)."""
+    engine = create_engine(database_url)
+    tasks = TaskService(EngineSql(engine), "UTC", lambda: None)
+    for number in range(count):
+        await tasks.create(
+            {
+                "title": f"overdue {number}",
+                "due_date": datetime(2020, 1, 1, 9, 0, tzinfo=UTC) + timedelta(minutes=number),
+                "reminder_offset": "1 hour",
+            }
+        )
+    engine.dispose()
+
+
+def test_a_backlog_of_overdue_reminders_fires_while_the_api_keeps_answering(
+    tmp_path: Path,
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'backlog.db'}"
+    migrate(database_url)
+    asyncio.run(_overdue_reminders(database_url, BACKLOG))
+
+    with (
+        serve_api(database_url, tmp_path / "api.log") as base_url,
+        httpx.Client(base_url=base_url, timeout=20) as api,
+    ):
+        answered = 0
+
+        def pending() -> int:
+            nonlocal answered
+            listing = api.get("/api/tasks", params={"limit": 5})
+            assert listing.status_code == 200, listing.text
+            answered += 1
+            page = api.get("/api/reminders", params={"status": "pending", "limit": 1})
+            return int(page.headers["X-Total-Count"])
+
+        assert poll(pending, lambda left: left == 0, timeout=120, every=0.2) == 0
+        sent, total = _page(api, status="sent", limit=500)
+    assert answered >= 1
+    assert total == BACKLOG
+    assert all(r["late"] and r["retry_count"] == 0 for r in sent)
