@@ -53,6 +53,8 @@ class Settings:
     database_url: str
     timezone: str
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    # How often the reconciliation sweep runs (it also runs once at start-up).
+    reconcile_seconds: float = 60.0
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -63,6 +65,7 @@ class Settings:
             database_url=os.environ.get("TASKFLOW_DATABASE_URL", default_db),
             timezone=os.environ.get("TASKFLOW_TIMEZONE", "UTC"),
             delivery=DeliverySettings.from_env(),
+            reconcile_seconds=_positive("TASKFLOW_RECONCILE_SECONDS", 60.0),
         )
 
 
@@ -74,7 +77,7 @@ def _positive(name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise ValueError(f"{name} must be a number, not {raw!r}") from None
-    if value <= 0:
+    if not value > 0:  # NaN too
         raise ValueError(f"{name} must be above zero, not {raw!r}")
     return value
 

@@ -1,15 +1,24 @@
 """What the services need from the outside world; adapters implement these."""
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy.sql import Executable
 
 Row = Sequence[Any]
+# What "now" is; tests pass their own.
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 Event = dict[str, Any]
 EventHandler = Callable[[str, Event], Awaitable[None]]
-JobHandler = Callable[[str], Awaitable[None]]
+# A due job: its name and the due time it was armed for (a re-armed job brings its new time).
+JobHandler = Callable[[str, datetime], Awaitable[None]]
 
 
 class Sql(Protocol):
@@ -35,11 +44,18 @@ class EventBus(Protocol):
 
 
 class Jobs(Protocol):
-    """One-shot timers that call back by name, surviving restarts of the caller."""
+    """One-shot timers that call back by name with the due time they were armed for."""
 
-    async def schedule(self, name: str, due_time: datetime) -> None: ...
+    async def schedule(self, name: str, due_time: datetime) -> None:
+        """Arm `name` for `due_time`, replacing whatever it was armed for; a time already
+        past fires at once."""
+        ...
 
     async def cancel(self, name: str) -> None: ...
+
+    async def armed_for(self, name: str) -> datetime | None:
+        """The due time `name` is armed for, or None when no such job is waiting."""
+        ...
 
 
 class KeyValue(Protocol):

@@ -33,11 +33,18 @@ from app.services.audit import AuditService
 from app.services.dead_letters import DeadLetterService
 from app.services.health import HealthService
 from app.services.outbox import OutboxRelay
+from app.services.reconcile import (
+    ReminderJobsSweep,
+    SuccessorSweep,
+    Sweep,
+    arm_pending,
+    run_sweeps,
+)
 from app.services.reminders import ReminderService
 from app.services.tasks import TaskService
 from processors.audit.handler import AuditHandler
 from processors.recurrence.handler import RecurrenceHandler
-from processors.reminders.handler import RemindersHandler, job_name
+from processors.reminders.handler import RemindersHandler
 
 
 @dataclass
@@ -60,17 +67,20 @@ class Runtime:
     jobs: AsyncioJobs | None = None
     # Every task-updates event, for the browser tabs this process serves.
     live: LiveFeed = field(default_factory=LiveFeed)
+    # The reconciliation this process runs (Dapr: the reminders processor re-arms jobs).
+    sweeps: list[Sweep] = field(default_factory=list)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Open the sidecar, re-arm pending reminders, run the outbox relay, serve MCP."""
+        """Open the sidecar, re-arm pending reminders, run the outbox relay and the
+        reconciliation, serve MCP."""
         if self.sidecar is not None:
             await self.sidecar.open()
         if self.jobs is not None:
-            for reminder in await self.reminders.pending():
-                await self.jobs.schedule(job_name(reminder.id), reminder.scheduled_at)
+            await arm_pending(self.reminders, self.jobs)
         self._background.append(asyncio.create_task(self._relay()))
+        self._background.append(asyncio.create_task(self._reconcile()))
         try:
             async with self.mcp.running():
                 yield
@@ -87,6 +97,11 @@ class Runtime:
         if self.sidecar is not None:
             await self.sidecar.connected()
         await self.relay.run()
+
+    async def _reconcile(self) -> None:
+        if self.sidecar is not None:
+            await self.sidecar.connected()
+        await run_sweeps(self.sweeps, self.settings.reconcile_seconds)
 
 
 @dataclass(frozen=True)
@@ -130,11 +145,13 @@ def build_runtime(settings: Settings) -> Runtime:
     subscriptions[TASK_UPDATES].append(live.publish)
 
     jobs = None
+    sweeps: list[Sweep] = [SuccessorSweep(sql, tasks)]
     if isinstance(adapters.bus, InProcessBus):
         # Embedded: the processors' handlers run in this process, on the in-process bus.
         jobs = AsyncioJobs()
         reminders_processor = RemindersHandler(jobs, adapters.bus, reminders)
         jobs.on_due(reminders_processor.on_job)
+        sweeps.append(ReminderJobsSweep(reminders, jobs))
         subscriptions[TASK_EVENTS].append(RecurrenceHandler(DirectInvoker(tasks)))
         subscriptions[REMINDERS].append(reminders_processor)
         for topic in TOPICS:
@@ -168,6 +185,7 @@ def build_runtime(settings: Settings) -> Runtime:
         adapters.sidecar,
         jobs,
         live,
+        sweeps,
     )
 
 

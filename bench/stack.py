@@ -345,7 +345,7 @@ def _watch_sent(
 def _reminders(
     client: httpx.Client, status: str | None = None, task_id: int | None = None
 ) -> list[dict[str, Any]]:
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = {"limit": 500}  # the largest page: more than a run creates
     if status is not None:
         params["status"] = status
     if task_id is not None:

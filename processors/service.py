@@ -1,5 +1,7 @@
 """Each processor as its own ASGI service behind its own Dapr sidecar."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -10,11 +12,12 @@ from app.adapters.dapr.invoker import SidecarInvoker
 from app.adapters.dapr.jobs import SchedulerJobs
 from app.adapters.dapr.sidecar import Sidecar
 from app.adapters.dapr.sql import BindingSql
-from app.api.routes.dapr import JobHandler, callbacks_router
+from app.api.routes.dapr import callbacks_router
 from app.config import Settings
 from app.domain.events import REMINDERS, TASK_EVENTS, TOPICS
-from app.ports import EventHandler
+from app.ports import EventHandler, JobHandler
 from app.services.audit import AuditService
+from app.services.reconcile import ReminderJobsSweep, Sweep, run_sweeps
 from app.services.reminders import ReminderService
 from app.services.tasks import TaskService
 from processors.audit.handler import AuditHandler
@@ -32,6 +35,7 @@ def create_processor_app(name: str, settings: Settings) -> FastAPI:
     sidecar = Sidecar()
     sql = BindingSql(sidecar)
     on_job: JobHandler | None = None
+    sweeps: list[Sweep] = []
     ready: Callable[[], Awaitable[None]] = sql.ping
     subscriptions: dict[str, list[EventHandler]]
     if name == "recurrence":
@@ -39,23 +43,34 @@ def create_processor_app(name: str, settings: Settings) -> FastAPI:
         ready = _opened(sidecar)
     elif name == "reminders":
         tasks = TaskService(sql, settings.timezone, _no_outbox)
-        reminders = RemindersHandler(
-            SchedulerJobs(sidecar), SidecarBus(sidecar), ReminderService(sql, tasks, _no_outbox)
-        )
+        jobs = SchedulerJobs(sidecar)
+        reminder_service = ReminderService(sql, tasks, _no_outbox)
+        reminders = RemindersHandler(jobs, SidecarBus(sidecar), reminder_service)
         subscriptions = {REMINDERS: [reminders]}
         on_job = reminders.on_job
+        # This processor owns the jobs, so it is the one that arms lost ones again.
+        sweeps = [ReminderJobsSweep(reminder_service, jobs)]
     elif name == "audit":
         handler = AuditHandler(AuditService(sql))
         subscriptions = {topic: [handler] for topic in TOPICS}
     else:
         raise ValueError(f"no processor named {name!r}; choose one of {', '.join(NAMES)}")
 
+    async def reconcile() -> None:
+        await sidecar.connected()
+        await run_sweeps(sweeps, settings.reconcile_seconds)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await sidecar.open()
+        sweeping = asyncio.create_task(reconcile()) if sweeps else None
         try:
             yield
         finally:
+            if sweeping is not None:
+                sweeping.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeping
             await sidecar.close()
 
     service = FastAPI(title=f"TaskFlow {name} processor", lifespan=lifespan)

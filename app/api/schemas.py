@@ -194,7 +194,7 @@ class ReminderCreate(Strict):
     reminder_offset: Offset
 
 
-class ReminderListQuery(Strict):
+class ReminderListQuery(Paging):
     task_id: Id | None = None
     status: ReminderStatus | None = None
 
@@ -204,7 +204,16 @@ class ReminderOut(BaseModel):
     task_id: int
     reminder_offset: str
     scheduled_at: datetime
+    reminder_type: str = Field(
+        description="How the reminder reaches its owner: 'websocket', a toast in every open tab."
+    )
     status: ReminderStatus
+    retry_count: int = Field(
+        description="How many times delivering this reminder had to be tried again: a trigger "
+        "that failed (the event bus could not be reached) and was retried, or a job the "
+        "scheduler lost that the reconciliation sweep armed again. 0 when it went out at the "
+        "first attempt."
+    )
     late: bool
     created_at: datetime
     sent_at: datetime | None

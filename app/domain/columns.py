@@ -93,3 +93,29 @@ def _tags_contain_generic(element: tags_contain, compiler: Any, **kw: Any) -> st
             sa.exists(sa.select(sa.literal(1)).select_from(values).where(values.c.value == tag))
         )
     return f"({compiler.process(sa.and_(*clauses), **kw)})"
+
+
+class json_integer(ColumnElement[int]):
+    """The integer at `path` inside a JSON column, NULL when absent. The path is written into
+    the SQL as it is: give it only names from the code, never input."""
+
+    inherit_cache = False
+    type = sa.Integer()
+
+    def __init__(self, column: sa.ColumnElement[Any], *path: str) -> None:
+        if not all(part.isidentifier() for part in path):
+            raise ValueError(f"not a path of plain names: {path!r}")
+        self.column = column
+        self.path = path
+
+
+@compiles(json_integer, "postgresql")
+def _json_integer_pg(element: json_integer, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"(({column} #>> '{{{','.join(element.path)}}}')::INTEGER)"
+
+
+@compiles(json_integer)
+def _json_integer_generic(element: json_integer, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"CAST(json_extract({column}, '$.{'.'.join(element.path)}') AS INTEGER)"

@@ -1,25 +1,26 @@
 """Reminder events -> one-shot jobs; a job coming due -> reminder.triggered."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from app.domain.enums import ReminderStatus
 from app.domain.events import REMINDERS, new_event
-from app.ports import Event, EventBus, Jobs
+from app.ports import Clock, Event, EventBus, Jobs, utc_now
 from app.services.errors import NotFound
-from app.services.reminders import ReminderService
-
-JOB_PREFIX = "reminder-"
-
-
-def job_name(reminder_id: int) -> str:
-    return f"{JOB_PREFIX}{reminder_id}"
+from app.services.reminders import ReminderService, job_name, reminder_of_job
 
 
 class RemindersHandler:
-    def __init__(self, jobs: Jobs, bus: EventBus, reminders: ReminderService) -> None:
+    def __init__(
+        self,
+        jobs: Jobs,
+        bus: EventBus,
+        reminders: ReminderService,
+        clock: Clock = utc_now,
+    ) -> None:
         self._jobs = jobs
         self._bus = bus
         self._reminders = reminders
+        self._clock = clock
 
     async def __call__(self, topic: str, event: Event) -> None:
         """Subscribed to `reminders`: keep one job per pending reminder."""
@@ -31,23 +32,28 @@ class RemindersHandler:
         elif event_type == "reminder.cancelled":
             await self._jobs.cancel(job_name(int(event["reminder_id"])))
 
-    async def on_job(self, name: str) -> None:
-        """The scheduler calls back when a reminder is due (or overdue after an outage)."""
-        if not name.startswith(JOB_PREFIX) or not name.removeprefix(JOB_PREFIX).isdigit():
+    async def on_job(self, name: str, armed_for: datetime) -> None:
+        """The scheduler calls back when a reminder is due (or overdue after an outage). Only
+        a job armed for the reminder's current time, while it is pending, triggers it."""
+        reminder_id = reminder_of_job(name)
+        if reminder_id is None:
             return
         try:
-            reminder = await self._reminders.get(int(name.removeprefix(JOB_PREFIX)))
+            reminder = await self._reminders.get(reminder_id)
         except NotFound:
             return
-        if reminder.status != ReminderStatus.PENDING:
+        if reminder.status != ReminderStatus.PENDING or reminder.scheduled_at != armed_for:
             return
-        await self._bus.publish(
-            REMINDERS,
-            new_event(
-                "reminder.triggered",
-                task_id=reminder.task_id,
-                reminder_id=reminder.id,
-                scheduled_at=reminder.scheduled_at.isoformat(),
-                fired_at=datetime.now(UTC).isoformat(),
-            ),
+        triggered = new_event(
+            "reminder.triggered",
+            task_id=reminder.task_id,
+            reminder_id=reminder.id,
+            scheduled_at=armed_for.isoformat(),
+            fired_at=self._clock().isoformat(),
         )
+        try:
+            await self._bus.publish(REMINDERS, triggered)
+        except Exception:
+            # The scheduler (or the embedded timers) will try again: count it.
+            await self._reminders.count_retry(reminder.id, armed_for)
+            raise

@@ -33,7 +33,18 @@ TASK_FIELDS = frozenset(
     }
 )
 REMINDER_FIELDS = frozenset(
-    {"id", "task_id", "reminder_offset", "scheduled_at", "status", "late", "created_at", "sent_at"}
+    {
+        "id",
+        "task_id",
+        "reminder_offset",
+        "scheduled_at",
+        "reminder_type",
+        "status",
+        "retry_count",
+        "late",
+        "created_at",
+        "sent_at",
+    }
 )
 AUDIT_FIELDS = frozenset(
     {"id", "event_id", "event_type", "topic", "task_id", "data", "occurred_at", "recorded_at"}

@@ -1,10 +1,15 @@
 """Contract of /api/reminders and of the reminders a task's due date and offset give it."""
 
+import asyncio
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 
+from app.adapters.local.sql import EngineSql, create_engine
+from app.services.tasks import TaskService
 from tests.contract.helpers import (
     MISSING_ID,
     REMINDER_FIELDS,
@@ -17,6 +22,7 @@ from tests.contract.helpers import (
     recent,
     reminders_of,
 )
+from tests.support.servers import migrate, serve_api
 
 # Far enough ahead that no reminder of these tests fires while they run.
 DUE = "2031-03-10T09:00:00"
@@ -42,6 +48,8 @@ def test_task_with_due_date_and_offset_gets_one_pending_reminder(client: httpx.C
     assert reminder["late"] is False
     assert reminder["sent_at"] is None
     assert recent(reminder["created_at"])
+    assert reminder["reminder_type"] == "websocket"
+    assert reminder["retry_count"] == 0
 
 
 @pytest.mark.parametrize(
@@ -252,3 +260,132 @@ def test_reminder_fires_on_time(client: httpx.Client) -> None:
     assert (
         due - timedelta(minutes=1) <= sent_at < due - timedelta(minutes=1) + timedelta(seconds=30)
     )
+
+
+def _page(client: httpx.Client, **params: int | str) -> tuple[list[Json], int]:
+    response = client.get("/api/reminders", params=params)
+    assert response.status_code == 200, response.text
+    return response.json(), int(response.headers["X-Total-Count"])
+
+
+def test_list_pages_soonest_first_with_the_total_in_a_header(client: httpx.Client) -> None:
+    task = _dated_task(client, reminder_offset="1 hour")
+    for offset in ("1 day", "2 hours", "30 minutes"):
+        client.post(
+            "/api/reminders", json={"task_id": task["id"], "reminder_offset": offset}
+        ).raise_for_status()
+    everything, total = _page(client, task_id=task["id"])
+    assert total == 4
+    assert [r["reminder_offset"] for r in everything] == [
+        "1 day",
+        "2 hours",
+        "1 hour",
+        "30 minutes",
+    ]
+
+    page, total = _page(client, task_id=task["id"], limit=2, offset=1)
+    assert total == 4
+    assert page == everything[1:3]
+    assert _page(client, task_id=task["id"], offset=4) == ([], 4)
+    assert _page(client, task_id=task["id"], status="sent") == ([], 0)
+
+
+def test_list_without_filters_pages_by_default(client: httpx.Client) -> None:
+    _dated_task(client, reminder_offset="1 hour")
+    page, total = _page(client)
+    assert 1 <= len(page) <= 50
+    assert total >= len(page)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("limit", 0), ("limit", 501), ("limit", "many"), ("offset", -1)],
+)
+def test_list_refuses_a_bad_page(client: httpx.Client, name: str, value: int | str) -> None:
+    response = client.get("/api/reminders", params={name: value})
+    assert_invalid(response, "query", name)
+
+
+def _soon(seconds: float) -> datetime:
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=seconds)
+
+
+def test_redating_twice_quickly_never_fires_at_an_old_time(client: httpx.Client) -> None:
+    # The reminder comes 1 minute before the due date: first in 2 s, then in 4 s, then in an hour.
+    first, second = _soon(62), _soon(64)
+    task = create_task(client, due_date=first.isoformat(), reminder_offset="1 minute")
+    for due in (second, _soon(3600)):
+        response = client.put(f"/api/tasks/{task['id']}", json={"due_date": due.isoformat()})
+        assert response.status_code == 200, response.text
+
+    old_times_passed = second - timedelta(minutes=1) + timedelta(seconds=3)
+    while datetime.now(UTC) < old_times_passed:
+        time.sleep(0.2)
+    [reminder] = reminders_of(client, task["id"])
+    assert reminder["status"] == "pending"
+    assert reminder["sent_at"] is None
+    assert moment(reminder["scheduled_at"]) > old_times_passed + timedelta(minutes=50)
+
+
+def test_a_reminder_moved_near_fires_at_its_new_time(client: httpx.Client) -> None:
+    task = _dated_task(client, reminder_offset="1 minute")
+    due = _soon(63)
+    response = client.put(f"/api/tasks/{task['id']}", json={"due_date": due.isoformat()})
+    assert response.status_code == 200, response.text
+
+    fired = poll(
+        lambda: reminders_of(client, task["id"]),
+        lambda found: found[0]["status"] != "pending",
+        timeout=20,
+    )
+    assert fired[0]["status"] == "sent"
+    assert moment(fired[0]["scheduled_at"]) == due - timedelta(minutes=1)
+    assert moment(fired[0]["sent_at"]) >= due - timedelta(minutes=1)
+    assert fired[0]["late"] is False
+    assert fired[0]["retry_count"] == 0
+
+
+BACKLOG = 100  # thousands belong to the benchmarks; this checks the way they go
+
+
+async def _overdue_reminders(database_url: str, count: int) -> None:
+    """`count` tasks whose reminders fell due while no server ran (none has a job yet)."""
+    engine = create_engine(database_url)
+    tasks = TaskService(EngineSql(engine), "UTC", lambda: None)
+    for number in range(count):
+        await tasks.create(
+            {
+                "title": f"overdue {number}",
+                "due_date": datetime(2020, 1, 1, 9, 0, tzinfo=UTC) + timedelta(minutes=number),
+                "reminder_offset": "1 hour",
+            }
+        )
+    engine.dispose()
+
+
+def test_a_backlog_of_overdue_reminders_fires_while_the_api_keeps_answering(
+    tmp_path: Path,
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'backlog.db'}"
+    migrate(database_url)
+    asyncio.run(_overdue_reminders(database_url, BACKLOG))
+
+    with (
+        serve_api(database_url, tmp_path / "api.log") as base_url,
+        httpx.Client(base_url=base_url, timeout=20) as api,
+    ):
+        answered = 0
+
+        def pending() -> int:
+            nonlocal answered
+            listing = api.get("/api/tasks", params={"limit": 5})
+            assert listing.status_code == 200, listing.text
+            answered += 1
+            page = api.get("/api/reminders", params={"status": "pending", "limit": 1})
+            return int(page.headers["X-Total-Count"])
+
+        assert poll(pending, lambda left: left == 0, timeout=120, every=0.2) == 0
+        sent, total = _page(api, status="sent", limit=500)
+    assert answered >= 1
+    assert total == BACKLOG
+    assert all(r["late"] and r["retry_count"] == 0 for r in sent)

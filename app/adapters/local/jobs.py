@@ -1,62 +1,96 @@
-"""One-shot timers on the event loop; the caller rebuilds them from the database at start-up."""
+"""One-shot timers on the event loop; the caller rebuilds them from the database at start-up.
+
+A due timer only queues its job: a few workers run the queue, so a backlog of thousands of
+overdue jobs is worked off a few at a time while the loop keeps serving everything else.
+"""
 
 import asyncio
+import contextlib
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
-from app.ports import JobHandler
+from app.ports import Clock, JobHandler, utc_now
 
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 2.0
 MAX_ATTEMPTS = 5
+WORKERS = 4
 
 
 class AsyncioJobs:
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        workers: int = WORKERS,
+        clock: Clock = utc_now,
+    ) -> None:
         self._handler: JobHandler | None = None
-        self._timers: dict[str, asyncio.TimerHandle] = {}
-        self._running: set[asyncio.Task[None]] = set()
+        self._clock = clock
+        self._workers = workers
+        self._timers: dict[str, tuple[asyncio.TimerHandle, datetime]] = {}
+        # Jobs that came due and wait in the queue or run now, with the time they were armed for.
+        self._due: dict[str, datetime] = {}
+        self._queue: asyncio.Queue[tuple[str, datetime, int]] = asyncio.Queue()
+        self._running: list[asyncio.Task[None]] = []
 
     def on_due(self, handler: JobHandler) -> None:
         self._handler = handler
 
     async def schedule(self, name: str, due_time: datetime) -> None:
+        if self._handler is None:
+            raise RuntimeError("no handler for due jobs: call on_due first")
         await self.cancel(name)
-        delay = max(0.0, (due_time - datetime.now(UTC)).total_seconds())
-        self._arm(name, delay, attempt=1)
+        self._arm(name, due_time, self._seconds_until(due_time), attempt=1)
 
     async def cancel(self, name: str) -> None:
-        timer = self._timers.pop(name, None)
-        if timer is not None:
-            timer.cancel()
+        armed = self._timers.pop(name, None)
+        if armed is not None:
+            armed[0].cancel()
+
+    async def armed_for(self, name: str) -> datetime | None:
+        armed = self._timers.get(name)
+        return armed[1] if armed is not None else self._due.get(name)
 
     async def close(self) -> None:
-        for timer in self._timers.values():
+        for timer, _ in self._timers.values():
             timer.cancel()
         self._timers.clear()
-        for task in list(self._running):
-            task.cancel()
+        for worker in self._running:
+            worker.cancel()
+        for worker in self._running:
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+        self._running.clear()
 
-    def pending(self) -> list[str]:
-        return sorted(self._timers)
+    def _seconds_until(self, moment: datetime) -> float:
+        return max(0.0, (moment - self._clock()).total_seconds())
 
-    def _arm(self, name: str, delay: float, attempt: int) -> None:
+    def _arm(self, name: str, due_time: datetime, delay: float, attempt: int) -> None:
+        if not self._running:
+            self._running = [asyncio.create_task(self._work()) for _ in range(self._workers)]
         loop = asyncio.get_running_loop()
-        self._timers[name] = loop.call_later(delay, self._fire, name, attempt)
+        timer = loop.call_later(delay, self._fire, name, due_time, attempt)
+        self._timers[name] = (timer, due_time)
 
-    def _fire(self, name: str, attempt: int) -> None:
+    def _fire(self, name: str, due_time: datetime, attempt: int) -> None:
         self._timers.pop(name, None)
-        task = asyncio.create_task(self._run(name, attempt))
-        self._running.add(task)
-        task.add_done_callback(self._running.discard)
+        self._due[name] = due_time
+        self._queue.put_nowait((name, due_time, attempt))
 
-    async def _run(self, name: str, attempt: int) -> None:
-        if self._handler is None:
-            raise RuntimeError("no handler for due jobs")
+    async def _work(self) -> None:
+        while True:
+            name, due_time, attempt = await self._queue.get()
+            try:
+                await self._run(name, due_time, attempt)
+            finally:
+                if self._due.get(name) == due_time:
+                    del self._due[name]
+
+    async def _run(self, name: str, due_time: datetime, attempt: int) -> None:
+        assert self._handler is not None  # schedule() refuses to arm without one
         try:
-            await self._handler(name)
+            await self._handler(name, due_time)
         except Exception:
             log.exception("job %s failed (attempt %d)", name, attempt)
             if attempt < MAX_ATTEMPTS and name not in self._timers:
-                self._arm(name, RETRY_SECONDS * attempt, attempt + 1)
+                self._arm(name, due_time, RETRY_SECONDS * attempt, attempt + 1)

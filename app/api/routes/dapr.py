@@ -14,14 +14,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request, status
 from pydantic import BaseModel, ConfigDict
 
+from app.adapters.dapr.jobs import due_time_of
 from app.api.deps import Tasks
 from app.api.schemas import MAX_ID
-from app.ports import EventHandler
+from app.ports import EventHandler, JobHandler
 from app.services.errors import MalformedEvent
 
 log = logging.getLogger(__name__)
 
-JobHandler = Callable[[str], Awaitable[None]]
 DeadLetterHandler = Callable[[Any], Awaitable[object]]
 # Where the sidecar moves a message its subscriber kept refusing (dapr-components).
 DEAD_LETTER_TOPIC = "taskflow-deadletter"
@@ -76,8 +76,18 @@ def callbacks_router(
         job_handler = on_job
 
         @router.post("/job/{name}")
-        async def job_due(name: str) -> dict[str, str]:
-            await job_handler(name)
+        async def job_due(name: str, request: Request) -> dict[str, str]:
+            try:
+                due_time = due_time_of(json.loads(await request.body()))
+            except ValueError:
+                due_time = None
+            if due_time is None:
+                # Not armed by this version (its data lacks the due time): acting on it could
+                # fire at a stale time. Answered as done, so the scheduler does not retry it;
+                # the reconciliation sweep arms again whatever is still pending.
+                log.warning("job %s came without its due time; dropped", name)
+                return {"status": "DROPPED"}
+            await job_handler(name, due_time)
             return {"status": "SUCCESS"}
 
     return router

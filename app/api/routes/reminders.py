@@ -12,9 +12,12 @@ router = APIRouter(prefix="/api/reminders", tags=["reminders"])
 
 @router.get("", response_model=list[ReminderOut])
 async def list_reminders(
-    query: Annotated[ReminderListQuery, Query()], reminders: Reminders
+    query: Annotated[ReminderListQuery, Query()], reminders: Reminders, response: Response
 ) -> list[ReminderOut]:
-    return [ReminderOut.of(r) for r in await reminders.find(query.task_id, query.status)]
+    """One page, soonest first; the total is in the X-Total-Count header."""
+    found, total = await reminders.page(query.task_id, query.status, query.limit, query.offset)
+    response.headers["X-Total-Count"] = str(total)
+    return [ReminderOut.of(r) for r in found]
 
 
 @router.post("", response_model=ReminderOut, status_code=status.HTTP_201_CREATED)

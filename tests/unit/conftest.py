@@ -1,0 +1,43 @@
+"""A migrated database of each kind, for the service tests of this tier."""
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from app.adapters.local.sql import EngineSql, create_engine
+from app.domain.models import OutboxMessage
+from app.services.audit import AUDIT
+from app.services.tasks import REMINDER, TASK
+from tests.support.servers import fresh_postgres_database, migrate
+
+OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[EngineSql]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('services') / 'taskflow.db'}"
+        migrate(url)
+        engine = create_engine(url)
+        yield EngineSql(engine)
+        engine.dispose()
+    else:
+        with fresh_postgres_database("taskflow_services") as url:
+            migrate(url)
+            engine = create_engine(url)
+            yield EngineSql(engine)
+            engine.dispose()
+
+
+@pytest.fixture
+def sql(database: EngineSql) -> EngineSql:
+    """The module's database, emptied of tasks, reminders and events before each test."""
+    with database.engine.begin() as connection:
+        for table in (REMINDER, TASK, OUTBOX, AUDIT):
+            connection.execute(sa.delete(table))
+    return database
