@@ -813,7 +813,9 @@ def test_bysetpos_of_a_daily_rule_is_refused() -> None:
     "start",
     [(2000, 1, 1, 9), (2023, 12, 31, 23), (2024, 2, 29, 7), (1999, 12, 27, 0), (2031, 6, 15, 12)],
 )
-def test_bounded_expansion_gives_what_dateutil_gives(rule: str, start: tuple[int, ...]) -> None:
+def test_bounded_expansion_gives_what_dateutil_gives(
+    rule: str, start: tuple[int, int, int, int]
+) -> None:
     """The budgeted walk (moved by 400-year cycles, sparse rules walked a year at a time) finds
     the same dates as dateutil's own, unbounded one."""
     wall = datetime(*start)
