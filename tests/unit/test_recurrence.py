@@ -16,6 +16,7 @@ from app.domain.recurrence import (
     timezone_or_error,
     validate_rrule,
 )
+from app.ui.state.editor import describe_series
 
 NEW_YORK = "America/New_York"
 BERLIN = "Europe/Berlin"
@@ -826,3 +827,37 @@ def test_bounded_expansion_gives_what_dateutil_gives(
         if moment <= horizon
     ]
     assert preview(rule, wall.replace(tzinfo=UTC), "UTC", count=200) == expected
+
+
+# --- the editor's preview -------------------------------------------------------------------
+
+NOW = datetime(2026, 12, 1, 10, tzinfo=UTC)
+
+
+def test_the_editor_previews_the_next_three_dates() -> None:
+    assert describe_series(
+        Recurrence.CUSTOM, "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", "2096-02-29T09:00", BERLIN, NOW
+    ) == (["Wed 29 Feb 2096, 09:00", "Fri 29 Feb 2104, 09:00", "Wed 29 Feb 2108, 09:00"], "")
+
+
+def test_the_editor_previews_from_now_without_a_due_date() -> None:
+    assert describe_series(Recurrence.DAILY, "", "", "UTC", NOW) == (
+        ["Tue 1 Dec 2026, 10:00", "Wed 2 Dec 2026, 10:00", "Thu 3 Dec 2026, 10:00"],
+        "",
+    )
+
+
+def test_the_editor_says_a_rule_has_no_date_in_the_horizon() -> None:
+    dates, problem = describe_series(
+        Recurrence.CUSTOM, "FREQ=DAILY;BYMONTHDAY=1;BYYEARDAY=2", "2031-03-10T09:00", BERLIN, NOW
+    )
+    assert dates == []
+    assert problem.startswith(
+        "the RRULE FREQ=DAILY;BYMONTHDAY=1;BYYEARDAY=2 gives no date within 100 years of 2031-03-10"
+    )
+
+
+def test_the_editor_says_a_finished_series_has_no_dates() -> None:
+    assert describe_series(
+        Recurrence.CUSTOM, "FREQ=DAILY;UNTIL=20200101", "2031-03-10T09:00", BERLIN, NOW
+    ) == ([], "This rule has no dates from the due date on.")

@@ -133,11 +133,12 @@ class EditorState(rx.State):
         """The first dates of the series as the form stands, or what is wrong with it; worked
         out off the event loop, since a rule is expanded for them."""
         self.next_dates, self.rule_problem = await asyncio.to_thread(
-            _next_dates,
+            describe_series,
             Recurrence(self.recurrence),
             self.rrule,
             self.due,
             self.timezone or current_runtime().settings.timezone,
+            datetime.now(UTC),
         )
 
     def _fields(self, form: dict[str, Any]) -> dict[str, Any]:
@@ -180,15 +181,16 @@ class EditorState(rx.State):
         return fields
 
 
-def _next_dates(
-    recurrence: Recurrence, rrule: str, due: str, timezone: str
+def describe_series(
+    recurrence: Recurrence, rrule: str, due: str, timezone: str, now: datetime
 ) -> tuple[list[str], str]:
-    """The first dates of a series (on the wall clock of `timezone`), or what is wrong with it."""
+    """The first dates (on the wall clock of `timezone`) of a series due at `due`, a
+    datetime-local value (empty: from `now`), or what is wrong with it."""
     if recurrence == Recurrence.NONE:
         return [], ""
     try:
         zone = timezone_or_error(timezone)
-        start = _local(due, zone) or datetime.now(UTC).astimezone(zone)
+        start = _local(due, zone) or now.astimezone(zone)
         rule = series_rule(recurrence, rrule, start.replace(tzinfo=None))
         if rule is None:
             return [], ""
