@@ -25,7 +25,7 @@ from app.domain.models import (
 )
 from app.domain.offsets import format_offset, parse_offset
 from app.domain.queries import DEFAULT_LIMIT, MAX_LIMIT, SortField, SortOrder
-from app.domain.recurrence import timezone_or_error, validate_rrule
+from app.domain.recurrence import MAX_RULE_LENGTH, timezone_or_error, validate_rrule
 from app.domain.tags import MAX_TAGS, normalize_tags
 
 MAX_ID = 2**31 - 1
@@ -54,7 +54,7 @@ def _split_tags(raw: list[str]) -> list[str]:
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
 Description = Annotated[str, Field(max_length=DESCRIPTION_MAX)]
 Zone = Annotated[str, Field(max_length=64), AfterValidator(_zone)]
-Rule = Annotated[str, Field(max_length=500), AfterValidator(validate_rrule)]
+Rule = Annotated[str, Field(max_length=MAX_RULE_LENGTH), AfterValidator(validate_rrule)]
 Offset = Annotated[str, Field(max_length=50), AfterValidator(_offset)]
 Moment = Annotated[datetime, AfterValidator(_plausible)]
 Tags = Annotated[list[str], Field(max_length=MAX_TAGS), AfterValidator(normalize_tags)]

@@ -7,22 +7,33 @@ the size of the gap; an ambiguous fall-back time takes its first occurrence (fol
 
 COUNT=n means the series holds n tasks in all: each successor's rule carries the remaining
 count (see `successor`), so a chain of tasks that inherit their rule ends where it should.
+
+Every expansion is bounded. A rule's next date is looked for only within a horizon of
+HORIZON_YEARS years (or HORIZON_INTERVALS of its intervals, when they are longer): a rule with
+no date within it from its due date is refused, and a series whose next date lies beyond it, or
+after the year LAST_YEAR, ends. dateutil walks a rule period by period until a date fits or the
+calendar ends (year 9999), so the walk is moved by whole 400-year cycles of the Gregorian
+calendar, which repeats exactly, to end a little after the horizon.
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import MAXYEAR, UTC, date, datetime, timedelta
 from functools import cache
-from itertools import islice
+from itertools import islice, takewhile
 from zoneinfo import ZoneInfo, available_timezones
 
+from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulebase, rrulestr
 
 from app.domain.enums import Recurrence, RepeatFrom
 
 MAX_RULE_LENGTH = 500
 MAX_INTERVAL = 1000
+HORIZON_YEARS = 100
+HORIZON_INTERVALS = 4
+LAST_YEAR = 9000
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
@@ -41,9 +52,16 @@ _KNOWN_PARTS = frozenset(
 )
 _BYDAY_ITEM = re.compile(r"([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)")
 _UNTIL = re.compile(r"(\d{8})(?:T(\d{6})(Z?))?")
-_INTEGER = re.compile(r"[+-]?\d{1,4}")
+_INTEGER = re.compile(r"[+-]?\d{1,5}")
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # February at its longest
 _ANY_DATE = datetime(2000, 1, 1, 9, 0)
+_LAST_WALL = datetime(LAST_YEAR, 12, 31, 23, 59, 59)
+_CALENDAR_END = datetime.max.replace(microsecond=0)
+_CALENDAR_CYCLE_YEARS = 400
+_MONTHS_PER_PERIOD = {"MONTHLY": 1, "YEARLY": 12}
+_DAYS_PER_PERIOD = {"DAILY": 1, "WEEKLY": 7}
+_CATCH_UP_MARGIN = timedelta(days=2)
+_DAY_FILTERS = ("BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY")
 
 
 @dataclass(frozen=True)
@@ -81,7 +99,9 @@ def series_rule(recurrence: Recurrence, rrule: str | None, due_local: datetime) 
         case Recurrence.CUSTOM:
             if rrule is None or not rrule.strip():
                 raise ValueError("a custom recurrence needs an RRULE, e.g. 'FREQ=WEEKLY;BYDAY=MO'")
-            return validate_rrule(rrule)
+            parts = _parse(rrule)
+            _require_a_date(parts, due_local.replace(tzinfo=None, microsecond=0))
+            return _join(parts)
     raise ValueError(f"unknown recurrence {recurrence!r}")
 
 
@@ -115,6 +135,9 @@ def successor(
     completion day at the due date's time of day and the first slot after that start is taken
     (so completing early in the day never yields a successor due later that same day); the
     built-in weekly and monthly rules are re-anchored on the completion day.
+
+    The series ends (None) when no slot comes within the horizon after the later of the start
+    and the completion, or before the end of the year LAST_YEAR.
     """
     zone = timezone_or_error(timezone)
     _require_aware(completed_at, "completed_at")
@@ -124,16 +147,19 @@ def successor(
     count = parts.pop("COUNT", None)
     successors_left = None if count is None else int(count) - 1
     anchor = due or completed_at
+    if max(anchor, completed_at).year > LAST_YEAR:
+        return None
 
     if repeat_from is RepeatFrom.DUE:
         start = _wall(anchor, zone)
-        slots = _slots_after(parts, start, zone)
+        if count is None:
+            start = _caught_up(parts, start, _wall(completed_at, zone))
     else:
-        anchor_time = _wall(anchor, zone).time()
-        start = datetime.combine(_wall(completed_at, zone).date(), anchor_time)
-        slots = _slots_after(_anchored_on(parts, start), start, zone)
+        start = datetime.combine(_wall(completed_at, zone).date(), _wall(anchor, zone).time())
+        parts = _anchored_on(parts, start)
+    end = min(_horizon_end(parts, max(start, _wall(completed_at, zone))), _LAST_WALL)
 
-    for used, slot in enumerate(slots, start=1):
+    for used, slot in enumerate(_slots_after(parts, start, end, zone), start=1):
         if successors_left is not None and used > successors_left:
             return None
         if slot > completed_at:
@@ -145,12 +171,14 @@ def successor(
 
 def preview(rule: str, start: datetime, timezone: str, count: int = 3) -> list[datetime]:
     """The first `count` occurrences (UTC) of a series starting at `start`, which is included
-    when it fits the rule."""
+    when it fits the rule, within the horizon and the year LAST_YEAR."""
     zone = timezone_or_error(timezone)
     _require_aware(start, "start")
     if count < 1:
         raise ValueError("count must be at least 1")
-    occurrences = _expand(_parse(rule), _wall(start, zone), zone)
+    parts = _parse(rule)
+    wall = _wall(start, zone)
+    occurrences = _occurrences(parts, wall, min(_horizon_end(parts, wall), _LAST_WALL), zone)
     return [_instant(occurrence, zone) for occurrence in islice(occurrences, count)]
 
 
@@ -186,21 +214,124 @@ def _anchored_on(parts: dict[str, str], start: datetime) -> dict[str, str]:
     return anchored
 
 
-def _slots_after(parts: dict[str, str], start: datetime, zone: ZoneInfo) -> Iterator[datetime]:
-    """Occurrences (UTC) of the rule expanded from wall time `start`, strictly after it."""
+def _caught_up(parts: dict[str, str], start: datetime, late: datetime) -> datetime:
+    """A later start from which a daily or weekly rule without BYSETPOS has the same dates:
+    whole intervals on from `start`, two days short of `late` (so no slot after `late` is lost
+    to a change of UTC offset), for a late completion not to walk every missed slot."""
+    if parts["FREQ"] not in _DAYS_PER_PERIOD or "BYSETPOS" in parts:
+        return start
+    step = timedelta(days=_DAYS_PER_PERIOD[parts["FREQ"]] * int(parts.get("INTERVAL", "1")))
+    return start + max(0, (late - _CATCH_UP_MARGIN - start) // step) * step
+
+
+def _require_a_date(parts: dict[str, str], start: datetime) -> None:
+    """Refuse a rule whose pattern (COUNT and UNTIL aside) has no date within the horizon."""
+    pattern = _pattern(parts)
+    dates = _occurrences(pattern, start, _horizon_end(pattern, start), ZoneInfo("UTC"))
+    if next(dates, None) is None:
+        raise ValueError(
+            f"the RRULE {_join(parts)} gives no date within {HORIZON_YEARS} years of "
+            f"{start:%Y-%m-%d}: a rule must repeat at least once in {HORIZON_YEARS} years "
+            f"(or in {HORIZON_INTERVALS} of its intervals, when they are longer)"
+        )
+
+
+def _horizon_end(parts: dict[str, str], start: datetime) -> datetime:
+    """The latest wall time a search for the rule's next date from `start` looks at."""
+    per_period = _MONTHS_PER_PERIOD.get(parts["FREQ"], 0)
+    months = max(
+        12 * HORIZON_YEARS, HORIZON_INTERVALS * int(parts.get("INTERVAL", "1")) * per_period
+    )
+    if start.year + months // 12 + 1 >= MAXYEAR:
+        return _CALENDAR_END
+    return start + relativedelta(months=months)
+
+
+def _slots_after(
+    parts: dict[str, str], start: datetime, end: datetime, zone: ZoneInfo
+) -> Iterator[datetime]:
+    """Occurrences (UTC) of the rule expanded from wall time `start`, strictly after it, up to
+    wall time `end`."""
     start_instant = _instant(start, zone)
-    for occurrence in _expand(parts, start, zone):
+    for occurrence in _occurrences(parts, start, end, zone):
         instant = _instant(occurrence, zone)
         if instant > start_instant:
             yield instant
 
 
-def _expand(parts: dict[str, str], start: datetime, zone: ZoneInfo) -> rrulebase:
-    """The rule over naive wall times from `start`; UNTIL is turned into wall time too."""
-    floating = dict(parts)
+def _occurrences(
+    parts: dict[str, str], start: datetime, end: datetime, zone: ZoneInfo
+) -> Iterator[datetime]:
+    """The rule's wall times from `start` (included when it fits) up to `end`, in order.
+
+    dateutil gets the pattern alone and stops only where the calendar does, so it runs in a
+    frame moved by whole 400-year cycles (where every date falls on the same weekday) to end
+    less than one cycle after `end`. UNTIL and COUNT are applied here."""
     if "UNTIL" in parts:
-        floating["UNTIL"] = _wall_until(parts["UNTIL"], zone).strftime("%Y%m%dT%H%M%S")
-    return rrulestr(_join(floating), dtstart=start)
+        end = min(end, _wall_until(parts["UNTIL"], zone))
+    if end < start:
+        return
+    scan, keeps = _scan_form(_pattern(parts), start)
+    years = _CALENDAR_CYCLE_YEARS * ((MAXYEAR - end.year) // _CALENDAR_CYCLE_YEARS)
+    found = (_moved(moved, -years) for moved in _rule(scan, _moved(start, years)))
+    within = takewhile(lambda occurrence: occurrence <= end, found)
+    yield from islice(filter(keeps, within), int(parts["COUNT"]) if "COUNT" in parts else None)
+
+
+def _scan_form(
+    pattern: dict[str, str], start: datetime
+) -> tuple[dict[str, str], Callable[[datetime], bool]]:
+    """A cheaper rule to walk, giving the same dates once its filter is applied.
+
+    dateutil takes a step per period, so a sparse daily rule costs a step per day. When every
+    BY part of a daily, weekly or monthly rule picks single days (no BYSETPOS, no numbered
+    weekday), the same dates come from the yearly rule with those parts, walked a year at a
+    time, kept only in the periods its INTERVAL selects."""
+    freq = pattern["FREQ"]
+    if (
+        freq == "YEARLY"
+        or "BYSETPOS" in pattern
+        or _numbered_weekdays(pattern)
+        or not any(name in pattern for name in _DAY_FILTERS)
+    ):
+        return pattern, _always
+    interval = int(pattern.get("INTERVAL", "1"))
+    yearly = {name: value for name, value in pattern.items() if name != "INTERVAL"}
+    yearly["FREQ"] = "YEARLY"
+    period = _period_index(freq, WEEKDAYS.index(pattern.get("WKST", "MO")))
+    first = period(start.date())
+    return yearly, lambda moment: (period(moment.date()) - first) % interval == 0
+
+
+def _period_index(freq: str, week_start: int) -> Callable[[date], int]:
+    """Numbers the days, weeks (beginning on `week_start`) or months of the calendar in order."""
+    if freq == "DAILY":
+        return date.toordinal
+    if freq == "WEEKLY":
+        return lambda day: (day.toordinal() - (day.weekday() - week_start) % 7) // 7
+    return lambda day: 12 * day.year + day.month
+
+
+def _numbered_weekdays(parts: dict[str, str]) -> bool:
+    items = parts["BYDAY"].split(",") if "BYDAY" in parts else []
+    return any(_ordinal(item) is not None for item in items)
+
+
+def _pattern(parts: dict[str, str]) -> dict[str, str]:
+    """The rule without its end (COUNT, UNTIL)."""
+    return {name: value for name, value in parts.items() if name not in ("COUNT", "UNTIL")}
+
+
+def _always(_: datetime) -> bool:
+    return True
+
+
+def _moved(moment: datetime, years: int) -> datetime:
+    return moment.replace(year=moment.year + years)
+
+
+def _rule(parts: dict[str, str], start: datetime) -> rrulebase:
+    return rrulestr(_join(parts), dtstart=start)
 
 
 def _wall_until(value: str, zone: ZoneInfo) -> datetime:
@@ -213,7 +344,12 @@ def _wall_until(value: str, zone: ZoneInfo) -> datetime:
         until = datetime.strptime(day + (clock or "235959"), "%Y%m%d%H%M%S")
     except ValueError:
         raise ValueError(f"UNTIL={value} is not a real date and time") from None
-    return _wall(until.replace(tzinfo=UTC), zone) if utc else until
+    if not utc:
+        return until
+    try:
+        return _wall(until.replace(tzinfo=UTC), zone)
+    except OverflowError:  # beyond either end of the calendar on the zone's clock
+        return _CALENDAR_END if until.year == MAXYEAR else datetime.min
 
 
 def _wall(moment: datetime, zone: ZoneInfo) -> datetime:
@@ -260,7 +396,7 @@ def _parse(text: str) -> dict[str, str]:
         parts[name] = value
     _check_parts(parts)
     try:
-        _expand(parts, _ANY_DATE, ZoneInfo("UTC"))
+        _rule(_pattern(parts), _ANY_DATE)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as error:
         raise ValueError(f"invalid RRULE {compact!r}: {error}") from error
     return parts
@@ -295,6 +431,8 @@ def _check_parts(parts: dict[str, str]) -> None:
         for item in parts[name].split(","):
             if _check_number(name, item, -largest if from_end else 1, largest) == 0:
                 raise ValueError(f"{name} cannot contain 0")
+    if "BYSETPOS" in parts and freq == "DAILY":
+        raise ValueError("BYSETPOS needs FREQ=WEEKLY, MONTHLY or YEARLY: a day holds one date")
     if "BYDAY" in parts:
         _check_byday(parts["BYDAY"], freq)
     _check_month_days_exist(parts)
@@ -308,16 +446,20 @@ def _check_number(name: str, text: str, lowest: int, highest: int) -> int:
 
 def _check_byday(value: str, freq: str) -> None:
     for item in value.split(","):
-        match = _BYDAY_ITEM.fullmatch(item)
-        if match is None:
+        if _BYDAY_ITEM.fullmatch(item) is None:
             raise ValueError(f"BYDAY={value}: {item!r} is not a weekday like MO or -1FR")
-        ordinal = match.group(1)
+        ordinal = _ordinal(item)
         if ordinal is None:
             continue
         if freq not in ("MONTHLY", "YEARLY"):
             raise ValueError(f"BYDAY={item} (a numbered weekday) needs FREQ=MONTHLY or YEARLY")
         if not 1 <= abs(int(ordinal)) <= 53:
             raise ValueError(f"BYDAY={item}: the number must be from 1 to 53 or -53 to -1")
+
+
+def _ordinal(byday_item: str) -> str | None:
+    match = _BYDAY_ITEM.fullmatch(byday_item)
+    return None if match is None else match.group(1)
 
 
 def _check_month_days_exist(parts: dict[str, str]) -> None:

@@ -15,7 +15,7 @@ from app.domain.events import new_event, reminder_event
 from app.domain.models import Reminder, Task
 from app.domain.offsets import format_offset, parse_offset
 from app.domain.queries import SortField, SortOrder, TaskQuery
-from app.domain.recurrence import series_rule, timezone_or_error, validate_rrule
+from app.domain.recurrence import series_rule, timezone_or_error
 from app.domain.tags import normalize_tags
 from app.ports import Sql
 from app.services.errors import Conflict, Invalid, NotFound
@@ -116,7 +116,7 @@ class TaskService:
             reminder_offset=fields.get("reminder_offset"),
             parent_task_id=parent.id if parent else None,
         )
-        _settle(task, rule_changed=parent is None)
+        await _settle(task, rule_changed=parent is None)
         task.id = await allocate_id(self._sql, "task")
         reminder = await self._new_reminder(task, task.reminder_offset, now)
         guard: sa.Insert = sa.insert(TASK).values(**_values(task))
@@ -220,7 +220,7 @@ class TaskService:
             task.recurrence = Recurrence.CUSTOM
         if task.recurrence != Recurrence.CUSTOM and "recurrence" in changes:
             task.rrule = None
-        _settle(task, rule_changed=bool(RULE_INPUTS & set(changes)))
+        await _settle(task, rule_changed=bool(RULE_INPUTS & set(changes)))
         reopened = current.status == TaskStatus.COMPLETED and task.status == TaskStatus.PENDING
         completing = current.status == TaskStatus.PENDING and task.status == TaskStatus.COMPLETED
         task.completed_at = now if completing else (None if reopened else current.completed_at)
@@ -307,8 +307,9 @@ class TaskService:
         return from_rows(Reminder, rows)
 
 
-def _settle(task: Task, *, rule_changed: bool) -> None:
-    """Check the fields against each other and derive the series rule and canonical forms."""
+async def _settle(task: Task, *, rule_changed: bool) -> None:
+    """Check the fields against each other and derive the series rule and canonical forms.
+    The rule is expanded (to check it has dates) off the event loop."""
     try:
         zone = timezone_or_error(task.timezone)
     except ValueError as error:
@@ -332,10 +333,7 @@ def _settle(task: Task, *, rule_changed: bool) -> None:
         return
     anchor = (task.due_date or datetime.now(UTC)).astimezone(zone).replace(tzinfo=None)
     try:
-        if task.recurrence == Recurrence.CUSTOM:
-            task.rrule = validate_rrule(task.rrule or "")
-        else:
-            task.rrule = series_rule(task.recurrence, None, anchor)
+        task.rrule = await asyncio.to_thread(series_rule, task.recurrence, task.rrule, anchor)
     except ValueError as error:
         raise Invalid("rrule", str(error)) from error
 

@@ -1,5 +1,6 @@
 """task.completed of a recurring task -> its next occurrence, created through the app."""
 
+import asyncio
 import logging
 from datetime import datetime
 
@@ -21,7 +22,8 @@ class RecurrenceHandler:
         if task.get("recurrence", Recurrence.NONE) == Recurrence.NONE or not task.get("rrule"):
             return
         due = datetime.fromisoformat(task["due_date"]) if task.get("due_date") else None
-        following = successor(
+        following = await asyncio.to_thread(
+            successor,
             rule=task["rrule"],
             due=due,
             timezone=task["timezone"],

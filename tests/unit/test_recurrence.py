@@ -1,8 +1,11 @@
 import re
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil.rrule import rrulestr
 
 from app.domain.enums import Recurrence, RepeatFrom
 from app.domain.recurrence import (
@@ -13,6 +16,7 @@ from app.domain.recurrence import (
     timezone_or_error,
     validate_rrule,
 )
+from app.ui.state.editor import describe_series
 
 NEW_YORK = "America/New_York"
 BERLIN = "Europe/Berlin"
@@ -629,3 +633,231 @@ def test_known_zones(name: str) -> None:
 def test_unknown_zones_are_refused(name: str) -> None:
     with pytest.raises(ValueError, match=re.escape(f"unknown time zone {name!r}: use an IANA")):
         timezone_or_error(name)
+
+
+# --- budgets: the horizon, the end of the calendar ------------------------------------------
+
+# Rules no start gives a date: dateutil looked for one until the year 9999.
+NEVER = [
+    "FREQ=DAILY;BYMONTHDAY=1;BYYEARDAY=2",  # once froze the server for seconds
+    "FREQ=YEARLY;BYMONTHDAY=1;BYYEARDAY=2",
+    "FREQ=WEEKLY;BYDAY=MO;BYSETPOS=2",
+    "FREQ=MONTHLY;BYDAY=5MO;BYMONTH=2;BYMONTHDAY=1",
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "start"),
+    [
+        *((rule, (2024, 1, 30)) for rule in NEVER),
+        ("FREQ=DAILY;INTERVAL=7;BYDAY=WE", (2024, 1, 30)),  # every 7 days from a Tuesday
+        ("FREQ=MONTHLY;BYMONTH=2", (2024, 1, 30)),  # on the 30th, which February lacks
+        ("FREQ=YEARLY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29", (2023, 1, 1)),  # odd years only
+    ],
+)
+def test_a_rule_without_a_date_in_the_horizon_is_refused(
+    rule: str, start: tuple[int, int, int]
+) -> None:
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            f"the RRULE {rule} gives no date within 100 years of {date(*start).isoformat()}"
+        ),
+    ):
+        series_rule(Recurrence.CUSTOM, rule, datetime(*start, 9))
+
+
+@pytest.mark.parametrize("year", [1900, 2024, 8999])
+def test_refusing_a_rule_without_dates_stays_within_budget(year: int) -> None:
+    """Each took dateutil seconds; bounded, all of them together take a fraction of one."""
+    began = time.perf_counter()
+    for rule in NEVER:
+        with pytest.raises(ValueError, match="gives no date"):
+            series_rule(Recurrence.CUSTOM, rule, datetime(year, 1, 30, 9))
+    assert time.perf_counter() - began < 5
+
+
+def test_a_rule_that_ends_before_its_start_is_not_refused() -> None:
+    """Only the pattern must have dates: a finished series is not a broken rule."""
+    rule = "FREQ=DAILY;UNTIL=20200101"
+    assert series_rule(Recurrence.CUSTOM, rule, datetime(2031, 3, 10, 9)) == rule
+
+
+@pytest.mark.parametrize(
+    ("rule", "start"),
+    [
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", (2097, 3, 1)),  # next in 2104: no 2100
+        ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO", (2072, 3, 1)),  # next in 2112
+        ("FREQ=YEARLY;BYWEEKNO=53;BYDAY=TH", (2027, 1, 1)),
+        ("FREQ=MONTHLY;BYDAY=FR;BYMONTHDAY=13", (2024, 1, 1)),
+        ("FREQ=YEARLY;INTERVAL=1000;BYMONTH=6", (2024, 7, 1)),  # next in 3024
+        ("FREQ=MONTHLY;INTERVAL=1000;BYMONTHDAY=1", (2024, 1, 2)),  # next in 2107
+        ("FREQ=YEARLY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29", (2024, 1, 1)),
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", (8999, 1, 1)),  # next in 9004
+    ],
+)
+def test_sparse_rules_people_write_are_accepted(rule: str, start: tuple[int, int, int]) -> None:
+    assert series_rule(Recurrence.CUSTOM, rule, datetime(*start, 9)) == rule
+
+
+def test_the_leap_day_skips_a_century_year() -> None:
+    due = at(NEW_YORK, 2096, 2, 29, 9)
+    assert following("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", due, due) == at(
+        NEW_YORK, 2104, 2, 29, 9
+    )
+
+
+def test_a_long_interval_reaches_its_next_date() -> None:
+    due = at(NEW_YORK, 2024, 6, 1, 9)
+    assert following("FREQ=YEARLY;INTERVAL=1000", due, due) == at(NEW_YORK, 3024, 6, 1, 9)
+
+
+def test_a_series_whose_next_date_is_beyond_the_horizon_ends() -> None:
+    """Every 25 years on Feb 29: 2000, then 2400 (2100, 2200, 2300 are no leap years)."""
+    due = at(NEW_YORK, 2000, 2, 29, 9)
+    assert following("FREQ=YEARLY;INTERVAL=25;BYMONTH=2;BYMONTHDAY=29", due, due) is None
+
+
+@pytest.mark.parametrize(
+    ("rule", "due", "zone", "expected"),
+    [
+        ("FREQ=YEARLY", utc(8999, 12, 31, 9), "UTC", utc(9000, 12, 31, 9)),
+        ("FREQ=YEARLY", utc(9000, 12, 31, 9), "UTC", None),  # 9001: past the last year
+        ("FREQ=DAILY", utc(9000, 12, 31, 9), "Pacific/Kiritimati", None),
+        ("FREQ=YEARLY;INTERVAL=1000", utc(8024, 6, 1, 9), "UTC", None),
+    ],
+)
+def test_a_series_ends_with_the_year_9000(
+    rule: str, due: datetime, zone: str, expected: datetime | None
+) -> None:
+    assert following(rule, due, due, zone=zone) == expected
+
+
+@pytest.mark.parametrize("repeat_from", list(RepeatFrom))
+def test_a_due_date_at_the_end_of_the_calendar_ends_the_series(repeat_from: RepeatFrom) -> None:
+    due = datetime(9999, 12, 31, 23, tzinfo=UTC)  # already the next year in Kiritimati
+    for completed in (due, utc(2026, 12, 1)):
+        result = following(
+            "FREQ=DAILY", due, completed, zone="Pacific/Kiritimati", repeat_from=repeat_from
+        )
+        assert result is None
+
+
+def test_until_at_the_end_of_the_calendar_is_no_end() -> None:
+    due = at("Pacific/Kiritimati", 2024, 1, 1, 9)
+    rule = "FREQ=DAILY;UNTIL=99991231T235959Z"
+    assert following(rule, due, due, zone="Pacific/Kiritimati") == due + timedelta(days=1)
+
+
+def test_preview_stops_at_the_last_year() -> None:
+    start = at(NEW_YORK, 8999, 6, 1, 9)
+    assert preview("FREQ=YEARLY", start, NEW_YORK, count=5) == [
+        at(NEW_YORK, 8999, 6, 1, 9),
+        at(NEW_YORK, 9000, 6, 1, 9),
+    ]
+
+
+def test_preview_of_a_rule_without_dates_is_empty_and_quick() -> None:
+    assert preview("FREQ=DAILY;BYMONTHDAY=1;BYYEARDAY=2", at(BERLIN, 2024, 1, 1, 9), BERLIN) == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "due", "completed", "expected"),
+    [
+        ("FREQ=DAILY", (1900, 1, 1, 9), (2026, 12, 1, 10), (2026, 12, 2, 9)),
+        ("FREQ=DAILY;INTERVAL=3", (1900, 1, 1, 9), (2026, 12, 1, 8), (2026, 12, 2, 9)),
+        ("FREQ=WEEKLY;INTERVAL=2", (1950, 1, 2, 9), (2026, 12, 1, 10), (2026, 12, 7, 9)),
+        ("FREQ=WEEKLY;BYDAY=MO,FR;WKST=SU", (1950, 1, 2, 9), (2026, 12, 1, 10), (2026, 12, 4, 9)),
+    ],
+)
+def test_a_completion_decades_late_skips_to_the_next_slot(
+    rule: str, due: tuple[int, ...], completed: tuple[int, ...], expected: tuple[int, ...]
+) -> None:
+    assert following(rule, at(BERLIN, *due), at(BERLIN, *completed), zone=BERLIN) == at(
+        BERLIN, *expected
+    )
+
+
+def test_count_of_ten_thousand_is_accepted() -> None:
+    assert validate_rrule("FREQ=DAILY;COUNT=10000") == "FREQ=DAILY;COUNT=10000"
+
+
+def test_bysetpos_of_a_daily_rule_is_refused() -> None:
+    with pytest.raises(ValueError, match="BYSETPOS needs FREQ=WEEKLY, MONTHLY or YEARLY"):
+        validate_rrule("FREQ=DAILY;BYSETPOS=2")
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;BYDAY=MO,FR",
+        "FREQ=DAILY;INTERVAL=3;BYDAY=MO",
+        "FREQ=DAILY;INTERVAL=7;BYYEARDAY=-1,1,60",
+        "FREQ=DAILY;BYWEEKNO=1,53;BYDAY=SU",
+        "FREQ=DAILY;INTERVAL=10;BYMONTH=3",
+        "FREQ=DAILY;COUNT=5;BYDAY=TU",
+        "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,SU;WKST=SU",
+        "FREQ=WEEKLY;INTERVAL=3;BYDAY=TU,SA",
+        "FREQ=WEEKLY;INTERVAL=2;BYMONTHDAY=1,15",
+        "FREQ=WEEKLY;BYWEEKNO=52,53,1;BYDAY=MO,SU;WKST=SU",
+        "FREQ=WEEKLY;INTERVAL=4;BYMONTH=1,7;BYDAY=WE",
+        "FREQ=WEEKLY;BYDAY=MO,FR;BYSETPOS=1",
+        "FREQ=MONTHLY;INTERVAL=5;BYMONTHDAY=-1,10",
+        "FREQ=MONTHLY;INTERVAL=2;BYDAY=FR;BYMONTHDAY=13",
+        "FREQ=MONTHLY;BYYEARDAY=366",
+        "FREQ=MONTHLY;INTERVAL=5;BYMONTH=2;BYMONTHDAY=29",
+        "FREQ=MONTHLY;BYDAY=-1FR",
+        "FREQ=YEARLY;INTERVAL=10;BYMONTH=2;BYMONTHDAY=29",
+    ],
+)
+@pytest.mark.parametrize(
+    "start",
+    [(2000, 1, 1, 9), (2023, 12, 31, 23), (2024, 2, 29, 7), (1999, 12, 27, 0), (2031, 6, 15, 12)],
+)
+def test_bounded_expansion_gives_what_dateutil_gives(
+    rule: str, start: tuple[int, int, int, int]
+) -> None:
+    """The budgeted walk (moved by 400-year cycles, sparse rules walked a year at a time) finds
+    the same dates as dateutil's own, unbounded one."""
+    wall = datetime(*start)
+    horizon = wall.replace(year=wall.year + 100)
+    expected = [
+        moment.replace(tzinfo=UTC)
+        for moment in islice(rrulestr(rule, dtstart=wall), 200)
+        if moment <= horizon
+    ]
+    assert preview(rule, wall.replace(tzinfo=UTC), "UTC", count=200) == expected
+
+
+# --- the editor's preview -------------------------------------------------------------------
+
+NOW = datetime(2026, 12, 1, 10, tzinfo=UTC)
+
+
+def test_the_editor_previews_the_next_three_dates() -> None:
+    assert describe_series(
+        Recurrence.CUSTOM, "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", "2096-02-29T09:00", BERLIN, NOW
+    ) == (["Wed 29 Feb 2096, 09:00", "Fri 29 Feb 2104, 09:00", "Wed 29 Feb 2108, 09:00"], "")
+
+
+def test_the_editor_previews_from_now_without_a_due_date() -> None:
+    assert describe_series(Recurrence.DAILY, "", "", "UTC", NOW) == (
+        ["Tue 1 Dec 2026, 10:00", "Wed 2 Dec 2026, 10:00", "Thu 3 Dec 2026, 10:00"],
+        "",
+    )
+
+
+def test_the_editor_says_a_rule_has_no_date_in_the_horizon() -> None:
+    dates, problem = describe_series(
+        Recurrence.CUSTOM, "FREQ=DAILY;BYMONTHDAY=1;BYYEARDAY=2", "2031-03-10T09:00", BERLIN, NOW
+    )
+    assert dates == []
+    assert problem.startswith(
+        "the RRULE FREQ=DAILY;BYMONTHDAY=1;BYYEARDAY=2 gives no date within 100 years of 2031-03-10"
+    )
+
+
+def test_the_editor_says_a_finished_series_has_no_dates() -> None:
+    assert describe_series(
+        Recurrence.CUSTOM, "FREQ=DAILY;UNTIL=20200101", "2031-03-10T09:00", BERLIN, NOW
+    ) == ([], "This rule has no dates from the due date on.")

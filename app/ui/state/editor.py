@@ -1,5 +1,6 @@
 """The create/edit dialog: every field of a task, with the next dates of its series previewed."""
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -42,8 +43,8 @@ class EditorState(rx.State):
         return "Edit task" if self.task_id else "New task"
 
     @event
-    def open_new(self) -> None:
-        self._fill(None)
+    async def open_new(self) -> None:
+        await self._fill(None)
         self.open = True
 
     @event
@@ -52,7 +53,7 @@ class EditorState(rx.State):
             task = await current_runtime().tasks.get(task_id)
         except NotFound:
             return rx.toast.error("That task no longer exists.")
-        self._fill(task)
+        await self._fill(task)
         self.open = True
         return None
 
@@ -61,25 +62,25 @@ class EditorState(rx.State):
         self.open = value
 
     @event
-    def set_due(self, value: str) -> None:
+    async def set_due(self, value: str) -> None:
         self.due = value
-        self._preview()
+        await self._preview()
 
     @event
-    def set_timezone(self, value: str) -> None:
+    async def set_timezone(self, value: str) -> None:
         self.timezone = value.strip()
-        self._preview()
+        await self._preview()
 
     @event
-    def set_recurrence(self, value: str) -> None:
+    async def set_recurrence(self, value: str) -> None:
         if value in {kind.value for kind in Recurrence}:
             self.recurrence = value
-            self._preview()
+            await self._preview()
 
     @event
-    def set_rrule(self, value: str) -> None:
+    async def set_rrule(self, value: str) -> None:
         self.rrule = value
-        self._preview()
+        await self._preview()
 
     @event
     def set_priority(self, value: str) -> None:
@@ -112,7 +113,7 @@ class EditorState(rx.State):
         await board._reload()
         return rx.toast.success(f"Saved “{saved.title}”")
 
-    def _fill(self, task: Task | None) -> None:
+    async def _fill(self, task: Task | None) -> None:
         settings = current_runtime().settings
         self.task_id = task.id if task else 0
         self.title = task.title if task else ""
@@ -126,27 +127,19 @@ class EditorState(rx.State):
         self.repeat_from = task.repeat_from.value if task else RepeatFrom.DUE.value
         self.reminder_offset = (task.reminder_offset or "") if task else ""
         self.error = ""
-        self._preview()
+        await self._preview()
 
-    def _preview(self) -> None:
-        """The first dates of the series as the form stands, or what is wrong with it."""
-        self.next_dates, self.rule_problem = [], ""
-        if self.recurrence == Recurrence.NONE.value:
-            return
-        try:
-            zone = timezone_or_error(self.timezone or current_runtime().settings.timezone)
-            start = _local(self.due, zone) or datetime.now(UTC).astimezone(zone)
-            naive = start.replace(tzinfo=None)
-            rule = series_rule(Recurrence(self.recurrence), self.rrule, naive)
-            if rule is None:
-                return
-            dates = preview(rule, start, zone.key, PREVIEW_COUNT)
-        except ValueError as error:
-            self.rule_problem = str(error)
-            return
-        self.next_dates = [wall_clock(moment, zone.key) for moment in dates]
-        if not dates:
-            self.rule_problem = "This rule has no dates from the due date on."
+    async def _preview(self) -> None:
+        """The first dates of the series as the form stands, or what is wrong with it; worked
+        out off the event loop, since a rule is expanded for them."""
+        self.next_dates, self.rule_problem = await asyncio.to_thread(
+            describe_series,
+            Recurrence(self.recurrence),
+            self.rrule,
+            self.due,
+            self.timezone or current_runtime().settings.timezone,
+            datetime.now(UTC),
+        )
 
     def _fields(self, form: dict[str, Any]) -> dict[str, Any]:
         """The task's fields from the submitted form, as the task service takes them."""
@@ -186,6 +179,27 @@ class EditorState(rx.State):
         if fields["reminder_offset"] and due is None:
             raise Invalid("reminder_offset", "a reminder needs a due date")
         return fields
+
+
+def describe_series(
+    recurrence: Recurrence, rrule: str, due: str, timezone: str, now: datetime
+) -> tuple[list[str], str]:
+    """The first dates (on the wall clock of `timezone`) of a series due at `due`, a
+    datetime-local value (empty: from `now`), or what is wrong with it."""
+    if recurrence == Recurrence.NONE:
+        return [], ""
+    try:
+        zone = timezone_or_error(timezone)
+        start = _local(due, zone) or now.astimezone(zone)
+        rule = series_rule(recurrence, rrule, start.replace(tzinfo=None))
+        if rule is None:
+            return [], ""
+        dates = preview(rule, start, zone.key, PREVIEW_COUNT)
+    except ValueError as error:
+        return [], str(error)
+    if not dates:
+        return [], "This rule has no dates from the due date on."
+    return [wall_clock(moment, zone.key) for moment in dates], ""
 
 
 def _local(text: str, zone: ZoneInfo) -> datetime | None:
