@@ -5,11 +5,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Response, status
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.routing import Route
+from starlette.exceptions import HTTPException
+from starlette.routing import Match, Route
 
 from app.api.routes import audit, chat, health, reminders, tasks
 from app.api.routes.dapr import callbacks_router, invocation_router
@@ -43,13 +45,20 @@ def create_api(runtime: Runtime) -> FastAPI:
         lifespan=lifespan,
     )
     api.state.runtime = runtime
-    for module in (tasks, reminders, audit, health, chat):
-        api.include_router(module.router)
+    routers = [module.router for module in (tasks, reminders, audit, health, chat)]
     if runtime.sidecar is not None:
-        api.include_router(callbacks_router(runtime.subscriptions))
-        api.include_router(invocation_router)
+        routers += [callbacks_router(runtime.subscriptions), invocation_router]
+    for router in routers:
+        api.include_router(router)
     # Its session manager runs inside runtime.running(), under uvicorn and under Reflex alike.
     api.router.routes.append(Route("/mcp", runtime.mcp.asgi, include_in_schema=False))
+
+    @api.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        if error.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+            # Starlette names only the methods of the first route on the path; name them all.
+            error.headers = {"Allow": ", ".join(sorted(_methods_at(routers, request)))}
+        return await http_exception_handler(request, error)
 
     @api.exception_handler(RequestValidationError)
     async def unprocessable(_: Request, error: RequestValidationError) -> AsciiJSONResponse:
@@ -69,6 +78,18 @@ def create_api(runtime: Runtime) -> FastAPI:
         return JSONResponse({"detail": detail}, status_code=422)
 
     return api
+
+
+def _methods_at(routers: list[APIRouter], request: Request) -> set[str]:
+    return {
+        method
+        for router in routers
+        for route in router.routes
+        if isinstance(route, Route)
+        and route.methods
+        and route.matches(request.scope)[0] is not Match.NONE
+        for method in route.methods
+    }
 
 
 def api_from_env() -> FastAPI:

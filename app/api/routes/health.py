@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Response, status
 
 from app.api.deps import RuntimeDep
+from app.api.responses import UNHEALTHY
 from app.api.schemas import Health
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -24,7 +25,7 @@ async def _backlog(runtime: RuntimeDep) -> int | str:
         return "unknown"
 
 
-@router.get("", response_model=Health)
+@router.get("", response_model=Health, responses=UNHEALTHY)
 async def health(runtime: RuntimeDep, response: Response) -> Health:
     checks = await _checks(runtime)
     healthy = checks["database"] == "ok"
@@ -41,6 +42,6 @@ async def live(runtime: RuntimeDep) -> Health:
     return Health(status="alive", runtime=runtime.settings.runtime, checks={})
 
 
-@router.get("/ready", response_model=Health)
+@router.get("/ready", response_model=Health, responses=UNHEALTHY)
 async def ready(runtime: RuntimeDep, response: Response) -> Health:
     return await health(runtime, response)

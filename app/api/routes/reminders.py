@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from app.api.deps import Reminders
+from app.api.responses import MALFORMED_BODY, NOT_FOUND
 from app.api.schemas import MAX_ID, ReminderCreate, ReminderListQuery, ReminderOut
 
 router = APIRouter(prefix="/api/reminders", tags=["reminders"])
@@ -17,12 +18,17 @@ async def list_reminders(
     return [ReminderOut.of(r) for r in await reminders.find(query.task_id, query.status)]
 
 
-@router.post("", response_model=ReminderOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=ReminderOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=NOT_FOUND | MALFORMED_BODY,
+)
 async def create_reminder(body: ReminderCreate, reminders: Reminders) -> ReminderOut:
     return ReminderOut.of(await reminders.create(body.task_id, body.reminder_offset))
 
 
-@router.delete("/{reminder_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{reminder_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 async def delete_reminder(
     reminder_id: Annotated[int, Path(ge=1, le=MAX_ID)], reminders: Reminders
 ) -> Response:
