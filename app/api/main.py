@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response, status
+from fastapi import APIRouter, Depends, FastAPI, Request, Response, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -15,6 +15,7 @@ from starlette.routing import Match, Route
 
 from app.api.routes import audit, chat, health, reminders, tasks
 from app.api.routes.dapr import callbacks_router, invocation_router
+from app.api.schemas import LIST_QUERY_PARAMETERS
 from app.config import Settings
 from app.runtime import Runtime, build_runtime
 from app.services.errors import Conflict, Invalid, NotFound
@@ -43,6 +44,7 @@ def create_api(runtime: Runtime) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
+        dependencies=[Depends(_one_value_each)],
     )
     api.state.runtime = runtime
     routers = [module.router for module in (tasks, reminders, audit, health, chat)]
@@ -78,6 +80,17 @@ def create_api(runtime: Runtime) -> FastAPI:
         return JSONResponse({"detail": detail}, status_code=422)
 
     return api
+
+
+async def _one_value_each(request: Request) -> None:
+    """Refuse a query parameter given twice unless it is a list: keeping only the last value
+    would answer another question than the one asked."""
+    names = [name for name, _ in request.query_params.multi_items()]
+    repeated = sorted({name for name in names if names.count(name) > 1} - LIST_QUERY_PARAMETERS)
+    if repeated:
+        raise RequestValidationError(
+            [{"loc": ("query", repeated[0]), "msg": "given more than once", "type": "value_error"}]
+        )
 
 
 def _methods_at(routers: list[APIRouter], request: Request) -> set[str]:

@@ -21,9 +21,9 @@ from pydantic.json_schema import SkipJsonSchema
 from app.chat.service import AssistantName
 from app.domain.enums import Priority, Recurrence, ReminderStatus, RepeatFrom, TaskStatus
 from app.domain.models import DESCRIPTION_MAX, TITLE_MAX, AuditLogEntry, Reminder, Task
-from app.domain.offsets import format_offset, parse_offset
+from app.domain.offsets import MAX_OFFSET_TEXT, format_offset, parse_offset
 from app.domain.queries import DEFAULT_LIMIT, MAX_LIMIT, SortField, SortOrder
-from app.domain.recurrence import timezone_or_error, validate_rrule
+from app.domain.recurrence import MAX_RULE_LENGTH, timezone_or_error, validate_rrule
 from app.domain.tags import MAX_TAG_LENGTH, MAX_TAGS, normalize_tags
 
 MAX_ID = 2**31 - 1
@@ -48,7 +48,7 @@ def _number(value: Any) -> Any:
 def _moment_text(value: Any) -> Any:
     if isinstance(value, datetime) or (isinstance(value, str) and _MOMENT.fullmatch(value)):
         return value
-    raise ValueError("a date and time like 2026-03-01T09:00:00+01:00 (no offset: the task's zone)")
+    raise ValueError("a date and time such as 2026-03-01T09:00:00+01:00")
 
 
 def _plausible(moment: datetime) -> datetime:
@@ -72,7 +72,9 @@ _TAG_FILTER_TEXT = WithJsonSchema(
         "description": "A tag; 'a,b' is also read as two tags.",
     }
 )
-_MOMENT = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d{1,6})?)?([Zz]|[+-]\d\d:\d\d)?")
+_MOMENT = re.compile(
+    r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d:\d\d)?", re.ASCII
+)
 _MOMENT_TEXT = WithJsonSchema(
     {"type": "string", "format": "date-time", "pattern": r"^(19\d\d|[2-8]\d{3}|9000)-"}
 )
@@ -81,13 +83,18 @@ _NO_NUL = Field(json_schema_extra={"pattern": r"^[^\x00]*$"})
 _NOT_BLANK = Field(json_schema_extra={"pattern": r"^[^\x00]*[^\s\x00][^\x00]*$"})
 _ZONE_NAMES = WithJsonSchema({"type": "string", "enum": sorted(available_timezones())})
 _RRULE_TEXT = WithJsonSchema(
-    {"type": "string", "format": "rrule", "maxLength": 500, "description": "An RFC 5545 RRULE."}
+    {
+        "type": "string",
+        "format": "rrule",
+        "maxLength": MAX_RULE_LENGTH,
+        "description": "An RFC 5545 RRULE.",
+    }
 )
 _OFFSET_TEXT = WithJsonSchema(
     {
         "type": "string",
         "format": "reminder-offset",
-        "maxLength": 50,
+        "maxLength": MAX_OFFSET_TEXT,
         "description": "How long before the due date: '30 minutes', '1 day 2 hours', 'PT1H'.",
     }
 )
@@ -99,8 +106,10 @@ Title = Annotated[
 ]
 Description = Annotated[str, Field(max_length=DESCRIPTION_MAX), _NO_NUL]
 Zone = Annotated[str, Field(max_length=64), AfterValidator(_zone), _ZONE_NAMES]
-Rule = Annotated[str, Field(max_length=500), AfterValidator(validate_rrule), _RRULE_TEXT]
-Offset = Annotated[str, Field(max_length=50), AfterValidator(_offset), _OFFSET_TEXT]
+Rule = Annotated[
+    str, Field(max_length=MAX_RULE_LENGTH), AfterValidator(validate_rrule), _RRULE_TEXT
+]
+Offset = Annotated[str, Field(max_length=MAX_OFFSET_TEXT), AfterValidator(_offset), _OFFSET_TEXT]
 Moment = Annotated[
     datetime, BeforeValidator(_moment_text), AfterValidator(_plausible), _MOMENT_TEXT
 ]
@@ -209,6 +218,10 @@ class PriorityBody(Strict):
 
 class TagsBody(Strict):
     tags: Annotated[Tags, Field(min_length=1)]
+
+
+# The only query parameter that may be given more than once; other repeated ones are refused.
+LIST_QUERY_PARAMETERS = frozenset({"tags"})
 
 
 class TaskFilters(Strict):
