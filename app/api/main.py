@@ -5,14 +5,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request, Response, status
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.routing import Route
+from starlette.exceptions import HTTPException
+from starlette.routing import Match, Route
 
 from app.api.routes import audit, chat, dead_letters, health, reminders, tasks
 from app.api.routes.dapr import callbacks_router, invocation_router
+from app.api.schemas import LIST_QUERY_PARAMETERS
 from app.config import Settings
 from app.runtime import Runtime, build_runtime
 from app.services.errors import Conflict, Invalid, NotFound
@@ -41,19 +44,28 @@ def create_api(runtime: Runtime) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
+        dependencies=[Depends(_one_value_each)],
     )
     api.state.runtime = runtime
-    for module in (tasks, reminders, audit, dead_letters, health, chat):
-        api.include_router(module.router)
+    routers = [module.router for module in (tasks, reminders, audit, dead_letters, health, chat)]
     if runtime.sidecar is not None:
-        api.include_router(
+        routers += [
             callbacks_router(
                 runtime.subscriptions, on_dead_letter=runtime.dead_letters.record_delivery
-            )
-        )
-        api.include_router(invocation_router)
+            ),
+            invocation_router,
+        ]
+    for router in routers:
+        api.include_router(router)
     # Its session manager runs inside runtime.running(), under uvicorn and under Reflex alike.
     api.router.routes.append(Route("/mcp", runtime.mcp.asgi, include_in_schema=False))
+
+    @api.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        if error.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+            # Starlette names only the methods of the first route on the path; name them all.
+            error.headers = {"Allow": ", ".join(sorted(_methods_at(routers, request)))}
+        return await http_exception_handler(request, error)
 
     @api.exception_handler(RequestValidationError)
     async def unprocessable(_: Request, error: RequestValidationError) -> AsciiJSONResponse:
@@ -73,6 +85,29 @@ def create_api(runtime: Runtime) -> FastAPI:
         return JSONResponse({"detail": detail}, status_code=422)
 
     return api
+
+
+async def _one_value_each(request: Request) -> None:
+    """Refuse a query parameter given twice unless it is a list: keeping only the last value
+    would answer another question than the one asked."""
+    names = [name for name, _ in request.query_params.multi_items()]
+    repeated = sorted({name for name in names if names.count(name) > 1} - LIST_QUERY_PARAMETERS)
+    if repeated:
+        raise RequestValidationError(
+            [{"loc": ("query", repeated[0]), "msg": "given more than once", "type": "value_error"}]
+        )
+
+
+def _methods_at(routers: list[APIRouter], request: Request) -> set[str]:
+    return {
+        method
+        for router in routers
+        for route in router.routes
+        if isinstance(route, Route)
+        and route.methods
+        and route.matches(request.scope)[0] is not Match.NONE
+        for method in route.methods
+    }
 
 
 def api_from_env() -> FastAPI:

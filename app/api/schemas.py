@@ -1,32 +1,30 @@
 """Request and response bodies of the REST API."""
 
+import re
 from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
 )
+from pydantic.config import JsonDict
+from pydantic.json_schema import SkipJsonSchema
 
 from app.chat.service import AssistantName
 from app.domain.enums import Priority, Recurrence, ReminderStatus, RepeatFrom, TaskStatus
-from app.domain.models import (
-    DESCRIPTION_MAX,
-    TITLE_MAX,
-    AuditLogEntry,
-    DeadLetter,
-    Reminder,
-    Task,
-)
-from app.domain.offsets import format_offset, parse_offset
+from app.domain.models import DESCRIPTION_MAX, TITLE_MAX, AuditLogEntry, DeadLetter, Reminder, Task
+from app.domain.offsets import MAX_OFFSET_TEXT, format_offset, parse_offset
 from app.domain.queries import DEFAULT_LIMIT, MAX_LIMIT, SortField, SortOrder
 from app.domain.recurrence import MAX_RULE_LENGTH, timezone_or_error, validate_rrule
-from app.domain.tags import MAX_TAGS, normalize_tags
+from app.domain.tags import MAX_TAG_LENGTH, MAX_TAGS, normalize_tags
 
 MAX_ID = 2**31 - 1
 MESSAGE_MAX = 4000
@@ -41,6 +39,18 @@ def _offset(text: str) -> str:
     return format_offset(parse_offset(text))
 
 
+def _number(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("a whole number, not true or false")
+    return value
+
+
+def _moment_text(value: Any) -> Any:
+    if isinstance(value, datetime) or (isinstance(value, str) and _MOMENT.fullmatch(value)):
+        return value
+    raise ValueError("a date and time such as 2026-03-01T09:00:00+01:00")
+
+
 def _plausible(moment: datetime) -> datetime:
     if not 1900 <= moment.year <= 9000:
         raise ValueError("a date between the years 1900 and 9000")
@@ -51,16 +61,69 @@ def _split_tags(raw: list[str]) -> list[str]:
     return normalize_tags([part for item in raw for part in item.split(",")])
 
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
-Description = Annotated[str, Field(max_length=DESCRIPTION_MAX)]
-Zone = Annotated[str, Field(max_length=64), AfterValidator(_zone)]
-Rule = Annotated[str, Field(max_length=MAX_RULE_LENGTH), AfterValidator(validate_rrule)]
-Offset = Annotated[str, Field(max_length=50), AfterValidator(_offset)]
-Moment = Annotated[datetime, AfterValidator(_plausible)]
-Tags = Annotated[list[str], Field(max_length=MAX_TAGS), AfterValidator(normalize_tags)]
-TagFilter = Annotated[list[str], Field(max_length=MAX_TAGS), AfterValidator(_split_tags)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-SearchText = Annotated[str, Field(max_length=200)]
+# What the validators below accept, declared in the OpenAPI document: a tag as written (it may
+# carry a leading '#' and surrounding blanks), and the text formats no pattern can capture.
+_TAG = rf"\s*#?[^\W_][\w\-.:/]{{0,{MAX_TAG_LENGTH - 1}}}\s*"
+_TAG_TEXT = WithJsonSchema({"type": "string", "pattern": f"^{_TAG}$"})
+_TAG_FILTER_TEXT = WithJsonSchema(
+    {
+        "type": "string",
+        "pattern": f"^{_TAG}$",
+        "description": "A tag; 'a,b' is also read as two tags.",
+    }
+)
+_MOMENT = re.compile(
+    r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d:\d\d)?", re.ASCII
+)
+_MOMENT_TEXT = WithJsonSchema(
+    {"type": "string", "format": "date-time", "pattern": r"^(19\d\d|[2-8]\d{3}|9000)-"}
+)
+# Strict refuses NUL in any text; a title or a chat message also needs a character not blank.
+_NO_NUL = Field(json_schema_extra={"pattern": r"^[^\x00]*$"})
+_NOT_BLANK = Field(json_schema_extra={"pattern": r"^[^\x00]*[^\s\x00][^\x00]*$"})
+_ZONE_NAMES = WithJsonSchema({"type": "string", "enum": sorted(available_timezones())})
+_RRULE_TEXT = WithJsonSchema(
+    {
+        "type": "string",
+        "format": "rrule",
+        "maxLength": MAX_RULE_LENGTH,
+        "description": "An RFC 5545 RRULE.",
+    }
+)
+_OFFSET_TEXT = WithJsonSchema(
+    {
+        "type": "string",
+        "format": "reminder-offset",
+        "maxLength": MAX_OFFSET_TEXT,
+        "description": "How long before the due date: '30 minutes', '1 day 2 hours', 'PT1H'.",
+    }
+)
+
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX),
+    _NOT_BLANK,
+]
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX), _NO_NUL]
+Zone = Annotated[str, Field(max_length=64), AfterValidator(_zone), _ZONE_NAMES]
+Rule = Annotated[
+    str, Field(max_length=MAX_RULE_LENGTH), AfterValidator(validate_rrule), _RRULE_TEXT
+]
+Offset = Annotated[str, Field(max_length=MAX_OFFSET_TEXT), AfterValidator(_offset), _OFFSET_TEXT]
+Moment = Annotated[
+    datetime, BeforeValidator(_moment_text), AfterValidator(_plausible), _MOMENT_TEXT
+]
+Tags = Annotated[
+    list[Annotated[str, _TAG_TEXT]], Field(max_length=MAX_TAGS), AfterValidator(normalize_tags)
+]
+TagFilter = Annotated[
+    list[Annotated[str, _TAG_FILTER_TEXT]],
+    Field(max_length=MAX_TAGS),
+    AfterValidator(_split_tags),
+]
+Count = Annotated[int, BeforeValidator(_number)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_number)]
+SearchText = Annotated[str, Field(max_length=200), _NO_NUL]
 
 
 class Strict(BaseModel):
@@ -76,11 +139,29 @@ class Strict(BaseModel):
 
 
 class Paging(Strict):
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=MAX_ID)
+    limit: Count = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: Count = Field(0, ge=0, le=MAX_ID)
+
+
+# An rrule goes with recurrence "custom" (or none given); "custom" needs an rrule in a new task,
+# and cannot be set while clearing the rrule.
+_RRULE_IS_CUSTOM: JsonDict = {
+    "anyOf": [
+        {"properties": {"rrule": {"type": "null"}}},
+        {"properties": {"recurrence": {"enum": [Recurrence.CUSTOM.value, None]}}},
+    ]
+}
+_NOT_CUSTOM: JsonDict = {"properties": {"recurrence": {"not": {"const": Recurrence.CUSTOM.value}}}}
+_RRULE_TEXT_IF_GIVEN: JsonDict = {"properties": {"rrule": {"type": "string"}}}
+_CUSTOM_HAS_RRULE: JsonDict = {
+    "anyOf": [_NOT_CUSTOM, {"required": ["rrule"], **_RRULE_TEXT_IF_GIVEN}]
+}
+_CUSTOM_KEEPS_RRULE: JsonDict = {"anyOf": [_NOT_CUSTOM, _RRULE_TEXT_IF_GIVEN]}
 
 
 class TaskCreate(Strict):
+    model_config = ConfigDict(json_schema_extra={"allOf": [_RRULE_IS_CUSTOM, _CUSTOM_HAS_RRULE]})
+
     title: Title
     description: Description = ""
     due_date: Moment | None = None
@@ -96,16 +177,18 @@ class TaskCreate(Strict):
 class TaskUpdate(Strict):
     """Only the fields given are changed; null clears the fields that may be empty."""
 
-    title: Title | None = None
-    description: Description | None = None
+    model_config = ConfigDict(json_schema_extra={"allOf": [_RRULE_IS_CUSTOM, _CUSTOM_KEEPS_RRULE]})
+
+    title: Title | SkipJsonSchema[None] = None
+    description: Description | SkipJsonSchema[None] = None
     due_date: Moment | None = None
-    timezone: Zone | None = None
-    recurrence: Recurrence | None = None
+    timezone: Zone | SkipJsonSchema[None] = None
+    recurrence: Recurrence | SkipJsonSchema[None] = None
     rrule: Rule | None = None
-    repeat_from: RepeatFrom | None = None
-    priority: Priority | None = None
-    tags: Tags | None = None
-    status: TaskStatus | None = None
+    repeat_from: RepeatFrom | SkipJsonSchema[None] = None
+    priority: Priority | SkipJsonSchema[None] = None
+    tags: Tags | SkipJsonSchema[None] = None
+    status: TaskStatus | SkipJsonSchema[None] = None
     reminder_offset: Offset | None = None
 
     @field_validator(
@@ -135,6 +218,10 @@ class PriorityBody(Strict):
 
 class TagsBody(Strict):
     tags: Annotated[Tags, Field(min_length=1)]
+
+
+# The only query parameter that may be given more than once; other repeated ones are refused.
+LIST_QUERY_PARAMETERS = frozenset({"tags"})
 
 
 class TaskFilters(Strict):
@@ -225,7 +312,7 @@ class ReminderOut(BaseModel):
 
 class AuditQuery(Paging):
     task_id: Id | None = None
-    event_type: Annotated[str, Field(max_length=64)] | None = None
+    event_type: Annotated[str, Field(max_length=64), _NO_NUL] | None = None
 
 
 class AuditOut(BaseModel):
@@ -282,7 +369,9 @@ ConversationId = Annotated[
 
 class ChatRequest(Strict):
     message: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MESSAGE_MAX)
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=MESSAGE_MAX),
+        _NOT_BLANK,
     ]
     conversation_id: ConversationId | None = None
 

@@ -80,6 +80,9 @@ CREATE_CASES: dict[str, Case] = {
         ("body", "due_date"),
     ),
     "due_date-list": ({"title": "ok", "due_date": ["2031-01-01"]}, ("body", "due_date")),
+    # Found by the fuzz tier: numbers were read as Unix timestamps.
+    "due_date-number": ({"title": "ok", "due_date": 0}, ("body", "due_date")),
+    "due_date-digits": ({"title": "ok", "due_date": "1700000000"}, ("body", "due_date")),
 }
 
 
@@ -255,6 +258,7 @@ LIST_CASES: dict[str, tuple[dict[str, str], str]] = {
     "tag-empty": ({"tags": ""}, "tags"),
     "q-too-long": ({"q": "q" * 201}, "q"),
     "51-tags": ({"tags": ",".join(f"t{i}" for i in range(51))}, "tags"),
+    "due_before-number": ({"due_before": "0.5"}, "due_before"),
 }
 
 
@@ -278,6 +282,9 @@ SEARCH_CASES: dict[str, Case] = {
     "limit-0": ({"limit": 0}, ("body", "limit")),
     "limit-501": ({"limit": 501}, ("body", "limit")),
     "offset-negative": ({"offset": -1}, ("body", "offset")),
+    "offset-false": ({"offset": False}, ("body", "offset")),
+    "limit-true": ({"limit": True}, ("body", "limit")),
+    "filter-due_after-number": ({"filters": {"due_after": 0}}, ("body", "filters", "due_after")),
     "query-number": ({"query": 5}, ("body", "query")),
     "query-too-long": ({"query": "q" * 201}, ("body", "query")),
 }
@@ -318,7 +325,7 @@ def test_post_reminder_rejects_bad_input_and_stores_nothing(
     assert reminders_of(client, dated_task["id"]) == []
 
 
-@pytest.mark.parametrize("task_id", [0, -1, 99_999_999_999, "abc", None])
+@pytest.mark.parametrize("task_id", [0, -1, 99_999_999_999, "abc", None, True])
 def test_post_reminder_rejects_impossible_task_ids(client: httpx.Client, task_id: object) -> None:
     response = client.post("/api/reminders", json={"task_id": task_id, "reminder_offset": "1h"})
     assert_invalid(response, "body", "task_id")
@@ -335,6 +342,31 @@ QUERY_CASES: dict[str, tuple[str, dict[str, str], str]] = {
     "audit-limit-501": ("/api/audit", {"limit": "501"}, "limit"),
     "audit-offset-negative": ("/api/audit", {"offset": "-1"}, "offset"),
 }
+
+
+REPEATED_QUERIES: dict[str, tuple[str, str, str]] = {
+    "tasks-q": ("/api/tasks", "q=a&q=b", "q"),
+    "tasks-limit": ("/api/tasks", "limit=1&limit=2", "limit"),
+    "reminders-status": ("/api/reminders", "status=pending&status=sent", "status"),
+    "audit-task_id": ("/api/audit", "task_id=1&task_id=2", "task_id"),
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "field"), REPEATED_QUERIES.values(), ids=REPEATED_QUERIES.keys()
+)
+def test_a_query_parameter_given_twice_is_refused_unless_a_list(
+    client: httpx.Client, path: str, query: str, field: str
+) -> None:
+    """Found by the fuzz tier: the last of the values was used, the others silently dropped."""
+    assert_invalid(client.get(f"{path}?{query}"), "query", field)
+
+
+def test_tags_may_be_given_more_than_once(client: httpx.Client) -> None:
+    task = create_task(client, tags=[unique("a"), unique("b")])
+    response = client.get("/api/tasks", params=[("tags", tag) for tag in task["tags"]])
+    assert response.status_code == 200, response.text
+    assert [found["id"] for found in response.json()] == [task["id"]]
 
 
 @pytest.mark.parametrize(("path", "params", "field"), QUERY_CASES.values(), ids=QUERY_CASES.keys())
@@ -369,3 +401,31 @@ def test_impossible_ids_in_the_path_are_404_or_422(
     assert response.status_code in (404, 422), (response.status_code, response.text)
     if response.status_code == 422:
         assert_invalid(response, "path")
+
+
+# --- methods ------------------------------------------------------------------------------------
+
+UNDECLARED_METHODS: list[tuple[str, str, str]] = [
+    ("OPTIONS", "/api/tasks", "GET, POST"),
+    ("PATCH", "/api/tasks", "GET, POST"),
+    ("PUT", "/api/tasks/search", "POST"),
+    ("GET", "/api/tasks/search", "POST"),
+    ("OPTIONS", "/api/tasks/1", "DELETE, GET, PUT"),
+    ("OPTIONS", "/api/tasks/1/tags", "DELETE, POST"),
+    ("OPTIONS", "/api/reminders", "GET, POST"),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    UNDECLARED_METHODS,
+    ids=[f"{method} {path}" for method, path, _ in UNDECLARED_METHODS],
+)
+def test_a_method_the_path_lacks_is_405_naming_every_method_it_has(
+    client: httpx.Client, method: str, path: str, allowed: str
+) -> None:
+    """Found by the fuzz tier: Allow named only one route's methods, and PUT /api/tasks/search
+    was read as an update of a task whose id is "search"."""
+    response = client.request(method, path)
+    assert response.status_code == 405, (response.status_code, response.text)
+    assert response.headers["allow"] == allowed

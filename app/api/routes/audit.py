@@ -5,12 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.api.deps import Audit
+from app.api.responses import TOTAL_COUNT
 from app.api.schemas import AuditOut, AuditQuery
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 
 
-@router.get("", response_model=list[AuditOut])
+@router.get("", response_model=list[AuditOut], responses=TOTAL_COUNT)
 async def list_audit(
     query: Annotated[AuditQuery, Query()], audit: Audit, response: Response
 ) -> list[AuditOut]:

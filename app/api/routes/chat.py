@@ -3,12 +3,13 @@
 from fastapi import APIRouter
 
 from app.api.deps import Chat
+from app.api.responses import MALFORMED_BODY
 from app.api.schemas import ChatAction, ChatRequest, ChatResponse
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 
 
-@router.post("", response_model=ChatResponse)
+@router.post("", response_model=ChatResponse, responses=MALFORMED_BODY)
 async def chat(body: ChatRequest, chat: Chat) -> ChatResponse:
     reply = await chat.reply(body.message, body.conversation_id)
     return ChatResponse(

@@ -5,12 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from app.api.deps import DeadLetters
+from app.api.responses import CONFLICT, NOT_FOUND, TOTAL_COUNT
 from app.api.schemas import MAX_ID, DeadLetterOut, DeadLetterQuery
 
 router = APIRouter(prefix="/api/dead-letters", tags=["dead letters"])
 
 
-@router.get("", response_model=list[DeadLetterOut])
+@router.get("", response_model=list[DeadLetterOut], responses=TOTAL_COUNT)
 async def list_dead_letters(
     query: Annotated[DeadLetterQuery, Query()], dead_letters: DeadLetters, response: Response
 ) -> list[DeadLetterOut]:
@@ -20,7 +21,9 @@ async def list_dead_letters(
     return [DeadLetterOut.of(letter) for letter in letters]
 
 
-@router.post("/{dead_letter_id}/replay", response_model=DeadLetterOut)
+@router.post(
+    "/{dead_letter_id:int}/replay", response_model=DeadLetterOut, responses=NOT_FOUND | CONFLICT
+)
 async def replay_dead_letter(
     dead_letter_id: Annotated[int, Path(ge=1, le=MAX_ID)], dead_letters: DeadLetters
 ) -> DeadLetterOut:

@@ -5,12 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from app.api.deps import Reminders
+from app.api.responses import MALFORMED_BODY, NOT_FOUND, TOTAL_COUNT
 from app.api.schemas import MAX_ID, ReminderCreate, ReminderListQuery, ReminderOut
 
 router = APIRouter(prefix="/api/reminders", tags=["reminders"])
 
 
-@router.get("", response_model=list[ReminderOut])
+@router.get("", response_model=list[ReminderOut], responses=TOTAL_COUNT)
 async def list_reminders(
     query: Annotated[ReminderListQuery, Query()], reminders: Reminders, response: Response
 ) -> list[ReminderOut]:
@@ -20,12 +21,17 @@ async def list_reminders(
     return [ReminderOut.of(r) for r in found]
 
 
-@router.post("", response_model=ReminderOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=ReminderOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=NOT_FOUND | MALFORMED_BODY,
+)
 async def create_reminder(body: ReminderCreate, reminders: Reminders) -> ReminderOut:
     return ReminderOut.of(await reminders.create(body.task_id, body.reminder_offset))
 
 
-@router.delete("/{reminder_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{reminder_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 async def delete_reminder(
     reminder_id: Annotated[int, Path(ge=1, le=MAX_ID)], reminders: Reminders
 ) -> Response:

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Path, Query, Response, status
 
 from app.api.deps import RuntimeDep, Tasks
+from app.api.responses import CONFLICT, MALFORMED_BODY, NOT_FOUND, TOTAL_COUNT
 from app.api.schemas import (
     MAX_ID,
     PriorityBody,
@@ -22,6 +23,8 @@ from app.domain.queries import SortField, SortOrder, TaskQuery
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"])
 
+# Routes take `{task_id:int}`: a path segment that is no number names no task (404), so that
+# /api/tasks/search answers other methods with 405 instead of reading "search" as an id.
 TaskId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
@@ -53,7 +56,7 @@ def _task_query(
     )
 
 
-@router.get("", response_model=list[TaskOut])
+@router.get("", response_model=list[TaskOut], responses=TOTAL_COUNT)
 async def list_tasks(
     query: Annotated[TaskListQuery, Query()], tasks: Tasks, runtime: RuntimeDep, response: Response
 ) -> list[TaskOut]:
@@ -72,7 +75,7 @@ async def list_tasks(
     return [TaskOut.of(task) for task in page.tasks]
 
 
-@router.post("/search", response_model=SearchResponse)
+@router.post("/search", response_model=SearchResponse, responses=MALFORMED_BODY)
 async def search_tasks(body: SearchRequest, tasks: Tasks, runtime: RuntimeDep) -> SearchResponse:
     page = await tasks.query(
         _task_query(
@@ -88,42 +91,58 @@ async def search_tasks(body: SearchRequest, tasks: Tasks, runtime: RuntimeDep) -
     return SearchResponse(results=[TaskOut.of(task) for task in page.tasks], total_count=page.total)
 
 
-@router.post("", response_model=TaskOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "", response_model=TaskOut, status_code=status.HTTP_201_CREATED, responses=MALFORMED_BODY
+)
 async def create_task(body: TaskCreate, tasks: Tasks) -> TaskOut:
     return TaskOut.of(await tasks.create(body.model_dump(exclude_unset=True)))
 
 
-@router.get("/{task_id}", response_model=TaskOut)
+@router.get("/{task_id:int}", response_model=TaskOut, responses=NOT_FOUND)
 async def get_task(task_id: TaskId, tasks: Tasks) -> TaskOut:
     return TaskOut.of(await tasks.get(task_id))
 
 
-@router.put("/{task_id}", response_model=TaskOut)
+@router.put(
+    "/{task_id:int}", response_model=TaskOut, responses=NOT_FOUND | CONFLICT | MALFORMED_BODY
+)
 async def update_task(task_id: TaskId, body: TaskUpdate, tasks: Tasks) -> TaskOut:
     return TaskOut.of(await tasks.update(task_id, body.changes()))
 
 
-@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{task_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 async def delete_task(task_id: TaskId, tasks: Tasks) -> Response:
     await tasks.delete(task_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{task_id}/complete", response_model=TaskOut)
+@router.post("/{task_id:int}/complete", response_model=TaskOut, responses=NOT_FOUND)
 async def complete_task(task_id: TaskId, tasks: Tasks) -> TaskOut:
     return TaskOut.of(await tasks.complete(task_id))
 
 
-@router.put("/{task_id}/priority", response_model=TaskOut)
+@router.put(
+    "/{task_id:int}/priority",
+    response_model=TaskOut,
+    responses=NOT_FOUND | CONFLICT | MALFORMED_BODY,
+)
 async def set_priority(task_id: TaskId, body: PriorityBody, tasks: Tasks) -> TaskOut:
     return TaskOut.of(await tasks.update(task_id, {"priority": body.priority}))
 
 
-@router.post("/{task_id}/tags", response_model=TaskOut)
+@router.post(
+    "/{task_id:int}/tags",
+    response_model=TaskOut,
+    responses=NOT_FOUND | CONFLICT | MALFORMED_BODY,
+)
 async def add_tags(task_id: TaskId, body: TagsBody, tasks: Tasks) -> TaskOut:
     return TaskOut.of(await tasks.add_tags(task_id, body.tags))
 
 
-@router.delete("/{task_id}/tags", response_model=TaskOut)
+@router.delete(
+    "/{task_id:int}/tags",
+    response_model=TaskOut,
+    responses=NOT_FOUND | CONFLICT | MALFORMED_BODY,
+)
 async def remove_tags(task_id: TaskId, body: TagsBody, tasks: Tasks) -> TaskOut:
     return TaskOut.of(await tasks.remove_tags(task_id, body.tags))

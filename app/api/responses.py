@@ -1,0 +1,44 @@
+"""The answers a route gives besides its success, declared once for every router's OpenAPI."""
+
+from typing import Any
+
+from fastapi import status
+from pydantic import BaseModel
+
+from app.api.schemas import Health
+
+Responses = dict[int | str, dict[str, Any]]
+
+
+class Message(BaseModel):
+    """An error told in one sentence."""
+
+    detail: str
+
+
+def _error(code: int, description: str) -> Responses:
+    return {code: {"model": Message, "description": description}}
+
+
+NOT_FOUND = _error(status.HTTP_404_NOT_FOUND, "No such resource")
+CONFLICT = _error(
+    status.HTTP_409_CONFLICT, "The resource changed meanwhile, or its state forbids the change"
+)
+MALFORMED_BODY = _error(status.HTTP_400_BAD_REQUEST, "The body is not readable JSON")
+
+TOTAL_COUNT: Responses = {
+    status.HTTP_200_OK: {
+        "headers": {
+            "X-Total-Count": {
+                "description": "How many items match, across all pages",
+                "schema": {"type": "integer", "minimum": 0},
+            }
+        }
+    }
+}
+UNHEALTHY: Responses = {
+    status.HTTP_503_SERVICE_UNAVAILABLE: {
+        "model": Health,
+        "description": "A part the service needs is failing; `checks` names it",
+    }
+}
