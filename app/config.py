@@ -12,6 +12,9 @@ class Settings:
     runtime: str
     database_url: str
     timezone: str
+    # A conversation keeps at most this many turns, and fewer beyond this many characters.
+    chat_history_turns: int
+    chat_history_chars: int
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -21,7 +24,18 @@ class Settings:
             runtime=os.environ.get("TASKFLOW_RUNTIME", "local"),
             database_url=os.environ.get("TASKFLOW_DATABASE_URL", default_db),
             timezone=os.environ.get("TASKFLOW_TIMEZONE", "UTC"),
+            chat_history_turns=_positive("TASKFLOW_CHAT_HISTORY_TURNS", 12),
+            chat_history_chars=_positive("TASKFLOW_CHAT_HISTORY_CHARS", 40_000),
         )
+
+
+def _positive(name: str, default: int) -> int:
+    text = os.environ.get(name, "")
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
 def _load_dotenv(path: Path) -> None:

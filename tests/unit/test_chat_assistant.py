@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.chat.conversation import Conversation, Outcome, Turn
+from app.chat.conversation import Conversation, HistoryLimits, Outcome, Turn
 from app.chat.offline.assistant import OfflineAssistant
 from app.chat.tools import Json, ToolSet
 from tests.chat.toolset import sqlite_url, tools_on
@@ -32,7 +32,9 @@ class Chat:
     async def say(self, message: str) -> Outcome:
         outcome = await self.assistant.respond(self.conversation, message)
         turn = Turn(message=message, reply=outcome.reply, actions=outcome.actions)
-        self.conversation = self.conversation.after(turn, outcome.pending, outcome.focus)
+        self.conversation = self.conversation.after(
+            turn, outcome.pending, outcome.focus, HistoryLimits()
+        )
         return outcome
 
     async def task(self, task_id: int) -> Json:
