@@ -26,6 +26,7 @@ from app.chat.offline.repeats import take_repeat
 from app.chat.offline.targets import parse_target, take_filters, without_filler
 from app.chat.offline.text import ORDINAL, ORDINALS, Phrase, groups, pattern, squash
 from app.chat.offline.when import DEFAULT_TIME, next_time, take_due
+from app.domain.offsets import AT_DUE_TIME
 
 HELP = (
     "I can add, list, search, update, complete and delete tasks, set priorities, tags and "
@@ -95,14 +96,24 @@ def parse(message: str, now: datetime, timezone: str) -> Parsed:
         picked = groups(choice)
         return Answer("choice", int(picked["number"] or ORDINALS[picked["ordinal"].lower()]))
     context = _Context(now, timezone)
-    for regex, read in _COMMANDS:
-        match = regex.match(text)
-        if match is not None:
-            try:
+    try:
+        for regex, read in _COMMANDS:
+            match = regex.match(text)
+            if match is not None:
                 return read(groups(match), context)
-            except ValueError as error:
-                return Unclear(f"I couldn't read that: {error}.")
+        if _reads_like_a_task(text, context):
+            return _add_task({"rest": text}, context)
+    except ValueError as error:
+        return Unclear(f"I couldn't read that: {error}.")
     return Unclear(f"Sorry, I didn't understand that. {HELP}")
+
+
+def _reads_like_a_task(text: str, context: _Context) -> bool:
+    """A message with no command that says when, as a quick add line does ("water the plants
+    every 3 days"), and leaves a title besides."""
+    phrase = Phrase(text)
+    when = take_repeat(phrase) or take_due(phrase, context.now)
+    return when is not None and bool(_title(phrase.rest()))
 
 
 def _plain(message: str) -> str:
@@ -131,6 +142,9 @@ def _add_task(found: dict[str, str], context: _Context) -> Parsed:
     reminder = take_reminder(phrase)
     repeat = take_repeat(phrase)
     due = take_due(phrase, context.now)
+    if found.get("remind") and reminder is None and (due or repeat) is not None:
+        # "remind me to call mom on friday": a reminder when it is due.
+        reminder = AT_DUE_TIME
     priority = take_priority(phrase)
     tags = take_tags(phrase)
     if quoted is not None:
@@ -332,7 +346,7 @@ _COMMANDS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
     (
         pattern(
             r"^(?:add|create|schedule|make\s+a\s+(?:new\s+)?(?:task|todo)|new\s+(?:task|todo)"
-            r"|to-?do|remind\s+me\s+to|remember\s+to|don'?t\s+(?:let\s+me\s+)?forget\s+to"
+            r"|to-?do|(?P<remind>remind\s+me\s+to)|remember\s+to|don'?t\s+(?:let\s+me\s+)?forget\s+to"
             r"|i\s+(?:need|have|must|should|want)\s+to|i\s+gotta|jot\s+down|write\s+down)\b"
             r"(?P<rest>.*)$"
         ),
