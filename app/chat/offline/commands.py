@@ -40,7 +40,9 @@ _POLITE_START = pattern(
     r"|(?:can|could|would|will)\s+you\s+(?:please\s+)?|i\s+(?:want|would\s+like|'d\s+like)\s+"
     r"(?:you\s+)?to\s+|let'?s\s+|go\s+ahead\s+and\s+)+"
 )
-_POLITE_END = pattern(r"(?:[,\s]+(?:please|pls|thanks|thank\s+you|thx))+[.!?]*$|[.!?]+$")
+# Lookbehinds start a match only where a run of its characters starts, and possessive
+# quantifiers never give back what they took: each search stays linear in the message.
+_POLITE_END = pattern(r"(?<![,.!?\s])(?:[,.!?\s]+(?:please|pls|thanks|thank\s+you|thx))*+[.!?]*+$")
 
 _YES = pattern(
     r"^(?:yes|y|yep|yeah|yup|sure|ok|okay|confirm(?:ed)?|do\s+it|go\s+ahead|proceed|correct"
@@ -101,19 +103,14 @@ def parse(message: str, now: datetime, timezone: str) -> Parsed:
             match = regex.match(text)
             if match is not None:
                 return read(groups(match), context)
-        if _reads_like_a_task(text, context):
-            return _add_task({"rest": text}, context)
+        # No command: a line that says when reads as a task, as in quick add ("water the
+        # plants every 3 days").
+        added = _add_task({"rest": text}, context)
+        if isinstance(added, Intent) and "due_date" in added.arguments:
+            return added
     except ValueError as error:
         return Unclear(f"I couldn't read that: {error}.")
     return Unclear(f"Sorry, I didn't understand that. {HELP}")
-
-
-def _reads_like_a_task(text: str, context: _Context) -> bool:
-    """A message with no command that says when, as a quick add line does ("water the plants
-    every 3 days"), and leaves a title besides."""
-    phrase = Phrase(text)
-    when = take_repeat(phrase) or take_due(phrase, context.now)
-    return when is not None and bool(_title(phrase.rest()))
 
 
 def _plain(message: str) -> str:
@@ -171,19 +168,20 @@ def _add_task(found: dict[str, str], context: _Context) -> Parsed:
 
 
 # What is left around a title once its date, tags and so on are taken out of it.
-_TITLE_EDGES = pattern(
+_EDGE_MARKS = " ,;:.!?-"
+_LEADING_EDGE = pattern(
     r"^(?:(?:a|an|the|new|task|todo|to-do|item|reminder|to|called|named|titled|that)"
-    r"(?:\s*:\s*|\s+|$)|[:\-]\s*)+"
-    r"|(?:(?:^|\s+)(?:and|with|due|on|at|by|for|to|from|every)|\s*[,;:\-])+$"
+    r"(?:\s*:\s*|\s+|$)|[,;:.!?\-]\s*)++"
 )
+_TRAILING_WORDS = frozenset({"and", "with", "due", "on", "at", "by", "for", "to", "from", "every"})
 
 
 def _title(text: str) -> str:
-    previous = None
-    title = squash(text)
-    while previous != title:
-        previous = title
-        title = _TITLE_EDGES.sub("", title).strip(" ,;:.!?-")
+    title = _LEADING_EDGE.sub("", squash(text))
+    words = title.split(" ")
+    while words and words[-1].rstrip(_EDGE_MARKS).lower() in _TRAILING_WORDS | {""}:
+        words.pop()
+    title = " ".join(words).strip(_EDGE_MARKS)
     return title[:1].upper() + title[1:]
 
 
