@@ -503,6 +503,19 @@ PHRASES: list[Row] = [
         words("rent"),
     ),
     ("remind me an hour before", "add_reminder", {"reminder_offset": "1 hour"}, IT),
+    ("remind me when it's due", "add_reminder", {"reminder_offset": "0 minutes"}, IT),
+    (
+        "remind me about task 4 at the due time",
+        "add_reminder",
+        {"reminder_offset": "0 minutes"},
+        ids(4),
+    ),
+    (
+        "remind me 30 seconds before task 2",
+        "add_reminder",
+        {"reminder_offset": "30 seconds"},
+        ids(2),
+    ),
     (
         "add a reminder to task 5 2 hours before",
         "add_reminder",

@@ -232,6 +232,11 @@ def _reminder(found: dict[str, str], context: _Context) -> Parsed:
     return Intent("add_reminder", {"reminder_offset": offset}, target)
 
 
+def _reminder_when_due(found: dict[str, str], context: _Context) -> Parsed:
+    target = _target(found, context) if found["target"] else Target(last=True)
+    return Intent("add_reminder", {"reminder_offset": AT_DUE_TIME}, target)
+
+
 def _list_reminders(found: dict[str, str], context: _Context) -> Parsed:
     arguments = {"status": "pending"} if found["pending"] else {}
     if not found["target"]:
@@ -326,6 +331,13 @@ _COMMANDS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
             rf"^(?:set|add|create)\s+an?\s+(?P<offset>{OFFSET})\s+reminder\s+(?:to|for|on)\s+{_T}$"
         ),
         _reminder,
+    ),
+    (
+        pattern(
+            rf"^{_REMIND}(?:\s+(?:about|of)\s+{_T})?\s+(?:when\s+(?:it(?:'s|\s+is)\s+)?due"
+            r"|at\s+the\s+due\s+time|on\s+time)$"
+        ),
+        _reminder_when_due,
     ),
     # Descriptions, before "add ..." makes a task of "add a note to task 3"
     (
