@@ -55,6 +55,9 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     # How often the reconciliation sweep runs (it also runs once at start-up).
     reconcile_seconds: float = 60.0
+    # A conversation keeps at most this many turns, and fewer beyond this many characters.
+    chat_history_turns: int = 12
+    chat_history_chars: int = 40_000
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -66,6 +69,8 @@ class Settings:
             timezone=os.environ.get("TASKFLOW_TIMEZONE", "UTC"),
             delivery=DeliverySettings.from_env(),
             reconcile_seconds=_positive("TASKFLOW_RECONCILE_SECONDS", 60.0),
+            chat_history_turns=_whole("TASKFLOW_CHAT_HISTORY_TURNS", 12),
+            chat_history_chars=_whole("TASKFLOW_CHAT_HISTORY_CHARS", 40_000),
         )
 
 
@@ -80,6 +85,15 @@ def _positive(name: str, default: float) -> float:
     if not value > 0:  # NaN too
         raise ValueError(f"{name} must be above zero, not {raw!r}")
     return value
+
+
+def _whole(name: str, default: int) -> int:
+    text = os.environ.get(name, "")
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
 def _load_dotenv(path: Path) -> None:

@@ -19,7 +19,7 @@ from app.adapters.local.jobs import AsyncioJobs
 from app.adapters.local.kv import SqlKeyValue
 from app.adapters.local.secrets import EnvSecrets
 from app.adapters.local.sql import EngineSql, create_engine
-from app.chat.conversation import ConversationStore
+from app.chat.conversation import ConversationStore, HistoryLimits
 from app.chat.gemini import GeminiAgent, GeminiSettings
 from app.chat.mcp_server import McpEndpoint
 from app.chat.offline.assistant import OfflineAssistant
@@ -164,7 +164,9 @@ def build_runtime(settings: Settings) -> Runtime:
     tools = ToolSet(tasks, reminders, settings.timezone)
     clock = functools.partial(datetime.now, UTC)
     chat = ChatService(
-        ConversationStore(adapters.kv),
+        ConversationStore(
+            adapters.kv, HistoryLimits(settings.chat_history_turns, settings.chat_history_chars)
+        ),
         OfflineAssistant(tools, settings.timezone, clock),
         GeminiAgent(tools, GeminiSettings.from_env(), settings.timezone, clock),
         adapters.secrets,

@@ -24,6 +24,7 @@ export TASKFLOW_CHROMIUM
 started=$SECONDS
 rc=0
 .venv/bin/python -m pytest -p no:cacheprovider tests || rc=$?
+"$ROOT/scripts/dates.sh" || rc=$?
 log "timings: set-up $((booted + started - linted))s, lint $((linted - booted))s," \
   "tests $((SECONDS - started))s"
 ((rc != 5)) || die "pytest collected no tests"

@@ -10,8 +10,17 @@ from pydantic import BaseModel, ValidationError
 from app.ports import ConcurrencyError, KeyValue
 from app.services.errors import Conflict
 
-MAX_TURNS = 12
 SAVE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class HistoryLimits:
+    """How much of a conversation is kept: its last `turns` turns, fewer while they (with their
+    tool calls and results) take more than `chars` characters of JSON. The newest turn is kept
+    whatever its size; a message and a listing are bounded on their own."""
+
+    turns: int = 12
+    chars: int = 40_000
 
 
 class Action(BaseModel):
@@ -42,9 +51,23 @@ class Conversation(BaseModel):
     pending: Pending | None = None
     focus: int | None = None
 
-    def after(self, turn: Turn, pending: Pending | None, focus: int | None) -> "Conversation":
+    def after(
+        self,
+        turn: Turn,
+        pending: Pending | None,
+        focus: int | None,
+        limits: HistoryLimits,
+    ) -> "Conversation":
+        """This conversation with `turn` added, its oldest turns dropped beyond `limits`."""
+        kept = [turn]
+        size = len(turn.model_dump_json())
+        for earlier in reversed(self.turns[-(limits.turns - 1) :] if limits.turns > 1 else []):
+            size += len(earlier.model_dump_json())
+            if size > limits.chars:
+                break
+            kept.append(earlier)
         return Conversation(
-            turns=[*self.turns, turn][-MAX_TURNS:],
+            turns=kept[::-1],
             pending=pending,
             focus=focus if focus is not None else self.focus,
         )
@@ -80,8 +103,9 @@ def new_conversation_id() -> str:
 
 
 class ConversationStore:
-    def __init__(self, kv: KeyValue) -> None:
+    def __init__(self, kv: KeyValue, limits: HistoryLimits) -> None:
         self._kv = kv
+        self._limits = limits
 
     async def load(self, conversation_id: str) -> Conversation:
         value, _ = await self._kv.get(_key(conversation_id))
@@ -92,7 +116,7 @@ class ConversationStore:
         key = _key(conversation_id)
         for _ in range(SAVE_ATTEMPTS):
             value, etag = await self._kv.get(key)
-            updated = _parse(value).after(turn, outcome.pending, outcome.focus)
+            updated = _parse(value).after(turn, outcome.pending, outcome.focus, self._limits)
             try:
                 await self._kv.save(key, updated.model_dump(mode="json"), etag)
                 return

@@ -63,8 +63,8 @@ CREATE_CASES: dict[str, Case] = {
     ),
     "offset-soon": ({"title": "ok", "reminder_offset": "soon"}, ("body", "reminder_offset")),
     "offset-negative": ({"title": "ok", "reminder_offset": "-1 hour"}, ("body", "reminder_offset")),
-    "offset-zero": ({"title": "ok", "reminder_offset": "0 minutes"}, ("body", "reminder_offset")),
-    "offset-seconds": ({"title": "ok", "reminder_offset": "PT30S"}, ("body", "reminder_offset")),
+    "offset-no-unit": ({"title": "ok", "reminder_offset": "30"}, ("body", "reminder_offset")),
+    "offset-fraction": ({"title": "ok", "reminder_offset": "PT0.5S"}, ("body", "reminder_offset")),
     "offset-month": ({"title": "ok", "reminder_offset": "1 month"}, ("body", "reminder_offset")),
     "offset-over-a-year": (
         {"title": "ok", "reminder_offset": "366 days"},
@@ -185,7 +185,7 @@ UPDATE_CASES: dict[str, Case] = {
     "recurrence-unknown": ({"recurrence": "hourly"}, ("body", "recurrence")),
     "custom-without-rrule": ({"recurrence": "custom"}, ("body", "rrule")),
     "rrule-garbage": ({"rrule": "FREQ=SOMETIMES"}, ("body", "rrule")),
-    "offset-zero": ({"reminder_offset": "0 minutes"}, ("body", "reminder_offset")),
+    "offset-no-unit": ({"reminder_offset": "30"}, ("body", "reminder_offset")),
     "timezone-unknown": ({"timezone": "Atlantis/Capital"}, ("body", "timezone")),
     "due_date-malformed": ({"due_date": "31/12/2031"}, ("body", "due_date")),
 }
@@ -308,7 +308,7 @@ def dated_task(client: httpx.Client) -> Json:
 REMINDER_CASES: dict[str, Case] = {
     "offset-soon": ({"reminder_offset": "soon"}, ("body", "reminder_offset")),
     "offset-negative": ({"reminder_offset": "-1 hour"}, ("body", "reminder_offset")),
-    "offset-zero": ({"reminder_offset": "0 minutes"}, ("body", "reminder_offset")),
+    "offset-no-unit": ({"reminder_offset": "30"}, ("body", "reminder_offset")),
     "offset-empty": ({"reminder_offset": ""}, ("body", "reminder_offset")),
     "offset-missing": ({}, ("body", "reminder_offset")),
     "offset-number": ({"reminder_offset": 30}, ("body", "reminder_offset")),

@@ -75,6 +75,8 @@ def test_task_without_due_date_or_offset_gets_no_reminder(
         ("1 day 2 hours", "1 day 2 hours", 26 * 60),
         ("90 min", "1 hour 30 minutes", 90),
         ("1w", "1 week", 7 * 24 * 60),
+        ("at due time", "0 minutes", 0),
+        ("PT0S", "0 minutes", 0),
     ],
 )
 def test_post_reminder_with_offset(
@@ -95,7 +97,10 @@ def test_post_reminder_with_offset(
     assert reminders_of(client, task["id"]) == [reminder]
 
 
-@pytest.mark.parametrize(("offset", "canonical"), [("PT30M", "30 minutes"), ("2 Days", "2 days")])
+@pytest.mark.parametrize(
+    ("offset", "canonical"),
+    [("PT30M", "30 minutes"), ("2 Days", "2 days"), ("PT90S", "1 minute 30 seconds")],
+)
 def test_task_offset_is_stored_in_canonical_form(
     client: httpx.Client, offset: str, canonical: str
 ) -> None:

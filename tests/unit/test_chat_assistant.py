@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.chat.conversation import Conversation, Outcome, Turn
+from app.chat.conversation import Conversation, HistoryLimits, Outcome, Turn
 from app.chat.offline.assistant import OfflineAssistant
 from app.chat.tools import Json, ToolSet
 from tests.chat.toolset import sqlite_url, tools_on
@@ -32,7 +32,9 @@ class Chat:
     async def say(self, message: str) -> Outcome:
         outcome = await self.assistant.respond(self.conversation, message)
         turn = Turn(message=message, reply=outcome.reply, actions=outcome.actions)
-        self.conversation = self.conversation.after(turn, outcome.pending, outcome.focus)
+        self.conversation = self.conversation.after(
+            turn, outcome.pending, outcome.focus, HistoryLimits()
+        )
         return outcome
 
     async def task(self, task_id: int) -> Json:
@@ -241,3 +243,30 @@ async def test_a_completed_task_is_reopened_by_name(chat: Chat) -> None:
 
     assert outcome.reply == f"Updated '{name} taxes': reopened."
     assert await chat.statuses([task_id]) == ["pending"]
+
+
+async def test_remind_me_to_adds_the_task_with_a_reminder_when_it_is_due(chat: Chat) -> None:
+    name = marker()
+
+    outcome = await chat.say(f"remind me to call {name} on friday at 6pm")
+
+    assert outcome.reply == (f"Added 'Call {name}', due Nov 21 at 6 PM, reminder at the due time.")
+    task_id = outcome.actions[0].result["task"]["id"]
+    reminders = await chat.tools.call("list_reminders", {"task_id": task_id})
+    [reminder] = reminders.data["reminders"]
+    assert (reminder["reminder_offset"], reminder["scheduled_at"]) == (
+        "0 minutes",
+        "2025-11-21T17:00:00Z",
+    )
+    listed = await chat.say(f"reminders for task {task_id}")
+    assert listed.reply.endswith(f"task #{task_id}: at the due time, Nov 21 at 6 PM (pending)")
+    again = await chat.say("remind me 0 minutes before")
+    assert again.reply == "I'll remind you when it's due (Nov 21 at 6 PM)."
+
+
+async def test_a_line_that_says_when_is_a_new_task(chat: Chat) -> None:
+    name = marker()
+
+    outcome = await chat.say(f"water the {name} every 3 days")
+
+    assert outcome.reply == f"Added 'Water the {name}', due tomorrow, every 3 days."

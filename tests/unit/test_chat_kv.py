@@ -7,7 +7,7 @@ import pytest
 
 from app.adapters.local.kv import SqlKeyValue
 from app.adapters.local.sql import EngineSql, create_engine
-from app.chat.conversation import MAX_TURNS, ConversationStore, Outcome, Turn
+from app.chat.conversation import Action, ConversationStore, HistoryLimits, Outcome, Turn
 from app.ports import ConcurrencyError
 from tests.chat.toolset import sqlite_url
 
@@ -70,18 +70,21 @@ class Interrupted:
         return await self._kv.save(key, value, etag)
 
 
+LIMITS = HistoryLimits(turns=5, chars=2_000)
+
+
 def turn(text: str) -> Turn:
     return Turn(message=text, reply=f"re: {text}")
 
 
 async def test_a_turn_saved_meanwhile_is_kept(kv: SqlKeyValue) -> None:
-    store = ConversationStore(kv)
+    store = ConversationStore(kv, LIMITS)
     await store.record("racing", turn("first"), Outcome("re: first"))
 
     def with_second(value: Any) -> Any:
         return {**value, "turns": [*value["turns"], turn("second").model_dump()]}
 
-    racing = ConversationStore(Interrupted(kv, "chat:racing", with_second, times=1))
+    racing = ConversationStore(Interrupted(kv, "chat:racing", with_second, times=1), LIMITS)
     await racing.record("racing", turn("third"), Outcome("re: third"))
 
     conversation = await store.load("racing")
@@ -89,18 +92,47 @@ async def test_a_turn_saved_meanwhile_is_kept(kv: SqlKeyValue) -> None:
 
 
 async def test_only_the_last_turns_are_kept(kv: SqlKeyValue) -> None:
-    store = ConversationStore(kv)
-    for number in range(MAX_TURNS + 3):
+    store = ConversationStore(kv, LIMITS)
+    for number in range(LIMITS.turns + 3):
         await store.record("long", turn(str(number)), Outcome(""))
 
     conversation = await store.load("long")
     assert [t.message for t in conversation.turns] == [
-        str(number) for number in range(3, MAX_TURNS + 3)
+        str(number) for number in range(3, LIMITS.turns + 3)
     ]
 
 
+def listing(text: str, tasks: int) -> Turn:
+    """A turn whose tool result lists `tasks` tasks: about 100 characters each."""
+    found = [{"id": n, "title": f"task {n} " + "x" * 80} for n in range(tasks)]
+    result = {"tasks": found, "total": tasks}
+    return Turn(
+        message=text, reply="", actions=[Action(tool="list_tasks", arguments={}, result=result)]
+    )
+
+
+async def test_the_oldest_turns_go_first_once_the_history_is_too_long(kv: SqlKeyValue) -> None:
+    size = len(listing("0", tasks=6).model_dump_json())
+    store = ConversationStore(kv, HistoryLimits(turns=10, chars=3 * size + size // 2))
+    for number in range(6):
+        await store.record("wordy", listing(str(number), tasks=6), Outcome(""))
+
+    conversation = await store.load("wordy")
+    assert [t.message for t in conversation.turns] == ["3", "4", "5"]
+
+
+async def test_a_turn_longer_than_the_limit_is_kept_alone(kv: SqlKeyValue) -> None:
+    store = ConversationStore(kv, LIMITS)
+    await store.record("huge", turn("small"), Outcome(""))
+    await store.record("huge", listing("big", tasks=50), Outcome("", focus=3))
+
+    conversation = await store.load("huge")
+    assert [t.message for t in conversation.turns] == ["big"]
+    assert conversation.focus == 3
+
+
 async def test_the_task_spoken_of_outlives_turns_about_nothing(kv: SqlKeyValue) -> None:
-    store = ConversationStore(kv)
+    store = ConversationStore(kv, LIMITS)
     await store.record("focus", turn("add x"), Outcome("", focus=7))
     await store.record("focus", turn("help"), Outcome(""))
 

@@ -3,7 +3,7 @@
 
 import re
 
-from app.chat.offline.text import NUMBER, Phrase, groups, number, pattern
+from app.chat.offline.text import NUMBER, NUMBER_WORDS, Phrase, groups, number, pattern
 from app.domain.offsets import format_offset, parse_offset
 from app.domain.tags import normalize_tag
 
@@ -30,10 +30,10 @@ _PRIORITIES = (
     (pattern(r"\b(?:urgent(?:ly)?|asap|important|critical)\b"), "high"),
 )
 
-_UNIT = r"(?:minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w)\b"
-OFFSET = (
-    rf"(?:{NUMBER}\s*{_UNIT}(?:(?:\s*,\s*|\s+and\s+|\s+){NUMBER}\s*{_UNIT})*|the\s+(?:day|week))"
-)
+_UNIT = r"(?:seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w)\b"
+# A count in words stands apart from its unit, so "and" never reads as "an d".
+_TERM = r"(?:\d{1,4}\s*|(?:" + "|".join(NUMBER_WORDS) + r")\s+)" + _UNIT
+OFFSET = rf"(?:{_TERM}(?:(?:\s*,\s*|\s+and\s+|\s+){_TERM})*+|the\s+(?:day|week))"
 _BEFORE = r"(?:before|ahead|early|earlier|in\s+advance|prior)"
 _REMINDER = pattern(
     r",?\s*(?:\band\s+)?\b(?:remind\s+me|(?:with\s+)?an?\s+reminder|reminder|set\s+a\s+reminder"
@@ -90,8 +90,7 @@ def take_tags(phrase: Phrase) -> list[str]:
         match = phrase.take(regex)
         if match is not None:
             tags += split_tags(match["words"])
-    while (hashtag := phrase.take(_HASHTAG)) is not None:
-        tags.append(_clean_tag(hashtag["tag"]))
+    tags += [_clean_tag(hashtag["tag"]) for hashtag in phrase.take_all(_HASHTAG)]
     return list(dict.fromkeys(tags))
 
 

@@ -26,6 +26,7 @@ from app.chat.offline.repeats import take_repeat
 from app.chat.offline.targets import parse_target, take_filters, without_filler
 from app.chat.offline.text import ORDINAL, ORDINALS, Phrase, groups, pattern, squash
 from app.chat.offline.when import DEFAULT_TIME, next_time, take_due
+from app.domain.offsets import AT_DUE_TIME
 
 HELP = (
     "I can add, list, search, update, complete and delete tasks, set priorities, tags and "
@@ -39,7 +40,9 @@ _POLITE_START = pattern(
     r"|(?:can|could|would|will)\s+you\s+(?:please\s+)?|i\s+(?:want|would\s+like|'d\s+like)\s+"
     r"(?:you\s+)?to\s+|let'?s\s+|go\s+ahead\s+and\s+)+"
 )
-_POLITE_END = pattern(r"(?:[,\s]+(?:please|pls|thanks|thank\s+you|thx))+[.!?]*$|[.!?]+$")
+# Lookbehinds start a match only where a run of its characters starts, and possessive
+# quantifiers never give back what they took: each search stays linear in the message.
+_POLITE_END = pattern(r"(?<![,.!?\s])(?:[,.!?\s]+(?:please|pls|thanks|thank\s+you|thx))*+[.!?]*+$")
 
 _YES = pattern(
     r"^(?:yes|y|yep|yeah|yup|sure|ok|okay|confirm(?:ed)?|do\s+it|go\s+ahead|proceed|correct"
@@ -95,13 +98,18 @@ def parse(message: str, now: datetime, timezone: str) -> Parsed:
         picked = groups(choice)
         return Answer("choice", int(picked["number"] or ORDINALS[picked["ordinal"].lower()]))
     context = _Context(now, timezone)
-    for regex, read in _COMMANDS:
-        match = regex.match(text)
-        if match is not None:
-            try:
+    try:
+        for regex, read in _COMMANDS:
+            match = regex.match(text)
+            if match is not None:
                 return read(groups(match), context)
-            except ValueError as error:
-                return Unclear(f"I couldn't read that: {error}.")
+        # No command: a line that says when reads as a task, as in quick add ("water the
+        # plants every 3 days").
+        added = _add_task({"rest": text}, context)
+        if isinstance(added, Intent) and "due_date" in added.arguments:
+            return added
+    except ValueError as error:
+        return Unclear(f"I couldn't read that: {error}.")
     return Unclear(f"Sorry, I didn't understand that. {HELP}")
 
 
@@ -131,6 +139,9 @@ def _add_task(found: dict[str, str], context: _Context) -> Parsed:
     reminder = take_reminder(phrase)
     repeat = take_repeat(phrase)
     due = take_due(phrase, context.now)
+    if found.get("remind") and reminder is None and (due or repeat) is not None:
+        # "remind me to call mom on friday": a reminder when it is due.
+        reminder = AT_DUE_TIME
     priority = take_priority(phrase)
     tags = take_tags(phrase)
     if quoted is not None:
@@ -157,19 +168,20 @@ def _add_task(found: dict[str, str], context: _Context) -> Parsed:
 
 
 # What is left around a title once its date, tags and so on are taken out of it.
-_TITLE_EDGES = pattern(
+_EDGE_MARKS = " ,;:.!?-"
+_LEADING_EDGE = pattern(
     r"^(?:(?:a|an|the|new|task|todo|to-do|item|reminder|to|called|named|titled|that)"
-    r"(?:\s*:\s*|\s+|$)|[:\-]\s*)+"
-    r"|(?:(?:^|\s+)(?:and|with|due|on|at|by|for|to|from|every)|\s*[,;:\-])+$"
+    r"(?:\s*:\s*|\s+|$)|[,;:.!?\-]\s*)++"
 )
+_TRAILING_WORDS = frozenset({"and", "with", "due", "on", "at", "by", "for", "to", "from", "every"})
 
 
 def _title(text: str) -> str:
-    previous = None
-    title = squash(text)
-    while previous != title:
-        previous = title
-        title = _TITLE_EDGES.sub("", title).strip(" ,;:.!?-")
+    title = _LEADING_EDGE.sub("", squash(text))
+    words = title.split(" ")
+    while words and words[-1].rstrip(_EDGE_MARKS).lower() in _TRAILING_WORDS | {""}:
+        words.pop()
+    title = " ".join(words).strip(_EDGE_MARKS)
     return title[:1].upper() + title[1:]
 
 
@@ -218,6 +230,11 @@ def _reminder(found: dict[str, str], context: _Context) -> Parsed:
     offset = offset_text(found["offset"])
     target = _target(found, context) if found["target"] else Target(last=True)
     return Intent("add_reminder", {"reminder_offset": offset}, target)
+
+
+def _reminder_when_due(found: dict[str, str], context: _Context) -> Parsed:
+    target = _target(found, context) if found["target"] else Target(last=True)
+    return Intent("add_reminder", {"reminder_offset": AT_DUE_TIME}, target)
 
 
 def _list_reminders(found: dict[str, str], context: _Context) -> Parsed:
@@ -315,6 +332,13 @@ _COMMANDS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
         ),
         _reminder,
     ),
+    (
+        pattern(
+            rf"^{_REMIND}(?:\s+(?:about|of)\s+{_T})?\s+(?:when\s+(?:it(?:'s|\s+is)\s+)?due"
+            r"|at\s+the\s+due\s+time|on\s+time)$"
+        ),
+        _reminder_when_due,
+    ),
     # Descriptions, before "add ..." makes a task of "add a note to task 3"
     (
         pattern(
@@ -332,7 +356,7 @@ _COMMANDS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
     (
         pattern(
             r"^(?:add|create|schedule|make\s+a\s+(?:new\s+)?(?:task|todo)|new\s+(?:task|todo)"
-            r"|to-?do|remind\s+me\s+to|remember\s+to|don'?t\s+(?:let\s+me\s+)?forget\s+to"
+            r"|to-?do|(?P<remind>remind\s+me\s+to)|remember\s+to|don'?t\s+(?:let\s+me\s+)?forget\s+to"
             r"|i\s+(?:need|have|must|should|want)\s+to|i\s+gotta|jot\s+down|write\s+down)\b"
             r"(?P<rest>.*)$"
         ),

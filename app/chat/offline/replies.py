@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from app.chat.offline.when import DEFAULT_TIME, WEEKDAY_NAMES
+from app.domain.offsets import AT_DUE_TIME, timing
 from app.domain.recurrence import WEEKDAYS
 
 Json = dict[str, Any]
@@ -45,7 +46,7 @@ def describe(tool: str, arguments: Json, result: Json, now: datetime) -> str:
         case "add_reminder":
             reminder = result["reminder"]
             when = due_text(reminder["scheduled_at"], now)
-            return f"I'll remind you {reminder['reminder_offset']} before it's due ({when})."
+            return f"I'll remind you {_timing_of_due(reminder['reminder_offset'])} ({when})."
         case "list_tasks":
             return task_list(result, arguments, now)
         case "list_reminders":
@@ -65,7 +66,7 @@ def details(task: Json, now: datetime) -> list[str]:
     if task.get("tags"):
         found.append(hashtags(task["tags"]))
     if task.get("reminder_offset"):
-        found.append(f"reminder {task['reminder_offset']} before")
+        found.append(f"reminder {timing(task['reminder_offset'])}")
     return found
 
 
@@ -94,7 +95,7 @@ def reminder_list(reminders: list[Json], now: datetime) -> str:
     if not reminders:
         return "There are no reminders."
     lines = [
-        f"• task #{item['task_id']}: {item['reminder_offset']} before, "
+        f"• task #{item['task_id']}: {timing(item['reminder_offset'])}, "
         f"{due_text(item['scheduled_at'], now)} ({item['status']})"
         for item in reminders
     ]
@@ -187,6 +188,10 @@ def _changes(arguments: Json, task: Json, now: datetime) -> list[str]:
         if name in arguments:
             changes.append(f"{name.replace('_', ' ')} {task.get(name)}")
     return changes or ["nothing changed"]
+
+
+def _timing_of_due(offset: str) -> str:
+    return "when it's due" if offset == AT_DUE_TIME else f"{offset} before it's due"
 
 
 def _and(items: list[str]) -> str:

@@ -69,5 +69,16 @@ class Phrase:
             self.text = f"{self.text[: match.start()]} {self.text[match.end() :]}"
         return match
 
+    def take_all(self, regex: re.Pattern[str]) -> list[re.Match[str]]:
+        """Take every match of `regex` out, in one pass."""
+        found: list[re.Match[str]] = []
+
+        def gap(match: re.Match[str]) -> str:
+            found.append(match)
+            return " "
+
+        self.text = regex.sub(gap, self.text)
+        return found
+
     def rest(self) -> str:
         return squash(self.text)

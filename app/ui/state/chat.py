@@ -10,6 +10,7 @@ import reflex as rx
 
 from app.chat.conversation import Action
 from app.chat.service import ChatReply
+from app.domain.offsets import timing
 from app.runtime import current_runtime
 from app.ui.format import relative_due
 from app.ui.state.board import BoardState
@@ -120,7 +121,7 @@ def card_of(action: Action) -> ActionCard:
         return ActionCard(
             label=label,
             title=f"Task {reminder.get('task_id')}",
-            detail=f"{reminder.get('reminder_offset')} before it is due",
+            detail=f"Reminder {timing(str(reminder.get('reminder_offset')))}",
         )
     if isinstance(result.get("tasks"), list):
         titles = [str(found.get("title", "")) for found in result["tasks"][:3]]

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The chat, recurrence, offset and reminder tests with the clock pinned (by Debian's libfaketime)
+# to days that catch date bugs: Nov 30, Dec 1, Dec 31, Feb 29 and a DST switch day, each at
+# an awkward hour. The clock still moves from there; PostgreSQL is not pinned, so the contract
+# tests run on SQLite only. The served API reads dates in the pinned day's time zone.
+# usage: scripts/dates.sh [pytest args...]
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+install_faketime() {
+  compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null && return
+  local sudo=()
+  ((EUID == 0)) || sudo=(sudo)
+  log "installing Debian's libfaketime"
+  "${sudo[@]}" apt-get update -q >&2
+  "${sudo[@]}" apt-get install -y -q libfaketime >&2
+}
+
+install_faketime
+LIB="$(compgen -G '/usr/lib/*/faketime/libfaketime.so.1' | head -n1)"
+
+# "<time zone> <local start time>": month ends, a leap day, the eve of Europe's spring DST switch
+# (tomorrow has 23 hours) and the night of the US one.
+PINS=(
+  "Europe/Berlin 2026-11-30 23:30:00"
+  "Europe/Berlin 2026-12-01 23:30:00"
+  "Europe/Berlin 2026-12-31 23:30:00"
+  "Europe/Berlin 2028-02-29 23:30:00"
+  "Europe/Berlin 2027-03-27 23:30:00"
+  "America/New_York 2027-03-14 01:30:00"
+)
+TESTS=(
+  tests/unit/test_chat_assistant.py tests/unit/test_chat_phrases.py
+  tests/unit/test_chat_replies.py tests/unit/test_recurrence.py tests/unit/test_offsets.py
+  tests/contract/test_chat.py tests/contract/test_recurrence.py tests/contract/test_reminders.py
+)
+
+rc=0
+for pin in "${PINS[@]}"; do
+  read -r zone day clock <<<"$pin"
+  start="$(date -u -d "TZ=\"$zone\" $day $clock" "+%Y-%m-%d %H:%M:%S")"
+  log "pinned at $day $clock $zone ($start UTC)"
+  # Both clocks start there and run on: libfaketime 0.9.10 refuses (EINVAL) the monotonic
+  # sleeps of Python when only the wall clock is faked (FAKETIME_DONT_FAKE_MONOTONIC=1).
+  TZ=UTC LD_PRELOAD="$LIB" FAKETIME="@$start" FAKETIME_DONT_RESET=1 TASKFLOW_TIMEZONE="$zone" \
+    .venv/bin/python -m pytest -p no:cacheprovider -q -k "not postgresql" "${TESTS[@]}" "$@" ||
+    rc=$?
+done
+exit "$rc"
