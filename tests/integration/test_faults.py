@@ -318,7 +318,9 @@ def test_scheduler_killed_and_its_data_deleted_still_fires_pending_reminders(
     stack: Stack, api: httpx.Client, figures: Record
 ) -> None:
     tag = new_tag()
-    first = datetime.now(UTC) + timedelta(seconds=40)
+    # Due after the restart, late enough for a sweep to find them missing in time (it leaves
+    # alone reminders younger than half a minute: their jobs may still be on the way).
+    first = datetime.now(UTC) + timedelta(seconds=60)
     tasks = [reminder_task(api, tag, n, first + timedelta(seconds=5 * n)) for n in range(5)]
     reminder_ids = [reminder_of(api, task["id"])["id"] for task in tasks]
     eventually(lambda: all(job_armed(stack, rid) for rid in reminder_ids), 15)
