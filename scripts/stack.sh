@@ -74,8 +74,10 @@ logfile() { echo "$RUN/$1.log"; }
 alive() { # NAME -> is the process of that pidfile ours and running?
   local pid
   pid="$(cat "$(pidfile "$1")" 2>/dev/null)" || return 1
+  # Not a pipe into grep -q: under pipefail, tr killed by SIGPIPE once grep found the mark
+  # would make a running process look stopped.
   [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
-    { tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null | grep -qxF "$MARK"
+    grep -qxF "$MARK" < <({ tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null)
 }
 
 launch() { # NAME COMMAND... : start in its own session (process group), log to NAME.log
