@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The project's own Apache Kafka: one KRaft node (broker + controller) on loopback, jars
 # from Maven Central, data under the cache.
-# usage: scripts/kafka.sh start|stop|status|bootstrap|reset|run CLASS [ARGS...]
+# usage: scripts/kafka.sh start|stop|status|pid|bootstrap|reset|run CLASS [ARGS...]
 #   start      fetch the jars (once), format storage (once), start, create the topics
 #   reset      delete the topics (and so every event and committed offset) and create
 #              them anew; Kafka must be running
 #   stop       stop the node (no-op when stopped)
 #   status     "running: <bootstrap>" or "stopped" (exit 3)
+#   pid        the broker's PID (exit 3 when stopped)
 #   bootstrap  print the bootstrap address (host:port)
 #   run        run a Kafka tool class on the same classpath, e.g.
 #              scripts/kafka.sh run org.apache.kafka.tools.consumer.ConsoleConsumer \
@@ -271,6 +272,7 @@ case "${1:-}" in
   stop) stop ;;
   reset) ensure_java; ensure_libs; write_log4j; reset ;;
   status) if running; then echo "running: $BOOTSTRAP"; else echo stopped; exit 3; fi ;;
+  pid) if running; then pid; else exit 3; fi ;;
   bootstrap) echo "$BOOTSTRAP" ;;
   run)
     shift
@@ -280,5 +282,5 @@ case "${1:-}" in
     write_log4j
     kafka_java "$@"
     ;;
-  *) die "usage: $0 start|stop|status|bootstrap|reset|run CLASS [ARGS...]" ;;
+  *) die "usage: $0 start|stop|status|pid|bootstrap|reset|run CLASS [ARGS...]" ;;
 esac

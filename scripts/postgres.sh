@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's own PostgreSQL cluster (not the system one), kept under the cache.
-# usage: scripts/postgres.sh start|stop|status|url    port: TASKFLOW_PG_PORT (default 55432)
+# usage: scripts/postgres.sh start|stop|status|pid|url    port: TASKFLOW_PG_PORT (default 55432)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -72,6 +72,7 @@ case "${1:-}" in
   start) start ;;
   stop) locate && if running; then as_owner "$BIN/pg_ctl" stop -D "$DATA" -m fast -s; fi ;;
   status) locate && if running; then echo "running: $URL"; else echo stopped; exit 3; fi ;;
+  pid) locate && if running; then head -n1 "$DATA/postmaster.pid"; else exit 3; fi ;;
   url) echo "$URL" ;;
-  *) die "usage: $0 start|stop|status|url" ;;
+  *) die "usage: $0 start|stop|status|pid|url" ;;
 esac

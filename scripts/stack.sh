@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # The local Dapr stack, no containers: PostgreSQL, Kafka, the Dapr scheduler, and the app
 # plus the processors recurrence, reminders and audit, each with its own daprd sidecar.
-# usage: scripts/stack.sh up [--fresh] | down | status | env | logs [-f] [NAME]
+# usage: scripts/stack.sh up [--fresh] | down | start|restart|pid NAME | status | env
+#        | logs [-f] [NAME]
 #   up       provision what is missing, start what is not running, wait until every sidecar
 #            is healthy (already running: nothing to do). --fresh first drops the stack's
 #            database, empties its Kafka topics and the scheduler's jobs.
 #   down     stop everything up started, in reverse order (stopped: nothing to do)
+#   start    start one part again, as `up` does, and wait until it answers (running: nothing
+#            to do). NAME: postgres, kafka, scheduler, an app id (taskflow, recurrence,
+#            reminders, audit) or its sidecar (taskflow-dapr, ...)
+#   restart  stop that part (gracefully), then start it
+#   pid      the PID of that part's main process (for the fault tests)
 #   status   one line per process; exit 3 unless all of them run
 #   env      the stack's addresses and tokens as KEY=VALUE lines (for tests and tools)
 #   logs     the tail of every log, or of one (NAME: taskflow, taskflow-dapr, scheduler, ...)
@@ -68,8 +74,10 @@ logfile() { echo "$RUN/$1.log"; }
 alive() { # NAME -> is the process of that pidfile ours and running?
   local pid
   pid="$(cat "$(pidfile "$1")" 2>/dev/null)" || return 1
+  # Not a pipe into grep -q: under pipefail, tr killed by SIGPIPE once grep found the mark
+  # would make a running process look stopped.
   [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
-    { tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null | grep -qxF "$MARK"
+    grep -qxF "$MARK" < <({ tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null)
 }
 
 launch() { # NAME COMMAND... : start in its own session (process group), log to NAME.log
@@ -251,9 +259,12 @@ wait_scheduler() {
 }
 
 app_env() { # HTTP_PORT GRPC_PORT: the environment of an app or processor process
+  # The reconciliation sweep runs often here, so that what a fault left behind is repaired
+  # within seconds (the fault tests count on it).
   echo env -u TASKFLOW_DATABASE_URL -u DATABASE_URL -u TASKFLOW_TEST_POSTGRES_URL \
     TASKFLOW_RUNTIME=dapr DAPR_HTTP_PORT="$1" DAPR_GRPC_PORT="$2" \
-    DAPR_HEALTH_TIMEOUT="${TASKFLOW_STACK_TIMEOUT:-300}" PYTHONUNBUFFERED=1
+    DAPR_HEALTH_TIMEOUT="${TASKFLOW_STACK_TIMEOUT:-300}" PYTHONUNBUFFERED=1 \
+    TASKFLOW_RECONCILE_SECONDS="${TASKFLOW_RECONCILE_SECONDS:-10}"
 }
 
 start_sidecar() { # ID APP_PORT HTTP GRPC INTERNAL METRICS
@@ -299,6 +310,15 @@ wait_sidecar() { # ID HTTP: GET /v1.0/healthz (healthy once the app answers too)
       tail -n 20 "$(logfile "$id")" >&2 || true
       fail_with_log "$id-dapr" "the sidecar of $id is not healthy after ${TASKFLOW_STACK_TIMEOUT:-300} s"
     fi
+    sleep 0.5
+  done
+}
+
+wait_app() { # ID APP_PORT: GET /health/ready of the app or processor itself
+  local id="$1" deadline=$((SECONDS + ${TASKFLOW_STACK_TIMEOUT:-300}))
+  until curl -fsS -o /dev/null "http://127.0.0.1:$2/health/ready" 2>/dev/null; do
+    alive "$id" || fail_with_log "$id" "$id exited"
+    ((SECONDS < deadline)) || fail_with_log "$id" "$id is not ready after ${TASKFLOW_STACK_TIMEOUT:-300} s"
     sleep 0.5
   done
 }
@@ -396,6 +416,74 @@ down() {
   return 0
 }
 
+app_entry() { # ID -> its line of APPS, or fail
+  local entry id
+  for entry in "${APPS[@]}"; do
+    read -r id _ <<<"$entry"
+    [[ "$id" == "$1" ]] && { echo "$entry"; return; }
+  done
+  die "no part named $1 (postgres, kafka, scheduler, ${APPS[*]%% *}, or an app id with -dapr)"
+}
+
+start_one() { # NAME: start one part as `up` does; wait until it answers
+  local name="$1" entry id app http grpc internal metrics tries=0
+  case "$name" in
+    postgres)
+      # After a crash the old server's processes may still hold its shared memory for a
+      # moment: PostgreSQL refuses to start until they are gone.
+      until "$ROOT/scripts/postgres.sh" start >/dev/null 8>&-; do
+        ((++tries < 30)) || die "PostgreSQL did not start again"
+        sleep 1
+      done
+      ;;
+    kafka) "$ROOT/scripts/kafka.sh" start >/dev/null 8>&- ;;
+    scheduler)
+      DAPR_BIN="$("$ROOT/scripts/dapr.sh")"
+      mkdir -p "$RUN/scheduler"
+      start_scheduler
+      wait_scheduler
+      ;;
+    *)
+      entry="$(app_entry "${name%-dapr}")"
+      read -r id app http grpc internal metrics <<<"$entry"
+      read_tokens || die "no $SECRETS: run scripts/stack.sh up first"
+      export APP_API_TOKEN DAPR_API_TOKEN
+      if [[ "$name" == *-dapr ]]; then
+        DAPR_BIN="$("$ROOT/scripts/dapr.sh")"
+        start_sidecar "$id" "$app" "$http" "$grpc" "$internal" "$metrics"
+        wait_sidecar "$id" "$http"
+      else
+        start_app "$id" "$app" "$http" "$grpc"
+        wait_app "$id" "$app"
+      fi
+      ;;
+  esac
+}
+
+stop_one() { # NAME
+  case "$1" in
+    postgres) "$ROOT/scripts/postgres.sh" stop ;;
+    kafka) "$ROOT/scripts/kafka.sh" stop ;;
+    scheduler) stop_all scheduler ;;
+    *)
+      app_entry "${1%-dapr}" >/dev/null
+      stop_all "$1"
+      ;;
+  esac
+}
+
+pid_of() { # NAME
+  case "$1" in
+    postgres) "$ROOT/scripts/postgres.sh" pid ;;
+    kafka) "$ROOT/scripts/kafka.sh" pid ;;
+    *)
+      [[ "$1" == scheduler ]] || app_entry "${1%-dapr}" >/dev/null
+      alive "$1" || die "$1 is not running"
+      cat "$(pidfile "$1")"
+      ;;
+  esac
+}
+
 status() {
   local ok=0 name
   while read -r name; do
@@ -414,6 +502,8 @@ status() {
 print_env() {
   local entry id app http grpc
   echo "TASKFLOW_STACK_DIR=$RUN"
+  pg_settings
+  echo "TASKFLOW_STACK_DATABASE_URL=$PG_URL"
   echo "APP_URL=http://127.0.0.1:$APP_PORT"
   echo "KAFKA_BOOTSTRAP=$("$ROOT/scripts/kafka.sh" bootstrap)"
   echo "SCHEDULER_ADDRESS=127.0.0.1:$SCHEDULER_PORT"
@@ -451,8 +541,18 @@ logs() {
 case "${1:-}" in
   up) shift; up "$@" ;;
   down) lock; down ;;
+  start | restart)
+    [[ $# == 2 ]] || die "usage: $0 $1 NAME"
+    lock
+    [[ "$1" == start ]] || stop_one "$2"
+    start_one "$2"
+    ;;
+  pid)
+    [[ $# == 2 ]] || die "usage: $0 pid NAME"
+    pid_of "$2"
+    ;;
   status) status ;;
   env) print_env ;;
   logs) shift; logs "$@" ;;
-  *) die "usage: $0 up [--fresh] | down | status | env | logs [-f] [NAME]" ;;
+  *) die "usage: $0 up [--fresh] | down | start|restart|pid NAME | status | env | logs [-f] [NAME]" ;;
 esac

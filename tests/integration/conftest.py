@@ -5,11 +5,13 @@ been built yet and there is no time for the first build).
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from tests.support.stack import Stack, running_stack
+
+FIGURES = pytest.StashKey[list[str]]()
 
 
 @pytest.fixture(scope="session")
@@ -20,3 +22,25 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     log = tmp_path_factory.mktemp("stack") / "stack.log"
     with running_stack(log) as running:
         yield running
+
+
+@pytest.fixture
+def figures(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Record a line of counts and timings: printed in the run's summary, passed or not."""
+    lines = request.config.stash.setdefault(FIGURES, [])
+
+    def record(line: str) -> None:
+        lines.append(f"{request.node.name}: {line}")
+        print(line)
+
+    return record
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    lines = config.stash.get(FIGURES, [])
+    if lines:
+        terminalreporter.section("figures of the fault tests")
+        for line in lines:
+            terminalreporter.write_line(line)

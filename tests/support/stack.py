@@ -6,6 +6,8 @@ PostgreSQL, Kafka and Dapr (a long build of daprd and scheduler, cached after th
 """
 
 import contextlib
+import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -30,6 +32,7 @@ class Stack:
     dapr_api_token: str  # send as header `dapr-api-token` to a sidecar
     app_api_token: str  # what the sidecars send to the apps in `dapr-api-token`
     run_dir: Path  # PID files, logs, secrets
+    database_url: str  # the stack's database, for tests that look behind the app
 
     def sidecar(self, app_id: str) -> str:
         return self.sidecars[app_id]
@@ -40,8 +43,30 @@ class Stack:
         return {"dapr-api-token": self.dapr_api_token}
 
     def pid_of(self, name: str) -> int:
-        """PID of a process of the stack: taskflow, audit, audit-dapr, scheduler, ..."""
-        return int((self.run_dir / f"{name}.pid").read_text().strip())
+        """PID of a part of the stack: taskflow, audit, audit-dapr, scheduler, kafka,
+        postgres, ..."""
+        return int(_script("pid", name, timeout=60))
+
+    def kill(self, name: str) -> None:
+        """SIGKILL a part of the stack (and its process group, when it leads one): no
+        shutdown code runs. Returns once the group is gone."""
+        pid = self.pid_of(name)
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while _group_alive(pid):
+            assert time.monotonic() < deadline, f"{name} (pid {pid}) still runs 30 s after SIGKILL"
+            time.sleep(0.05)
+
+    def start(self, name: str) -> None:
+        """Start one part again, as `up` does; return once it answers."""
+        _script("start", name, timeout=600)
+
+    def restore(self) -> None:
+        """Start whatever part of the stack is not running (`up`: nothing when all run)."""
+        _script("up", timeout=1800)
 
     def environment_of(self, name: str) -> dict[str, str]:
         """The environment a process of the stack was started with."""
@@ -79,11 +104,36 @@ class Stack:
         return [line for line in result.stdout.splitlines() if line]
 
 
+def _script(*args: str, timeout: float) -> str:
+    """Run scripts/stack.sh; its output, or an error carrying what it said."""
+    result = subprocess.run(
+        [str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"scripts/stack.sh {' '.join(args)} failed ({result.returncode}):\n"
+            f"{result.stdout}{result.stderr}"
+        )
+    return result.stdout
+
+
+def _group_alive(pgid: int) -> bool:
+    """Does a process of that group (or with that PID) still run? Zombies do not count."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            pid, rest = stat.read_text().split(" ", 1)
+        except OSError:
+            continue
+        # pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
+        state, _, group = rest.rsplit(")", 1)[1].split()[:3]
+        if state != "Z" and pgid in (int(pid), int(group)):
+            return True
+    return False
+
+
 def stack_env() -> dict[str, str]:
     """`scripts/stack.sh env` as a dict (addresses and, once the stack has run, tokens)."""
-    out = subprocess.run(
-        [str(SCRIPT), "env"], capture_output=True, text=True, check=True, timeout=60
-    ).stdout
+    out = _script("env", timeout=60)
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
 
@@ -106,6 +156,7 @@ def stack_from_env(env: dict[str, str]) -> Stack:
         dapr_api_token=env["DAPR_API_TOKEN"],
         app_api_token=env["APP_API_TOKEN"],
         run_dir=Path(env["TASKFLOW_STACK_DIR"]),
+        database_url=env["TASKFLOW_STACK_DATABASE_URL"],
     )
 
 
