@@ -129,3 +129,16 @@ def test_follow_ups_run_only_when_the_guard_returns_a_row(
         connection, sa.select(OUTBOX.c.topic).where(OUTBOX.c.event_id == event["event_id"])
     )
     assert sorted(stored) == [("task-events",), ("task-updates",)]
+
+
+def test_in_lists_are_expanded_into_parameters(connection: psycopg.Connection[Any]) -> None:
+    """The outbox relay selects rows with IN and NOT IN lists: each item is its own $n."""
+    for task_id in (301, 302, 303):
+        run_like_the_binding(connection, sa.insert(TASK).values(**task_values(task_id)))
+    rows = run_like_the_binding(
+        connection,
+        sa.select(TASK.c.id)
+        .where(TASK.c.id.in_([301, 302, 303]), TASK.c.id.not_in([302]))
+        .order_by(TASK.c.id),
+    )
+    assert rows == [(301,), (303,)]

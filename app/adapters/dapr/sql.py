@@ -36,12 +36,12 @@ DIALECT = _BindingDialect(paramstyle="numeric_dollar")
 def compile_for_binding(statement: Executable) -> tuple[str, list[str | None]]:
     """PostgreSQL text with $n placeholders, and the parameters as text in that order."""
     assert isinstance(statement, sa.ClauseElement)
-    compiled = statement.compile(dialect=DIALECT)
+    compiled = statement.compile(dialect=DIALECT, compile_kwargs={"render_postcompile": True})
     assert isinstance(compiled, SQLCompiler)
     params = compiled.construct_params()
     values: list[str | None] = []
     for name in compiled.positiontup or []:
-        bind = compiled.binds[name]
+        bind = compiled.binds[name if name in compiled.binds else name.rsplit("_", 1)[0]]
         value = params[name]
         if isinstance(bind.type.dialect_impl(DIALECT), sa.JSON):
             values.append(None if value is None else json.dumps(value))
