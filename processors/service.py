@@ -17,6 +17,7 @@ from app.config import Settings
 from app.domain.events import REMINDERS, TASK_EVENTS, TOPICS
 from app.ports import EventHandler, JobHandler
 from app.services.audit import AuditService
+from app.services.dead_letters import DeadLetterService
 from app.services.reconcile import ReminderJobsSweep, Sweep, run_sweeps
 from app.services.reminders import ReminderService
 from app.services.tasks import TaskService
@@ -28,7 +29,7 @@ NAMES = ("recurrence", "reminders", "audit")
 
 
 def _no_outbox() -> None:
-    """Processors read through the task services but never write events with them."""
+    """Processors never write events; a replayed dead letter is relayed by the app."""
 
 
 def create_processor_app(name: str, settings: Settings) -> FastAPI:
@@ -74,7 +75,9 @@ def create_processor_app(name: str, settings: Settings) -> FastAPI:
             await sidecar.close()
 
     service = FastAPI(title=f"TaskFlow {name} processor", lifespan=lifespan)
-    service.include_router(callbacks_router(subscriptions, on_job))
+    # An event a handler rejects as malformed waits in the app's dead-letter list for a replay.
+    dead_letters = DeadLetterService(sql, _no_outbox)
+    service.include_router(callbacks_router(subscriptions, dead_letters, on_job))
 
     @service.get("/health/live")
     async def live() -> dict[str, str]:

@@ -51,7 +51,7 @@ def create_api(runtime: Runtime) -> FastAPI:
     if runtime.sidecar is not None:
         routers += [
             callbacks_router(
-                runtime.subscriptions, on_dead_letter=runtime.dead_letters.record_delivery
+                runtime.subscriptions, runtime.dead_letters, keeps_dead_letter_topic=True
             ),
             invocation_router,
         ]

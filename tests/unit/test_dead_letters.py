@@ -150,7 +150,7 @@ def dapr_app(dead_letters: DeadLetterService, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("APP_API_TOKEN", TOKEN)
     app = FastAPI()
     app.include_router(
-        callbacks_router({TASK_EVENTS: [picky]}, on_dead_letter=dead_letters.record_delivery)
+        callbacks_router({TASK_EVENTS: [picky]}, dead_letters, keeps_dead_letter_topic=True)
     )
     return app
 
@@ -196,15 +196,21 @@ async def test_whatever_arrives_on_the_dead_letter_topic_is_kept(
         await dead_letters.replay(letters[0].id)  # type: ignore[arg-type]
 
 
-async def test_a_handler_rejecting_an_event_answers_422_so_dapr_dead_letters_it(
-    dapr_app: FastAPI,
+async def test_an_event_a_handler_rejects_is_set_aside_and_answered_as_done(
+    dapr_app: FastAPI, dead_letters: DeadLetterService
 ) -> None:
+    """Answered as done: the sidecar retries only failures, for as long as they last."""
+    event = new_event("task.completed", task_id=1)
     transport = httpx.ASGITransport(app=dapr_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
-        response = await client.post(
-            f"/events/{TASK_EVENTS}",
-            json={"data": new_event("task.completed", task_id=1)},
-            headers={"dapr-api-token": TOKEN},
-        )
-    assert response.status_code == 422
-    assert response.json() == {"detail": "no reminder_id"}
+        for body in ({"data": event}, {"data": "not an event"}):
+            response = await client.post(
+                f"/events/{TASK_EVENTS}", json=body, headers={"dapr-api-token": TOKEN}
+            )
+            assert response.status_code == 200
+            assert response.json() == {"status": "SUCCESS"}
+
+    letters, total = await dead_letters.page()
+    assert total == 2
+    assert {letter.topic for letter in letters} == {TASK_EVENTS}
+    assert {letter.error for letter in letters} == {"no reminder_id", "not a TaskFlow event"}

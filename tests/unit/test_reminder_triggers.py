@@ -17,6 +17,7 @@ from app.api.routes.dapr import callbacks_router
 from app.domain.enums import ReminderStatus
 from app.domain.events import REMINDERS, new_event
 from app.domain.models import Reminder
+from app.services.dead_letters import DeadLetterService
 from app.services.reminders import ReminderService, job_name
 from app.services.tasks import TaskService
 from processors.reminders.handler import RemindersHandler
@@ -131,7 +132,7 @@ async def test_a_new_reminder_goes_out_at_the_first_attempt(setup: Setup) -> Non
 
 
 def test_the_job_callback_passes_on_the_time_the_job_was_armed_for(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, sql: EngineSql
 ) -> None:
     monkeypatch.setenv("APP_API_TOKEN", "sidecar-secret")
     calls: list[tuple[str, datetime]] = []
@@ -140,7 +141,7 @@ def test_the_job_callback_passes_on_the_time_the_job_was_armed_for(
         calls.append((name, armed_for))
 
     app = FastAPI()
-    app.include_router(callbacks_router({}, on_job))
+    app.include_router(callbacks_router({}, DeadLetterService(sql, lambda: None), on_job))
     headers = {"dapr-api-token": "sidecar-secret"}
     armed_for = datetime(2030, 5, 6, 6, 0, 0, 123456, tzinfo=UTC)
     with TestClient(app) as client:

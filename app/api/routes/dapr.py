@@ -7,7 +7,7 @@ import hmac
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -18,11 +18,10 @@ from app.adapters.dapr.jobs import due_time_of
 from app.api.deps import Tasks
 from app.api.schemas import MAX_ID
 from app.ports import EventHandler, JobHandler
-from app.services.errors import MalformedEvent
+from app.services.dead_letters import DeadLetterService
 
 log = logging.getLogger(__name__)
 
-DeadLetterHandler = Callable[[Any], Awaitable[object]]
 # Where the sidecar moves a message its subscriber kept refusing (dapr-components).
 DEAD_LETTER_TOPIC = "taskflow-deadletter"
 
@@ -35,41 +34,37 @@ def sidecar_only(dapr_api_token: Annotated[str | None, Header()] = None) -> None
 
 def callbacks_router(
     subscriptions: Mapping[str, Sequence[EventHandler]],
+    dead_letters: DeadLetterService,
     on_job: JobHandler | None = None,
-    on_dead_letter: DeadLetterHandler | None = None,
+    *,
+    keeps_dead_letter_topic: bool = False,
 ) -> APIRouter:
-    """Topic deliveries at /events/<topic> (declarative subscriptions), /job/<name>, and
-    the dead-letter topic's deliveries at /events/taskflow-deadletter."""
+    """Topic deliveries at /events/<topic> (declarative subscriptions), /job/<name>, and,
+    with `keeps_dead_letter_topic`, the dead-letter topic's deliveries.
+
+    A delivery that is not a TaskFlow event, or that a handler rejects as malformed, is set
+    aside in `dead_letters` and answered as done. Any other failure answers 500, and the
+    sidecar delivers it again for as long as it takes (a database that is down)."""
     router = APIRouter(dependencies=[Depends(sidecar_only)], include_in_schema=False)
 
-    if on_dead_letter is not None:
-        dead_letter_handler = on_dead_letter
-
+    if keeps_dead_letter_topic:
         # Declared before /events/{topic}: whatever arrives here is kept, malformed or not.
         @router.post(f"/events/{DEAD_LETTER_TOPIC}")
         async def deliver_dead_letter(request: Request) -> dict[str, str]:
-            body = await request.body()
-            try:
-                envelope: Any = json.loads(body)
-            except ValueError:
-                envelope = body.decode("utf-8", "replace")
-            await dead_letter_handler(envelope)
+            await dead_letters.record_delivery(_json_or_text(await request.body()))
             return {"status": "SUCCESS"}
 
     @router.post("/events/{topic}")
     async def deliver(topic: str, request: Request) -> dict[str, str]:
-        envelope: Any = await request.json()
+        envelope = _json_or_text(await request.body())
         event = envelope.get("data") if isinstance(envelope, dict) else None
         if not isinstance(event, dict) or "event_id" not in event or "event_type" not in event:
-            # Retried by the sidecar's policy, then parked in the dead-letter topic.
             log.warning("malformed event on %s: %.200r", topic, envelope)
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "not a TaskFlow event")
-        try:
-            for handler in subscriptions.get(topic, ()):
-                await handler(topic, event)
-        except MalformedEvent as error:
-            log.warning("event rejected on %s: %s", topic, error)
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+            payload = envelope if isinstance(envelope, dict) else {"data": envelope}
+            await dead_letters.record(topic, payload, "not a TaskFlow event")
+            return {"status": "SUCCESS"}
+        for handler in subscriptions.get(topic, ()):
+            await dead_letters.guard(handler)(topic, event)
         return {"status": "SUCCESS"}
 
     if on_job is not None:
@@ -91,6 +86,13 @@ def callbacks_router(
             return {"status": "SUCCESS"}
 
     return router
+
+
+def _json_or_text(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")
 
 
 class SuccessorRequest(BaseModel):
