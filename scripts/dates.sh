@@ -9,16 +9,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-install_faketime() {
-  compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null && return
-  local sudo=()
-  ((EUID == 0)) || sudo=(sudo)
-  log "installing Debian's libfaketime"
-  "${sudo[@]}" apt-get update -q >&2
-  "${sudo[@]}" apt-get install -y -q libfaketime >&2
-}
-
-install_faketime
+compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || apt_install libfaketime
 LIB="$(compgen -G '/usr/lib/*/faketime/libfaketime.so.1' | head -n1)"
 
 # "<time zone> <local start time>": month ends, a leap day, the eve of Europe's spring DST switch

@@ -51,25 +51,17 @@ find_java() {
   return 1
 }
 
-install_packages() { # Debian packages, as scripts/postgres.sh does for PostgreSQL
-  command -v apt-get >/dev/null || die "need $* (Java 17+ and Maven)"
-  local sudo=()
-  ((EUID == 0)) || sudo=(sudo)
-  log "installing Debian's $*"
-  "${sudo[@]}" apt-get update -q >&2
-  "${sudo[@]}" apt-get install -y -q "$@" >&2
-}
 
 ensure_java() {
   find_java && return
-  install_packages default-jre-headless
+  apt_install default-jre-headless
   find_java || die "no Java 17+ found (set JAVA_HOME)"
 }
 
 # The broker's jars and their runtime dependencies, resolved by Maven from a generated pom.
 ensure_libs() {
   [[ -f "$LIBS/.complete" ]] && return
-  command -v mvn >/dev/null || install_packages maven
+  command -v mvn >/dev/null || apt_install maven
   log "fetching Kafka $KAFKA_VERSION jars with Maven (once)"
   local work
   work="$(mktemp -d)"

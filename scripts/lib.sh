@@ -35,3 +35,13 @@ export REFLEX_HTTP_CLIENT_BIND_ADDRESS="${REFLEX_HTTP_CLIENT_BIND_ADDRESS:-0.0.0
 
 log() { printf '[taskflow] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+
+# Debian packages a script found missing, installed with apt (as root, or through sudo).
+apt_install() {
+  command -v apt-get >/dev/null || die "need Debian's $* and there is no apt-get: install them"
+  local sudo=()
+  ((EUID == 0)) || sudo=(sudo)
+  log "installing Debian's $*"
+  "${sudo[@]}" apt-get update -q >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2
+}

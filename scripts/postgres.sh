@@ -9,12 +9,7 @@ PORT="${TASKFLOW_PG_PORT:-55432}"
 URL="postgresql+psycopg://taskflow:taskflow@127.0.0.1:$PORT/taskflow"
 
 install_postgres() {
-  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && return
-  local sudo=()
-  ((EUID == 0)) || sudo=(sudo)
-  log "installing Debian's postgresql"
-  "${sudo[@]}" apt-get update -q >&2
-  "${sudo[@]}" apt-get install -y -q postgresql >&2
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_install postgresql
 }
 
 locate() {

@@ -131,9 +131,13 @@ def test_replaying_an_unknown_dead_letter_is_404(client: httpx.Client) -> None:
     assert response.json() == {"detail": f"dead letter {MISSING_ID} not found"}
 
 
-@pytest.mark.parametrize("bad_id", ["0", "x", str(2**31)])
-def test_a_bad_dead_letter_id_is_422(client: httpx.Client, bad_id: str) -> None:
+@pytest.mark.parametrize("bad_id", ["0", str(2**31)])
+def test_an_out_of_range_dead_letter_id_is_422(client: httpx.Client, bad_id: str) -> None:
     assert client.post(f"/api/dead-letters/{bad_id}/replay").status_code == 422
+
+
+def test_a_dead_letter_id_that_is_no_number_matches_no_route(client: httpx.Client) -> None:
+    assert client.post("/api/dead-letters/x/replay").status_code == 404
 
 
 def test_health_counts_the_dead_letters_waiting(

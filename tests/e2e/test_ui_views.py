@@ -66,7 +66,8 @@ def test_stats_count_open_overdue_and_completed_tasks(
         api, title=f"Overdue {unique('stats')}", due_date=late.isoformat(), tags=["errands"]
     )
 
-    board.page.get_by_role("button", name="Stats").click()
+    # Exact: the new task's row buttons carry its title, which has "stats" in it.
+    board.page.get_by_role("button", name="Stats", exact=True).click()
     dialog = board.dialog()
     expect(dialog.get_by_label("Open", exact=True)).to_contain_text(str(open_before + 1))
     expect(dialog.get_by_label("Overdue", exact=True)).not_to_contain_text(re.compile(r"^0$"))

@@ -33,7 +33,8 @@ def fresh_postgres_database(prefix: str) -> Iterator[str]:
     """A new, empty database on the project's cluster, dropped afterwards."""
     server = sa.make_url(postgres_server_url())
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    # No pool: the fault tests restart the server, and a pooled connection would not survive.
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:

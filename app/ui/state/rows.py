@@ -6,6 +6,7 @@ from datetime import datetime
 from app.chat.offline.replies import repetition
 from app.domain.enums import Recurrence, TaskStatus
 from app.domain.models import Task
+from app.domain.offsets import timing
 from app.ui.format import relative_due, wall_clock
 
 
@@ -39,7 +40,7 @@ def row_of(task: Task, now: datetime) -> TaskRow:
             or task.rrule
             or task.recurrence.value
         )
-    reminder = f"Reminder {task.reminder_offset} before" if task.reminder_offset else ""
+    reminder = f"Reminder {timing(task.reminder_offset)}" if task.reminder_offset else ""
     return TaskRow(
         id=task.id,
         title=task.title,
