@@ -1,6 +1,7 @@
 """A migrated database of each kind, for the service tests of this tier."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -9,6 +10,7 @@ from app.adapters.local.sql import EngineSql, create_engine
 from app.domain.models import OutboxMessage
 from app.services.audit import AUDIT
 from app.services.tasks import REMINDER, TASK
+from tests.support.delivery import migrated_sqlite, sqlite_copy
 from tests.support.servers import fresh_postgres_database, migrate
 
 OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -41,3 +43,15 @@ def sql(database: EngineSql) -> EngineSql:
         for table in (REMINDER, TASK, OUTBOX, AUDIT):
             connection.execute(sa.delete(table))
     return database
+
+
+@pytest.fixture(scope="module")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, made once per module and copied for each test."""
+    return migrated_sqlite(tmp_path_factory.mktemp("schema"))
+
+
+@pytest.fixture
+def fresh_sqlite(sqlite_template: Path, tmp_path: Path) -> EngineSql:
+    """A migrated SQLite database of the test's own (for tests that count every row)."""
+    return sqlite_copy(sqlite_template, tmp_path)

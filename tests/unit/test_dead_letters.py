@@ -3,7 +3,6 @@ Dapr dead-letter topic is recorded with the topic the event failed on; replay pu
 again through the outbox."""
 
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,19 +18,14 @@ from app.ports import Event
 from app.services.dead_letters import DeadLetterService
 from app.services.errors import Conflict, MalformedEvent, NotFound
 from app.services.outbox import OUTBOX, OutboxRelay, outbox_inserts
-from tests.support.delivery import Clock, FlakyBus, migrated_sqlite, sqlite_copy
+from tests.support.delivery import Clock, FlakyBus
 
 TOKEN = "app-token-for-tests"
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return migrated_sqlite(tmp_path_factory.mktemp("schema"))
-
-
 @pytest.fixture
-def sql(template: Path, tmp_path: Path) -> EngineSql:
-    return sqlite_copy(template, tmp_path)
+def sql(fresh_sqlite: EngineSql) -> EngineSql:
+    return fresh_sqlite
 
 
 @pytest.fixture

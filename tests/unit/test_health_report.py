@@ -1,7 +1,5 @@
 """What /health reports, on a real SQLite database with a bus that fails on demand."""
 
-from pathlib import Path
-
 import pytest
 
 from app.adapters.local.sql import EngineSql
@@ -10,19 +8,14 @@ from app.domain.events import new_event
 from app.services.dead_letters import DeadLetterService
 from app.services.health import HealthService, Status
 from app.services.outbox import OutboxRelay, outbox_inserts
-from tests.support.delivery import Clock, FlakyBus, migrated_sqlite, sqlite_copy
+from tests.support.delivery import Clock, FlakyBus
 
 SETTINGS = DeliverySettings(max_wait_seconds=30)
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return migrated_sqlite(tmp_path_factory.mktemp("schema"))
-
-
 @pytest.fixture
-def sql(template: Path, tmp_path: Path) -> EngineSql:
-    return sqlite_copy(template, tmp_path)
+def sql(fresh_sqlite: EngineSql) -> EngineSql:
+    return fresh_sqlite
 
 
 def health_of(sql: EngineSql, relay: OutboxRelay, clock: Clock) -> HealthService:

@@ -4,7 +4,6 @@ and several relays sharing one PostgreSQL database."""
 import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,20 +16,15 @@ from app.domain.events import TASK_EVENTS, TASK_UPDATES, new_event
 from app.ports import Event
 from app.services import outbox
 from app.services.outbox import OUTBOX, OutboxRelay, backoff_seconds, outbox_inserts
-from tests.support.delivery import Clock, FlakyBus, migrated_sqlite, sqlite_copy
+from tests.support.delivery import Clock, FlakyBus
 from tests.support.servers import fresh_postgres_database, migrate
 
 SETTINGS = DeliverySettings(max_backoff_seconds=30, publish_timeout_seconds=5, claim_seconds=60)
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return migrated_sqlite(tmp_path_factory.mktemp("schema"))
-
-
 @pytest.fixture
-def sql(template: Path, tmp_path: Path) -> EngineSql:
-    return sqlite_copy(template, tmp_path)
+def sql(fresh_sqlite: EngineSql) -> EngineSql:
+    return fresh_sqlite
 
 
 @pytest.fixture(scope="module")
