@@ -17,7 +17,7 @@ from app.config import Settings
 from app.domain.events import REMINDERS, TASK_EVENTS, TOPICS
 from app.ports import EventHandler, JobHandler
 from app.services.audit import AuditService
-from app.services.dead_letters import DeadLetterService
+from app.services.dead_letters import DeadLetterForwarder, DeadLetterService
 from app.services.reconcile import ReminderJobsSweep, Sweep, run_sweeps
 from app.services.reminders import ReminderService
 from app.services.tasks import TaskService
@@ -75,8 +75,13 @@ def create_processor_app(name: str, settings: Settings) -> FastAPI:
             await sidecar.close()
 
     service = FastAPI(title=f"TaskFlow {name} processor", lifespan=lifespan)
-    # An event a handler rejects as malformed waits in the app's dead-letter list for a replay.
-    dead_letters = DeadLetterService(sql, _no_outbox)
+    # An event a handler rejects as malformed waits in the app's dead-letter list for a replay;
+    # the recurrence processor has no database, so it forwards such events to the app.
+    dead_letters: DeadLetterService | DeadLetterForwarder = (
+        DeadLetterForwarder(SidecarBus(sidecar))
+        if name == "recurrence"
+        else DeadLetterService(sql, _no_outbox)
+    )
     service.include_router(callbacks_router(subscriptions, dead_letters, on_job))
 
     @service.get("/health/live")

@@ -10,6 +10,9 @@ TASK_EVENTS = "task-events"
 REMINDERS = "reminders"
 TASK_UPDATES = "task-updates"
 TOPICS = (TASK_EVENTS, REMINDERS, TASK_UPDATES)
+# Where events are set aside for the app's dead-letter list: by the sidecar, and by a
+# processor that has no database of its own.
+DEAD_LETTERS = "taskflow-deadletter"
 
 SINGLE_USER_ID = 1
 

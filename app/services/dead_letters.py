@@ -1,9 +1,10 @@
 """Dead letters: events a handler rejected as malformed, set aside where an operator can list
 them and put them back on the outbox.
 
-Embedded mode records them as the in-process bus hands them over (`guard`); in Dapr mode the
-sidecar moves a message its subscriber kept refusing to the dead-letter topic, and the app's
-subscription to that topic records it (`record_delivery`).
+Embedded mode records them as the in-process bus hands them over (`guard`). In Dapr mode a
+subscriber with a database records them itself; one without (the recurrence processor)
+forwards them on the dead-letter topic (`DeadLetterForwarder`), and the app's subscription to
+that topic records them (`record_delivery`), as it does what the sidecar moves there.
 """
 
 import json
@@ -15,9 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as upsert_insert
 
-from app.domain.events import TOPICS
+from app.domain.events import DEAD_LETTERS, TOPICS, new_event
 from app.domain.models import DeadLetter
-from app.ports import Event, EventHandler, Sql
+from app.ports import Event, EventBus, EventHandler, Sql
 from app.services.errors import Conflict, MalformedEvent, NotFound
 from app.services.outbox import OUTBOX, Clock, utc_now
 from app.services.rows import columns_of, from_row, from_rows
@@ -29,6 +30,8 @@ DEAD_LETTER_COLUMNS = columns_of(DeadLetter)
 EVENT_ID_MAX = 36
 TOPIC_MAX = 64
 ERROR_MAX = 2000
+# The event type of what a DeadLetterForwarder publishes on the dead-letter topic.
+FORWARDED = "dead_letter.forwarded"
 
 
 class DeadLetterService:
@@ -80,6 +83,13 @@ class DeadLetterService:
         original CloudEvent unchanged, so its `topic` still names the topic it failed on."""
         envelope = envelope if isinstance(envelope, dict) else {"data": envelope}
         data = envelope.get("data")
+        if isinstance(data, dict) and data.get("event_type") == FORWARDED:
+            payload = data.get("payload")
+            return await self.record(
+                str(data.get("topic") or "unknown"),
+                payload if isinstance(payload, dict) else {"data": payload},
+                str(data.get("error") or "rejected"),
+            )
         topic = envelope.get("topic")
         payload = data if isinstance(data, dict) else {"event_id": envelope.get("id"), **envelope}
         return await self.record(
@@ -175,3 +185,22 @@ def _event_id(payload: dict[str, Any]) -> str:
         return event_id
     content = json.dumps(payload, sort_keys=True, default=str)
     return str(uuid.uuid5(uuid.NAMESPACE_URL, content))
+
+
+class DeadLetterForwarder:
+    """Sets events aside for a processor that has no database: it publishes them on the
+    dead-letter topic, where the app records them in its list."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self._bus = bus
+
+    async def record(self, topic: str, payload: dict[str, Any], error: str) -> None:
+        task_id = payload.get("task_id")
+        forwarded = new_event(
+            FORWARDED,
+            task_id=task_id if isinstance(task_id, int) else None,
+            topic=topic,
+            payload=payload,
+            error=error,
+        )
+        await self._bus.publish(DEAD_LETTERS, forwarded)

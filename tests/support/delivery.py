@@ -33,6 +33,7 @@ class FlakyBus:
         self.refuse = refuse or set()
         self.attempts = 0
         self.accepted: list[tuple[str, str, str | None]] = []
+        self.events: list[Event] = []
 
     async def publish(self, topic: str, event: Event, key: str | None = None) -> None:
         self.attempts += 1
@@ -44,6 +45,7 @@ class FlakyBus:
             raise ConnectionError("broker unavailable")
         await asyncio.sleep(0)
         self.accepted.append((topic, event["event_id"], key))
+        self.events.append(event)
 
 
 def migrated_sqlite(folder: Path) -> Path:

@@ -12,10 +12,10 @@ from fastapi import FastAPI
 
 from app.adapters.local.bus import InProcessBus
 from app.adapters.local.sql import EngineSql
-from app.api.routes.dapr import DEAD_LETTER_TOPIC, callbacks_router
-from app.domain.events import REMINDERS, TASK_EVENTS, new_event
+from app.api.routes.dapr import callbacks_router
+from app.domain.events import DEAD_LETTERS, REMINDERS, TASK_EVENTS, new_event
 from app.ports import Event
-from app.services.dead_letters import DeadLetterService
+from app.services.dead_letters import DeadLetterForwarder, DeadLetterService
 from app.services.errors import Conflict, MalformedEvent, NotFound
 from app.services.outbox import OUTBOX, OutboxRelay, outbox_inserts
 from tests.support.delivery import Clock, FlakyBus
@@ -132,7 +132,7 @@ async def dapr_delivers(app: FastAPI, body: Any, *, token: str = TOKEN) -> httpx
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
         return await client.post(
-            f"/events/{DEAD_LETTER_TOPIC}",
+            f"/events/{DEAD_LETTERS}",
             content=body if isinstance(body, bytes) else None,
             json=None if isinstance(body, bytes) else body,
             headers={"dapr-api-token": token},
@@ -208,3 +208,21 @@ async def test_an_event_a_handler_rejects_is_set_aside_and_answered_as_done(
     assert total == 2
     assert {letter.topic for letter in letters} == {TASK_EVENTS}
     assert {letter.error for letter in letters} == {"no reminder_id", "not a TaskFlow event"}
+
+
+async def test_a_processor_without_a_database_forwards_what_it_rejects_to_the_app(
+    dapr_app: FastAPI, dead_letters: DeadLetterService
+) -> None:
+    """The recurrence processor publishes on the dead-letter topic; the app keeps it."""
+    bus = FlakyBus()
+    rejected = new_event("task.completed", task_id=3)
+    await DeadLetterForwarder(bus).record(TASK_EVENTS, rejected, "no task_data")
+    [(topic, _, _)] = bus.accepted
+    assert topic == DEAD_LETTERS
+    [forwarded] = bus.events
+    envelope = {"id": str(uuid.uuid4()), "topic": DEAD_LETTERS, "data": forwarded}
+    assert (await dapr_delivers(dapr_app, envelope)).status_code == 200
+
+    [letter], total = await dead_letters.page()
+    assert total == 1
+    assert (letter.topic, letter.payload, letter.error) == (TASK_EVENTS, rejected, "no task_data")

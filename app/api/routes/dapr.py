@@ -17,13 +17,12 @@ from pydantic import BaseModel, ConfigDict
 from app.adapters.dapr.jobs import due_time_of
 from app.api.deps import Tasks
 from app.api.schemas import MAX_ID
+from app.domain.events import DEAD_LETTERS
 from app.ports import EventHandler, JobHandler
-from app.services.dead_letters import DeadLetterService
+from app.services.dead_letters import DeadLetterForwarder, DeadLetterService
+from app.services.errors import MalformedEvent
 
 log = logging.getLogger(__name__)
-
-# Where the sidecar moves a message its subscriber kept refusing (dapr-components).
-DEAD_LETTER_TOPIC = "taskflow-deadletter"
 
 
 def sidecar_only(dapr_api_token: Annotated[str | None, Header()] = None) -> None:
@@ -34,7 +33,7 @@ def sidecar_only(dapr_api_token: Annotated[str | None, Header()] = None) -> None
 
 def callbacks_router(
     subscriptions: Mapping[str, Sequence[EventHandler]],
-    dead_letters: DeadLetterService,
+    dead_letters: DeadLetterService | DeadLetterForwarder,
     on_job: JobHandler | None = None,
     *,
     keeps_dead_letter_topic: bool = False,
@@ -47,11 +46,13 @@ def callbacks_router(
     sidecar delivers it again for as long as it takes (a database that is down)."""
     router = APIRouter(dependencies=[Depends(sidecar_only)], include_in_schema=False)
 
-    if keeps_dead_letter_topic:
+    if keeps_dead_letter_topic and isinstance(dead_letters, DeadLetterService):
+        keeper = dead_letters
+
         # Declared before /events/{topic}: whatever arrives here is kept, malformed or not.
-        @router.post(f"/events/{DEAD_LETTER_TOPIC}")
+        @router.post(f"/events/{DEAD_LETTERS}")
         async def deliver_dead_letter(request: Request) -> dict[str, str]:
-            await dead_letters.record_delivery(_json_or_text(await request.body()))
+            await keeper.record_delivery(_json_or_text(await request.body()))
             return {"status": "SUCCESS"}
 
     @router.post("/events/{topic}")
@@ -64,7 +65,11 @@ def callbacks_router(
             await dead_letters.record(topic, payload, "not a TaskFlow event")
             return {"status": "SUCCESS"}
         for handler in subscriptions.get(topic, ()):
-            await dead_letters.guard(handler)(topic, event)
+            try:
+                await handler(topic, event)
+            except MalformedEvent as error:
+                log.warning("event rejected on %s: %s", topic, error)
+                await dead_letters.record(topic, event, str(error))
         return {"status": "SUCCESS"}
 
     if on_job is not None:
