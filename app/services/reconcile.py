@@ -28,9 +28,11 @@ from app.services.tasks import TASK, TASK_COLUMNS, TaskService
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 200
-# A reminder this new may still have its reminder.scheduled event on the way to its job, and
-# one that came due this recently its reminder.triggered event on the way to the app.
+# A reminder this new may still have its reminder.scheduled event on the way to its job.
 SETTLING = timedelta(seconds=30)
+# A reminder that came due this recently may still have its reminder.triggered event on the
+# way to the app (waiting while the app restarts): arming it again would fire it late.
+IN_FLIGHT = timedelta(minutes=2)
 
 Sweep = Callable[[], Awaitable[int]]
 
@@ -72,10 +74,12 @@ class ReminderJobsSweep:
         batch = await self._reminders.pending_after(self._cursor, self._page)
         self._cursor = (batch[-1].scheduled_at, batch[-1].id) if len(batch) == self._page else None
         now = self._clock()
-        settled = now - SETTLING
         rearmed = 0
         for reminder in batch:
-            if reminder.created_at > settled or settled < reminder.scheduled_at <= now:
+            if (
+                reminder.created_at > now - SETTLING
+                or now - IN_FLIGHT < reminder.scheduled_at <= now
+            ):
                 continue
             name = job_name(reminder.id)
             armed_for = await self._jobs.armed_for(name)
