@@ -169,6 +169,9 @@ with engine.connect() as connection:
     ).first()
     if not exists:
         connection.execute(sa.text(f'CREATE DATABASE "{db}"'))
+    # The project's cluster trades durability for speed (synchronous_commit off); the stack's
+    # database does not: an acknowledged write must survive PostgreSQL being killed.
+    connection.execute(sa.text(f'ALTER DATABASE "{db}" SET synchronous_commit = on'))
 engine.dispose()
 PY
   # The one step that sees a database URL: the processes of the stack never do.

@@ -8,7 +8,9 @@ loss. The waits poll with deadlines; the one fixed wait is the broker's five-min
 """
 
 import itertools
+import os
 import shutil
+import signal
 import threading
 import time
 import uuid
@@ -24,8 +26,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.domain.models import OutboxMessage
-from app.services.reminders import LATE_AFTER_SECONDS
-from processors.reminders.handler import job_name
+from app.services.reminders import LATE_AFTER_SECONDS, job_name
 from tests.support.stack import Stack
 from tests.support.waiting import eventually
 
@@ -465,22 +466,28 @@ def test_the_app_killed_between_a_write_and_its_relay(
     unsent: list[int] = []
 
     def strike(burst: Burst) -> None:
-        # Eight writes at once, and the app killed as soon as one is acknowledged: the
-        # others are committed or on their way, their events not yet relayed.
-        acknowledged_one = threading.Event()
+        # Kafka paused, so the relay cannot publish what is written now; eight writes at once,
+        # and the app killed as soon as one is acknowledged: the others are committed or on
+        # their way, their events not yet relayed.
+        kafka = stack.pid_of("kafka")
+        os.kill(kafka, signal.SIGSTOP)
+        try:
+            acknowledged_one = threading.Event()
 
-        def write() -> None:
-            with httpx.Client(base_url=stack.app_url, timeout=15) as client:
-                if burst.write(client) is not None:
-                    acknowledged_one.set()
+            def write() -> None:
+                with httpx.Client(base_url=stack.app_url, timeout=15) as client:
+                    if burst.write(client) is not None:
+                        acknowledged_one.set()
 
-        writers = [threading.Thread(target=write) for _ in range(8)]
-        for writer in writers:
-            writer.start()
-        assert acknowledged_one.wait(30), burst.writes[-8:]
-        stack.kill("taskflow")
-        for writer in writers:
-            writer.join(60)
+            writers = [threading.Thread(target=write) for _ in range(8)]
+            for writer in writers:
+                writer.start()
+            assert acknowledged_one.wait(30), burst.writes[-8:]
+            stack.kill("taskflow")
+            for writer in writers:
+                writer.join(60)
+        finally:
+            os.kill(kafka, signal.SIGCONT)
         engine = sa.create_engine(stack.database_url)
         try:
             with engine.connect() as connection:
