@@ -350,7 +350,7 @@ def test_a_reminder_moved_near_fires_at_its_new_time(client: httpx.Client) -> No
     assert fired[0]["retry_count"] == 0
 
 
-BACKLOG = 100  # thousands belong to the benchmarks; this checks the way they go
+BACKLOG = 2000  # overdue at start-up: they fire through a bounded queue while the API answers
 
 
 async def _overdue_reminders(database_url: str, count: int) -> None:
