@@ -18,9 +18,9 @@ from sqlalchemy.dialects.postgresql import insert as upsert_insert
 
 from app.domain.events import DEAD_LETTERS, TOPICS, new_event
 from app.domain.models import DeadLetter
-from app.ports import Event, EventBus, EventHandler, Sql
+from app.ports import Clock, Event, EventBus, EventHandler, Sql, utc_now
 from app.services.errors import Conflict, MalformedEvent, NotFound
-from app.services.outbox import OUTBOX, Clock, utc_now
+from app.services.outbox import OUTBOX
 from app.services.rows import columns_of, from_row, from_rows
 
 log = logging.getLogger(__name__)

@@ -4,9 +4,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.config import DeliverySettings
-from app.ports import Sql
+from app.ports import Clock, Sql, utc_now
 from app.services.dead_letters import DeadLetterService
-from app.services.outbox import Clock, OutboxRelay, utc_now
+from app.services.outbox import OutboxRelay
 
 
 class Status(StrEnum):

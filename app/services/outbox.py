@@ -10,9 +10,8 @@ and a row waits while an earlier row of the same task and topic is held or backi
 
 import asyncio
 import contextlib
-import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,16 +21,13 @@ import sqlalchemy as sa
 from app.config import DeliverySettings
 from app.domain.events import TOPICS_BY_EVENT_TYPE
 from app.domain.models import OutboxMessage
-from app.ports import Event, EventBus, Sql
+from app.ports import Clock, Event, EventBus, Sql, utc_now
 
 log = logging.getLogger(__name__)
 
 OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 PRUNE_BATCH = 500
 PRUNE_EVERY = timedelta(minutes=1)
-
-Clock = Callable[[], datetime]
-utc_now: Clock = functools.partial(datetime.now, UTC)
 
 
 def outbox_inserts(*events: dict[str, Any]) -> list[sa.Insert]:
