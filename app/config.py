@@ -68,9 +68,9 @@ class Settings:
             database_url=os.environ.get("TASKFLOW_DATABASE_URL", default_db),
             timezone=os.environ.get("TASKFLOW_TIMEZONE", "UTC"),
             delivery=DeliverySettings.from_env(),
-            reconcile_seconds=_positive("TASKFLOW_RECONCILE_SECONDS", 60.0),
-            chat_history_turns=_whole("TASKFLOW_CHAT_HISTORY_TURNS", 12),
-            chat_history_chars=_whole("TASKFLOW_CHAT_HISTORY_CHARS", 40_000),
+            reconcile_seconds=_positive("TASKFLOW_RECONCILE_SECONDS", cls.reconcile_seconds),
+            chat_history_turns=_whole("TASKFLOW_CHAT_HISTORY_TURNS", cls.chat_history_turns),
+            chat_history_chars=_whole("TASKFLOW_CHAT_HISTORY_CHARS", cls.chat_history_chars),
         )
 
 

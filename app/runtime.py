@@ -2,11 +2,9 @@
 
 import asyncio
 import contextlib
-import functools
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from app.adapters.dapr.bus import SidecarBus
 from app.adapters.dapr.secrets import SidecarSecrets
@@ -28,7 +26,7 @@ from app.chat.tools import ToolSet
 from app.config import Settings
 from app.domain.events import REMINDERS, TASK_EVENTS, TASK_UPDATES, TOPICS
 from app.live import LiveFeed
-from app.ports import EventBus, EventHandler, KeyValue, Secrets, Sql
+from app.ports import EventBus, EventHandler, KeyValue, Secrets, Sql, utc_now
 from app.services.audit import AuditService
 from app.services.dead_letters import DeadLetterService
 from app.services.health import HealthService
@@ -162,13 +160,12 @@ def build_runtime(settings: Settings) -> Runtime:
                 adapters.bus.subscribe(topic, dead_letters.guard(handler))
 
     tools = ToolSet(tasks, reminders, settings.timezone)
-    clock = functools.partial(datetime.now, UTC)
     chat = ChatService(
         ConversationStore(
             adapters.kv, HistoryLimits(settings.chat_history_turns, settings.chat_history_chars)
         ),
-        OfflineAssistant(tools, settings.timezone, clock),
-        GeminiAgent(tools, GeminiSettings.from_env(), settings.timezone, clock),
+        OfflineAssistant(tools, settings.timezone, utc_now),
+        GeminiAgent(tools, GeminiSettings.from_env(), settings.timezone, utc_now),
         adapters.secrets,
     )
     return Runtime(
