@@ -5,7 +5,7 @@ from datetime import datetime
 from app.domain.enums import ReminderStatus
 from app.domain.events import REMINDERS, new_event
 from app.ports import Clock, Event, EventBus, Jobs, utc_now
-from app.services.errors import NotFound
+from app.services.errors import MalformedEvent, NotFound
 from app.services.reminders import ReminderService, job_name, reminder_of_job
 
 
@@ -25,12 +25,18 @@ class RemindersHandler:
     async def __call__(self, topic: str, event: Event) -> None:
         """Subscribed to `reminders`: keep one job per pending reminder."""
         event_type = event.get("event_type")
+        if event_type not in ("reminder.scheduled", "reminder.cancelled"):
+            return
+        try:
+            name = job_name(int(event["reminder_id"]))
+            due = datetime.fromisoformat(event["scheduled_at"])
+        except (KeyError, TypeError, ValueError) as error:
+            # Redelivery cannot help an event that does not say which reminder, or when.
+            raise MalformedEvent(f"{event_type} without a usable reminder: {error!r}") from error
         if event_type == "reminder.scheduled":
-            await self._jobs.schedule(
-                job_name(int(event["reminder_id"])), datetime.fromisoformat(event["scheduled_at"])
-            )
-        elif event_type == "reminder.cancelled":
-            await self._jobs.cancel(job_name(int(event["reminder_id"])))
+            await self._jobs.schedule(name, due)
+        else:
+            await self._jobs.cancel(name)
 
     async def on_job(self, name: str, armed_for: datetime) -> None:
         """The scheduler calls back when a reminder is due (or overdue after an outage). Only

@@ -18,6 +18,7 @@ from app.domain.enums import ReminderStatus
 from app.domain.events import REMINDERS, new_event
 from app.domain.models import Reminder
 from app.services.dead_letters import DeadLetterService
+from app.services.errors import MalformedEvent
 from app.services.reminders import ReminderService, job_name
 from app.services.tasks import TaskService
 from processors.reminders.handler import RemindersHandler
@@ -189,3 +190,15 @@ def test_a_sidecar_failure_is_not_taken_for_a_missing_job() -> None:
     failing = httpx.Response(500, json={"message": "scheduler unavailable"}, request=request)
     with pytest.raises(httpx.HTTPStatusError):
         armed_for_answer(failing)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{}, {"reminder_id": "x", "scheduled_at": "2030-05-06T06:00:00+00:00"}, {"reminder_id": 1}],
+)
+async def test_a_reminder_event_that_names_no_usable_reminder_is_malformed(
+    setup: Setup, fields: dict[str, Any]
+) -> None:
+    event = {**new_event("reminder.scheduled", task_id=1), **fields}
+    with pytest.raises(MalformedEvent):
+        await setup.handler(REMINDERS, event)
