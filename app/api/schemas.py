@@ -20,13 +20,13 @@ from pydantic.json_schema import SkipJsonSchema
 
 from app.chat.service import AssistantName
 from app.domain.enums import Priority, Recurrence, ReminderStatus, RepeatFrom, TaskStatus
-from app.domain.models import DESCRIPTION_MAX, TITLE_MAX, AuditLogEntry, DeadLetter, Reminder, Task
+from app.domain.models import AuditLogEntry, DeadLetter, Reminder, Task
 from app.domain.offsets import MAX_OFFSET_TEXT, format_offset, parse_offset
 from app.domain.queries import DEFAULT_LIMIT, MAX_LIMIT, SortField, SortOrder
 from app.domain.recurrence import MAX_RULE_LENGTH, timezone_or_error, validate_rrule
 from app.domain.tags import MAX_TAG_LENGTH, MAX_TAGS, normalize_tags
+from app.domain.task_fields import DESCRIPTION_MAX, MAX_ID, TITLE_MAX
 
-MAX_ID = 2**31 - 1
 MESSAGE_MAX = 4000
 
 

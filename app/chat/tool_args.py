@@ -7,10 +7,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, SkipJsonSchema
 from pydantic_core import core_schema
 
-from app.domain.models import DESCRIPTION_MAX, TITLE_MAX
 from app.domain.tags import MAX_TAGS
+from app.domain.task_fields import DESCRIPTION_MAX, MAX_ID, TITLE_MAX
 
-MAX_ID = 2**31 - 1
 LIST_LIMIT = 20
 # A page an assistant reads whole, and that is kept in the conversation's history.
 MAX_LIST_LIMIT = 100

@@ -8,9 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from app.domain.columns import PriorityRank, TagList, UtcDateTime
 from app.domain.enums import Priority, Recurrence, ReminderStatus, RepeatFrom, TaskStatus
-
-TITLE_MAX = 500
-DESCRIPTION_MAX = 10_000
+from app.domain.task_fields import TITLE_MAX
 
 
 class Task(SQLModel, table=True):

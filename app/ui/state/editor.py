@@ -9,8 +9,9 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from app.domain.enums import Priority, Recurrence, RepeatFrom
-from app.domain.models import DESCRIPTION_MAX, TITLE_MAX, Task
+from app.domain.models import Task
 from app.domain.recurrence import preview, series_rule, timezone_or_error
+from app.domain.task_fields import DESCRIPTION_MAX, TITLE_MAX
 from app.runtime import current_runtime
 from app.services.errors import Conflict, Invalid, NotFound
 from app.ui.format import input_value, wall_clock
