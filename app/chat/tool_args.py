@@ -1,25 +1,16 @@
 """The arguments of each chat tool: validated on every call, and the source of its JSON schema."""
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, SkipJsonSchema
 from pydantic_core import core_schema
 
-from app.domain.tags import MAX_TAGS
-from app.domain.task_fields import DESCRIPTION_MAX, MAX_ID, TITLE_MAX
+from app import task_types as types
 
 LIST_LIMIT = 20
 # A page an assistant reads whole, and that is kept in the conversation's history.
 MAX_LIST_LIMIT = 100
-
-
-def _plausible(moment: datetime) -> datetime:
-    if not 1900 <= moment.year <= 9000:
-        raise ValueError("a date between the years 1900 and 9000")
-    return moment
-
 
 PriorityName = Literal["low", "medium", "high"]
 StatusName = Literal["pending", "completed"]
@@ -27,21 +18,16 @@ RecurrenceName = Literal["none", "daily", "weekly", "monthly", "custom"]
 RepeatFromName = Literal["due", "completion"]
 SortName = Literal["due_date", "priority", "created_at", "updated_at", "title"]
 
-TaskId = Annotated[int, Field(ge=1, le=MAX_ID, description="The task's id.")]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
+TaskId = Annotated[types.TaskId, Field(description="The task's id.")]
 Moment = Annotated[
-    datetime,
-    AfterValidator(_plausible),
+    types.Moment,
     Field(description="ISO 8601; without an offset it is read in the task's time zone."),
 ]
-TagList = Annotated[
-    list[Annotated[str, Field(max_length=51)]],
-    Field(min_length=1, max_length=MAX_TAGS, description="Tags: single words, e.g. 'home'."),
-]
+TagList = Annotated[types.Tags, Field(description="Tags: single words, e.g. 'home'.")]
 Offset = Annotated[
-    str,
-    Field(max_length=50, description="How long before the due date, e.g. '1 hour', '2 days'."),
+    types.Offset, Field(description="How long before the due date, e.g. '1 hour', '2 days'.")
 ]
+Rule = Annotated[types.Rule, Field(description="RFC 5545 rule, e.g. 'FREQ=WEEKLY;BYDAY=MO,TH'.")]
 
 
 class Arguments(BaseModel):
@@ -49,8 +35,8 @@ class Arguments(BaseModel):
 
 
 class AddTask(Arguments):
-    title: Annotated[Title, Field(description="What is to be done.")]
-    description: Annotated[str, Field(max_length=DESCRIPTION_MAX)] | SkipJsonSchema[None] = None
+    title: Annotated[types.Title, Field(description="What is to be done.")]
+    description: types.Description | SkipJsonSchema[None] = None
     due_date: Moment | SkipJsonSchema[None] = None
     recurrence: (
         Annotated[
@@ -59,12 +45,7 @@ class AddTask(Arguments):
         ]
         | SkipJsonSchema[None]
     ) = None
-    rrule: (
-        Annotated[
-            str, Field(max_length=500, description="RFC 5545 rule, e.g. 'FREQ=WEEKLY;BYDAY=MO,TH'.")
-        ]
-        | SkipJsonSchema[None]
-    ) = None
+    rrule: Rule | SkipJsonSchema[None] = None
     repeat_from: (
         Annotated[
             RepeatFromName,
@@ -79,7 +60,7 @@ class AddTask(Arguments):
 
 class ListTasks(Arguments):
     query: (
-        Annotated[str, Field(max_length=200, description="Text the title or description contains.")]
+        Annotated[types.SearchText, Field(description="Text the title or description contains.")]
         | SkipJsonSchema[None]
     ) = None
     status: StatusName | SkipJsonSchema[None] = None
@@ -92,7 +73,7 @@ class ListTasks(Arguments):
     sort_by: SortName = "due_date"
     order: Literal["asc", "desc"] | SkipJsonSchema[None] = None
     limit: Annotated[int, Field(ge=1, le=MAX_LIST_LIMIT)] = LIST_LIMIT
-    offset: Annotated[int, Field(ge=0, le=MAX_ID)] = 0
+    offset: types.PageOffset = 0
 
 
 class OneTask(Arguments):
@@ -102,25 +83,25 @@ class OneTask(Arguments):
 class UpdateTask(OneTask):
     """Only the fields given change; null clears due_date, rrule or reminder_offset."""
 
-    title: Title | SkipJsonSchema[None] = None
-    description: Annotated[str, Field(max_length=DESCRIPTION_MAX)] | SkipJsonSchema[None] = None
+    title: types.Title | SkipJsonSchema[None] = None
+    description: types.Description | SkipJsonSchema[None] = None
     due_date: Moment | None = None
     recurrence: RecurrenceName | SkipJsonSchema[None] = None
-    rrule: Annotated[str, Field(max_length=500)] | None = None
+    rrule: Rule | None = None
     repeat_from: RepeatFromName | SkipJsonSchema[None] = None
     priority: PriorityName | SkipJsonSchema[None] = None
-    tags: (
-        Annotated[
-            list[Annotated[str, Field(max_length=51)]],
-            Field(max_length=MAX_TAGS, description="Replaces all tags."),
-        ]
-        | SkipJsonSchema[None]
-    ) = None
+    tags: Annotated[types.Tags, Field(description="Replaces all tags.")] | SkipJsonSchema[None] = (
+        None
+    )
     reminder_offset: Offset | None = None
     status: (
         Annotated[StatusName, Field(description="'pending' reopens a completed task.")]
         | SkipJsonSchema[None]
     ) = None
+
+    _not_null = field_validator(*types.KEPT_UNLESS_GIVEN, mode="before", check_fields=False)(
+        types.not_null
+    )
 
     def changes(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.model_fields_set - {"task_id"}}
@@ -131,7 +112,7 @@ class SetPriority(OneTask):
 
 
 class ChangeTags(OneTask):
-    tags: TagList
+    tags: Annotated[types.SomeTags, Field(description="Tags: single words, e.g. 'home'.")]
 
 
 class AddReminder(OneTask):

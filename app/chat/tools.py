@@ -14,12 +14,11 @@ from pydantic import ValidationError
 
 from app.chat import tool_args as args
 from app.domain.enums import Priority, ReminderStatus, TaskStatus
-from app.domain.models import Reminder, Task
 from app.domain.queries import SortField, SortOrder, TaskQuery
-from app.domain.tags import normalize_tags
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.reminders import ReminderService
 from app.services.tasks import TaskService
+from app.task_views import reminder_json, task_json
 
 Json = dict[str, Any]
 
@@ -41,17 +40,6 @@ class Tool:
     def parameters(self) -> Json:
         """JSON schema of the arguments (Gemini function declarations, MCP input schemas)."""
         return args.json_schema(self.arguments)
-
-
-def task_json(task: Task) -> Json:
-    data = task.model_dump(mode="json", exclude={"created_at", "updated_at"})
-    if task.due_date is not None:
-        data["due_date"] = task.due_date.astimezone(ZoneInfo(task.timezone)).isoformat()
-    return data
-
-
-def reminder_json(reminder: Reminder) -> Json:
-    return reminder.model_dump(mode="json", exclude={"created_at"})
 
 
 def describe_error(error: ValidationError) -> str:
@@ -178,11 +166,10 @@ class ToolSet:
         return {"task": task_json(task)}
 
     async def _add_tags(self, given: args.ChangeTags) -> Json:
-        return {"task": task_json(await self._tasks.add_tags(given.task_id, _tags(given.tags)))}
+        return {"task": task_json(await self._tasks.add_tags(given.task_id, given.tags))}
 
     async def _remove_tags(self, given: args.ChangeTags) -> Json:
-        task = await self._tasks.remove_tags(given.task_id, _tags(given.tags))
-        return {"task": task_json(task)}
+        return {"task": task_json(await self._tasks.remove_tags(given.task_id, given.tags))}
 
     async def _add_reminder(self, given: args.AddReminder) -> Json:
         reminder = await self._reminders.create(given.task_id, given.reminder_offset)
@@ -197,10 +184,3 @@ class ToolSet:
         if moment is not None and moment.tzinfo is None:
             return moment.replace(tzinfo=self._zone)
         return moment
-
-
-def _tags(raw: list[str]) -> list[str]:
-    try:
-        return normalize_tags(raw)
-    except ValueError as error:
-        raise Invalid("tags", str(error)) from error

@@ -6,7 +6,9 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from app.api.deps import Reminders
 from app.api.responses import MALFORMED_BODY, NOT_FOUND, TOTAL_COUNT
-from app.api.schemas import MAX_ID, ReminderCreate, ReminderListQuery, ReminderOut
+from app.api.schemas import ReminderCreate, ReminderListQuery
+from app.domain.task_fields import MAX_ID
+from app.task_views import ReminderOut
 
 router = APIRouter(prefix="/api/reminders", tags=["reminders"])
 

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Path, Query, Response, status
 from app.api.deps import RuntimeDep, Tasks
 from app.api.responses import CONFLICT, MALFORMED_BODY, NOT_FOUND, TOTAL_COUNT
 from app.api.schemas import (
-    MAX_ID,
     PriorityBody,
     SearchRequest,
     SearchResponse,
@@ -16,10 +15,11 @@ from app.api.schemas import (
     TaskCreate,
     TaskFilters,
     TaskListQuery,
-    TaskOut,
     TaskUpdate,
 )
 from app.domain.queries import SortField, SortOrder, TaskQuery
+from app.domain.task_fields import MAX_ID
+from app.task_views import TaskOut
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"])
 

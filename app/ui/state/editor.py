@@ -1,6 +1,7 @@
 """The create/edit dialog: every field of a task, with the next dates of its series previewed."""
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -8,10 +9,10 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 from reflex.event import EventSpec
 
+from app.domain import task_fields
 from app.domain.enums import Priority, Recurrence, RepeatFrom
 from app.domain.models import Task
 from app.domain.recurrence import preview, series_rule, timezone_or_error
-from app.domain.task_fields import DESCRIPTION_MAX, TITLE_MAX
 from app.runtime import current_runtime
 from app.services.errors import Conflict, Invalid, NotFound
 from app.ui.format import input_value, wall_clock
@@ -20,6 +21,7 @@ from app.ui.state.event import event
 
 PREVIEW_COUNT = 3
 Choice = TypeVar("Choice", Priority, Recurrence, RepeatFrom)
+Value = TypeVar("Value")
 
 
 class EditorState(rx.State):
@@ -94,7 +96,7 @@ class EditorState(rx.State):
     @event
     async def save(self, form: dict[str, Any]) -> Any:
         try:
-            fields = self._fields(form)
+            fields = form_fields(form, current_runtime().settings.timezone)
             tasks = current_runtime().tasks
             if self.task_id:
                 saved = await tasks.update(self.task_id, fields)
@@ -142,44 +144,42 @@ class EditorState(rx.State):
             datetime.now(UTC),
         )
 
-    def _fields(self, form: dict[str, Any]) -> dict[str, Any]:
-        """The task's fields from the submitted form, as the task service takes them."""
-        title = str(form.get("title", "")).strip()
-        if not title:
-            raise Invalid("title", "give the task a title")
-        if len(title) > TITLE_MAX:
-            raise Invalid("title", f"at most {TITLE_MAX} characters")
-        description = str(form.get("description", ""))
-        if len(description) > DESCRIPTION_MAX:
-            raise Invalid("description", f"at most {DESCRIPTION_MAX:,} characters")
-        zone_name = str(form.get("timezone", "")).strip() or current_runtime().settings.timezone
-        try:
-            zone = timezone_or_error(zone_name)
-        except ValueError as error:
-            raise Invalid("timezone", str(error)) from error
-        try:
-            due = _local(str(form.get("due", "")), zone)
-        except ValueError as error:
-            raise Invalid("due_date", "give a date and time, or leave it empty") from error
-        recurrence = _choice(form.get("recurrence"), Recurrence, Recurrence.NONE)
-        fields: dict[str, Any] = {
-            "title": title,
-            "description": description,
-            "due_date": due,
-            "timezone": zone_name,
-            "priority": _choice(form.get("priority"), Priority, Priority.MEDIUM),
-            "tags": [tag for tag in str(form.get("tags", "")).split(",") if tag.strip()],
-            "recurrence": recurrence,
-            "repeat_from": _choice(form.get("repeat_from"), RepeatFrom, RepeatFrom.DUE),
-            "reminder_offset": str(form.get("reminder_offset", "")).strip() or None,
-        }
-        if recurrence == Recurrence.CUSTOM:
-            fields["rrule"] = str(form.get("rrule", "")).strip()
-            if not fields["rrule"]:
-                raise Invalid("rrule", "a custom repeat needs a rule, e.g. FREQ=WEEKLY;BYDAY=MO")
-        if fields["reminder_offset"] and due is None:
-            raise Invalid("reminder_offset", "a reminder needs a due date")
-        return fields
+
+def form_fields(form: dict[str, Any], default_timezone: str) -> dict[str, Any]:
+    """The task's fields from the submitted form, as the task service takes them, each checked
+    as the API and the chat tools check it."""
+    zone_name = str(form.get("timezone", "")).strip() or default_timezone
+    zone = timezone_or_error(_checked("timezone", task_fields.timezone, zone_name))
+    try:
+        due = _local(str(form.get("due", "")), zone)
+    except ValueError as error:
+        raise Invalid("due_date", str(error)) from error
+    recurrence = _choice(form.get("recurrence"), Recurrence, Recurrence.NONE)
+    tags = [tag for tag in str(form.get("tags", "")).split(",") if tag.strip()]
+    offset = str(form.get("reminder_offset", "")).strip()
+    fields: dict[str, Any] = {
+        "title": _checked("title", task_fields.title, str(form.get("title", ""))),
+        "description": _checked(
+            "description", task_fields.description, str(form.get("description", ""))
+        ),
+        "due_date": due,
+        "timezone": zone_name,
+        "priority": _choice(form.get("priority"), Priority, Priority.MEDIUM),
+        "tags": _checked("tags", task_fields.tags, tags),
+        "recurrence": recurrence,
+        "repeat_from": _choice(form.get("repeat_from"), RepeatFrom, RepeatFrom.DUE),
+        "reminder_offset": (
+            _checked("reminder_offset", task_fields.reminder_offset, offset) if offset else None
+        ),
+    }
+    if recurrence == Recurrence.CUSTOM:
+        rule = str(form.get("rrule", "")).strip()
+        if not rule:
+            raise Invalid("rrule", task_fields.CUSTOM_NEEDS_RRULE)
+        fields["rrule"] = _checked("rrule", task_fields.rrule, rule)
+    if fields["reminder_offset"] and due is None:
+        raise Invalid("reminder_offset", "a reminder needs a due date")
+    return fields
 
 
 def describe_series(
@@ -207,10 +207,15 @@ def _local(text: str, zone: ZoneInfo) -> datetime | None:
     """A datetime-local input's value on the wall clock of `zone`."""
     if not text.strip():
         return None
-    moment = datetime.fromisoformat(text.strip())
-    if not 1900 <= moment.year <= 9000:
-        raise ValueError("a date between the years 1900 and 9000")
-    return moment.replace(tzinfo=zone)
+    moment = datetime.fromisoformat(task_fields.moment_text(text.strip()))
+    return task_fields.due_date(moment).replace(tzinfo=zone)
+
+
+def _checked(field: str, check: Callable[[Value], Value], value: Value) -> Value:
+    try:
+        return check(value)
+    except ValueError as error:
+        raise Invalid(field, str(error)) from error
 
 
 def _choice(value: Any, kind: type[Choice], default: Choice) -> Choice:
