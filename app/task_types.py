@@ -73,8 +73,11 @@ Offset = Annotated[
 Tags = Annotated[
     list[str], AfterValidator(checked(fields.tags)), declares(maxItems=fields.MAX_TAGS)
 ]
-# The tags to add or remove: at least one.
-SomeTags = Annotated[Tags, Field(min_length=1)]
+SomeTags = Annotated[
+    list[str],
+    AfterValidator(checked(fields.some_tags)),
+    declares(minItems=1, maxItems=fields.MAX_TAGS),
+]
 # JSON true and false are no numbers here.
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 TaskId = Annotated[

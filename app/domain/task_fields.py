@@ -37,6 +37,7 @@ __all__ = [
     "reminder_offset",
     "rrule",
     "search_text",
+    "some_tags",
     "tags",
     "task_id",
     "timezone",
@@ -130,6 +131,13 @@ def reminder_offset(text: str) -> str:
 
 def tags(raw: list[str]) -> list[str]:
     return normalize_tags(raw)
+
+
+def some_tags(raw: list[str]) -> list[str]:
+    """The tags to add to a task or to take off it."""
+    if not raw:
+        raise ValueError("give at least one tag")
+    return tags(raw)
 
 
 def task_id(number: int) -> int:

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from app.chat.tools import ToolSet
+from app.task_views import ReminderOut, TaskOut
 from tests.chat.toolset import TOOL_NAMES, sqlite_url, tools_on
 
 
@@ -38,6 +39,22 @@ async def test_a_task_added_is_returned_on_its_own_clock(tools: ToolSet) -> None
     assert result.data["task"]["due_date"] == "2025-07-01T09:00:00-04:00"
 
 
+async def test_tasks_and_reminders_come_back_as_the_api_shows_them(tools: ToolSet) -> None:
+    added = await tools.call(
+        "add_task", {"title": "Shown", "due_date": "2031-07-01T09:00:00", "tags": ["#Home"]}
+    )
+    reminded = await tools.call(
+        "add_reminder", {"task_id": added.data["task"]["id"], "reminder_offset": "1h"}
+    )
+
+    task, reminder = added.data["task"], reminded.data["reminder"]
+    assert task == TaskOut.model_validate(task).model_dump(mode="json")
+    assert set(task) == set(TaskOut.model_fields)
+    assert task["tags"] == ["home"]
+    assert reminder == ReminderOut.model_validate(reminder).model_dump(mode="json")
+    assert set(reminder) == set(ReminderOut.model_fields)
+
+
 @pytest.mark.parametrize(
     ("name", "arguments", "says"),
     [
@@ -50,7 +67,11 @@ async def test_a_task_added_is_returned_on_its_own_clock(tools: ToolSet) -> None
         ("get_task", {"task_id": "seven"}, "task_id"),
         ("get_task", {"task_id": 1_999_999}, "task 1999999 not found"),
         ("update_task", {"task_id": 1}, "give at least one field"),
-        ("add_tags", {"task_id": 1, "tags": ["a b"]}, "tags"),
+        ("add_tags", {"task_id": 1, "tags": ["a b"]}, "tags: tag 'a b' must start with"),
+        ("add_tags", {"task_id": 1, "tags": []}, "tags: give at least one tag"),
+        ("update_task", {"task_id": 1, "title": None}, "title: cannot be null"),
+        ("update_task", {"task_id": 1, "title": " "}, "title: give the task a title"),
+        ("get_task", {"task_id": True}, "task_id: a whole number, not true or false"),
         ("add_reminder", {"task_id": 1_999_999, "reminder_offset": "1 hour"}, "not found"),
         ("drop_database", {}, "there is no tool 'drop_database'"),
     ],

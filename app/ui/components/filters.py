@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from app.domain.task_fields import SEARCH_TEXT_MAX
 from app.ui.state.board import BoardState
 
 SEARCH_ID = "search-input"
@@ -63,7 +64,7 @@ def search_box() -> rx.Component:
         type="search",
         placeholder="Search tasks (press /)",
         aria_label="Search tasks",
-        max_length=200,
+        max_length=SEARCH_TEXT_MAX,
         flex="1",
         min_width="12em",
     )

@@ -4,6 +4,7 @@ from zoneinfo import available_timezones
 
 import reflex as rx
 
+from app.domain.task_fields import DESCRIPTION_MAX, MAX_OFFSET_TEXT, MAX_RULE_LENGTH, TITLE_MAX
 from app.ui.state.editor import EditorState
 
 ZONES_LIST_ID = "timezones"
@@ -121,7 +122,7 @@ def recurrence_fields() -> rx.Component:
                     placeholder="FREQ=WEEKLY;BYDAY=MO,WE,FR",
                     aria_label="Recurrence rule",
                     width="100%",
-                    max_length=500,
+                    max_length=MAX_RULE_LENGTH,
                     font_family="monospace",
                 ),
                 "An RFC 5545 rule, e.g. FREQ=MONTHLY;BYDAY=-1FR (last Friday of the month).",
@@ -143,7 +144,7 @@ def task_form() -> rx.Component:
                     default_value=EditorState.title,
                     placeholder="What needs doing?",
                     aria_label="Title",
-                    max_length=500,
+                    max_length=TITLE_MAX,
                     auto_focus=True,
                     auto_complete="off",
                 ),
@@ -154,6 +155,7 @@ def task_form() -> rx.Component:
                     name="description",
                     default_value=EditorState.description,
                     aria_label="Description",
+                    max_length=DESCRIPTION_MAX,
                     rows="2",
                     resize="vertical",
                 ),
@@ -210,7 +212,7 @@ def task_form() -> rx.Component:
                     default_value=EditorState.reminder_offset,
                     placeholder="e.g. 30 minutes, 1 hour, 1 day; empty for none",
                     aria_label="Reminder before due",
-                    max_length=50,
+                    max_length=MAX_OFFSET_TEXT,
                     auto_complete="off",
                 ),
                 "How long before the due date to remind you.",

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from app.domain.enums import Priority, TaskStatus
 from app.domain.queries import DEFAULT_ORDER, SortField, SortOrder, TaskQuery
 from app.domain.tags import normalize_tag
+from app.domain.task_fields import FIRST_YEAR, LAST_YEAR
 
 PAGE_SIZE = 25
 MAX_PAGE = 100_000
@@ -122,7 +123,7 @@ def date_text(text: str) -> str:
         day = date.fromisoformat(text)
     except ValueError:
         return ""
-    return day.isoformat() if 1900 <= day.year <= 9000 else ""
+    return day.isoformat() if FIRST_YEAR <= day.year <= LAST_YEAR else ""
 
 
 def _day_start(text: str, zone: str, days_later: int = 0) -> datetime | None:
