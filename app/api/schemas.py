@@ -63,8 +63,6 @@ TagFilter = Annotated[
     AfterValidator(types.checked(_split_tags)),
     _TAG_FILTER_ITEMS,
 ]
-Id = types.TaskId
-Count = types.WholeNumber
 SearchText = Annotated[types.SearchText, _NO_NUL]
 
 
@@ -82,7 +80,7 @@ class Strict(BaseModel):
 
 
 class Paging(Strict):
-    limit: Count = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    limit: types.WholeNumber = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
     offset: types.PageOffset = 0
 
 
@@ -179,17 +177,17 @@ class SearchResponse(BaseModel):
 
 
 class ReminderCreate(Strict):
-    task_id: Id
+    task_id: types.TaskId
     reminder_offset: Offset
 
 
 class ReminderListQuery(Paging):
-    task_id: Id | None = None
+    task_id: types.TaskId | None = None
     status: ReminderStatus | None = None
 
 
 class AuditQuery(Paging):
-    task_id: Id | None = None
+    task_id: types.TaskId | None = None
     event_type: Annotated[str, Field(max_length=64), _NO_NUL] | None = None
 
 

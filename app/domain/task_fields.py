@@ -74,7 +74,7 @@ CLEARABLE = frozenset({"due_date", "rrule", "reminder_offset"})
 
 NO_NUL = "text cannot contain NUL characters"
 NOT_NULL = "cannot be null; leave the field out to keep its value"
-CUSTOM_NEEDS_RRULE = "recurrence 'custom' needs an rrule"
+CUSTOM_NEEDS_RRULE = "recurrence 'custom' needs an rrule, e.g. FREQ=WEEKLY;BYDAY=MO"
 _MOMENT = re.compile(
     r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d:\d\d)?", re.ASCII
 )

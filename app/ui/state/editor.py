@@ -149,7 +149,7 @@ def form_fields(form: dict[str, Any], default_timezone: str) -> dict[str, Any]:
     """The task's fields from the submitted form, as the task service takes them, each checked
     as the API and the chat tools check it."""
     zone_name = str(form.get("timezone", "")).strip() or default_timezone
-    zone = timezone_or_error(_checked("timezone", task_fields.timezone, zone_name))
+    zone = ZoneInfo(_checked("timezone", task_fields.timezone, zone_name))
     try:
         due = _local(str(form.get("due", "")), zone)
     except ValueError as error:
