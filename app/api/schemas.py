@@ -40,7 +40,8 @@ _TAG_FILTER_ITEMS = types.declares(
     items={**_TAG_TEXT, "description": "A tag; 'a,b' is also read as two tags."}
 )
 _MOMENT_TEXT = types.declares(format="date-time", pattern=r"^(19\d\d|[2-8]\d{3}|9000)-")
-# Strict refuses NUL in any text; a title or a chat message also needs a character not blank.
+# Strict refuses NUL (and lone surrogates) in any text; a title or a chat message also needs a
+# character not blank.
 _NO_NUL = types.declares(pattern=r"^[^\x00]*$")
 _NOT_BLANK = types.declares(pattern=r"^[^\x00]*[^\s\x00][^\x00]*$")
 _ZONE_NAMES = types.declares(enum=sorted(available_timezones()))
@@ -71,11 +72,11 @@ class Strict(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_nul(cls, value: Any) -> Any:
+    def _storable(cls, value: Any) -> Any:
         texts = value if isinstance(value, list) else [value]
         for text in texts:
             if isinstance(text, str):
-                types.checked(task_fields.no_nul)(text)
+                types.checked(task_fields.storable)(text)
         return value
 
 

@@ -33,11 +33,11 @@ __all__ = [
     "description",
     "due_date",
     "moment_text",
-    "no_nul",
     "reminder_offset",
     "rrule",
     "search_text",
     "some_tags",
+    "storable",
     "tags",
     "task_id",
     "timezone",
@@ -80,14 +80,20 @@ _MOMENT = re.compile(
 )
 
 
-def no_nul(text: str) -> str:
+def storable(text: str) -> str:
+    """Text every database keeps as it is: Unicode (no lone UTF-16 surrogate, which JSON can
+    spell) without NUL characters."""
     if "\x00" in text:
         raise ValueError(NO_NUL)
+    try:
+        text.encode()
+    except UnicodeEncodeError as error:
+        raise ValueError("text must be Unicode, without lone surrogates") from error
     return text
 
 
 def title(text: str) -> str:
-    stripped = no_nul(text).strip()
+    stripped = storable(text).strip()
     if not stripped:
         raise ValueError("give the task a title")
     if len(stripped) > TITLE_MAX:
@@ -96,7 +102,7 @@ def title(text: str) -> str:
 
 
 def description(text: str) -> str:
-    if len(no_nul(text)) > DESCRIPTION_MAX:
+    if len(storable(text)) > DESCRIPTION_MAX:
         raise ValueError(f"a description is at most {DESCRIPTION_MAX:,} characters")
     return text
 
@@ -147,6 +153,6 @@ def task_id(number: int) -> int:
 
 
 def search_text(text: str) -> str:
-    if len(no_nul(text)) > SEARCH_TEXT_MAX:
+    if len(storable(text)) > SEARCH_TEXT_MAX:
         raise ValueError(f"the text searched for is at most {SEARCH_TEXT_MAX} characters")
     return text

@@ -38,6 +38,9 @@ CASES = {
         "title", "x" * 501, "at most 500 characters", {"title": "x" * 501}, given={}
     ),
     "title-nul": Case("title", "a\x00b", "NUL", {"title": "a\x00b"}, given={}),
+    "title-lone-surrogate": Case(
+        "title", "x \ud800", "lone surrogates", {"title": "x \ud800"}, given={}
+    ),
     "description-too-long": Case(
         "description", "d" * 10_001, "at most 10,000 characters", {"description": "d" * 10_001}
     ),
