@@ -18,8 +18,8 @@ from sqlalchemy.dialects.postgresql import insert as upsert_insert
 
 from app.domain.events import DEAD_LETTERS, TOPICS, new_event
 from app.domain.models import DeadLetter
-from app.ports import Clock, Event, EventBus, EventHandler, Sql, utc_now
-from app.services.errors import Conflict, MalformedEvent, NotFound
+from app.ports import Clock, EventBus, Sql, utc_now
+from app.services.errors import Conflict, NotFound
 from app.services.outbox import OUTBOX
 from app.services.rows import columns_of, from_row, from_rows
 
@@ -39,19 +39,6 @@ class DeadLetterService:
         self._sql = sql
         self._requeued = requeued
         self._clock = clock
-
-    def guard(self, handler: EventHandler) -> EventHandler:
-        """`handler`, with the events it rejects as malformed set aside instead of failing
-        the delivery; any other failure still fails it, so the relay retries."""
-
-        async def guarded(topic: str, event: Event) -> None:
-            try:
-                await handler(topic, event)
-            except MalformedEvent as error:
-                log.warning("dead letter on %s: %s", topic, error)
-                await self.record(topic, event, str(error))
-
-        return guarded
 
     async def record(self, topic: str, payload: dict[str, Any], error: str) -> bool:
         """Set `payload` aside, unless it already waits for a replay (a redelivery);

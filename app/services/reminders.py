@@ -151,12 +151,7 @@ class ReminderService:
             raise NotFound("reminder", reminder_id)
         self._events_written()
 
-    async def handle_event(self, topic: str, event: Event) -> None:
-        """The app's subscription to `reminders`: it acts on reminder.triggered only."""
-        if event.get("event_type") == "reminder.triggered":
-            await self.mark_sent(event)
-
-    async def mark_sent(self, event: Event) -> None:
+    async def mark_sent(self, topic: str, event: Event) -> None:
         """Handle reminder.triggered: pending -> sent exactly once, then tell the board. A
         trigger for another time than the reminder's current one is stale and does nothing."""
         armed_for = datetime.fromisoformat(event["scheduled_at"])

@@ -17,8 +17,6 @@ class RecurrenceHandler:
         self._app = app
 
     async def __call__(self, topic: str, event: Event) -> None:
-        if event.get("event_type") != "task.completed":
-            return
         try:
             task = event["task_data"]
             if task.get("recurrence", Recurrence.NONE) == Recurrence.NONE or not task.get("rrule"):

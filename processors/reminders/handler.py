@@ -24,9 +24,7 @@ class RemindersHandler:
 
     async def __call__(self, topic: str, event: Event) -> None:
         """Subscribed to `reminders`: keep one job per pending reminder."""
-        event_type = event.get("event_type")
-        if event_type not in ("reminder.scheduled", "reminder.cancelled"):
-            return
+        event_type = event["event_type"]
         try:
             name = job_name(int(event["reminder_id"]))
             due = datetime.fromisoformat(event["scheduled_at"])

@@ -12,10 +12,12 @@ from fastapi import FastAPI
 
 from app.adapters.local.bus import InProcessBus
 from app.adapters.local.sql import EngineSql
-from app.api.routes.dapr import callbacks_router
+from app.callbacks import callbacks_router
 from app.domain.events import DEAD_LETTERS, REMINDERS, TASK_EVENTS, new_event
-from app.ports import Event
+from app.ports import Event, EventHandler
+from app.routing import Handler, Route
 from app.services.dead_letters import DeadLetterForwarder, DeadLetterService
+from app.services.dispatch import Dispatcher
 from app.services.errors import Conflict, MalformedEvent, NotFound
 from app.services.outbox import OUTBOX, OutboxRelay, outbox_inserts
 from tests.support.delivery import Clock, FlakyBus
@@ -43,11 +45,19 @@ async def down(topic: str, event: Event) -> None:
     raise ConnectionError("the database went away")
 
 
+def only(
+    handler: EventHandler, topic: str, event_type: str, dead_letters: DeadLetterService
+) -> Dispatcher:
+    """A dispatcher with one route: `handler` takes `event_type` on `topic`."""
+    route = Route("app", topic, Handler.AUDIT, frozenset({event_type}))
+    return Dispatcher([route], {Handler.AUDIT: handler}, dead_letters)
+
+
 async def test_a_rejected_event_is_set_aside_once_and_delivery_succeeds(
     sql: EngineSql, dead_letters: DeadLetterService
 ) -> None:
     bus = InProcessBus()
-    bus.subscribe(REMINDERS, dead_letters.guard(picky))
+    bus.subscribe(REMINDERS, only(picky, REMINDERS, "reminder.cancelled", dead_letters).deliver)
     event = new_event("reminder.cancelled", task_id=3)
     for statement in outbox_inserts(event):
         await sql.fetch(statement)
@@ -73,7 +83,7 @@ async def test_any_other_handler_failure_is_retried_not_set_aside(
     sql: EngineSql, dead_letters: DeadLetterService
 ) -> None:
     bus = InProcessBus()
-    bus.subscribe(TASK_EVENTS, dead_letters.guard(down))
+    bus.subscribe(TASK_EVENTS, only(down, TASK_EVENTS, "task.deleted", dead_letters).deliver)
     for statement in outbox_inserts(new_event("task.deleted", task_id=8))[:1]:
         await sql.fetch(statement)
     relay = OutboxRelay(sql, bus)
@@ -144,7 +154,10 @@ def dapr_app(dead_letters: DeadLetterService, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("APP_API_TOKEN", TOKEN)
     app = FastAPI()
     app.include_router(
-        callbacks_router({TASK_EVENTS: [picky]}, dead_letters, keeps_dead_letter_topic=True)
+        callbacks_router(
+            only(picky, TASK_EVENTS, "task.completed", dead_letters),
+            dead_letter_keeper=dead_letters,
+        )
     )
     return app
 

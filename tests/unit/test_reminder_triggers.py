@@ -13,11 +13,12 @@ from app.adapters.dapr.jobs import armed_for_answer, job_data
 from app.adapters.local.bus import InProcessBus
 from app.adapters.local.jobs import AsyncioJobs
 from app.adapters.local.sql import EngineSql
-from app.api.routes.dapr import callbacks_router
+from app.callbacks import callbacks_router
 from app.domain.enums import ReminderStatus
 from app.domain.events import REMINDERS, new_event
 from app.domain.models import Reminder
 from app.services.dead_letters import DeadLetterService
+from app.services.dispatch import Dispatcher
 from app.services.errors import MalformedEvent
 from app.services.reminders import ReminderService, job_name
 from app.services.tasks import TaskService
@@ -104,12 +105,12 @@ async def test_marking_sent_ignores_a_trigger_for_another_time(setup: Setup) -> 
     reminder = await setup.reminder()
     await setup.tasks.update(reminder.task_id, {"due_date": DUE + timedelta(hours=3)})
 
-    await setup.reminders.mark_sent(_triggered(reminder, reminder.scheduled_at, NOW))
+    await setup.reminders.mark_sent(REMINDERS, _triggered(reminder, reminder.scheduled_at, NOW))
     assert (await setup.reminders.get(reminder.id)).status == ReminderStatus.PENDING
 
     moved = await setup.reminders.get(reminder.id)
     fired_at = moved.scheduled_at + timedelta(seconds=1)
-    await setup.reminders.mark_sent(_triggered(moved, moved.scheduled_at, fired_at))
+    await setup.reminders.mark_sent(REMINDERS, _triggered(moved, moved.scheduled_at, fired_at))
     sent = await setup.reminders.get(reminder.id)
     assert (sent.status, sent.sent_at, sent.late) == (ReminderStatus.SENT, fired_at, False)
 
@@ -142,7 +143,8 @@ def test_the_job_callback_passes_on_the_time_the_job_was_armed_for(
         calls.append((name, armed_for))
 
     app = FastAPI()
-    app.include_router(callbacks_router({}, DeadLetterService(sql, lambda: None), on_job))
+    dispatcher = Dispatcher([], {}, DeadLetterService(sql, lambda: None))
+    app.include_router(callbacks_router(dispatcher, on_job))
     headers = {"dapr-api-token": "sidecar-secret"}
     armed_for = datetime(2030, 5, 6, 6, 0, 0, 123456, tzinfo=UTC)
     with TestClient(app) as client:

@@ -13,7 +13,6 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from app.live import Change
-from app.runtime import current_runtime
 from app.services.errors import NotFound
 from app.ui.format import wall_clock
 from app.ui.state.board import BoardState
@@ -21,6 +20,7 @@ from app.ui.state.event import event
 from app.ui.state.history import HistoryState
 from app.ui.state.session import is_connected
 from app.ui.state.stats import StatsState
+from app.web import current_app
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class LiveState(rx.State):
     @event(background=True, supersedes=True)
     async def listen(self) -> AsyncIterator[Any]:
         """Started on page load; a newer start for the same tab replaces it."""
-        feed = current_runtime().live
+        feed = current_app().runtime.live
         token = self.router.session.client_token
         async with self:
             seq = (await self.get_state(BoardState))._loaded_at
@@ -77,7 +77,7 @@ async def _reminder_toast(change: Change) -> EventSpec | None:
     sent = change.event
     if sent.get("event_type") != "reminder.sent":
         return None
-    runtime = current_runtime()
+    runtime = current_app().runtime
     zone = runtime.settings.timezone
     with contextlib.suppress(NotFound, KeyError, TypeError, ValueError):
         zone = (await runtime.tasks.get(int(sent["task_id"]))).timezone

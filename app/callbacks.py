@@ -1,0 +1,82 @@
+"""What a Dapr sidecar calls on its process: topic deliveries and due jobs.
+
+Only the sidecar may call these: it sends the app API token (APP_API_TOKEN) with every call.
+"""
+
+import hmac
+import json
+import logging
+import os
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
+
+from app.adapters.dapr.jobs import due_time_of
+from app.domain.events import DEAD_LETTERS
+from app.ports import JobHandler
+from app.services.dead_letters import DeadLetterService
+from app.services.dispatch import Dispatcher
+
+log = logging.getLogger(__name__)
+
+
+def sidecar_only(dapr_api_token: Annotated[str | None, Header()] = None) -> None:
+    expected = os.environ.get("APP_API_TOKEN")
+    if not expected or not hmac.compare_digest(dapr_api_token or "", expected):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "only the Dapr sidecar may call this")
+
+
+def callbacks_router(
+    dispatcher: Dispatcher,
+    on_job: JobHandler | None = None,
+    dead_letter_keeper: DeadLetterService | None = None,
+) -> APIRouter:
+    """Topic deliveries at /events/<topic> (declarative subscriptions), /job/<name>, and,
+    with a `dead_letter_keeper`, the dead-letter topic's deliveries.
+
+    A delivery the dispatcher sets aside is answered as done. Any other failure answers 500,
+    and the sidecar delivers it again for as long as it takes (a database that is down)."""
+    router = APIRouter(dependencies=[Depends(sidecar_only)], include_in_schema=False)
+
+    if dead_letter_keeper is not None:
+        keeper = dead_letter_keeper
+
+        # Declared before /events/{topic}: whatever arrives here is kept, malformed or not.
+        @router.post(f"/events/{DEAD_LETTERS}")
+        async def deliver_dead_letter(request: Request) -> dict[str, str]:
+            await keeper.record_delivery(_json_or_text(await request.body()))
+            return {"status": "SUCCESS"}
+
+    @router.post("/events/{topic}")
+    async def deliver(topic: str, request: Request) -> dict[str, str]:
+        envelope = _json_or_text(await request.body())
+        event = envelope.get("data") if isinstance(envelope, dict) else None
+        await dispatcher.deliver(topic, event if isinstance(event, dict) else envelope)
+        return {"status": "SUCCESS"}
+
+    if on_job is not None:
+        job_handler = on_job
+
+        @router.post("/job/{name}")
+        async def job_due(name: str, request: Request) -> dict[str, str]:
+            try:
+                due_time = due_time_of(json.loads(await request.body()))
+            except ValueError:
+                due_time = None
+            if due_time is None:
+                # Not armed by this version (its data lacks the due time): acting on it could
+                # fire at a stale time. Answered as done, so the scheduler does not retry it;
+                # the reconciliation sweep arms again whatever is still pending.
+                log.warning("job %s came without its due time; dropped", name)
+                return {"status": "DROPPED"}
+            await job_handler(name, due_time)
+            return {"status": "SUCCESS"}
+
+    return router
+
+
+def _json_or_text(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")

@@ -1,0 +1,114 @@
+"""The event table: what each handler receives, and the Dapr subscriptions made from it."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from app.domain.events import DEAD_LETTERS, REMINDERS, TASK_EVENTS, TASK_UPDATES, new_event
+from app.ports import Event, EventHandler
+from app.routing import APP_IDS, DEAD_LETTER_KEEPER, ROUTES, Handler, routes_of
+from app.services.dispatch import Dispatcher
+
+ROOT = Path(__file__).resolve().parents[2]
+SUBSCRIPTION_FILES = [
+    ROOT / "dapr-components" / mode / "subscriptions.yaml" for mode in ("self-hosted", "kubernetes")
+]
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[Handler, str, str]] = []
+        self.set_aside: list[tuple[str, str]] = []
+
+    def handler(self, name: Handler) -> EventHandler:
+        async def handle(topic: str, event: Event) -> None:
+            self.calls.append((name, topic, event["event_type"]))
+
+        return handle
+
+    async def record(self, topic: str, payload: dict[str, Any], error: str) -> None:
+        self.set_aside.append((topic, error))
+
+
+def dispatcher(recorder: Recorder, role: Any = None) -> Dispatcher:
+    handlers = {name: recorder.handler(name) for name in Handler}
+    return Dispatcher(routes_of(role), handlers, recorder)
+
+
+@pytest.mark.parametrize(
+    ("topic", "event_type", "handlers"),
+    [
+        (TASK_EVENTS, "task.completed", {Handler.NEXT_OCCURRENCE, Handler.AUDIT}),
+        (TASK_EVENTS, "task.created", {Handler.AUDIT}),
+        (TASK_UPDATES, "task.created", {Handler.LIVE_FEED, Handler.AUDIT}),
+        (REMINDERS, "reminder.scheduled", {Handler.KEEP_JOBS, Handler.AUDIT}),
+        (REMINDERS, "reminder.triggered", {Handler.MARK_SENT, Handler.AUDIT}),
+        (TASK_UPDATES, "reminder.sent", {Handler.LIVE_FEED, Handler.AUDIT}),
+    ],
+)
+async def test_each_event_reaches_the_handlers_the_table_names(
+    topic: str, event_type: str, handlers: set[Handler]
+) -> None:
+    recorder = Recorder()
+    await dispatcher(recorder).deliver(topic, new_event(event_type, task_id=1))
+    assert {name for name, _, _ in recorder.calls} == handlers
+    assert recorder.set_aside == []
+
+
+async def test_a_process_of_dapr_mode_receives_only_its_own_routes() -> None:
+    recorder = Recorder()
+    recurrence = dispatcher(recorder, "recurrence")
+    assert recurrence.topics == [TASK_EVENTS]
+    await recurrence.deliver(TASK_EVENTS, new_event("task.completed", task_id=1))
+    await recurrence.deliver(TASK_EVENTS, new_event("task.updated", task_id=1))
+    assert recorder.calls == [(Handler.NEXT_OCCURRENCE, TASK_EVENTS, "task.completed")]
+    assert dispatcher(recorder, "audit").topics == [TASK_EVENTS, REMINDERS, TASK_UPDATES]
+
+
+async def test_what_is_not_an_event_is_set_aside() -> None:
+    recorder = Recorder()
+    for payload in ({"event_type": "task.created"}, "text", {"event_id": "x"}):
+        await dispatcher(recorder).deliver(TASK_EVENTS, payload)
+    assert recorder.calls == []
+    assert recorder.set_aside == [(TASK_EVENTS, "not a TaskFlow event")] * 3
+
+
+def _subscriptions(path: Path) -> list[dict[str, Any]]:
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def test_both_subscription_sets_are_the_ones_the_table_makes() -> None:
+    expected = [
+        {
+            "apiVersion": "dapr.io/v2alpha1",
+            "kind": "Subscription",
+            "metadata": {"name": f"{APP_IDS[route.role]}-{route.topic}"},
+            "spec": {
+                "pubsubname": "pubsub",
+                "topic": route.topic,
+                "routes": {"default": f"/events/{route.topic}"},
+                "deadLetterTopic": DEAD_LETTERS,
+            },
+            "scopes": [APP_IDS[route.role]],
+        }
+        for route in ROUTES
+    ]
+    keeper = APP_IDS[DEAD_LETTER_KEEPER]
+    expected.append(
+        {
+            "apiVersion": "dapr.io/v2alpha1",
+            "kind": "Subscription",
+            "metadata": {"name": DEAD_LETTERS},
+            "spec": {
+                "pubsubname": "pubsub",
+                "topic": DEAD_LETTERS,
+                "routes": {"default": f"/events/{DEAD_LETTERS}"},
+            },
+            "scopes": [keeper],
+        }
+    )
+    key = "{0[metadata][name]}".format
+    for path in SUBSCRIPTION_FILES:
+        assert sorted(_subscriptions(path), key=key) == sorted(expected, key=key), path
