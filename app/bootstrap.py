@@ -114,6 +114,9 @@ class Adapters:
     bus: EventBus
     kv: KeyValue
     secrets: Secrets
+    # Embedded: the bus that calls this process's handlers. Dapr: the sidecar, which delivers
+    # the process's topics to its /events callbacks.
+    in_process: InProcessBus | None
     sidecar: Sidecar | None
 
 
@@ -121,7 +124,8 @@ def build_adapters(settings: Settings) -> Adapters:
     """Embedded: SQLAlchemy and in-process parts. Dapr: everything through the sidecar."""
     if settings.runtime == "local":
         sql = EngineSql(create_engine(settings.database_url))
-        return Adapters(sql, InProcessBus(), SqlKeyValue(sql), EnvSecrets(), None)
+        bus = InProcessBus()
+        return Adapters(sql, bus, SqlKeyValue(sql), EnvSecrets(), bus, None)
     if settings.runtime == "dapr":
         sidecar = Sidecar()
         return Adapters(
@@ -129,6 +133,7 @@ def build_adapters(settings: Settings) -> Adapters:
             SidecarBus(sidecar),
             SidecarKeyValue(sidecar),
             SidecarSecrets(sidecar),
+            None,
             sidecar,
         )
     raise ValueError(f"TASKFLOW_RUNTIME must be 'local' or 'dapr', not {settings.runtime!r}")
@@ -174,9 +179,9 @@ def bootstrap(settings: Settings, role: Role = "app") -> Runtime:
         DeadLetterForwarder(adapters.bus) if role == "recurrence" else dead_letters
     )
     dispatcher = Dispatcher(routes_of(None if embedded else role), handlers, set_aside)
-    if isinstance(adapters.bus, InProcessBus):
+    if adapters.in_process is not None:
         for topic in dispatcher.topics:
-            adapters.bus.subscribe(topic, dispatcher.deliver)
+            adapters.in_process.subscribe(topic, dispatcher.deliver)
 
     sweeps: list[Sweep] = []
     if role == "app":

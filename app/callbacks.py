@@ -1,4 +1,5 @@
-"""What a Dapr sidecar calls on its process: topic deliveries and due jobs.
+"""What a Dapr sidecar calls on its process: topic deliveries, due jobs, and (on the app) the
+recurrence processor's request for a successor.
 
 Only the sidecar may call these: it sends the app API token (APP_API_TOKEN) with every call.
 """
@@ -7,12 +8,17 @@ import hmac
 import json
 import logging
 import os
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request, status
+from pydantic import BaseModel, ConfigDict
 
 from app.adapters.dapr.jobs import due_time_of
 from app.domain.events import DEAD_LETTERS
+from app.domain.models import Task
+from app.domain.task_fields import MAX_ID
 from app.ports import JobHandler
 from app.services.dead_letters import DeadLetterService
 from app.services.dispatch import Dispatcher
@@ -26,13 +32,29 @@ def sidecar_only(dapr_api_token: Annotated[str | None, Header()] = None) -> None
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "only the Dapr sidecar may call this")
 
 
+CreateSuccessor = Callable[[int, datetime, str], Awaitable[Task | None]]
+
+
+class SuccessorRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    due_date: datetime
+    rule: str
+
+
+class SuccessorResponse(BaseModel):
+    created_task_id: int | None
+
+
 def callbacks_router(
     dispatcher: Dispatcher,
     on_job: JobHandler | None = None,
     dead_letter_keeper: DeadLetterService | None = None,
+    create_successor: CreateSuccessor | None = None,
 ) -> APIRouter:
-    """Topic deliveries at /events/<topic> (declarative subscriptions), /job/<name>, and,
-    with a `dead_letter_keeper`, the dead-letter topic's deliveries.
+    """Topic deliveries at /events/<topic> (declarative subscriptions), /job/<name>, with a
+    `dead_letter_keeper` the dead-letter topic's deliveries, and with `create_successor`
+    /internal/tasks/<id>/successor (service invocation from the recurrence processor).
 
     A delivery the dispatcher sets aside is answered as done. Any other failure answers 500,
     and the sidecar delivers it again for as long as it takes (a database that is down)."""
@@ -71,6 +93,17 @@ def callbacks_router(
                 return {"status": "DROPPED"}
             await job_handler(name, due_time)
             return {"status": "SUCCESS"}
+
+    if create_successor is not None:
+        successor_of = create_successor
+
+        @router.post("/internal/tasks/{parent_id}/successor", response_model=SuccessorResponse)
+        async def successor(
+            parent_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: SuccessorRequest
+        ) -> SuccessorResponse:
+            """At most one successor per parent, however often it is asked for."""
+            created = await successor_of(parent_id, body.due_date, body.rule)
+            return SuccessorResponse(created_task_id=created.id if created else None)
 
     return router
 

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match, Route
 
-from app.api.routes import audit, chat, dead_letters, health, internal, reminders, tasks
+from app.api.routes import audit, chat, dead_letters, health, reminders, tasks
 from app.api.schemas import LIST_QUERY_PARAMETERS
 from app.callbacks import callbacks_router
 from app.config import Settings
@@ -50,10 +50,13 @@ def create_api(app: WebApp) -> FastAPI:
     routers = [module.router for module in (tasks, reminders, audit, dead_letters, health, chat)]
     runtime = app.runtime
     if not runtime.embedded:
-        routers += [
-            callbacks_router(runtime.dispatcher, dead_letter_keeper=runtime.dead_letters),
-            internal.router,
-        ]
+        routers.append(
+            callbacks_router(
+                runtime.dispatcher,
+                dead_letter_keeper=runtime.dead_letters,
+                create_successor=runtime.tasks.create_successor,
+            )
+        )
     for router in routers:
         api.include_router(router)
     # Its session manager runs inside running(app), under uvicorn and under Reflex alike.
