@@ -12,8 +12,9 @@ import sqlalchemy as sa
 
 from app.adapters.dapr.sql import compile_for_binding, guarded_batch, row_from_json
 from app.domain.enums import Priority
-from app.services.outbox import OUTBOX, outbox_inserts
-from app.services.tasks import TASK, TASK_COLUMNS
+from app.repositories.columns import tags_contain
+from app.repositories.outbox import outbox_inserts
+from app.repositories.tables import OUTBOX, TASK
 from tests.support.servers import fresh_postgres_database, migrate
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
@@ -75,10 +76,10 @@ def task_values(task_id: int, **overrides: Any) -> dict[str, Any]:
 
 def test_every_column_type_round_trips_as_text(connection: psycopg.Connection[Any]) -> None:
     inserted = run_like_the_binding(
-        connection, sa.insert(TASK).values(**task_values(1)).returning(*TASK_COLUMNS)
+        connection, sa.insert(TASK).values(**task_values(1)).returning(*TASK.c)
     )
-    [row] = [row_from_json(list(raw), TASK_COLUMNS) for raw in inserted]
-    values = dict(zip([column.name for column in TASK_COLUMNS], row, strict=True))
+    [row] = [row_from_json(list(raw), list(TASK.c)) for raw in inserted]
+    values = dict(zip(TASK.c.keys(), row, strict=True))
     assert values["title"] == 'Pay "rent", 100%'
     assert values["description"] == "back\\slash"
     assert values["tags"] == ["home", 'with "quote"', "a,b"]
@@ -91,8 +92,6 @@ def test_filters_compile_to_parameters_postgresql_accepts(
     connection: psycopg.Connection[Any],
 ) -> None:
     run_like_the_binding(connection, sa.insert(TASK).values(**task_values(2, tags=["x"])))
-    from app.domain.columns import tags_contain
-
     found = run_like_the_binding(
         connection,
         sa.select(TASK.c.id)
