@@ -7,7 +7,7 @@ from alembic import context
 
 from app.adapters.local.sql import create_engine
 from app.config import Settings
-from app.repositories.tables import METADATA
+from app.repositories.tables import METADATA, exists_on
 
 settings = Settings.from_env()
 if settings.database_url.startswith("sqlite:///"):
@@ -17,9 +17,7 @@ engine = create_engine(settings.database_url)
 
 
 def on_this_database(item: Any, name: str | None, kind: str, reflected: bool, other: Any) -> bool:
-    """Leave out of the comparison what the tables create on another database only."""
-    only_on = item.info.get("only_on") if kind == "index" else None
-    return only_on in (None, engine.dialect.name)
+    return exists_on(engine.dialect.name, item)
 
 
 with engine.connect() as connection:

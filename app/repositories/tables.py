@@ -1,5 +1,7 @@
 """The tables, as the migrations create them; alembic compares its metadata with them."""
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from app.domain.task_fields import TITLE_MAX
@@ -9,9 +11,15 @@ METADATA = sa.MetaData()
 
 
 def postgresql_only(index: sa.Index) -> sa.Index:
-    """An index created on PostgreSQL only; `only_on` tells alembic's comparison so."""
+    """An index created on PostgreSQL only (`only_on` tells `exists_on` so)."""
     index.info["only_on"] = "postgresql"
     return index.ddl_if(dialect="postgresql")
+
+
+def exists_on(dialect: str, item: Any) -> bool:
+    """Whether `item` of the tables (an index, a column ...) exists on a `dialect` database:
+    what a comparison with a migrated database leaves out when it does not."""
+    return getattr(item, "info", {}).get("only_on") in (None, dialect)
 
 
 TASK = sa.Table(

@@ -4,13 +4,15 @@ binding runs it: the compiled text with $n placeholders and every parameter as t
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import psycopg
 import pytest
 import sqlalchemy as sa
 
-from app.adapters.dapr.sql import compile_for_binding, guarded_batch, row_from_json
+from app.adapters.dapr.sidecar import Sidecar
+from app.adapters.dapr.sql import BindingSql, compile_for_binding, guarded_batch, row_from_json
 from app.domain.enums import Priority
 from app.repositories.columns import tags_contain
 from app.repositories.outbox import outbox_inserts
@@ -141,3 +143,31 @@ def test_in_lists_are_expanded_into_parameters(connection: psycopg.Connection[An
         .order_by(TASK.c.id),
     )
     assert rows == [(301,), (303,)]
+
+
+class _RecordingClient:
+    """The binding's side of the Dapr client: records each operation, answers no rows."""
+
+    def __init__(self) -> None:
+        self.operations: list[str] = []
+
+    async def invoke_binding(
+        self, name: str, operation: str, binding_metadata: dict[str, str]
+    ) -> SimpleNamespace:
+        self.operations.append(operation)
+        return SimpleNamespace(data=b"[]")
+
+
+async def test_reads_query_writes_query_or_exec_by_their_returning() -> None:
+    client = _RecordingClient()
+    sql = BindingSql(cast(Sidecar, SimpleNamespace(client=client)))
+    bump = sa.update(TASK).where(TASK.c.id == 1).values(title="x")
+
+    await sql.fetch(sa.select(TASK.c.id))
+    await sql.write(bump)
+    await sql.write(bump.returning(TASK.c.id))
+    await sql.write(bump.returning(TASK.c.id), [sa.delete(TASK).where(TASK.c.id == 2)])
+    assert client.operations == ["query", "exec", "query", "query"]
+    with pytest.raises(TypeError, match="use write"):
+        await sql.fetch(bump.returning(TASK.c.id))
+    assert len(client.operations) == 4
