@@ -16,7 +16,7 @@ class AuditRepository:
     async def add(self, entry: AuditLogEntry) -> bool:
         """Store `entry` unless its event_id is stored already; True when it was new."""
         values = values_of(entry, AUDIT_LOG)
-        del values["id"]
+        del values["id"]  # numbered by the database
         rows = await self._sql.write(
             upsert_insert(AUDIT_LOG)
             .values(**values)

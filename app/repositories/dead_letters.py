@@ -18,7 +18,7 @@ class DeadLetterRepository:
         """Store `letter` unless one of the same event and topic still waits for a replay;
         True when it was stored."""
         values = values_of(letter, DEAD_LETTER)
-        del values["id"]
+        del values["id"]  # numbered by the database
         waiting = sa.exists().where(
             DEAD_LETTER.c.event_id == letter.event_id,
             DEAD_LETTER.c.topic == letter.topic,
