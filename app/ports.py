@@ -25,12 +25,12 @@ class Sql(Protocol):
     """SQL written once with SQLAlchemy Core; each adapter compiles it for its database."""
 
     async def fetch(self, statement: Executable) -> list[Row]:
-        """Run one statement (a SELECT, or a write with RETURNING) and return its rows."""
+        """Run one read (a SELECT) and return its rows. Writes go through `write`."""
         ...
 
     async def write(self, guard: Executable, follow_ups: Sequence[Executable] = ()) -> list[Row]:
-        """Run `guard` (a write with RETURNING) and, only if it returned rows, `follow_ups`,
-        all or nothing. Returns the guard's rows."""
+        """Run the write `guard` and, only if it returned rows (its RETURNING clause),
+        `follow_ups`, all or nothing. Returns the guard's rows: none without RETURNING."""
         ...
 
     async def ping(self) -> None: ...

@@ -16,7 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.domain.events import TASK_EVENTS, TASK_UPDATES
-from app.services.outbox import OUTBOX, outbox_inserts
+from app.repositories.outbox import outbox_inserts
+from app.repositories.tables import OUTBOX
 from tests.contract.helpers import MISSING_ID, Json
 from tests.support.waiting import eventually
 

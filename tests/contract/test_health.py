@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.domain.events import new_event
-from app.services.outbox import OUTBOX, outbox_inserts
+from app.repositories.outbox import outbox_inserts
+from app.repositories.tables import OUTBOX
 
 
 @pytest.fixture

@@ -15,11 +15,13 @@ from app.adapters.local.sql import EngineSql
 from app.callbacks import callbacks_router
 from app.domain.events import DEAD_LETTERS, REMINDERS, TASK_EVENTS, new_event
 from app.ports import Event, EventHandler
+from app.repositories.outbox import outbox_inserts
+from app.repositories.tables import OUTBOX
 from app.routing import Handler, Route
 from app.services.dead_letters import DeadLetterForwarder, DeadLetterService
 from app.services.dispatch import Dispatcher
 from app.services.errors import Conflict, MalformedEvent, NotFound
-from app.services.outbox import OUTBOX, OutboxRelay, outbox_inserts
+from app.services.outbox import OutboxRelay
 from tests.support.delivery import Clock, FlakyBus
 
 TOKEN = "app-token-for-tests"
@@ -60,7 +62,7 @@ async def test_a_rejected_event_is_set_aside_once_and_delivery_succeeds(
     bus.subscribe(REMINDERS, only(picky, REMINDERS, "reminder.cancelled", dead_letters).deliver)
     event = new_event("reminder.cancelled", task_id=3)
     for statement in outbox_inserts(event):
-        await sql.fetch(statement)
+        await sql.write(statement)
     relay = OutboxRelay(sql, bus)
 
     assert (await relay.drain()).sent == 1
@@ -85,7 +87,7 @@ async def test_any_other_handler_failure_is_retried_not_set_aside(
     bus = InProcessBus()
     bus.subscribe(TASK_EVENTS, only(down, TASK_EVENTS, "task.deleted", dead_letters).deliver)
     for statement in outbox_inserts(new_event("task.deleted", task_id=8))[:1]:
-        await sql.fetch(statement)
+        await sql.write(statement)
     relay = OutboxRelay(sql, bus)
 
     assert (await relay.drain()).failed == 1
@@ -104,7 +106,7 @@ async def test_replay_publishes_the_event_again_and_marks_it(
     relay = OutboxRelay(sql, bus)
     event = new_event("reminder.cancelled", task_id=5)
     for statement in outbox_inserts(event):
-        await sql.fetch(statement)
+        await sql.write(statement)
     await relay.drain()  # sent once; its outbox row stays until pruned
     await dead_letters.record(REMINDERS, event, "no reminder_id")
     [letter], _ = await dead_letters.page()

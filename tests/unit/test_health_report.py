@@ -5,9 +5,10 @@ import pytest
 from app.adapters.local.sql import EngineSql
 from app.config import DeliverySettings
 from app.domain.events import new_event
+from app.repositories.outbox import outbox_inserts
 from app.services.dead_letters import DeadLetterService
 from app.services.health import HealthService, Status
-from app.services.outbox import OutboxRelay, outbox_inserts
+from app.services.outbox import OutboxRelay
 from tests.support.delivery import Clock, FlakyBus
 
 SETTINGS = DeliverySettings(max_wait_seconds=30)
@@ -41,7 +42,7 @@ async def test_degraded_naming_the_failure_while_events_wait(sql: EngineSql) -> 
     health = health_of(sql, relay, clock)
     event = new_event("reminder.scheduled", task_id=1)
     for statement in outbox_inserts(event):
-        await sql.fetch(statement.values(created_at=clock.now))
+        await sql.write(statement.values(created_at=clock.now))
     await relay.drain()
 
     # Failing, but not waiting long yet: degraded already, for the failure.
@@ -66,7 +67,7 @@ async def test_healthy_again_once_the_backlog_is_out(sql: EngineSql) -> None:
     bus = FlakyBus(failures=1)
     relay = OutboxRelay(sql, bus, clock=clock)
     for statement in outbox_inserts(new_event("reminder.scheduled", task_id=1)):
-        await sql.fetch(statement.values(created_at=clock.now))
+        await sql.write(statement.values(created_at=clock.now))
     await relay.drain()
     clock.advance(60)
     await relay.drain()
@@ -78,7 +79,7 @@ async def test_waiting_without_a_failure_is_degraded_too(sql: EngineSql) -> None
     clock = Clock()
     relay = OutboxRelay(sql, FlakyBus(), clock=clock)
     for statement in outbox_inserts(new_event("task.deleted", task_id=1)):
-        await sql.fetch(statement.values(created_at=clock.now))
+        await sql.write(statement.values(created_at=clock.now))
     clock.advance(31)
     report = await health_of(sql, relay, clock).report()
     assert report.status == Status.DEGRADED

@@ -14,8 +14,10 @@ from app.adapters.local.sql import EngineSql, create_engine
 from app.config import DeliverySettings
 from app.domain.events import TASK_EVENTS, TASK_UPDATES, new_event
 from app.ports import Event
+from app.repositories.outbox import outbox_inserts
+from app.repositories.tables import OUTBOX
 from app.services import outbox
-from app.services.outbox import OUTBOX, OutboxRelay, backoff_seconds, outbox_inserts
+from app.services.outbox import OutboxRelay, backoff_seconds
 from tests.support.delivery import Clock, FlakyBus
 from tests.support.servers import fresh_postgres_database, migrate
 
@@ -36,7 +38,7 @@ def postgres_url() -> Iterator[str]:
 
 async def store(sql: EngineSql, *events: Event) -> None:
     for statement in outbox_inserts(*events):
-        await sql.fetch(statement)
+        await sql.write(statement)
 
 
 async def test_task_events_go_to_both_task_topics_in_order_keyed_by_task(sql: EngineSql) -> None:
@@ -194,7 +196,7 @@ async def test_two_relays_on_postgresql_never_publish_a_row_twice(postgres_url: 
     engines = [create_engine(postgres_url) for _ in range(2)]
     try:
         replicas = [EngineSql(engine) for engine in engines]
-        await replicas[0].fetch(sa.delete(OUTBOX))
+        await replicas[0].write(sa.delete(OUTBOX))
         events = [new_event("task.updated", task_id=task % 25) for task in range(200)]
         await store(replicas[0], *events)
         bus = FlakyBus()
