@@ -22,11 +22,11 @@ from app.adapters.local.secrets import EnvSecrets
 from app.adapters.local.sql import EngineSql, create_engine
 from app.config import Settings
 from app.live import LiveFeed
-from app.ports import EventBus, EventHandler, Invoker, JobHandler, Jobs, KeyValue, Secrets, Sql
+from app.ports import EventBus, Invoker, JobHandler, Jobs, KeyValue, Secrets, Sql
 from app.routing import Handler, Role, routes_of
 from app.services.audit import AuditService
 from app.services.dead_letters import DeadLetterForwarder, DeadLetterService
-from app.services.dispatch import DeadLetterSink, Dispatcher
+from app.services.dispatch import DeadLetterSink, Dispatcher, EventHandler
 from app.services.health import HealthService
 from app.services.history import HistoryService
 from app.services.outbox import OutboxRelay

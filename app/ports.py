@@ -15,8 +15,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-Event = dict[str, Any]
-EventHandler = Callable[[str, Event], Awaitable[None]]
+# An event as it travels and is stored: the JSON object of app.domain.events.message.
+Message = dict[str, Any]
+# What a bus calls with each message of a topic it was subscribed to.
+MessageHandler = Callable[[str, Message], Awaitable[None]]
 # A due job: its name and the due time it was armed for (a re-armed job brings its new time).
 JobHandler = Callable[[str, datetime], Awaitable[None]]
 
@@ -37,8 +39,8 @@ class Sql(Protocol):
 
 
 class EventBus(Protocol):
-    async def publish(self, topic: str, event: Event, key: str | None = None) -> None:
-        """Return only once the bus has accepted the event; raise otherwise. Events with
+    async def publish(self, topic: str, message: Message, key: str | None = None) -> None:
+        """Return only once the bus has accepted the message; raise otherwise. Messages with
         the same `key` (a task id) reach each consumer in the order they were published."""
         ...
 

@@ -3,26 +3,29 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as upsert_insert
 
-from app.domain.events import TOPICS_BY_EVENT_TYPE
-from app.ports import Event, Sql
+from app.domain.events import TOPICS_BY_EVENT_TYPE, Event, message
+from app.ports import Message, Sql
 from app.repositories.tables import OUTBOX
 
 
-def outbox_inserts(*events: dict[str, Any]) -> list[sa.Insert]:
+def outbox_inserts(*events: Event) -> list[sa.Insert]:
     """One outbox row per event and topic that carries it: the follow-ups of the write that
     caused the events."""
     now = datetime.now(UTC)
     return [
         sa.insert(OUTBOX).values(
-            event_id=event["event_id"], topic=topic, payload=event, created_at=now, attempts=0
+            event_id=event.event_id,
+            topic=topic,
+            payload=message(event),
+            created_at=now,
+            attempts=0,
         )
         for event in events
-        for topic in TOPICS_BY_EVENT_TYPE[event["event_type"]]
+        for topic in TOPICS_BY_EVENT_TYPE[event.event_type]
     ]
 
 
@@ -32,7 +35,7 @@ class Claimed:
 
     id: int
     topic: str
-    payload: Event
+    payload: Message
     attempts: int
 
 
@@ -124,7 +127,7 @@ class OutboxRepository:
             .values(attempts=OUTBOX.c.attempts + 1, last_error=error, claimed_until=retry_at)
         )
 
-    async def requeue(self, event_id: str, topic: str, payload: Event, now: datetime) -> None:
+    async def requeue(self, event_id: str, topic: str, payload: Message, now: datetime) -> None:
         """Store the event to be published again. The sent row of its first delivery may
         still be there (event_id and topic are unique): then it is sent again."""
         requeue = upsert_insert(OUTBOX).values(

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as upsert_insert
 
 from app.domain.enums import Recurrence, ReminderStatus, TaskStatus
+from app.domain.events import Event
 from app.domain.models import Reminder, Task
 from app.domain.queries import SortField, SortOrder, TaskQuery
-from app.ports import Event, Sql
+from app.ports import Sql
 from app.repositories.columns import json_integer, tags_contain
 from app.repositories.outbox import outbox_inserts
 from app.repositories.rows import allocate_id, from_row, from_rows, values_of

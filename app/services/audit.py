@@ -2,10 +2,10 @@
 
 from datetime import UTC, datetime
 
+from app.domain.events import Event, message
 from app.domain.models import AuditLogEntry
-from app.ports import Event, Sql
+from app.ports import Sql
 from app.repositories.audit import AuditRepository
-from app.services.errors import MalformedEvent
 
 
 class AuditService:
@@ -14,20 +14,15 @@ class AuditService:
 
     async def record(self, topic: str, event: Event) -> bool:
         """Store `event` unless its event_id is stored already; True when it was new."""
-        try:
-            entry = AuditLogEntry(
-                event_id=str(event["event_id"]),
-                event_type=str(event["event_type"]),
-                topic=topic,
-                task_id=event.get("task_id"),
-                data=event,
-                occurred_at=datetime.fromisoformat(event["timestamp"]),
-                recorded_at=datetime.now(UTC),
-            )
-        except (KeyError, TypeError, ValueError) as error:  # a ValidationError is a ValueError
-            raise MalformedEvent(
-                f"no event_id, event_type and timestamp, or a task_id that is no number: {error!r}"
-            ) from None
+        entry = AuditLogEntry(
+            event_id=event.event_id,
+            event_type=event.event_type,
+            topic=topic,
+            task_id=event.task_id,
+            data=message(event),
+            occurred_at=event.timestamp,
+            recorded_at=datetime.now(UTC),
+        )
         return await self._audit.add(entry)
 
     async def page(

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from app.domain.events import DEAD_LETTERS, TOPICS, new_event
+from app.domain.events import DEAD_LETTERS, TOPICS, DeadLetterForwarded, message, parse_event
 from app.domain.models import DeadLetter
 from app.ports import Clock, EventBus, Sql, utc_now
 from app.repositories.dead_letters import DeadLetterRepository
@@ -25,8 +25,6 @@ log = logging.getLogger(__name__)
 EVENT_ID_MAX = 36
 TOPIC_MAX = 64
 ERROR_MAX = 2000
-# The event type of what a DeadLetterForwarder publishes on the dead-letter topic.
-FORWARDED = "dead_letter.forwarded"
 
 
 class DeadLetterService:
@@ -54,13 +52,9 @@ class DeadLetterService:
         original CloudEvent unchanged, so its `topic` still names the topic it failed on."""
         envelope = envelope if isinstance(envelope, dict) else {"data": envelope}
         data = envelope.get("data")
-        if isinstance(data, dict) and data.get("event_type") == FORWARDED:
-            payload = data.get("payload")
-            return await self.record(
-                str(data.get("topic") or "unknown"),
-                payload if isinstance(payload, dict) else {"data": payload},
-                str(data.get("error") or "rejected"),
-            )
+        forwarded = _forwarded(data)
+        if forwarded is not None:
+            return await self.record(forwarded.topic, forwarded.payload, forwarded.error)
         topic = envelope.get("topic")
         payload = data if isinstance(data, dict) else {"event_id": envelope.get("id"), **envelope}
         return await self.record(
@@ -122,11 +116,18 @@ class DeadLetterForwarder:
 
     async def record(self, topic: str, payload: dict[str, Any], error: str) -> None:
         task_id = payload.get("task_id")
-        forwarded = new_event(
-            FORWARDED,
+        forwarded = DeadLetterForwarded(
             task_id=task_id if isinstance(task_id, int) else None,
             topic=topic,
             payload=payload,
-            error=error,
+            error=error or "rejected",
         )
-        await self._bus.publish(DEAD_LETTERS, forwarded)
+        await self._bus.publish(DEAD_LETTERS, message(forwarded))
+
+
+def _forwarded(data: Any) -> DeadLetterForwarded | None:
+    try:
+        event = parse_event(data)
+    except ValueError:
+        return None
+    return event if isinstance(event, DeadLetterForwarded) else None

@@ -1,15 +1,20 @@
-"""The message bus's consumer side: an event arriving on a topic goes to the handlers the
-event table (app/routing.py) names for its type, in the table's order."""
+"""The message bus's consumer side: a message arriving on a topic is read as its typed event
+and goes to the handlers the event table (app/routing.py) names for its type, in order."""
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from app.ports import Event, EventHandler
+from pydantic import ValidationError
+
+from app.domain.events import Event, message, parse_event
 from app.routing import Handler, Route
 from app.services.errors import MalformedEvent
 
 log = logging.getLogger(__name__)
+
+# A handler takes the events of the types its routes name (a TaskCompleted, say).
+EventHandler = Callable[[str, Any], Awaitable[None]]
 
 
 class DeadLetterSink(Protocol):
@@ -30,18 +35,20 @@ class Dispatcher:
     def topics(self) -> list[str]:
         return list(dict.fromkeys(route.topic for route, _ in self._routes))
 
-    async def deliver(self, topic: str, event: Any) -> None:
-        """Hand `event` to its handlers. What is not a TaskFlow event, or what a handler
-        rejects as malformed, is set aside; any other failure propagates, and the transport
-        delivers the event again (every handler is idempotent on event_id)."""
-        if not isinstance(event, dict) or "event_id" not in event or "event_type" not in event:
-            log.warning("not a TaskFlow event on %s: %.200r", topic, event)
-            await self._set_aside.record(
-                topic, event if isinstance(event, dict) else {"data": event}, "not a TaskFlow event"
-            )
+    async def deliver(self, topic: str, data: Any) -> None:
+        """Hand the event `data` holds to its handlers. A message that holds no event, or
+        whose event a handler rejects as malformed, is set aside; any other failure
+        propagates, and the transport delivers the message again (every handler is
+        idempotent on event_id)."""
+        try:
+            event = parse_event(data)
+        except ValidationError as error:
+            log.warning("not a TaskFlow event on %s: %.200r", topic, data)
+            payload = data if isinstance(data, dict) else {"data": data}
+            await self._set_aside.record(topic, payload, _reason(error))
             return
         for route, handler in self._routes:
-            if route.topic == topic and event["event_type"] in route.event_types:
+            if route.topic == topic and event.event_type in route.event_types:
                 await self._handle(handler, topic, event)
 
     async def _handle(self, handler: EventHandler, topic: str, event: Event) -> None:
@@ -49,4 +56,11 @@ class Dispatcher:
             await handler(topic, event)
         except MalformedEvent as error:
             log.warning("event rejected on %s: %s", topic, error)
-            await self._set_aside.record(topic, event, str(error))
+            await self._set_aside.record(topic, message(event), str(error))
+
+
+def _reason(error: ValidationError) -> str:
+    """What makes a message no TaskFlow event, in a line an operator can read."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "the message"
+    return f"not a TaskFlow event: {where}: {first['msg']}"

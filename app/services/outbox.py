@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.config import DeliverySettings
-from app.ports import Clock, Event, EventBus, Sql, utc_now
+from app.ports import Clock, EventBus, Message, Sql, utc_now
 from app.repositories.outbox import Backlog, Claimed, OutboxRepository
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ PRUNE_BATCH = 500
 PRUNE_EVERY = timedelta(minutes=1)
 
 
-def partition_key(event: Event) -> str | None:
+def partition_key(event: Message) -> str | None:
     """The events of one task share a key, so the bus keeps them in order."""
     task_id = event.get("task_id")
     return None if task_id is None else str(task_id)

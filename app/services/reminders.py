@@ -5,11 +5,18 @@ from collections.abc import Callable
 from datetime import datetime
 
 from app.domain.enums import ReminderStatus, TaskStatus
-from app.domain.events import new_event, reminder_event
+from app.domain.events import (
+    Event,
+    ReminderCancelled,
+    ReminderScheduled,
+    ReminderSent,
+    ReminderTriggered,
+    reminder_change,
+)
 from app.domain.models import Reminder
 from app.domain.offsets import format_offset, parse_offset
 from app.domain.queries import DEFAULT_LIMIT
-from app.ports import Clock, Event, Sql, utc_now
+from app.ports import Clock, Sql, utc_now
 from app.repositories.tasks import Cursor, TaskRepository
 from app.services.errors import Invalid, NotFound
 from app.services.tasks import TaskService
@@ -92,7 +99,7 @@ class ReminderService:
             created_at=now,
         )
         created = await self._repository.add_reminder(
-            reminder, [reminder_event("reminder.scheduled", reminder)]
+            reminder, [reminder_change(ReminderScheduled, reminder)]
         )
         if created is None:
             raise NotFound("task", task_id)
@@ -103,33 +110,32 @@ class ReminderService:
         reminder = await self.get(reminder_id)
         events: list[Event] = []
         if reminder.status == ReminderStatus.PENDING:
-            events.append(reminder_event("reminder.cancelled", reminder))
+            events.append(reminder_change(ReminderCancelled, reminder))
         if not await self._repository.remove_reminder(reminder_id, events):
             raise NotFound("reminder", reminder_id)
         self._events_written()
 
-    async def mark_sent(self, topic: str, event: Event) -> None:
+    async def mark_sent(self, topic: str, triggered: ReminderTriggered) -> None:
         """Handle reminder.triggered: pending -> sent exactly once, then tell the board. A
         trigger for another time than the reminder's current one is stale and does nothing."""
-        armed_for = datetime.fromisoformat(event["scheduled_at"])
+        armed_for = triggered.scheduled_at
         try:
-            reminder = await self.get(int(event["reminder_id"]))
+            reminder = await self.get(triggered.reminder_id)
             task = await self._tasks.get(reminder.task_id)
         except NotFound:
             return
         if reminder.status != ReminderStatus.PENDING or reminder.scheduled_at != armed_for:
             return
-        fired_at = datetime.fromisoformat(event["fired_at"])
+        fired_at = triggered.fired_at
         late = (fired_at - reminder.scheduled_at).total_seconds() > LATE_AFTER_SECONDS
-        sent = new_event(
-            "reminder.sent",
+        sent = ReminderSent(
             task_id=task.id,
-            correlation_id=event.get("correlation_id"),
+            correlation_id=triggered.correlation_id,
             reminder_id=reminder.id,
             title=task.title,
-            due_date=task.due_date.isoformat() if task.due_date else None,
-            scheduled_at=reminder.scheduled_at.isoformat(),
-            fired_at=fired_at.isoformat(),
+            due_date=task.due_date,
+            scheduled_at=reminder.scheduled_at,
+            fired_at=fired_at,
             late=late,
         )
         if await self._repository.mark_sent(reminder.id, armed_for, fired_at, late, [sent]):

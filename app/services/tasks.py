@@ -6,8 +6,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from app.domain.enums import Priority, Recurrence, ReminderStatus, RepeatFrom, TaskStatus
-from app.domain.events import new_event, reminder_event
+from app.domain.events import (
+    Event,
+    ReminderCancelled,
+    ReminderScheduled,
+    TaskCompleted,
+    TaskCreated,
+    TaskDeleted,
+    TaskUpdated,
+    reminder_change,
+)
 from app.domain.models import Reminder, Task
 from app.domain.offsets import format_offset, parse_offset
 from app.domain.queries import TaskQuery
@@ -85,9 +96,9 @@ class TaskService:
         await _settle(task, rule_changed=parent is None)
         task.id = await self._tasks.next_task_id()
         reminder = await self._new_reminder(task, task.reminder_offset, now)
-        events = [new_event("task.created", task_id=task.id, task_data=_data(task))]
+        events: list[Event] = [TaskCreated(task_id=task.id, task_data=task)]
         if reminder is not None:
-            events.append(reminder_event("reminder.scheduled", reminder))
+            events.append(reminder_change(ReminderScheduled, reminder))
         created = await self._tasks.add(task, reminder, events)
         if created is None:
             raise Conflict(f"task {parent.id if parent else ''} already has a successor")
@@ -153,8 +164,8 @@ class TaskService:
     async def delete(self, task_id: int) -> None:
         current = await self.get(task_id)
         pending = await self._tasks.pending_reminders(task_id)
-        events = [new_event("task.deleted", task_id=task_id, task_data=_data(current))]
-        events += [reminder_event("reminder.cancelled", reminder) for reminder in pending]
+        events: list[Event] = [TaskDeleted(task_id=task_id, task_data=current)]
+        events += [reminder_change(ReminderCancelled, reminder) for reminder in pending]
         if not await self._tasks.remove(task_id, events):
             raise NotFound("task", task_id)
         self._events_written()
@@ -163,9 +174,11 @@ class TaskService:
         """Apply `changes` if nobody changed the task since `current` was read."""
         _check_rule_input(changes)
         now = datetime.now(UTC)
-        task = current.model_copy()
-        for name, value in changes.items():
-            setattr(task, name, value)
+        try:
+            task = Task.model_validate({**current.model_dump(), **changes})
+        except ValidationError as error:
+            first = error.errors()[0]
+            raise Invalid(str(first["loc"][0]), first["msg"]) from None
         if "rrule" in changes and "recurrence" not in changes and changes["rrule"]:
             task.recurrence = Recurrence.CUSTOM
         if task.recurrence != Recurrence.CUSTOM and "recurrence" in changes:
@@ -183,16 +196,9 @@ class TaskService:
             return current
         task.updated_at = now
         reminders, events = await self._reminder_changes(current, task, now)
-        event_type = "task.completed" if completing else "task.updated"
-        events.insert(
-            0,
-            new_event(
-                event_type,
-                task_id=task.id,
-                task_data=_data(task),
-                update_data=_jsonable({**changed, "updated_at": now}),
-            ),
-        )
+        kind = TaskCompleted if completing else TaskUpdated
+        update_data = {**changed, "updated_at": now}
+        events.insert(0, kind(task_id=task.id, task_data=task, update_data=update_data))
         saved = await self._tasks.save(task, changed, current.updated_at, reminders, events)
         if saved is None:
             return None
@@ -201,10 +207,10 @@ class TaskService:
 
     async def _reminder_changes(
         self, current: Task, task: Task, now: datetime
-    ) -> tuple[ReminderChanges, list[dict[str, Any]]]:
+    ) -> tuple[ReminderChanges, list[Event]]:
         """Completing, re-dating or re-offsetting a task cancels, moves or adds reminders."""
         changes = ReminderChanges()
-        events: list[dict[str, Any]] = []
+        events: list[Event] = []
         pending = await self._tasks.pending_reminders(task.id)
         keep_open = task.status == TaskStatus.PENDING and task.due_date is not None
         offset_changed = task.reminder_offset != current.reminder_offset
@@ -212,18 +218,18 @@ class TaskService:
             stale_offset = offset_changed and reminder.reminder_offset == current.reminder_offset
             if not keep_open or stale_offset:
                 changes.cancelled.append(reminder.id)
-                events.append(reminder_event("reminder.cancelled", reminder))
+                events.append(reminder_change(ReminderCancelled, reminder))
             elif task.due_date != current.due_date and task.due_date is not None:
                 reminder.scheduled_at = task.due_date - parse_offset(reminder.reminder_offset)
                 changes.moved.append(reminder)
-                events.append(reminder_event("reminder.scheduled", reminder))
+                events.append(reminder_change(ReminderScheduled, reminder))
         reopened = current.status == TaskStatus.COMPLETED and task.status == TaskStatus.PENDING
         redated_without_reminder = current.due_date is None and task.due_date is not None
         if keep_open and (offset_changed or reopened or redated_without_reminder):
             added = await self._new_reminder(task, task.reminder_offset, now)
             if added is not None:
                 changes.added.append(added)
-                events.append(reminder_event("reminder.scheduled", added))
+                events.append(reminder_change(ReminderScheduled, added))
         return changes, events
 
     async def _new_reminder(self, task: Task, offset: str | None, now: datetime) -> Reminder | None:
@@ -274,14 +280,3 @@ def _check_rule_input(fields: dict[str, Any]) -> None:
     recurrence = fields.get("recurrence")
     if fields.get("rrule") and recurrence not in (None, Recurrence.CUSTOM):
         raise Invalid("rrule", f"an rrule goes with recurrence 'custom', not {recurrence!r}")
-
-
-def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    return {
-        name: value.isoformat() if isinstance(value, datetime) else value
-        for name, value in values.items()
-    }
-
-
-def _data(task: Task) -> dict[str, Any]:
-    return _jsonable(dict(task))

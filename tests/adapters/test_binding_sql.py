@@ -17,6 +17,7 @@ from app.domain.enums import Priority
 from app.repositories.columns import tags_contain
 from app.repositories.outbox import outbox_inserts
 from app.repositories.tables import OUTBOX, TASK
+from tests.support.events import an_event
 from tests.support.servers import fresh_postgres_database, migrate
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
@@ -113,7 +114,7 @@ def test_follow_ups_run_only_when_the_guard_returns_a_row(
     connection: psycopg.Connection[Any],
 ) -> None:
     run_like_the_binding(connection, sa.insert(TASK).values(**task_values(3)))
-    event = {"event_id": "00000000-0000-0000-0000-000000000003", "event_type": "task.completed"}
+    event = an_event("task.completed", task_id=3)
 
     def complete_with_event() -> sa.Select[Any]:
         return guarded_batch(
@@ -121,13 +122,13 @@ def test_follow_ups_run_only_when_the_guard_returns_a_row(
             .where(TASK.c.id == 3, TASK.c.status == "pending")
             .values(status="completed", completed_at=NOW)
             .returning(TASK.c.id),
-            outbox_inserts({**event, "task_id": 3}),
+            outbox_inserts(event),
         )
 
     assert run_like_the_binding(connection, complete_with_event()) == [(3,)]
     assert run_like_the_binding(connection, complete_with_event()) == []
     stored = run_like_the_binding(
-        connection, sa.select(OUTBOX.c.topic).where(OUTBOX.c.event_id == event["event_id"])
+        connection, sa.select(OUTBOX.c.topic).where(OUTBOX.c.event_id == event.event_id)
     )
     assert sorted(stored) == [("task-events",), ("task-updates",)]
 

@@ -13,7 +13,7 @@ from app.adapters.local.jobs import AsyncioJobs
 from app.adapters.local.sql import EngineSql
 from app.config import Settings
 from app.domain.enums import Recurrence, TaskStatus
-from app.domain.events import TASK_EVENTS
+from app.domain.events import TASK_EVENTS, parse_event
 from app.domain.models import Reminder, Task
 from app.repositories.tables import TASK
 from app.services.audit import AuditService
@@ -156,7 +156,8 @@ async def test_a_successor_the_user_deleted_is_not_brought_back(setup: Setup) ->
 
     await setup.tasks.delete(child_id)
     bus = InProcessBus()
-    bus.subscribe(TASK_EVENTS, AuditHandler(AuditService(setup.sql)))
+    audit = AuditHandler(AuditService(setup.sql))
+    bus.subscribe(TASK_EVENTS, lambda topic, data: audit(topic, parse_event(data)))
     relay = OutboxRelay(setup.sql, bus)
     while (await relay.drain()).claimed:  # the audit trail records the deletion
         pass

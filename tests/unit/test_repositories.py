@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 
 from app.adapters.local.sql import EngineSql
 from app.domain.enums import Priority, Recurrence, ReminderStatus, RepeatFrom, TaskStatus
-from app.domain.events import new_event, reminder_event
+from app.domain.events import ReminderCancelled, ReminderScheduled, message, reminder_change
 from app.domain.models import AuditLogEntry, DeadLetter, Reminder, Task
 from app.repositories.audit import AuditRepository
 from app.repositories.dead_letters import DeadLetterRepository
@@ -21,6 +21,7 @@ from app.repositories.key_value import KeyValueRepository
 from app.repositories.outbox import Backlog, OutboxRepository
 from app.repositories.tables import METADATA, OUTBOX, exists_on
 from app.repositories.tasks import ReminderChanges, TaskRepository
+from tests.support.events import an_event
 
 NOW = datetime(2030, 5, 6, 7, 0, tzinfo=UTC)
 DUE = NOW + timedelta(days=2)
@@ -97,13 +98,13 @@ async def test_a_task_and_its_reminder_come_back_as_they_were_stored(sql: Engine
         reminder_offset="1 hour",
     )
     reminder = a_reminder(await repository.next_reminder_id(), task.id)
-    event = new_event("task.created", task_id=task.id)
+    event = an_event("task.created", task_id=task.id)
 
     assert await repository.add(task, reminder, [event]) == task
     assert await repository.get(task.id) == task
     assert await repository.reminder(reminder.id) == reminder
     assert await repository.pending_reminders(task.id) == [reminder]
-    assert event["event_id"] in await stored_events(sql)
+    assert event.event_id in await stored_events(sql)
     assert await repository.get(task.id + 1000) is None
 
 
@@ -114,7 +115,7 @@ async def test_a_write_whose_guard_fails_stores_nothing_else(sql: EngineSql) -> 
     await repository.add(task, reminder, [])
     later = NOW + timedelta(minutes=1)
     changed = task.model_copy(update={"title": "water the garden", "updated_at": later})
-    cancelled = reminder_event("reminder.cancelled", reminder)
+    cancelled = reminder_change(ReminderCancelled, reminder)
 
     stale = await repository.save(
         changed, ["title"], later, ReminderChanges(cancelled=[reminder.id]), [cancelled]
@@ -122,14 +123,14 @@ async def test_a_write_whose_guard_fails_stores_nothing_else(sql: EngineSql) -> 
     assert stale is None
     assert await repository.get(task.id) == task
     assert await repository.pending_reminders(task.id) == [reminder]
-    assert cancelled["event_id"] not in await stored_events(sql)
+    assert cancelled.event_id not in await stored_events(sql)
 
     saved = await repository.save(
         changed, ["title"], NOW, ReminderChanges(cancelled=[reminder.id]), [cancelled]
     )
     assert saved == changed
     assert await repository.pending_reminders(task.id) == []
-    assert cancelled["event_id"] in await stored_events(sql)
+    assert cancelled.event_id in await stored_events(sql)
 
 
 async def test_a_parent_gets_one_successor_and_one_set_of_its_events(sql: EngineSql) -> None:
@@ -137,14 +138,14 @@ async def test_a_parent_gets_one_successor_and_one_set_of_its_events(sql: Engine
     parent = await added(repository)
     first = a_task(await repository.next_task_id(), parent_task_id=parent.id)
     second = a_task(await repository.next_task_id(), parent_task_id=parent.id)
-    events = [new_event("task.created", task_id=task.id) for task in (first, second)]
+    events = [an_event("task.created", task_id=task.id) for task in (first, second)]
 
     assert await repository.add(first, None, events[:1]) == first
     assert await repository.add(second, None, events[1:]) is None
     assert await repository.successor(parent.id) == first
     stored = await stored_events(sql)
-    assert events[0]["event_id"] in stored
-    assert events[1]["event_id"] not in stored
+    assert events[0].event_id in stored
+    assert events[1].event_id not in stored
 
 
 async def test_reminder_changes_leave_a_fired_reminder_alone(sql: EngineSql) -> None:
@@ -186,7 +187,7 @@ async def test_a_reminder_is_sent_and_retried_only_while_armed_for_its_time(
     reminder = a_reminder(await repository.next_reminder_id(), task.id)
     await repository.add_reminder(reminder, [])
     other_time = reminder.scheduled_at + timedelta(minutes=5)
-    sent = new_event("reminder.sent", task_id=task.id)
+    sent = an_event("reminder.sent", task_id=task.id)
 
     await repository.count_retry(reminder.id, other_time)
     assert not await repository.mark_sent(reminder.id, other_time, other_time, True, [sent])
@@ -194,7 +195,7 @@ async def test_a_reminder_is_sent_and_retried_only_while_armed_for_its_time(
     assert (await repository.reminder(reminder.id)) == reminder.model_copy(
         update={"retry_count": 1}
     )
-    assert sent["event_id"] not in await stored_events(sql)
+    assert sent.event_id not in await stored_events(sql)
 
     fired_at = reminder.scheduled_at + timedelta(seconds=30)
     assert await repository.mark_sent(reminder.id, reminder.scheduled_at, fired_at, True, [sent])
@@ -204,22 +205,22 @@ async def test_a_reminder_is_sent_and_retried_only_while_armed_for_its_time(
     stored = await repository.reminder(reminder.id)
     assert stored is not None
     assert (stored.status, stored.sent_at, stored.late) == (ReminderStatus.SENT, fired_at, True)
-    assert sent["event_id"] in await stored_events(sql)
+    assert sent.event_id in await stored_events(sql)
 
 
 async def test_no_reminder_and_no_event_for_a_task_that_is_gone(sql: EngineSql) -> None:
     repository = TaskRepository(sql)
     task = await added(repository, due_date=DUE)
     gone = await added(repository, due_date=DUE)
-    deleted = new_event("task.deleted", task_id=gone.id)
+    deleted = an_event("task.deleted", task_id=gone.id)
     assert await repository.remove(gone.id, [deleted])
     assert not await repository.remove(gone.id, [deleted])
 
     reminder = a_reminder(await repository.next_reminder_id(), gone.id)
-    scheduled = reminder_event("reminder.scheduled", reminder)
+    scheduled = reminder_change(ReminderScheduled, reminder)
     assert await repository.add_reminder(reminder, [scheduled]) is None
     assert await repository.reminder(reminder.id) is None
-    assert scheduled["event_id"] not in await stored_events(sql)
+    assert scheduled.event_id not in await stored_events(sql)
     assert not await repository.remove_reminder(reminder.id, [])
     assert await repository.get(task.id) == task
 
@@ -268,12 +269,12 @@ async def test_the_outbox_claims_marks_requeues_and_prunes(sql: EngineSql) -> No
     outbox = OutboxRepository(sql)
     tasks = TaskRepository(sql)
     task = await added(tasks)
-    event = new_event("task.deleted", task_id=task.id)
+    event = an_event("task.deleted", task_id=task.id)
     assert await tasks.remove(task.id, [event])
 
     claimed = await outbox.claim(NOW, NOW + timedelta(seconds=30), 10)
     assert sorted(row.topic for row in claimed) == ["task-events", "task-updates"]
-    assert {row.payload["event_id"] for row in claimed} == {event["event_id"]}
+    assert {row.payload["event_id"] for row in claimed} == {event.event_id}
     assert await outbox.claim(NOW, NOW + timedelta(seconds=30), 10) == []  # leased
     await outbox.failed(claimed[0].id, "broker down", NOW + timedelta(seconds=5))
     await outbox.mark_sent([claimed[1].id], NOW)
@@ -282,7 +283,7 @@ async def test_the_outbox_claims_marks_requeues_and_prunes(sql: EngineSql) -> No
     retried = await outbox.claim(NOW + timedelta(seconds=6), NOW + timedelta(seconds=36), 10)
     assert [(row.id, row.attempts) for row in retried] == [(claimed[0].id, 1)]
     await outbox.release([claimed[0].id])
-    await outbox.requeue(event["event_id"], claimed[1].topic, event, NOW)
+    await outbox.requeue(event.event_id, claimed[1].topic, message(event), NOW)
     assert (await outbox.backlog()).unsent == 2
 
     await outbox.mark_sent([row.id for row in claimed], NOW)

@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.adapters.local.sql import EngineSql
-from app.domain.events import new_event
 from app.repositories.outbox import outbox_inserts
 from app.repositories.tables import OUTBOX
 from tests.support.delivery import migrated_sqlite, sqlite_copy
+from tests.support.events import an_event
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def sql(tmp_path: Path) -> EngineSql:
 
 
 async def test_a_read_does_not_wait_for_an_open_write_transaction(sql: EngineSql) -> None:
-    for statement in outbox_inserts(new_event("task.deleted", task_id=1)):
+    for statement in outbox_inserts(an_event("task.deleted", task_id=1)):
         await sql.write(statement)
     holding = threading.Event()
     release = threading.Event()
@@ -48,7 +48,7 @@ async def test_a_read_does_not_wait_for_an_open_write_transaction(sql: EngineSql
 
 
 async def test_writes_return_their_rows_and_are_serialized(sql: EngineSql) -> None:
-    for statement in outbox_inserts(new_event("task.deleted", task_id=1)):
+    for statement in outbox_inserts(an_event("task.deleted", task_id=1)):
         await sql.write(statement)
     bumps = [
         sql.write(
