@@ -92,6 +92,18 @@ SearchText = Annotated[
 PageOffset = Annotated[int, Field(ge=0, le=fields.MAX_ID), BeforeValidator(_whole_number)]
 
 
+def _given_only(schema: dict[str, Any]) -> None:
+    [kind] = [kind for kind in schema.pop("anyOf") if kind.get("type") != "null"]
+    schema.update(kind)
+    if schema.get("default", ...) is None:
+        del schema["default"]
+
+
+# On an optional `X | None` field: None stands for a field left out, and the JSON schema shows
+# only X (a client gives the field, or leaves it out).
+LEFT_OUT = Field(json_schema_extra=_given_only)
+
+
 def not_null(value: Any) -> Any:
     """For a field an update may leave out but not clear (see task_fields.CLEARABLE)."""
     if value is None:

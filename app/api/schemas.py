@@ -13,7 +13,6 @@ from pydantic import (
     field_validator,
 )
 from pydantic.config import JsonDict
-from pydantic.json_schema import SkipJsonSchema
 
 from app import task_types as types
 from app.chat.service import AssistantName
@@ -21,7 +20,6 @@ from app.domain import task_fields
 from app.domain.enums import Priority, Recurrence, ReminderStatus, RepeatFrom, TaskStatus
 from app.domain.models import AuditLogEntry, DeadLetter
 from app.domain.queries import DEFAULT_LIMIT, MAX_LIMIT, SortField, SortOrder
-from app.domain.task_fields import MAX_ID as MAX_ID
 from app.task_views import TaskOut
 
 MESSAGE_MAX = 4000
@@ -121,16 +119,16 @@ class TaskUpdate(Strict):
 
     model_config = ConfigDict(json_schema_extra={"allOf": [_RRULE_IS_CUSTOM, _CUSTOM_KEEPS_RRULE]})
 
-    title: Title | SkipJsonSchema[None] = None
-    description: Description | SkipJsonSchema[None] = None
+    title: Annotated[Title | None, types.LEFT_OUT] = None
+    description: Annotated[Description | None, types.LEFT_OUT] = None
     due_date: Moment | None = None
-    timezone: Zone | SkipJsonSchema[None] = None
-    recurrence: Recurrence | SkipJsonSchema[None] = None
+    timezone: Annotated[Zone | None, types.LEFT_OUT] = None
+    recurrence: Annotated[Recurrence | None, types.LEFT_OUT] = None
     rrule: Rule | None = None
-    repeat_from: RepeatFrom | SkipJsonSchema[None] = None
-    priority: Priority | SkipJsonSchema[None] = None
-    tags: Tags | SkipJsonSchema[None] = None
-    status: TaskStatus | SkipJsonSchema[None] = None
+    repeat_from: Annotated[RepeatFrom | None, types.LEFT_OUT] = None
+    priority: Annotated[Priority | None, types.LEFT_OUT] = None
+    tags: Annotated[Tags | None, types.LEFT_OUT] = None
+    status: Annotated[TaskStatus | None, types.LEFT_OUT] = None
     reminder_offset: Offset | None = None
 
     _not_null = field_validator(*types.KEPT_UNLESS_GIVEN, mode="before")(types.not_null)

@@ -3,7 +3,7 @@
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, SkipJsonSchema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from app import task_types as types
@@ -36,42 +36,45 @@ class Arguments(BaseModel):
 
 class AddTask(Arguments):
     title: Annotated[types.Title, Field(description="What is to be done.")]
-    description: types.Description | SkipJsonSchema[None] = None
-    due_date: Moment | SkipJsonSchema[None] = None
-    recurrence: (
+    description: Annotated[types.Description | None, types.LEFT_OUT] = None
+    due_date: Annotated[Moment | None, types.LEFT_OUT] = None
+    recurrence: Annotated[
         Annotated[
             RecurrenceName,
             Field(description="How the task repeats; 'custom' needs rrule. Needs a due date."),
         ]
-        | SkipJsonSchema[None]
-    ) = None
-    rrule: Rule | SkipJsonSchema[None] = None
-    repeat_from: (
+        | None,
+        types.LEFT_OUT,
+    ] = None
+    rrule: Annotated[Rule | None, types.LEFT_OUT] = None
+    repeat_from: Annotated[
         Annotated[
             RepeatFromName,
             Field(description="Count the next occurrence from the due date or the completion."),
         ]
-        | SkipJsonSchema[None]
-    ) = None
-    priority: PriorityName | SkipJsonSchema[None] = None
-    tags: TagList | SkipJsonSchema[None] = None
-    reminder_offset: Offset | SkipJsonSchema[None] = None
+        | None,
+        types.LEFT_OUT,
+    ] = None
+    priority: Annotated[PriorityName | None, types.LEFT_OUT] = None
+    tags: Annotated[TagList | None, types.LEFT_OUT] = None
+    reminder_offset: Annotated[Offset | None, types.LEFT_OUT] = None
 
 
 class ListTasks(Arguments):
-    query: (
+    query: Annotated[
         Annotated[types.SearchText, Field(description="Text the title or description contains.")]
-        | SkipJsonSchema[None]
-    ) = None
-    status: StatusName | SkipJsonSchema[None] = None
-    priority: PriorityName | SkipJsonSchema[None] = None
-    tags: (
-        Annotated[TagList, Field(description="Every one of these tags.")] | SkipJsonSchema[None]
-    ) = None
-    due_before: Moment | SkipJsonSchema[None] = None
-    due_after: Moment | SkipJsonSchema[None] = None
+        | None,
+        types.LEFT_OUT,
+    ] = None
+    status: Annotated[StatusName | None, types.LEFT_OUT] = None
+    priority: Annotated[PriorityName | None, types.LEFT_OUT] = None
+    tags: Annotated[
+        Annotated[TagList, Field(description="Every one of these tags.")] | None, types.LEFT_OUT
+    ] = None
+    due_before: Annotated[Moment | None, types.LEFT_OUT] = None
+    due_after: Annotated[Moment | None, types.LEFT_OUT] = None
     sort_by: SortName = "due_date"
-    order: Literal["asc", "desc"] | SkipJsonSchema[None] = None
+    order: Annotated[Literal["asc", "desc"] | None, types.LEFT_OUT] = None
     limit: Annotated[int, Field(ge=1, le=MAX_LIST_LIMIT)] = LIST_LIMIT
     offset: types.PageOffset = 0
 
@@ -83,21 +86,21 @@ class OneTask(Arguments):
 class UpdateTask(OneTask):
     """Only the fields given change; null clears due_date, rrule or reminder_offset."""
 
-    title: types.Title | SkipJsonSchema[None] = None
-    description: types.Description | SkipJsonSchema[None] = None
+    title: Annotated[types.Title | None, types.LEFT_OUT] = None
+    description: Annotated[types.Description | None, types.LEFT_OUT] = None
     due_date: Moment | None = None
-    recurrence: RecurrenceName | SkipJsonSchema[None] = None
+    recurrence: Annotated[RecurrenceName | None, types.LEFT_OUT] = None
     rrule: Rule | None = None
-    repeat_from: RepeatFromName | SkipJsonSchema[None] = None
-    priority: PriorityName | SkipJsonSchema[None] = None
-    tags: Annotated[types.Tags, Field(description="Replaces all tags.")] | SkipJsonSchema[None] = (
-        None
-    )
+    repeat_from: Annotated[RepeatFromName | None, types.LEFT_OUT] = None
+    priority: Annotated[PriorityName | None, types.LEFT_OUT] = None
+    tags: Annotated[
+        Annotated[types.Tags, Field(description="Replaces all tags.")] | None, types.LEFT_OUT
+    ] = None
     reminder_offset: Offset | None = None
-    status: (
-        Annotated[StatusName, Field(description="'pending' reopens a completed task.")]
-        | SkipJsonSchema[None]
-    ) = None
+    status: Annotated[
+        Annotated[StatusName, Field(description="'pending' reopens a completed task.")] | None,
+        types.LEFT_OUT,
+    ] = None
 
     _not_null = field_validator(*types.KEPT_UNLESS_GIVEN, mode="before", check_fields=False)(
         types.not_null
@@ -120,8 +123,10 @@ class AddReminder(OneTask):
 
 
 class ListReminders(Arguments):
-    task_id: TaskId | SkipJsonSchema[None] = None
-    status: Literal["pending", "sent", "cancelled", "failed"] | SkipJsonSchema[None] = None
+    task_id: Annotated[TaskId | None, types.LEFT_OUT] = None
+    status: Annotated[Literal["pending", "sent", "cancelled", "failed"] | None, types.LEFT_OUT] = (
+        None
+    )
 
 
 class _NoTitles(GenerateJsonSchema):

@@ -43,15 +43,9 @@ class Tool:
 
 
 def describe_error(error: ValidationError) -> str:
-    """Each field and what is wrong with it. The arguments are flat: a location is the field,
-    then list positions; the kinds of value a field may hold (a text, or left out) are not
-    named, nor is the left-out kind, which a value given never is."""
     problems = []
     for detail in error.errors():
-        if detail["type"] == "none_required":
-            continue
-        field, *inside = detail["loc"] or ("arguments",)
-        where = ".".join([str(field), *(str(part) for part in inside if isinstance(part, int))])
+        where = ".".join(str(part) for part in detail["loc"]) or "arguments"
         problems.append(f"{where}: {detail['msg']}")
     return "; ".join(problems)
 

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Path, Query, Response
 
 from app.api.deps import DeadLetters
 from app.api.responses import CONFLICT, NOT_FOUND, TOTAL_COUNT
-from app.api.schemas import MAX_ID, DeadLetterOut, DeadLetterQuery
+from app.api.schemas import DeadLetterOut, DeadLetterQuery
+from app.domain.task_fields import MAX_ID
 
 router = APIRouter(prefix="/api/dead-letters", tags=["dead letters"])
 
