@@ -4,7 +4,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.domain.task_fields import TITLE_MAX
+from app.domain.offsets import MAX_OFFSET_TEXT
+from app.domain.recurrence import MAX_RULE_LENGTH
+from app.domain.task_fields import TIMEZONE_MAX, TITLE_MAX
 from app.repositories.columns import PriorityRank, TagList, UtcDateTime
 
 METADATA = sa.MetaData()
@@ -29,9 +31,9 @@ TASK = sa.Table(
     sa.Column("title", sa.String(TITLE_MAX), nullable=False),
     sa.Column("description", sa.Text, nullable=False),
     sa.Column("due_date", UtcDateTime),
-    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("timezone", sa.String(TIMEZONE_MAX), nullable=False),
     sa.Column("recurrence", sa.String(16), nullable=False),
-    sa.Column("rrule", sa.String(500)),
+    sa.Column("rrule", sa.String(MAX_RULE_LENGTH)),
     sa.Column("repeat_from", sa.String(16), nullable=False),
     sa.Column("priority", PriorityRank, nullable=False),
     sa.Column("tags", TagList, nullable=False),
@@ -40,7 +42,7 @@ TASK = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("completed_at", UtcDateTime),
     sa.Column("parent_task_id", sa.Integer, sa.ForeignKey("task.id", ondelete="SET NULL")),
-    sa.Column("reminder_offset", sa.String(50)),
+    sa.Column("reminder_offset", sa.String(MAX_OFFSET_TEXT)),
     sa.Index("ix_task_priority_due_date", "priority", "due_date"),
     sa.Index("ix_task_status_due_date", "status", "due_date"),
     sa.Index("ix_task_due_date_id", "due_date", "id"),
@@ -81,7 +83,7 @@ REMINDER = sa.Table(
     METADATA,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("task_id", sa.Integer, sa.ForeignKey("task.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("reminder_offset", sa.String(50), nullable=False),
+    sa.Column("reminder_offset", sa.String(MAX_OFFSET_TEXT), nullable=False),
     sa.Column("scheduled_at", UtcDateTime, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("late", sa.Boolean, nullable=False),

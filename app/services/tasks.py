@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from app.domain import task_fields
 from app.domain.enums import Priority, Recurrence, ReminderStatus, RepeatFrom, TaskStatus
 from app.domain.events import (
     Event,
@@ -20,10 +21,9 @@ from app.domain.events import (
     reminder_change,
 )
 from app.domain.models import Reminder, Task
-from app.domain.offsets import format_offset, parse_offset
+from app.domain.offsets import parse_offset
 from app.domain.queries import TaskQuery
 from app.domain.recurrence import series_rule, timezone_or_error
-from app.domain.tags import normalize_tags
 from app.ports import Sql
 from app.repositories.tasks import ReminderChanges, TaskRepository
 from app.services.errors import Conflict, Invalid, NotFound
@@ -31,20 +31,6 @@ from app.services.errors import Conflict, Invalid, NotFound
 UPDATE_ATTEMPTS = 3
 # A built-in series rule is derived from these (the weekday or day of month, in the zone).
 RULE_INPUTS = {"due_date", "timezone", "recurrence", "rrule"}
-
-EDITABLE = {
-    "title",
-    "description",
-    "due_date",
-    "timezone",
-    "recurrence",
-    "rrule",
-    "repeat_from",
-    "priority",
-    "tags",
-    "status",
-    "reminder_offset",
-}
 
 
 @dataclass(frozen=True)
@@ -131,7 +117,7 @@ class TaskService:
             return None
 
     async def update(self, task_id: int, changes: dict[str, Any]) -> Task:
-        unknown = set(changes) - EDITABLE
+        unknown = set(changes) - task_fields.EDITABLE
         if unknown:
             raise Invalid(sorted(unknown)[0], "this field cannot be changed")
         return await self._update_with(task_id, lambda _: changes)
@@ -189,7 +175,7 @@ class TaskService:
         task.completed_at = now if completing else (None if reopened else current.completed_at)
         changed = {
             name: getattr(task, name)
-            for name in (*EDITABLE, "completed_at")
+            for name in (*task_fields.EDITABLE, "completed_at")
             if getattr(task, name) != getattr(current, name)
         }
         if not changed:
@@ -249,7 +235,7 @@ async def _settle(task: Task, *, rule_changed: bool) -> None:
     """Check the fields against each other and derive the series rule and canonical forms.
     The rule is expanded (to check it has dates) off the event loop."""
     try:
-        zone = timezone_or_error(task.timezone)
+        zone = timezone_or_error(task_fields.timezone(task.timezone))
     except ValueError as error:
         raise Invalid("timezone", str(error)) from error
     if task.due_date is not None and task.due_date.tzinfo is None:
@@ -258,15 +244,15 @@ async def _settle(task: Task, *, rule_changed: bool) -> None:
         task.due_date = task.due_date.astimezone(UTC)
     if task.reminder_offset is not None:
         try:
-            task.reminder_offset = format_offset(parse_offset(task.reminder_offset))
+            task.reminder_offset = task_fields.reminder_offset(task.reminder_offset)
         except ValueError as error:
             raise Invalid("reminder_offset", str(error)) from error
     try:
-        task.tags = normalize_tags(task.tags)
+        task.tags = task_fields.tags(task.tags)
     except ValueError as error:
         raise Invalid("tags", str(error)) from error
     if task.recurrence == Recurrence.CUSTOM and not task.rrule:
-        raise Invalid("rrule", "recurrence 'custom' needs an rrule")
+        raise Invalid("rrule", task_fields.CUSTOM_NEEDS_RRULE)
     if not rule_changed:
         return
     anchor = (task.due_date or datetime.now(UTC)).astimezone(zone).replace(tzinfo=None)
