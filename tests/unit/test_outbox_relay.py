@@ -16,8 +16,8 @@ from app.domain.events import TASK_EVENTS, TASK_UPDATES, new_event
 from app.ports import Event
 from app.services import outbox
 from app.services.outbox import OUTBOX, OutboxRelay, backoff_seconds, outbox_inserts
+from tests.support.databases import migrated_postgres
 from tests.support.delivery import Clock, FlakyBus
-from tests.support.servers import fresh_postgres_database, migrate
 
 SETTINGS = DeliverySettings(max_backoff_seconds=30, publish_timeout_seconds=5, claim_seconds=60)
 
@@ -29,8 +29,7 @@ def sql(fresh_sqlite: EngineSql) -> EngineSql:
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    with fresh_postgres_database("taskflow_outbox") as url:
-        migrate(url)
+    with migrated_postgres("taskflow_outbox") as url:
         yield url
 
 

@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from app.adapters.local.sql import EngineSql
 from app.domain.events import new_event
 from app.services.outbox import OUTBOX, outbox_inserts
-from tests.support.delivery import migrated_sqlite, sqlite_copy
+from tests.support.databases import migrated_sqlite
 
 
 @pytest.fixture
 def sql(tmp_path: Path) -> EngineSql:
-    return sqlite_copy(migrated_sqlite(tmp_path), tmp_path)
+    return migrated_sqlite(tmp_path)
 
 
 async def test_a_read_does_not_wait_for_an_open_write_transaction(sql: EngineSql) -> None:
