@@ -278,6 +278,7 @@ def test_a_leap_day_series_skips_the_century_year(client: httpx.Client) -> None:
     assert successor["due_date"] == "2104-02-29T09:00:00+01:00"
 
 
+@pytest.mark.latency
 def test_completing_sparse_series_keeps_listing_fast(client: httpx.Client) -> None:
     """20 series whose next date is 40 years on are completed at once while the board is read:
     finding those dates never holds up the requests of everybody else."""
