@@ -31,10 +31,10 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 RUN pip install "uv==${UV_VERSION}"
 WORKDIR /app
-# Dependencies first (exactly uv.lock, no dev group), so code changes reuse this layer.
+# Dependencies first (exactly uv.lock, the app's group only), so code changes reuse this layer.
 COPY pyproject.toml uv.lock ./
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-install-project --python /usr/local/bin/python3
+    uv sync --frozen --no-default-groups --group app --python /usr/local/bin/python3
 COPY --from=node /usr/local/bin/node /usr/local/bin/node
 COPY --from=node /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/npm
 RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \

@@ -1,24 +1,31 @@
 """Migrations run against TASKFLOW_DATABASE_URL (or the embedded SQLite file)."""
 
 from pathlib import Path
+from typing import Any
 
 from alembic import context
-from sqlmodel import SQLModel
 
-import app.domain.models  # noqa: F401 - registers the tables
 from app.adapters.local.sql import create_engine
 from app.config import Settings
+from app.repositories.tables import METADATA, exists_on
 
 settings = Settings.from_env()
 if settings.database_url.startswith("sqlite:///"):
     Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 engine = create_engine(settings.database_url)
+
+
+def on_this_database(item: Any, name: str | None, kind: str, reflected: bool, other: Any) -> bool:
+    return exists_on(engine.dialect.name, item)
+
+
 with engine.connect() as connection:
     context.configure(
         connection=connection,
-        target_metadata=SQLModel.metadata,
+        target_metadata=METADATA,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_object=on_this_database,
     )
     with context.begin_transaction():
         context.run_migrations()

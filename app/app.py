@@ -2,12 +2,12 @@
 
 import reflex as rx
 
-from app.api.main import create_api
-from app.runtime import current_runtime
+from app.api.main import create_api, running
 from app.ui.pages.index import ON_LOAD, index
+from app.web import current_app
 
-runtime = current_runtime()
+web_app = current_app()
 
-app = rx.App(api_transformer=create_api(runtime))
-app.register_lifespan_task(runtime.running)
+app = rx.App(api_transformer=create_api(web_app))
+app.register_lifespan_task(running, web_app=web_app)
 app.add_page(index, route="/", title="TaskFlow", on_load=ON_LOAD)

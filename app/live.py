@@ -10,7 +10,7 @@ import contextlib
 from collections import deque
 from dataclasses import dataclass
 
-from app.ports import Event
+from app.domain.events import Event
 
 KEEP = 200
 
@@ -38,10 +38,9 @@ class LiveFeed:
     async def publish(self, topic: str, event: Event) -> None:
         """The subscription handler. It never fails, so it never makes the relay retry; a
         redelivered event (same event_id) is passed on once."""
-        event_id = str(event.get("event_id", ""))
-        if event_id and event_id in self._seen:
+        if event.event_id in self._seen:
             return
-        self._seen.append(event_id)
+        self._seen.append(event.event_id)
         self._seq += 1
         self._recent.append(Change(self._seq, event))
         if self._wakeup is not None:

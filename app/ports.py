@@ -15,8 +15,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-Event = dict[str, Any]
-EventHandler = Callable[[str, Event], Awaitable[None]]
+# An event as it travels and is stored: the JSON object of app.domain.events.message.
+Message = dict[str, Any]
+# What a bus calls with each message of a topic it was subscribed to.
+MessageHandler = Callable[[str, Message], Awaitable[None]]
 # A due job: its name and the due time it was armed for (a re-armed job brings its new time).
 JobHandler = Callable[[str, datetime], Awaitable[None]]
 
@@ -25,20 +27,20 @@ class Sql(Protocol):
     """SQL written once with SQLAlchemy Core; each adapter compiles it for its database."""
 
     async def fetch(self, statement: Executable) -> list[Row]:
-        """Run one statement (a SELECT, or a write with RETURNING) and return its rows."""
+        """Run one read (a SELECT) and return its rows. Writes go through `write`."""
         ...
 
     async def write(self, guard: Executable, follow_ups: Sequence[Executable] = ()) -> list[Row]:
-        """Run `guard` (a write with RETURNING) and, only if it returned rows, `follow_ups`,
-        all or nothing. Returns the guard's rows."""
+        """Run the write `guard` and, only if it returned rows (its RETURNING clause),
+        `follow_ups`, all or nothing. Returns the guard's rows: none without RETURNING."""
         ...
 
     async def ping(self) -> None: ...
 
 
 class EventBus(Protocol):
-    async def publish(self, topic: str, event: Event, key: str | None = None) -> None:
-        """Return only once the bus has accepted the event; raise otherwise. Events with
+    async def publish(self, topic: str, message: Message, key: str | None = None) -> None:
+        """Return only once the bus has accepted the message; raise otherwise. Messages with
         the same `key` (a task id) reach each consumer in the order they were published."""
         ...
 

@@ -11,11 +11,9 @@ import sqlalchemy as sa
 
 from app.adapters.local.sql import create_engine
 from app.domain.enums import Priority, Recurrence, RepeatFrom, TaskStatus
-from app.domain.models import IdSequence, Task
 from app.domain.recurrence import series_rule
+from app.repositories.tables import ID_SEQUENCE, TASK
 
-TASK = Task.__table__  # type: ignore[attr-defined]
-ID_SEQUENCE = IdSequence.__table__  # type: ignore[attr-defined]
 CHUNK = 5_000
 
 

@@ -10,10 +10,11 @@ from processors.service import NAMES, create_processor_app
 
 
 def main(argv: list[str]) -> None:
-    if len(argv) != 2 or argv[1] not in NAMES:
+    name = next((role for role in NAMES if argv[1:] == [role]), None)
+    if name is None:
         sys.exit(f"usage: python -m processors <{'|'.join(NAMES)}>")
     uvicorn.run(
-        create_processor_app(argv[1], Settings.from_env()),
+        create_processor_app(name, Settings.from_env()),
         host=os.environ.get("HOST", "0.0.0.0"),
         port=int(os.environ.get("PORT", "8000")),
         log_level="info",

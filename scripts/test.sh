@@ -31,6 +31,7 @@ lint() {
   .venv/bin/ruff check .
   .venv/bin/ruff format --check .
   .venv/bin/mypy app processors tests bench
+  .venv/bin/lint-imports
 }
 timed lint lint
 if [[ "$mode" == lint ]]; then

@@ -1,20 +1,28 @@
-"""Shared dependencies of the routers: the runtime's services."""
+"""Shared dependencies of the routers: the app's runtime and services."""
 
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app.bootstrap import Runtime
 from app.chat.service import ChatService
-from app.runtime import Runtime
 from app.services.audit import AuditService
 from app.services.dead_letters import DeadLetterService
 from app.services.reminders import ReminderService
 from app.services.tasks import TaskService
+from app.web import WebApp
 
 
-def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
+def get_web_app(request: Request) -> WebApp:
+    web_app: WebApp = request.app.state.web_app
+    return web_app
+
+
+WebAppDep = Annotated[WebApp, Depends(get_web_app)]
+
+
+def get_runtime(web_app: WebAppDep) -> Runtime:
+    return web_app.runtime
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
@@ -36,8 +44,8 @@ def get_dead_letters(runtime: RuntimeDep) -> DeadLetterService:
     return runtime.dead_letters
 
 
-def get_chat(runtime: RuntimeDep) -> ChatService:
-    return runtime.chat
+def get_chat(web_app: WebAppDep) -> ChatService:
+    return web_app.chat
 
 
 Tasks = Annotated[TaskService, Depends(get_tasks)]

@@ -14,11 +14,11 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match, Route
 
 from app.api.routes import audit, chat, dead_letters, health, reminders, tasks
-from app.api.routes.dapr import callbacks_router, invocation_router
 from app.api.schemas import LIST_QUERY_PARAMETERS
+from app.callbacks import callbacks_router
 from app.config import Settings
-from app.runtime import Runtime, build_runtime
 from app.services.errors import Conflict, Invalid, NotFound
+from app.web import WebApp, web_app
 
 
 class AsciiJSONResponse(JSONResponse):
@@ -28,13 +28,13 @@ class AsciiJSONResponse(JSONResponse):
         return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
-def create_api(runtime: Runtime) -> FastAPI:
-    """The API over `runtime`. Served alone, it starts the runtime itself; under Reflex,
-    the Reflex app runs `runtime.running` as a lifespan task instead."""
+def create_api(app: WebApp) -> FastAPI:
+    """The API of `app`. Served alone, it runs the app itself; under Reflex, the Reflex app
+    runs `running(web_app)` as a lifespan task instead."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with runtime.running():
+        async with running(app):
             yield
 
     api = FastAPI(
@@ -46,19 +46,21 @@ def create_api(runtime: Runtime) -> FastAPI:
         lifespan=lifespan,
         dependencies=[Depends(_one_value_each)],
     )
-    api.state.runtime = runtime
+    api.state.web_app = app
     routers = [module.router for module in (tasks, reminders, audit, dead_letters, health, chat)]
-    if runtime.sidecar is not None:
-        routers += [
+    runtime = app.runtime
+    if not runtime.embedded:
+        routers.append(
             callbacks_router(
-                runtime.subscriptions, runtime.dead_letters, keeps_dead_letter_topic=True
-            ),
-            invocation_router,
-        ]
+                runtime.dispatcher,
+                dead_letter_keeper=runtime.dead_letters,
+                create_successor=runtime.tasks.create_successor,
+            )
+        )
     for router in routers:
         api.include_router(router)
-    # Its session manager runs inside runtime.running(), under uvicorn and under Reflex alike.
-    api.router.routes.append(Route("/mcp", runtime.mcp.asgi, include_in_schema=False))
+    # Its session manager runs inside running(app), under uvicorn and under Reflex alike.
+    api.router.routes.append(Route("/mcp", app.mcp.asgi, include_in_schema=False))
 
     @api.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
@@ -110,6 +112,14 @@ def _methods_at(routers: list[APIRouter], request: Request) -> set[str]:
     }
 
 
+@asynccontextmanager
+async def running(web_app: WebApp) -> AsyncIterator[None]:
+    """The runtime's background work, and the MCP endpoint's session manager. (Not named
+    `app`: Reflex passes itself to a lifespan task with a parameter of that name.)"""
+    async with web_app.runtime.running(), web_app.mcp.running():
+        yield
+
+
 def api_from_env() -> FastAPI:
     """Factory for serving the API alone (`uvicorn --factory app.api.main:api_from_env`)."""
-    return create_api(build_runtime(Settings.from_env()))
+    return create_api(web_app(Settings.from_env()))

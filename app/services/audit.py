@@ -2,44 +2,28 @@
 
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as upsert_insert
-
+from app.domain.events import Event, message
 from app.domain.models import AuditLogEntry
-from app.ports import Event, Sql
-from app.services.errors import MalformedEvent
-from app.services.rows import columns_of, from_rows
-
-AUDIT = AuditLogEntry.__table__  # type: ignore[attr-defined]
-AUDIT_COLUMNS = columns_of(AuditLogEntry)
+from app.ports import Sql
+from app.repositories.audit import AuditRepository
 
 
 class AuditService:
     def __init__(self, sql: Sql) -> None:
-        self._sql = sql
+        self._audit = AuditRepository(sql)
 
     async def record(self, topic: str, event: Event) -> bool:
         """Store `event` unless its event_id is stored already; True when it was new."""
-        try:
-            event_id, event_type = str(event["event_id"]), str(event["event_type"])
-            occurred_at = datetime.fromisoformat(event["timestamp"])
-        except (KeyError, TypeError, ValueError) as error:
-            raise MalformedEvent(f"no event_id, event_type and timestamp: {error!r}") from None
-        rows = await self._sql.fetch(
-            upsert_insert(AUDIT)
-            .values(
-                event_id=event_id,
-                event_type=event_type,
-                topic=topic,
-                task_id=event.get("task_id"),
-                data=event,
-                occurred_at=occurred_at,
-                recorded_at=datetime.now(UTC),
-            )
-            .on_conflict_do_nothing(index_elements=["event_id"])
-            .returning(AUDIT.c.id)
+        entry = AuditLogEntry(
+            event_id=event.event_id,
+            event_type=event.event_type,
+            topic=topic,
+            task_id=event.task_id,
+            data=message(event),
+            occurred_at=event.timestamp,
+            recorded_at=datetime.now(UTC),
         )
-        return bool(rows)
+        return await self._audit.add(entry)
 
     async def page(
         self,
@@ -48,19 +32,4 @@ class AuditService:
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[list[AuditLogEntry], int]:
-        conditions = []
-        if task_id is not None:
-            conditions.append(AUDIT.c.task_id == task_id)
-        if event_type is not None:
-            conditions.append(AUDIT.c.event_type == event_type)
-        rows = await self._sql.fetch(
-            sa.select(*AUDIT_COLUMNS)
-            .where(*conditions)
-            .order_by(AUDIT.c.occurred_at.desc(), AUDIT.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        total = await self._sql.fetch(
-            sa.select(sa.func.count()).select_from(AUDIT).where(*conditions)
-        )
-        return from_rows(AuditLogEntry, rows), int(total[0][0])
+        return await self._audit.page(task_id, event_type, limit, offset)

@@ -1,10 +1,10 @@
 """Dead letters: events a handler rejected as malformed, set aside where an operator can list
 them and put them back on the outbox.
 
-Embedded mode records them as the in-process bus hands them over (`guard`). In Dapr mode a
-subscriber with a database records them itself; one without (the recurrence processor)
-forwards them on the dead-letter topic (`DeadLetterForwarder`), and the app's subscription to
-that topic records them (`record_delivery`), as it does what the sidecar moves there.
+The dispatcher of each process records what its handlers reject; a process without a
+database (the recurrence processor in Dapr mode) forwards them on the dead-letter topic
+(`DeadLetterForwarder`), and the app's subscription to that topic records them
+(`record_delivery`), as it does what the sidecar moves there.
 """
 
 import json
@@ -13,83 +13,48 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as upsert_insert
-
-from app.domain.events import DEAD_LETTERS, TOPICS, new_event
+from app.domain.events import DEAD_LETTERS, TOPICS, DeadLetterForwarded, message, parse_event
 from app.domain.models import DeadLetter
-from app.ports import Clock, Event, EventBus, EventHandler, Sql, utc_now
-from app.services.errors import Conflict, MalformedEvent, NotFound
-from app.services.outbox import OUTBOX
-from app.services.rows import columns_of, from_row, from_rows
+from app.ports import Clock, EventBus, Sql, utc_now
+from app.repositories.dead_letters import DeadLetterRepository
+from app.repositories.outbox import OutboxRepository
+from app.services.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
 
-DEAD_LETTER = DeadLetter.__table__  # type: ignore[attr-defined]
-DEAD_LETTER_COLUMNS = columns_of(DeadLetter)
 EVENT_ID_MAX = 36
 TOPIC_MAX = 64
 ERROR_MAX = 2000
-# The event type of what a DeadLetterForwarder publishes on the dead-letter topic.
-FORWARDED = "dead_letter.forwarded"
 
 
 class DeadLetterService:
     def __init__(self, sql: Sql, requeued: Callable[[], None], clock: Clock = utc_now) -> None:
-        self._sql = sql
+        self._dead_letters = DeadLetterRepository(sql)
+        self._outbox = OutboxRepository(sql)
         self._requeued = requeued
         self._clock = clock
-
-    def guard(self, handler: EventHandler) -> EventHandler:
-        """`handler`, with the events it rejects as malformed set aside instead of failing
-        the delivery; any other failure still fails it, so the relay retries."""
-
-        async def guarded(topic: str, event: Event) -> None:
-            try:
-                await handler(topic, event)
-            except MalformedEvent as error:
-                log.warning("dead letter on %s: %s", topic, error)
-                await self.record(topic, event, str(error))
-
-        return guarded
 
     async def record(self, topic: str, payload: dict[str, Any], error: str) -> bool:
         """Set `payload` aside, unless it already waits for a replay (a redelivery);
         True when it was new."""
-        event_id = _event_id(payload)
-        topic = topic[:TOPIC_MAX]
-        waiting = sa.exists().where(
-            DEAD_LETTER.c.event_id == event_id,
-            DEAD_LETTER.c.topic == topic,
-            DEAD_LETTER.c.replayed_at.is_(None),
+        return await self._dead_letters.add(
+            DeadLetter(
+                event_id=_event_id(payload),
+                topic=topic[:TOPIC_MAX],
+                payload=payload,
+                error=error[:ERROR_MAX] or "rejected",
+                created_at=self._clock(),
+            )
         )
-        values = {
-            "event_id": event_id,
-            "topic": topic,
-            "payload": payload,
-            "error": error[:ERROR_MAX] or "rejected",
-            "created_at": self._clock(),
-        }
-        row = sa.select(
-            *[sa.literal(value, DEAD_LETTER.c[name].type) for name, value in values.items()]
-        ).where(~waiting)
-        rows = await self._sql.fetch(
-            sa.insert(DEAD_LETTER).from_select(list(values), row).returning(DEAD_LETTER.c.id)
-        )
-        return bool(rows)
 
     async def record_delivery(self, envelope: Any) -> bool:
         """Record what the sidecar delivered on the dead-letter topic. Dapr forwards the
         original CloudEvent unchanged, so its `topic` still names the topic it failed on."""
         envelope = envelope if isinstance(envelope, dict) else {"data": envelope}
         data = envelope.get("data")
-        if isinstance(data, dict) and data.get("event_type") == FORWARDED:
-            payload = data.get("payload")
-            return await self.record(
-                str(data.get("topic") or "unknown"),
-                payload if isinstance(payload, dict) else {"data": payload},
-                str(data.get("error") or "rejected"),
-            )
+        forwarded = _forwarded(data)
+        if forwarded is not None:
+            return await self.record(forwarded.topic, forwarded.payload, forwarded.error)
         topic = envelope.get("topic")
         payload = data if isinstance(data, dict) else {"event_id": envelope.get("id"), **envelope}
         return await self.record(
@@ -103,28 +68,11 @@ class DeadLetterService:
         self, replayed: bool | None = None, limit: int = 50, offset: int = 0
     ) -> tuple[list[DeadLetter], int]:
         """Newest first; `replayed` chooses replayed or waiting ones (None: both)."""
-        conditions = []
-        if replayed is not None:
-            column = DEAD_LETTER.c.replayed_at
-            conditions.append(column.is_not(None) if replayed else column.is_(None))
-        rows = await self._sql.fetch(
-            sa.select(*DEAD_LETTER_COLUMNS)
-            .where(*conditions)
-            .order_by(DEAD_LETTER.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        total = await self._sql.fetch(
-            sa.select(sa.func.count()).select_from(DEAD_LETTER).where(*conditions)
-        )
-        return from_rows(DeadLetter, rows), int(total[0][0])
+        return await self._dead_letters.page(replayed, limit, offset)
 
     async def waiting(self) -> int:
         """How many dead letters wait for an operator."""
-        rows = await self._sql.fetch(
-            sa.select(sa.func.count()).where(DEAD_LETTER.c.replayed_at.is_(None))
-        )
-        return int(rows[0][0])
+        return await self._dead_letters.waiting()
 
     async def replay(self, dead_letter_id: int) -> DeadLetter:
         """Put the event back on the outbox, so the relay publishes it again to its topic,
@@ -137,44 +85,16 @@ class DeadLetterService:
                 f"dead letter {dead_letter_id} was replayed at {letter.replayed_at.isoformat()}"
             )
         now = self._clock()
-        # The sent row of the first delivery may still be there (event_id and topic are
-        # unique in the outbox): then it is sent again.
-        requeue = upsert_insert(OUTBOX).values(
-            event_id=letter.event_id,
-            topic=letter.topic,
-            payload=letter.payload,
-            created_at=now,
-            attempts=0,
-        )
-        await self._sql.fetch(
-            requeue.on_conflict_do_update(
-                index_elements=["event_id", "topic"],
-                set_={
-                    "payload": requeue.excluded.payload,
-                    "created_at": requeue.excluded.created_at,
-                    "sent_at": None,
-                    "claimed_until": None,
-                    "attempts": 0,
-                    "last_error": None,
-                },
-            )
-        )
+        await self._outbox.requeue(letter.event_id, letter.topic, letter.payload, now)
         self._requeued()
-        rows = await self._sql.fetch(
-            sa.update(DEAD_LETTER)
-            .where(DEAD_LETTER.c.id == dead_letter_id, DEAD_LETTER.c.replayed_at.is_(None))
-            .values(replayed_at=now)
-            .returning(*DEAD_LETTER_COLUMNS)
-        )
-        return from_row(DeadLetter, rows[0]) if rows else await self._get(dead_letter_id)
+        replayed = await self._dead_letters.mark_replayed(dead_letter_id, now)
+        return replayed if replayed is not None else await self._get(dead_letter_id)
 
     async def _get(self, dead_letter_id: int) -> DeadLetter:
-        rows = await self._sql.fetch(
-            sa.select(*DEAD_LETTER_COLUMNS).where(DEAD_LETTER.c.id == dead_letter_id)
-        )
-        if not rows:
+        letter = await self._dead_letters.get(dead_letter_id)
+        if letter is None:
             raise NotFound("dead letter", dead_letter_id)
-        return from_row(DeadLetter, rows[0])
+        return letter
 
 
 def _event_id(payload: dict[str, Any]) -> str:
@@ -196,11 +116,18 @@ class DeadLetterForwarder:
 
     async def record(self, topic: str, payload: dict[str, Any], error: str) -> None:
         task_id = payload.get("task_id")
-        forwarded = new_event(
-            FORWARDED,
+        forwarded = DeadLetterForwarded(
             task_id=task_id if isinstance(task_id, int) else None,
             topic=topic,
             payload=payload,
-            error=error,
+            error=error or "rejected",
         )
-        await self._bus.publish(DEAD_LETTERS, forwarded)
+        await self._bus.publish(DEAD_LETTERS, message(forwarded))
+
+
+def _forwarded(data: Any) -> DeadLetterForwarded | None:
+    try:
+        event = parse_event(data)
+    except ValueError:
+        return None
+    return event if isinstance(event, DeadLetterForwarded) else None

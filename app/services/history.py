@@ -2,14 +2,12 @@
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from app.domain.models import AuditLogEntry, Task
 from app.ports import Sql
+from app.repositories.tasks import TaskRepository
 from app.services.audit import AuditService
 from app.services.errors import NotFound
-from app.services.rows import from_rows
-from app.services.tasks import TASK, TASK_COLUMNS, TaskService
+from app.services.tasks import TaskService
 
 MAX_CHAIN = 50
 MAX_EVENTS = 100
@@ -27,7 +25,7 @@ class History:
 
 class HistoryService:
     def __init__(self, sql: Sql, tasks: TaskService, audit: AuditService) -> None:
-        self._sql = sql
+        self._repository = TaskRepository(sql)
         self._tasks = tasks
         self._audit = audit
 
@@ -45,17 +43,10 @@ class HistoryService:
         later: list[Task] = []
         current = task.id
         while len(later) < MAX_CHAIN:
-            successor = await self._successor(current)
+            successor = await self._repository.successor(current)
             if successor is None:
                 break
             later.append(successor)
             current = successor.id
         events, total = await self._audit.page(task_id=task_id, limit=MAX_EVENTS)
         return History(task, earlier, later, events, total)
-
-    async def _successor(self, task_id: int) -> Task | None:
-        rows = await self._sql.fetch(
-            sa.select(*TASK_COLUMNS).where(TASK.c.parent_task_id == task_id)
-        )
-        found = from_rows(Task, rows)
-        return found[0] if found else None

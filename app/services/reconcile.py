@@ -10,20 +10,15 @@ stopped and starts over once it reached the end:
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-import sqlalchemy as sa
-
-from app.domain.columns import json_integer
-from app.domain.enums import Recurrence, TaskStatus
 from app.domain.models import Task
 from app.domain.recurrence import successor
 from app.ports import Clock, Jobs, Sql, utc_now
-from app.services.audit import AUDIT
+from app.repositories.tasks import Cursor, TaskRepository
 from app.services.errors import Invalid
-from app.services.reminders import PendingCursor, ReminderService, job_name
-from app.services.rows import from_rows
-from app.services.tasks import TASK, TASK_COLUMNS, TaskService
+from app.services.reminders import ReminderService, job_name
+from app.services.tasks import TaskService
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +35,7 @@ Sweep = Callable[[], Awaitable[int]]
 async def arm_pending(reminders: ReminderService, jobs: Jobs, page: int = PAGE_SIZE) -> int:
     """Arm a job for every pending reminder, page by page (the embedded timers at start-up).
     Returns how many were armed."""
-    cursor: PendingCursor | None = None
+    cursor: Cursor | None = None
     armed = 0
     while batch := await reminders.pending_after(cursor, page):
         for reminder in batch:
@@ -67,7 +62,7 @@ class ReminderJobsSweep:
         self._jobs = jobs
         self._page = page
         self._clock = clock
-        self._cursor: PendingCursor | None = None
+        self._cursor: Cursor | None = None
 
     async def __call__(self) -> int:
         """One page; returns how many reminders were armed again."""
@@ -99,15 +94,15 @@ class SuccessorSweep:
     refused) is remembered and skipped from then on, so it costs nothing on later passes."""
 
     def __init__(self, sql: Sql, tasks: TaskService, page: int = PAGE_SIZE) -> None:
-        self._sql = sql
+        self._repository = TaskRepository(sql)
         self._tasks = tasks
         self._page = page
-        self._cursor: tuple[datetime, int] | None = None
+        self._cursor: Cursor | None = None
         self._ended: set[int] = set()
 
     async def __call__(self) -> int:
         """One page; returns how many successors were created."""
-        batch = await self._orphans()
+        batch = await self._repository.orphans(self._cursor, self._page)
         last = batch[-1] if len(batch) == self._page else None
         self._cursor = (last.completed_at, last.id) if last and last.completed_at else None
         created = 0
@@ -115,29 +110,6 @@ class SuccessorSweep:
             if task.id not in self._ended and await self._repair(task):
                 created += 1
         return created
-
-    async def _orphans(self) -> list[Task]:
-        child = TASK.alias("child")
-        # A successor the user deleted ends the series: the audit trail keeps its deletion.
-        deleted_child = json_integer(AUDIT.c.data, "task_data", "parent_task_id")
-        statement = sa.select(*TASK_COLUMNS).where(
-            TASK.c.status == TaskStatus.COMPLETED,
-            TASK.c.recurrence != Recurrence.NONE,
-            TASK.c.rrule.is_not(None),
-            TASK.c.completed_at.is_not(None),
-            ~sa.exists().where(child.c.parent_task_id == TASK.c.id),
-            ~sa.exists().where(AUDIT.c.event_type == "task.deleted", deleted_child == TASK.c.id),
-        )
-        if self._cursor is not None:
-            at, task_id = self._cursor
-            statement = statement.where(
-                sa.or_(
-                    TASK.c.completed_at > at,
-                    sa.and_(TASK.c.completed_at == at, TASK.c.id > task_id),
-                )
-            )
-        statement = statement.order_by(TASK.c.completed_at, TASK.c.id).limit(self._page)
-        return from_rows(Task, await self._sql.fetch(statement))
 
     async def _repair(self, task: Task) -> bool:
         assert task.rrule is not None and task.completed_at is not None  # as selected

@@ -4,26 +4,27 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
-import sqlalchemy as sa
-
 from app.domain.enums import ReminderStatus, TaskStatus
-from app.domain.events import new_event, reminder_event
+from app.domain.events import (
+    Event,
+    ReminderCancelled,
+    ReminderScheduled,
+    ReminderSent,
+    ReminderTriggered,
+    reminder_change,
+)
 from app.domain.models import Reminder
 from app.domain.offsets import format_offset, parse_offset
 from app.domain.queries import DEFAULT_LIMIT
-from app.ports import Clock, Event, Sql, utc_now
+from app.ports import Clock, Sql, utc_now
+from app.repositories.tasks import Cursor, TaskRepository
 from app.services.errors import Invalid, NotFound
-from app.services.outbox import outbox_inserts
-from app.services.rows import allocate_id, from_row, from_rows
-from app.services.tasks import REMINDER, REMINDER_COLUMNS, TASK, TaskService
+from app.services.tasks import TaskService
 
 # A reminder that fires this long after its time tells the user it is late.
 LATE_AFTER_SECONDS = 10
 
 JOB_PREFIX = "reminder-"
-
-# Where a page of pending reminders ends: (scheduled_at, id) of its last one.
-PendingCursor = tuple[datetime, int]
 
 
 def job_name(reminder_id: int) -> str:
@@ -44,7 +45,7 @@ class ReminderService:
         events_written: Callable[[], None],
         clock: Clock = utc_now,
     ):
-        self._sql = sql
+        self._repository = TaskRepository(sql)
         self._tasks = tasks
         self._events_written = events_written
         self._clock = clock
@@ -57,50 +58,26 @@ class ReminderService:
         offset: int = 0,
     ) -> list[Reminder]:
         """One page of the matching reminders, soonest first."""
-        statement = (
-            sa.select(*REMINDER_COLUMNS)
-            .where(*_conditions(task_id, status))
-            .order_by(REMINDER.c.scheduled_at, REMINDER.c.id)
-            .limit(limit)
-            .offset(offset)
-        )
-        return from_rows(Reminder, await self._sql.fetch(statement))
-
-    async def _count(self, task_id: int | None = None, status: ReminderStatus | None = None) -> int:
-        rows = await self._sql.fetch(
-            sa.select(sa.func.count()).select_from(REMINDER).where(*_conditions(task_id, status))
-        )
-        return int(rows[0][0])
+        return await self._repository.reminders(task_id, status, limit, offset)
 
     async def page(
         self, task_id: int | None, status: ReminderStatus | None, limit: int, offset: int
     ) -> tuple[list[Reminder], int]:
         """A page and the total, read side by side."""
         return await asyncio.gather(
-            self.find(task_id, status, limit, offset), self._count(task_id, status)
+            self.find(task_id, status, limit, offset),
+            self._repository.count_reminders(task_id, status),
         )
 
-    async def pending_after(self, cursor: PendingCursor | None, limit: int) -> list[Reminder]:
+    async def pending_after(self, cursor: Cursor | None, limit: int) -> list[Reminder]:
         """Pending reminders after `cursor` in (scheduled_at, id) order, soonest first."""
-        statement = sa.select(*REMINDER_COLUMNS).where(REMINDER.c.status == ReminderStatus.PENDING)
-        if cursor is not None:
-            at, reminder_id = cursor
-            statement = statement.where(
-                sa.or_(
-                    REMINDER.c.scheduled_at > at,
-                    sa.and_(REMINDER.c.scheduled_at == at, REMINDER.c.id > reminder_id),
-                )
-            )
-        statement = statement.order_by(REMINDER.c.scheduled_at, REMINDER.c.id).limit(limit)
-        return from_rows(Reminder, await self._sql.fetch(statement))
+        return await self._repository.pending_after(cursor, limit)
 
     async def get(self, reminder_id: int) -> Reminder:
-        rows = await self._sql.fetch(
-            sa.select(*REMINDER_COLUMNS).where(REMINDER.c.id == reminder_id)
-        )
-        if not rows:
+        reminder = await self._repository.reminder(reminder_id)
+        if reminder is None:
             raise NotFound("reminder", reminder_id)
-        return from_row(Reminder, rows[0])
+        return reminder
 
     async def create(self, task_id: int, offset: str) -> Reminder:
         task = await self._tasks.get(task_id)
@@ -114,101 +91,56 @@ class ReminderService:
             raise Invalid("task_id", f"task {task_id} is completed")
         now = self._clock()
         reminder = Reminder(
-            id=await allocate_id(self._sql, "reminder"),
+            id=await self._repository.next_reminder_id(),
             task_id=task_id,
             reminder_offset=format_offset(delta),
             scheduled_at=task.due_date - delta,
             status=ReminderStatus.PENDING,
             created_at=now,
         )
-        rows = await self._sql.write(
-            # Only while the task still exists: it may be deleted meanwhile.
-            sa.insert(REMINDER)
-            .from_select(
-                [column.name for column in REMINDER_COLUMNS],
-                sa.select(
-                    *[sa.literal(getattr(reminder, c.name), c.type) for c in REMINDER_COLUMNS]
-                ).where(sa.exists().where(TASK.c.id == task_id)),
-            )
-            .returning(*REMINDER_COLUMNS),
-            outbox_inserts(reminder_event("reminder.scheduled", reminder)),
+        created = await self._repository.add_reminder(
+            reminder, [reminder_change(ReminderScheduled, reminder)]
         )
-        if not rows:
+        if created is None:
             raise NotFound("task", task_id)
         self._events_written()
-        return from_row(Reminder, rows[0])
+        return created
 
     async def delete(self, reminder_id: int) -> None:
         reminder = await self.get(reminder_id)
-        follow_ups = []
+        events: list[Event] = []
         if reminder.status == ReminderStatus.PENDING:
-            follow_ups = outbox_inserts(reminder_event("reminder.cancelled", reminder))
-        rows = await self._sql.write(
-            sa.delete(REMINDER).where(REMINDER.c.id == reminder_id).returning(REMINDER.c.id),
-            follow_ups,
-        )
-        if not rows:
+            events.append(reminder_change(ReminderCancelled, reminder))
+        if not await self._repository.remove_reminder(reminder_id, events):
             raise NotFound("reminder", reminder_id)
         self._events_written()
 
-    async def handle_event(self, topic: str, event: Event) -> None:
-        """The app's subscription to `reminders`: it acts on reminder.triggered only."""
-        if event.get("event_type") == "reminder.triggered":
-            await self.mark_sent(event)
-
-    async def mark_sent(self, event: Event) -> None:
+    async def mark_sent(self, topic: str, triggered: ReminderTriggered) -> None:
         """Handle reminder.triggered: pending -> sent exactly once, then tell the board. A
         trigger for another time than the reminder's current one is stale and does nothing."""
-        armed_for = datetime.fromisoformat(event["scheduled_at"])
+        armed_for = triggered.scheduled_at
         try:
-            reminder = await self.get(int(event["reminder_id"]))
+            reminder = await self.get(triggered.reminder_id)
             task = await self._tasks.get(reminder.task_id)
         except NotFound:
             return
         if reminder.status != ReminderStatus.PENDING or reminder.scheduled_at != armed_for:
             return
-        fired_at = datetime.fromisoformat(event["fired_at"])
+        fired_at = triggered.fired_at
         late = (fired_at - reminder.scheduled_at).total_seconds() > LATE_AFTER_SECONDS
-        sent = new_event(
-            "reminder.sent",
+        sent = ReminderSent(
             task_id=task.id,
-            correlation_id=event.get("correlation_id"),
+            correlation_id=triggered.correlation_id,
             reminder_id=reminder.id,
             title=task.title,
-            due_date=task.due_date.isoformat() if task.due_date else None,
-            scheduled_at=reminder.scheduled_at.isoformat(),
-            fired_at=fired_at.isoformat(),
+            due_date=task.due_date,
+            scheduled_at=reminder.scheduled_at,
+            fired_at=fired_at,
             late=late,
         )
-        rows = await self._sql.write(
-            _still_armed(reminder.id, armed_for)
-            .values(status=ReminderStatus.SENT, sent_at=fired_at, late=late)
-            .returning(REMINDER.c.id),
-            outbox_inserts(sent),
-        )
-        if rows:
+        if await self._repository.mark_sent(reminder.id, armed_for, fired_at, late, [sent]):
             self._events_written()
 
     async def count_retry(self, reminder_id: int, armed_for: datetime) -> None:
         """One more attempt at delivering the reminder, while it still waits for that time."""
-        await self._sql.fetch(
-            _still_armed(reminder_id, armed_for).values(retry_count=REMINDER.c.retry_count + 1)
-        )
-
-
-def _still_armed(reminder_id: int, armed_for: datetime) -> sa.Update:
-    """An update of the reminder only while it is pending for the time `armed_for`."""
-    return sa.update(REMINDER).where(
-        REMINDER.c.id == reminder_id,
-        REMINDER.c.status == ReminderStatus.PENDING,
-        REMINDER.c.scheduled_at == armed_for,
-    )
-
-
-def _conditions(task_id: int | None, status: ReminderStatus | None) -> list[sa.ColumnElement[bool]]:
-    conditions: list[sa.ColumnElement[bool]] = []
-    if task_id is not None:
-        conditions.append(REMINDER.c.task_id == task_id)
-    if status is not None:
-        conditions.append(REMINDER.c.status == status)
-    return conditions
+        await self._repository.count_retry(reminder_id, armed_for)

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-
 from app.domain.enums import Priority, TaskStatus
 from app.domain.queries import TaskQuery
 from app.ports import Sql
-from app.services.tasks import TASK, TaskService
+from app.repositories.tasks import TaskRepository
+from app.services.tasks import TaskService
 
 TOP_TAGS = 8
 
@@ -39,7 +38,7 @@ class Stats:
 
 class StatsService:
     def __init__(self, sql: Sql, tasks: TaskService) -> None:
-        self._sql = sql
+        self._repository = TaskRepository(sql)
         self._tasks = tasks
 
     async def snapshot(self, now: datetime, zone: str, days: int = 30) -> Stats:
@@ -53,11 +52,7 @@ class StatsService:
             priority: await self._count(TaskQuery(status=TaskStatus.PENDING, priority=priority))
             for priority in (Priority.HIGH, Priority.MEDIUM, Priority.LOW)
         }
-        recent = await self._sql.fetch(
-            sa.select(TASK.c.created_at, TASK.c.completed_at).where(
-                sa.or_(TASK.c.created_at >= start, TASK.c.completed_at >= start)
-            )
-        )
+        recent = await self._repository.activity_since(start)
         series = []
         for offset in range(days):
             day = first + timedelta(days=offset)
@@ -69,10 +64,9 @@ class StatsService:
                 1 for made, done in recent if made < end and done is not None and done >= end
             )
             series.append(Day(day, open_now - created_later_open + open_then_done_later, completed))
-        tag_rows = await self._sql.fetch(
-            sa.select(TASK.c.tags).where(TASK.c.status == TaskStatus.PENDING)
+        tags = Counter(
+            tag for task_tags in await self._repository.pending_tags() for tag in task_tags
         )
-        tags = Counter(tag for (row_tags,) in tag_rows for tag in row_tags)
         return Stats(series, open_now, overdue, by_priority, tags.most_common(TOP_TAGS))
 
     async def _count(self, query: TaskQuery) -> int:

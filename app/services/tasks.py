@@ -6,37 +6,31 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as upsert_insert
+from pydantic import ValidationError
 
-from app.domain.columns import tags_contain
 from app.domain.enums import Priority, Recurrence, ReminderStatus, RepeatFrom, TaskStatus
-from app.domain.events import new_event, reminder_event
+from app.domain.events import (
+    Event,
+    ReminderCancelled,
+    ReminderScheduled,
+    TaskCompleted,
+    TaskCreated,
+    TaskDeleted,
+    TaskUpdated,
+    reminder_change,
+)
 from app.domain.models import Reminder, Task
 from app.domain.offsets import format_offset, parse_offset
-from app.domain.queries import SortField, SortOrder, TaskQuery
+from app.domain.queries import TaskQuery
 from app.domain.recurrence import series_rule, timezone_or_error
 from app.domain.tags import normalize_tags
 from app.ports import Sql
+from app.repositories.tasks import ReminderChanges, TaskRepository
 from app.services.errors import Conflict, Invalid, NotFound
-from app.services.outbox import outbox_inserts
-from app.services.rows import allocate_id, columns_of, from_row, from_rows
 
-TASK = Task.__table__  # type: ignore[attr-defined]
-REMINDER = Reminder.__table__  # type: ignore[attr-defined]
-TASK_COLUMNS = columns_of(Task)
-REMINDER_COLUMNS = columns_of(Reminder)
 UPDATE_ATTEMPTS = 3
 # A built-in series rule is derived from these (the weekday or day of month, in the zone).
 RULE_INPUTS = {"due_date", "timezone", "recurrence", "rrule"}
-
-SORT_COLUMNS = {
-    SortField.DUE_DATE: TASK.c.due_date,
-    SortField.PRIORITY: TASK.c.priority,
-    SortField.CREATED_AT: TASK.c.created_at,
-    SortField.UPDATED_AT: TASK.c.updated_at,
-    SortField.TITLE: sa.func.lower(TASK.c.title),
-}
 
 EDITABLE = {
     "title",
@@ -61,35 +55,18 @@ class Page:
 
 class TaskService:
     def __init__(self, sql: Sql, default_timezone: str, events_written: Callable[[], None]):
-        self._sql = sql
+        self._tasks = TaskRepository(sql)
         self._default_timezone = default_timezone
         self._events_written = events_written
 
     async def get(self, task_id: int) -> Task:
-        rows = await self._sql.fetch(sa.select(*TASK_COLUMNS).where(TASK.c.id == task_id))
-        if not rows:
+        task = await self._tasks.get(task_id)
+        if task is None:
             raise NotFound("task", task_id)
-        return from_row(Task, rows[0])
+        return task
 
     async def query(self, query: TaskQuery) -> Page:
-        conditions = _conditions(query)
-        column = SORT_COLUMNS[query.sort_by]
-        ordered = column.asc() if query.effective_order == SortOrder.ASC else column.desc()
-        id_order = TASK.c.id.asc() if query.effective_order == SortOrder.ASC else TASK.c.id.desc()
-        page = self._sql.fetch(
-            sa.select(*TASK_COLUMNS)
-            .where(*conditions)
-            .order_by(
-                ordered.nulls_last() if query.sort_by == SortField.DUE_DATE else ordered, id_order
-            )
-            .limit(query.limit)
-            .offset(query.offset)
-        )
-        # The count runs beside the page, not after it: the request waits for the slower one.
-        count = self._sql.fetch(sa.select(sa.func.count()).select_from(TASK).where(*conditions))
-        rows, counted = await asyncio.gather(page, count)
-        total = int(counted[0][0])
-        return Page(from_rows(Task, rows), total)
+        return Page(*await self._tasks.page(query))
 
     async def create(self, fields: dict[str, Any], parent: Task | None = None) -> Task:
         if parent is None:
@@ -117,28 +94,16 @@ class TaskService:
             parent_task_id=parent.id if parent else None,
         )
         await _settle(task, rule_changed=parent is None)
-        task.id = await allocate_id(self._sql, "task")
+        task.id = await self._tasks.next_task_id()
         reminder = await self._new_reminder(task, task.reminder_offset, now)
-        guard: sa.Insert = sa.insert(TASK).values(**_values(task))
-        if parent is not None:
-            # One successor per parent, even when the completion event comes twice.
-            guard = (
-                upsert_insert(TASK)
-                .values(**_values(task))
-                .on_conflict_do_nothing(index_elements=["parent_task_id"])
-            )
-        events = [new_event("task.created", task_id=task.id, task_data=_data(task))]
-        follow_ups: list[sa.Executable] = []
+        events: list[Event] = [TaskCreated(task_id=task.id, task_data=task)]
         if reminder is not None:
-            follow_ups.append(sa.insert(REMINDER).values(**_values(reminder)))
-            events.append(reminder_event("reminder.scheduled", reminder))
-        rows = await self._sql.write(
-            guard.returning(*TASK_COLUMNS), [*follow_ups, *outbox_inserts(*events)]
-        )
-        if not rows:
+            events.append(reminder_change(ReminderScheduled, reminder))
+        created = await self._tasks.add(task, reminder, events)
+        if created is None:
             raise Conflict(f"task {parent.id if parent else ''} already has a successor")
         self._events_written()
-        return from_row(Task, rows[0])
+        return created
 
     async def create_successor(self, parent_id: int, due_date: datetime, rule: str) -> Task | None:
         """The next occurrence of a completed recurring task; None if it exists already.
@@ -198,14 +163,10 @@ class TaskService:
 
     async def delete(self, task_id: int) -> None:
         current = await self.get(task_id)
-        pending = await self._pending_reminders(task_id)
-        events = [new_event("task.deleted", task_id=task_id, task_data=_data(current))]
-        events += [reminder_event("reminder.cancelled", reminder) for reminder in pending]
-        rows = await self._sql.write(
-            sa.delete(TASK).where(TASK.c.id == task_id).returning(TASK.c.id),
-            outbox_inserts(*events),
-        )
-        if not rows:
+        pending = await self._tasks.pending_reminders(task_id)
+        events: list[Event] = [TaskDeleted(task_id=task_id, task_data=current)]
+        events += [reminder_change(ReminderCancelled, reminder) for reminder in pending]
+        if not await self._tasks.remove(task_id, events):
             raise NotFound("task", task_id)
         self._events_written()
 
@@ -213,9 +174,11 @@ class TaskService:
         """Apply `changes` if nobody changed the task since `current` was read."""
         _check_rule_input(changes)
         now = datetime.now(UTC)
-        task = current.model_copy()
-        for name, value in changes.items():
-            setattr(task, name, value)
+        try:
+            task = Task.model_validate({**current.model_dump(), **changes})
+        except ValidationError as error:
+            first = error.errors()[0]
+            raise Invalid(str(first["loc"][0]), first["msg"]) from None
         if "rrule" in changes and "recurrence" not in changes and changes["rrule"]:
             task.recurrence = Recurrence.CUSTOM
         if task.recurrence != Recurrence.CUSTOM and "recurrence" in changes:
@@ -232,79 +195,54 @@ class TaskService:
         if not changed:
             return current
         task.updated_at = now
-        follow_ups, events = await self._reminder_changes(current, task, now)
-        event_type = "task.completed" if completing else "task.updated"
-        events.insert(
-            0,
-            new_event(
-                event_type,
-                task_id=task.id,
-                task_data=_data(task),
-                update_data=_jsonable({**changed, "updated_at": now}),
-            ),
-        )
-        rows = await self._sql.write(
-            sa.update(TASK)
-            .where(TASK.c.id == task.id, TASK.c.updated_at == current.updated_at)
-            .values(**{**changed, "updated_at": now})
-            .returning(*TASK_COLUMNS),
-            [*follow_ups, *outbox_inserts(*events)],
-        )
-        if not rows:
+        reminders, events = await self._reminder_changes(current, task, now)
+        kind = TaskCompleted if completing else TaskUpdated
+        update_data = {**changed, "updated_at": now}
+        events.insert(0, kind(task_id=task.id, task_data=task, update_data=update_data))
+        saved = await self._tasks.save(task, changed, current.updated_at, reminders, events)
+        if saved is None:
             return None
         self._events_written()
-        return from_row(Task, rows[0])
+        return saved
 
     async def _reminder_changes(
         self, current: Task, task: Task, now: datetime
-    ) -> tuple[list[sa.Executable], list[dict[str, Any]]]:
+    ) -> tuple[ReminderChanges, list[Event]]:
         """Completing, re-dating or re-offsetting a task cancels, moves or adds reminders."""
-        follow_ups: list[sa.Executable] = []
-        events: list[dict[str, Any]] = []
-        pending = await self._pending_reminders(task.id)
+        changes = ReminderChanges()
+        events: list[Event] = []
+        pending = await self._tasks.pending_reminders(task.id)
         keep_open = task.status == TaskStatus.PENDING and task.due_date is not None
         offset_changed = task.reminder_offset != current.reminder_offset
         for reminder in pending:
             stale_offset = offset_changed and reminder.reminder_offset == current.reminder_offset
             if not keep_open or stale_offset:
-                follow_ups.append(
-                    _update_pending_reminder(reminder.id, status=ReminderStatus.CANCELLED)
-                )
-                events.append(reminder_event("reminder.cancelled", reminder))
+                changes.cancelled.append(reminder.id)
+                events.append(reminder_change(ReminderCancelled, reminder))
             elif task.due_date != current.due_date and task.due_date is not None:
                 reminder.scheduled_at = task.due_date - parse_offset(reminder.reminder_offset)
-                follow_ups.append(
-                    _update_pending_reminder(reminder.id, scheduled_at=reminder.scheduled_at)
-                )
-                events.append(reminder_event("reminder.scheduled", reminder))
+                changes.moved.append(reminder)
+                events.append(reminder_change(ReminderScheduled, reminder))
         reopened = current.status == TaskStatus.COMPLETED and task.status == TaskStatus.PENDING
         redated_without_reminder = current.due_date is None and task.due_date is not None
         if keep_open and (offset_changed or reopened or redated_without_reminder):
             added = await self._new_reminder(task, task.reminder_offset, now)
             if added is not None:
-                follow_ups.append(sa.insert(REMINDER).values(**_values(added)))
-                events.append(reminder_event("reminder.scheduled", added))
-        return follow_ups, events
+                changes.added.append(added)
+                events.append(reminder_change(ReminderScheduled, added))
+        return changes, events
 
     async def _new_reminder(self, task: Task, offset: str | None, now: datetime) -> Reminder | None:
         if offset is None or task.due_date is None or task.status == TaskStatus.COMPLETED:
             return None
         return Reminder(
-            id=await allocate_id(self._sql, "reminder"),
+            id=await self._tasks.next_reminder_id(),
             task_id=task.id,
             reminder_offset=offset,
             scheduled_at=task.due_date - parse_offset(offset),
             status=ReminderStatus.PENDING,
             created_at=now,
         )
-
-    async def _pending_reminders(self, task_id: int) -> list[Reminder]:
-        rows = await self._sql.fetch(
-            sa.select(*REMINDER_COLUMNS).where(
-                REMINDER.c.task_id == task_id, REMINDER.c.status == ReminderStatus.PENDING
-            )
-        )
-        return from_rows(Reminder, rows)
 
 
 async def _settle(task: Task, *, rule_changed: bool) -> None:
@@ -338,53 +276,7 @@ async def _settle(task: Task, *, rule_changed: bool) -> None:
         raise Invalid("rrule", str(error)) from error
 
 
-def _update_pending_reminder(reminder_id: int, **values: Any) -> sa.Update:
-    """Change a reminder only while it is pending: one that already fired stays as it was."""
-    return (
-        sa.update(REMINDER)
-        .where(REMINDER.c.id == reminder_id, REMINDER.c.status == ReminderStatus.PENDING)
-        .values(**values)
-    )
-
-
 def _check_rule_input(fields: dict[str, Any]) -> None:
     recurrence = fields.get("recurrence")
     if fields.get("rrule") and recurrence not in (None, Recurrence.CUSTOM):
         raise Invalid("rrule", f"an rrule goes with recurrence 'custom', not {recurrence!r}")
-
-
-def _conditions(query: TaskQuery) -> list[sa.ColumnElement[bool]]:
-    conditions: list[sa.ColumnElement[bool]] = []
-    if query.status is not None:
-        conditions.append(TASK.c.status == query.status)
-    if query.priority is not None:
-        conditions.append(TASK.c.priority == query.priority)
-    if query.tags:
-        conditions.append(tags_contain(TASK.c.tags, list(query.tags)))
-    if query.due_before is not None:
-        conditions.append(TASK.c.due_date < query.due_before)
-    if query.due_after is not None:
-        conditions.append(TASK.c.due_date > query.due_after)
-    if query.text:
-        conditions.append(
-            sa.or_(
-                TASK.c.title.icontains(query.text, autoescape=True),
-                TASK.c.description.icontains(query.text, autoescape=True),
-            )
-        )
-    return conditions
-
-
-def _values(model: Task | Reminder) -> dict[str, Any]:
-    return {column.name: getattr(model, column.name) for column in columns_of(type(model))}
-
-
-def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    return {
-        name: value.isoformat() if isinstance(value, datetime) else value
-        for name, value in values.items()
-    }
-
-
-def _data(task: Task) -> dict[str, Any]:
-    return _jsonable(_values(task))

@@ -1,6 +1,6 @@
 """Every event on every topic -> one audit row per event_id."""
 
-from app.ports import Event
+from app.domain.events import Event
 from app.services.audit import AuditService
 
 

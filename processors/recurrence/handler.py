@@ -2,11 +2,11 @@
 
 import asyncio
 import logging
-from datetime import datetime
 
-from app.domain.enums import Recurrence, RepeatFrom
+from app.domain.enums import Recurrence
+from app.domain.events import TaskCompleted
 from app.domain.recurrence import successor
-from app.ports import Event, Invoker
+from app.ports import Invoker
 from app.services.errors import MalformedEvent
 
 log = logging.getLogger(__name__)
@@ -16,27 +16,25 @@ class RecurrenceHandler:
     def __init__(self, app: Invoker) -> None:
         self._app = app
 
-    async def __call__(self, topic: str, event: Event) -> None:
-        if event.get("event_type") != "task.completed":
+    async def __call__(self, topic: str, event: TaskCompleted) -> None:
+        task = event.task_data
+        if task.recurrence == Recurrence.NONE or not task.rrule:
             return
+        if task.completed_at is None:
+            raise MalformedEvent(f"task.completed of task {task.id} without its completion time")
         try:
-            task = event["task_data"]
-            if task.get("recurrence", Recurrence.NONE) == Recurrence.NONE or not task.get("rrule"):
-                return
-            task_id = int(task["id"])
-            due = datetime.fromisoformat(task["due_date"]) if task.get("due_date") else None
             following = await asyncio.to_thread(
                 successor,
-                rule=task["rrule"],
-                due=due,
-                timezone=task["timezone"],
-                repeat_from=RepeatFrom(task["repeat_from"]),
-                completed_at=datetime.fromisoformat(task["completed_at"]),
+                rule=task.rrule,
+                due=task.due_date,
+                timezone=task.timezone,
+                repeat_from=task.repeat_from,
+                completed_at=task.completed_at,
             )
-        except (AttributeError, KeyError, TypeError, ValueError) as error:
-            # Retrying cannot help an event that does not say what it must.
-            raise MalformedEvent(f"task.completed without a usable task_data: {error!r}") from error
+        except ValueError as error:
+            # Retrying cannot help an event whose rule or zone cannot be read.
+            raise MalformedEvent(f"task.completed with an unusable series: {error!r}") from error
         if following is None:
-            log.info("task %s: its series has ended", task_id)
+            log.info("task %s: its series has ended", task.id)
             return
-        await self._app.create_successor(task_id, following.due, following.rule)
+        await self._app.create_successor(task.id, following.due, following.rule)

@@ -3,9 +3,15 @@
 from datetime import datetime
 
 from app.domain.enums import ReminderStatus
-from app.domain.events import REMINDERS, new_event
-from app.ports import Clock, Event, EventBus, Jobs, utc_now
-from app.services.errors import MalformedEvent, NotFound
+from app.domain.events import (
+    REMINDERS,
+    ReminderCancelled,
+    ReminderScheduled,
+    ReminderTriggered,
+    message,
+)
+from app.ports import Clock, EventBus, Jobs, utc_now
+from app.services.errors import NotFound
 from app.services.reminders import ReminderService, job_name, reminder_of_job
 
 
@@ -22,19 +28,11 @@ class RemindersHandler:
         self._reminders = reminders
         self._clock = clock
 
-    async def __call__(self, topic: str, event: Event) -> None:
+    async def __call__(self, topic: str, event: ReminderScheduled | ReminderCancelled) -> None:
         """Subscribed to `reminders`: keep one job per pending reminder."""
-        event_type = event.get("event_type")
-        if event_type not in ("reminder.scheduled", "reminder.cancelled"):
-            return
-        try:
-            name = job_name(int(event["reminder_id"]))
-            due = datetime.fromisoformat(event["scheduled_at"])
-        except (KeyError, TypeError, ValueError) as error:
-            # Redelivery cannot help an event that does not say which reminder, or when.
-            raise MalformedEvent(f"{event_type} without a usable reminder: {error!r}") from error
-        if event_type == "reminder.scheduled":
-            await self._jobs.schedule(name, due)
+        name = job_name(event.reminder_id)
+        if isinstance(event, ReminderScheduled):
+            await self._jobs.schedule(name, event.scheduled_at)
         else:
             await self._jobs.cancel(name)
 
@@ -50,15 +48,14 @@ class RemindersHandler:
             return
         if reminder.status != ReminderStatus.PENDING or reminder.scheduled_at != armed_for:
             return
-        triggered = new_event(
-            "reminder.triggered",
+        triggered = ReminderTriggered(
             task_id=reminder.task_id,
             reminder_id=reminder.id,
-            scheduled_at=armed_for.isoformat(),
-            fired_at=self._clock().isoformat(),
+            scheduled_at=armed_for,
+            fired_at=self._clock(),
         )
         try:
-            await self._bus.publish(REMINDERS, triggered)
+            await self._bus.publish(REMINDERS, message(triggered))
         except Exception:
             # The scheduler (or the embedded timers) will try again: count it.
             await self._reminders.count_retry(reminder.id, armed_for)

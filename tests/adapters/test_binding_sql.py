@@ -4,25 +4,28 @@ binding runs it: the compiled text with $n placeholders and every parameter as t
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import psycopg
 import pytest
 import sqlalchemy as sa
 
-from app.adapters.dapr.sql import compile_for_binding, guarded_batch, row_from_json
+from app.adapters.dapr.sidecar import Sidecar
+from app.adapters.dapr.sql import BindingSql, compile_for_binding, guarded_batch, row_from_json
 from app.domain.enums import Priority
-from app.services.outbox import OUTBOX, outbox_inserts
-from app.services.tasks import TASK, TASK_COLUMNS
-from tests.support.servers import fresh_postgres_database, migrate
+from app.repositories.columns import tags_contain
+from app.repositories.outbox import outbox_inserts
+from app.repositories.tables import OUTBOX, TASK
+from tests.support.databases import migrated_postgres
+from tests.support.events import an_event
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def connection() -> Iterator[psycopg.Connection[Any]]:
-    with fresh_postgres_database("taskflow_binding") as url:
-        migrate(url)
+    with migrated_postgres("taskflow_binding") as url:
         dsn = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(dsn, autocommit=True) as connection:
             yield connection
@@ -75,10 +78,10 @@ def task_values(task_id: int, **overrides: Any) -> dict[str, Any]:
 
 def test_every_column_type_round_trips_as_text(connection: psycopg.Connection[Any]) -> None:
     inserted = run_like_the_binding(
-        connection, sa.insert(TASK).values(**task_values(1)).returning(*TASK_COLUMNS)
+        connection, sa.insert(TASK).values(**task_values(1)).returning(*TASK.c)
     )
-    [row] = [row_from_json(list(raw), TASK_COLUMNS) for raw in inserted]
-    values = dict(zip([column.name for column in TASK_COLUMNS], row, strict=True))
+    [row] = [row_from_json(list(raw), list(TASK.c)) for raw in inserted]
+    values = dict(zip(TASK.c.keys(), row, strict=True))
     assert values["title"] == 'Pay "rent", 100%'
     assert values["description"] == "back\\slash"
     assert values["tags"] == ["home", 'with "quote"', "a,b"]
@@ -91,8 +94,6 @@ def test_filters_compile_to_parameters_postgresql_accepts(
     connection: psycopg.Connection[Any],
 ) -> None:
     run_like_the_binding(connection, sa.insert(TASK).values(**task_values(2, tags=["x"])))
-    from app.domain.columns import tags_contain
-
     found = run_like_the_binding(
         connection,
         sa.select(TASK.c.id)
@@ -112,7 +113,7 @@ def test_follow_ups_run_only_when_the_guard_returns_a_row(
     connection: psycopg.Connection[Any],
 ) -> None:
     run_like_the_binding(connection, sa.insert(TASK).values(**task_values(3)))
-    event = {"event_id": "00000000-0000-0000-0000-000000000003", "event_type": "task.completed"}
+    event = an_event("task.completed", task_id=3)
 
     def complete_with_event() -> sa.Select[Any]:
         return guarded_batch(
@@ -120,13 +121,13 @@ def test_follow_ups_run_only_when_the_guard_returns_a_row(
             .where(TASK.c.id == 3, TASK.c.status == "pending")
             .values(status="completed", completed_at=NOW)
             .returning(TASK.c.id),
-            outbox_inserts({**event, "task_id": 3}),
+            outbox_inserts(event),
         )
 
     assert run_like_the_binding(connection, complete_with_event()) == [(3,)]
     assert run_like_the_binding(connection, complete_with_event()) == []
     stored = run_like_the_binding(
-        connection, sa.select(OUTBOX.c.topic).where(OUTBOX.c.event_id == event["event_id"])
+        connection, sa.select(OUTBOX.c.topic).where(OUTBOX.c.event_id == event.event_id)
     )
     assert sorted(stored) == [("task-events",), ("task-updates",)]
 
@@ -142,3 +143,31 @@ def test_in_lists_are_expanded_into_parameters(connection: psycopg.Connection[An
         .order_by(TASK.c.id),
     )
     assert rows == [(301,), (303,)]
+
+
+class _RecordingClient:
+    """The binding's side of the Dapr client: records each operation, answers no rows."""
+
+    def __init__(self) -> None:
+        self.operations: list[str] = []
+
+    async def invoke_binding(
+        self, name: str, operation: str, binding_metadata: dict[str, str]
+    ) -> SimpleNamespace:
+        self.operations.append(operation)
+        return SimpleNamespace(data=b"[]")
+
+
+async def test_reads_query_writes_query_or_exec_by_their_returning() -> None:
+    client = _RecordingClient()
+    sql = BindingSql(cast(Sidecar, SimpleNamespace(client=client)))
+    bump = sa.update(TASK).where(TASK.c.id == 1).values(title="x")
+
+    await sql.fetch(sa.select(TASK.c.id))
+    await sql.write(bump)
+    await sql.write(bump.returning(TASK.c.id))
+    await sql.write(bump.returning(TASK.c.id), [sa.delete(TASK).where(TASK.c.id == 2)])
+    assert client.operations == ["query", "exec", "query", "query"]
+    with pytest.raises(TypeError, match="use write"):
+        await sql.fetch(bump.returning(TASK.c.id))
+    assert len(client.operations) == 4

@@ -2,13 +2,13 @@
 and replayed through the outbox.
 
 No request can make the app publish a malformed event, so the tests put one in the outbox
-themselves, as a write of the app would: the server's relay publishes it, and the audit
-handler rejects it (it has no timestamp).
+themselves: the server's relay publishes it, and the subscriber sets it aside (it has no
+timestamp).
 """
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.domain.events import TASK_EVENTS, TASK_UPDATES
-from app.services.outbox import OUTBOX, outbox_inserts
+from app.repositories.tables import OUTBOX
 from tests.contract.helpers import MISSING_ID, Json
 from tests.support.waiting import eventually
 
@@ -32,14 +32,28 @@ def database(database_url: str) -> Iterator[sa.Engine]:
 
 
 def put_in_outbox(database: sa.Engine, event: dict[str, Any]) -> None:
+    """Store `event` as it is, on both task topics: no write of the app could store it."""
     with database.begin() as connection:
-        for statement in outbox_inserts(event):
-            connection.execute(statement)
+        for topic in (TASK_EVENTS, TASK_UPDATES):
+            connection.execute(
+                sa.insert(OUTBOX).values(
+                    event_id=event["event_id"],
+                    topic=topic,
+                    payload=event,
+                    created_at=datetime.now(UTC),
+                    attempts=0,
+                )
+            )
 
 
 def malformed_event() -> dict[str, Any]:
     """A task.updated without the timestamp every event carries."""
-    return {"event_id": str(uuid.uuid4()), "event_type": "task.updated", "task_id": None}
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_type": "task.updated",
+        "task_id": None,
+        "user_id": 1,
+    }
 
 
 def letters_of(client: httpx.Client, event_id: str, **params: Any) -> list[Json]:

@@ -4,7 +4,6 @@ An outbox row that another relay holds (claimed for an hour) and that was writte
 ago stands for an event stuck behind a broker that does not answer.
 """
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -12,14 +11,14 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from app.domain.events import new_event
-from app.services.outbox import OUTBOX, outbox_inserts
+from app.repositories.outbox import outbox_inserts
+from app.repositories.tables import OUTBOX
+from tests.support.events import an_event
 
 
 @pytest.fixture
 def stuck_event(database_url: str) -> Iterator[str]:
-    event = new_event("task.updated", task_id=None)
-    event["event_id"] = str(uuid.uuid4())
+    event = an_event("task.updated", task_id=None)
     now = datetime.now(UTC)
     engine = sa.create_engine(database_url)
     try:
@@ -31,10 +30,10 @@ def stuck_event(database_url: str) -> Iterator[str]:
                         claimed_until=now + timedelta(hours=1),
                     )
                 )
-        yield event["event_id"]
+        yield event.event_id
     finally:
         with engine.begin() as connection:
-            connection.execute(sa.delete(OUTBOX).where(OUTBOX.c.event_id == event["event_id"]))
+            connection.execute(sa.delete(OUTBOX).where(OUTBOX.c.event_id == event.event_id))
         engine.dispose()
 
 

@@ -23,6 +23,9 @@ import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from app.domain.events import DEAD_LETTERS
+from app.domain.events import TOPICS as EVENT_TOPICS
+
 ROOT = Path(__file__).resolve().parents[2]
 OVERLAYS = ("local", "cloud")
 NAMESPACE = "taskflow"
@@ -30,8 +33,8 @@ NAMESPACE = "taskflow"
 # The contract the lead fixed: Dapr app ids and the port each app listens on.
 DAPR_APPS: dict[str, int] = {"taskflow": 3000, "recurrence": 8000, "reminders": 8000, "audit": 8000}
 PROCESSORS = ("recurrence", "reminders", "audit")
-TOPICS = ("task-events", "reminders", "task-updates")
-DEADLETTER_TOPIC = "taskflow-deadletter"
+TOPICS = EVENT_TOPICS
+DEADLETTER_TOPIC = DEAD_LETTERS
 COMPONENT_SCOPES: dict[str, set[str]] = {
     "pubsub": {"taskflow", "recurrence", "reminders", "audit"},
     "statestore": {"taskflow"},

@@ -8,6 +8,7 @@ description marks sensitive comes from a secret.
 
 import re
 
+from app.routing import APP_IDS, DEAD_LETTER_KEEPER, ROUTES
 from tests.deploy.manifests import (
     COMPONENT_SCOPES,
     COMPONENT_TYPES,
@@ -27,13 +28,11 @@ from tests.deploy.manifests import (
 
 SECRETISH = re.compile(r"(password|secret|token|key|connectionstring|url|brokers)", re.I)
 
-# Who consumes what (the lead's contract).
-SUBSCRIBERS: dict[str, set[str]] = {
-    "recurrence": {"task-events"},
-    "reminders": {"reminders"},
-    "audit": {"task-events", "reminders", "task-updates"},
-    "taskflow": {"reminders", "task-updates", DEADLETTER_TOPIC},
-}
+# Who consumes what: the event table's routes, and the dead-letter topic's keeper.
+SUBSCRIBERS: dict[str, set[str]] = {app_id: set() for app_id in APP_IDS.values()}
+for route in ROUTES:
+    SUBSCRIBERS[APP_IDS[route.role]].add(route.topic)
+SUBSCRIBERS[APP_IDS[DEAD_LETTER_KEEPER]].add(DEADLETTER_TOPIC)
 
 
 def test_components_are_the_four_of_the_contract(objects: tuple[Obj, ...]) -> None:

@@ -25,7 +25,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from app.domain.models import OutboxMessage
+from app.repositories.tables import OUTBOX
 from app.services.reminders import LATE_AFTER_SECONDS, job_name
 from tests.support.stack import Stack
 from tests.support.waiting import eventually
@@ -33,7 +33,6 @@ from tests.support.waiting import eventually
 Record = Callable[[str], None]
 T = TypeVar("T")
 
-OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 BROKER_OUTAGE_SECONDS = 300
 # Once the broken part is back, how long the stack may take to catch up (relay backoff,
 # the reconciliation sweep, redelivery).

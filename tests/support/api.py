@@ -16,7 +16,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from app.api.main import create_api
 from app.config import Settings
-from app.runtime import build_runtime
+from app.web import web_app
 
 BASE_URL = "http://testserver"
 REQUEST_TIMEOUT_SECONDS = 20
@@ -24,8 +24,8 @@ T = TypeVar("T")
 
 
 def start_app(settings: Settings) -> FastAPI:
-    """The API over the embedded runtime, wired as the app wires it."""
-    return create_api(build_runtime(settings))
+    """The API over the app's runtime, wired as the app wires it."""
+    return create_api(web_app(settings))
 
 
 class AppClient(httpx.Client):

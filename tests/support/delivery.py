@@ -3,7 +3,7 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from app.ports import Event
+from app.ports import Message
 
 
 class Clock:
@@ -28,9 +28,9 @@ class FlakyBus:
         self.refuse = refuse or set()
         self.attempts = 0
         self.accepted: list[tuple[str, str, str | None]] = []
-        self.events: list[Event] = []
+        self.events: list[Message] = []
 
-    async def publish(self, topic: str, event: Event, key: str | None = None) -> None:
+    async def publish(self, topic: str, event: Message, key: str | None = None) -> None:
         self.attempts += 1
         if self.failures > 0:
             self.failures -= 1

@@ -10,8 +10,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import alembic.command
-import alembic.config
 import httpx
 import sqlalchemy as sa
 
@@ -50,16 +48,13 @@ def fresh_postgres_database(prefix: str, template: str | None = None) -> Iterato
 
 
 def migrate(database_url: str) -> None:
-    """`alembic upgrade head` on `database_url`, in this process (its modules are loaded)."""
-    before = os.environ.get("TASKFLOW_DATABASE_URL")
-    os.environ["TASKFLOW_DATABASE_URL"] = database_url
-    try:
-        alembic.command.upgrade(alembic.config.Config(str(ROOT / "alembic.ini")), "head")
-    finally:
-        if before is None:
-            del os.environ["TASKFLOW_DATABASE_URL"]
-        else:
-            os.environ["TASKFLOW_DATABASE_URL"] = before
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=ROOT,
+        env={**os.environ, "TASKFLOW_DATABASE_URL": database_url},
+        check=True,
+        capture_output=True,
+    )
 
 
 def free_port() -> int:

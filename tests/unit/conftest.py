@@ -7,12 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.adapters.local.sql import EngineSql, create_engine
-from app.domain.models import OutboxMessage
-from app.services.audit import AUDIT
-from app.services.tasks import REMINDER, TASK
+from app.repositories.tables import AUDIT_LOG, OUTBOX, REMINDER, TASK
 from tests.support.databases import migrated_database, migrated_sqlite
-
-OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture(
@@ -33,7 +29,7 @@ def database(
 def sql(database: EngineSql) -> EngineSql:
     """The module's database, emptied of tasks, reminders and events before each test."""
     with database.engine.begin() as connection:
-        for table in (REMINDER, TASK, OUTBOX, AUDIT):
+        for table in (REMINDER, TASK, OUTBOX, AUDIT_LOG):
             connection.execute(sa.delete(table))
     return database
 

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from app import cli
-from app.domain.events import REMINDERS, new_event
+from app.domain.events import REMINDERS
 from app.services.dead_letters import DeadLetterService
 from tests.support.databases import migrated_sqlite
+from tests.support.events import a_message
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DeadLetterServic
 
 
 def test_list_and_replay(service: DeadLetterService, capsys: pytest.CaptureFixture[str]) -> None:
-    event = new_event("reminder.scheduled", task_id=3)
+    event = a_message("reminder.scheduled", task_id=3)
     asyncio.run(service.record(REMINDERS, event, "no scheduled_at"))
 
     assert cli.main(["dead-letters", "list", "--waiting"]) == 0

@@ -12,13 +12,17 @@ from fastapi import FastAPI
 
 from app.adapters.local.bus import InProcessBus
 from app.adapters.local.sql import EngineSql
-from app.api.routes.dapr import callbacks_router
-from app.domain.events import DEAD_LETTERS, REMINDERS, TASK_EVENTS, new_event
-from app.ports import Event
+from app.callbacks import callbacks_router
+from app.domain.events import DEAD_LETTERS, REMINDERS, TASK_EVENTS, Event, message
+from app.repositories.outbox import outbox_inserts
+from app.repositories.tables import OUTBOX
+from app.routing import Handler, Route
 from app.services.dead_letters import DeadLetterForwarder, DeadLetterService
+from app.services.dispatch import Dispatcher, EventHandler
 from app.services.errors import Conflict, MalformedEvent, NotFound
-from app.services.outbox import OUTBOX, OutboxRelay, outbox_inserts
+from app.services.outbox import OutboxRelay
 from tests.support.delivery import Clock, FlakyBus
+from tests.support.events import a_message, an_event
 
 TOKEN = "app-token-for-tests"
 
@@ -34,37 +38,44 @@ def dead_letters(sql: EngineSql) -> DeadLetterService:
 
 
 async def picky(topic: str, event: Event) -> None:
-    """A handler that needs a reminder_id."""
-    if "reminder_id" not in event:
-        raise MalformedEvent("no reminder_id")
+    """A handler that can use no event it gets."""
+    raise MalformedEvent("cannot use it")
 
 
 async def down(topic: str, event: Event) -> None:
     raise ConnectionError("the database went away")
 
 
+def only(
+    handler: EventHandler, topic: str, event_type: str, dead_letters: DeadLetterService
+) -> Dispatcher:
+    """A dispatcher with one route: `handler` takes `event_type` on `topic`."""
+    route = Route("app", topic, Handler.AUDIT, frozenset({event_type}))
+    return Dispatcher([route], {Handler.AUDIT: handler}, dead_letters)
+
+
 async def test_a_rejected_event_is_set_aside_once_and_delivery_succeeds(
     sql: EngineSql, dead_letters: DeadLetterService
 ) -> None:
     bus = InProcessBus()
-    bus.subscribe(REMINDERS, dead_letters.guard(picky))
-    event = new_event("reminder.cancelled", task_id=3)
+    bus.subscribe(REMINDERS, only(picky, REMINDERS, "reminder.cancelled", dead_letters).deliver)
+    event = an_event("reminder.cancelled", task_id=3)
     for statement in outbox_inserts(event):
-        await sql.fetch(statement)
+        await sql.write(statement)
     relay = OutboxRelay(sql, bus)
 
     assert (await relay.drain()).sent == 1
-    await bus.publish(REMINDERS, event)  # redelivered: still one dead letter
+    await bus.publish(REMINDERS, message(event))  # redelivered: still one dead letter
 
     letters, total = await dead_letters.page()
     assert total == 1 and await dead_letters.waiting() == 1
     [letter] = letters
     assert (letter.event_id, letter.topic, letter.error) == (
-        event["event_id"],
+        event.event_id,
         REMINDERS,
-        "no reminder_id",
+        "cannot use it",
     )
-    assert letter.payload == event
+    assert letter.payload == message(event)
     assert letter.replayed_at is None
     assert (await relay.backlog()).unsent == 0
 
@@ -73,9 +84,9 @@ async def test_any_other_handler_failure_is_retried_not_set_aside(
     sql: EngineSql, dead_letters: DeadLetterService
 ) -> None:
     bus = InProcessBus()
-    bus.subscribe(TASK_EVENTS, dead_letters.guard(down))
-    for statement in outbox_inserts(new_event("task.deleted", task_id=8))[:1]:
-        await sql.fetch(statement)
+    bus.subscribe(TASK_EVENTS, only(down, TASK_EVENTS, "task.deleted", dead_letters).deliver)
+    for statement in outbox_inserts(an_event("task.deleted", task_id=8))[:1]:
+        await sql.write(statement)
     relay = OutboxRelay(sql, bus)
 
     assert (await relay.drain()).failed == 1
@@ -92,17 +103,17 @@ async def test_replay_publishes_the_event_again_and_marks_it(
 ) -> None:
     bus = FlakyBus()
     relay = OutboxRelay(sql, bus)
-    event = new_event("reminder.cancelled", task_id=5)
+    event = an_event("reminder.cancelled", task_id=5)
     for statement in outbox_inserts(event):
-        await sql.fetch(statement)
+        await sql.write(statement)
     await relay.drain()  # sent once; its outbox row stays until pruned
-    await dead_letters.record(REMINDERS, event, "no reminder_id")
+    await dead_letters.record(REMINDERS, message(event), "no reminder_id")
     [letter], _ = await dead_letters.page()
 
     replayed = await dead_letters.replay(letter.id)  # type: ignore[arg-type]
     assert replayed.replayed_at == Clock().now
     assert (await relay.drain()).sent == 1
-    assert [event_id for _, event_id, _ in bus.accepted] == [event["event_id"]] * 2
+    assert [event_id for _, event_id, _ in bus.accepted] == [event.event_id] * 2
     assert (await dead_letters.page(replayed=False))[1] == 0
     assert (await dead_letters.page(replayed=True))[1] == 1
 
@@ -112,14 +123,14 @@ async def test_replay_publishes_the_event_again_and_marks_it(
         await dead_letters.replay(999)
 
     # Rejected again after the replay: a new dead letter, the replayed one kept.
-    assert await dead_letters.record(REMINDERS, event, "no reminder_id")
+    assert await dead_letters.record(REMINDERS, message(event), "no reminder_id")
     assert (await dead_letters.page())[1] == 2
 
 
 async def test_replay_of_a_pruned_event_puts_it_back_in_the_outbox(
     sql: EngineSql, dead_letters: DeadLetterService
 ) -> None:
-    event = new_event("reminder.scheduled", task_id=6)
+    event = a_message("reminder.scheduled", task_id=6)
     await dead_letters.record(REMINDERS, event, "bad scheduled_at")
     [letter], _ = await dead_letters.page()
 
@@ -144,7 +155,10 @@ def dapr_app(dead_letters: DeadLetterService, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("APP_API_TOKEN", TOKEN)
     app = FastAPI()
     app.include_router(
-        callbacks_router({TASK_EVENTS: [picky]}, dead_letters, keeps_dead_letter_topic=True)
+        callbacks_router(
+            only(picky, TASK_EVENTS, "task.completed", dead_letters),
+            dead_letter_keeper=dead_letters,
+        )
     )
     return app
 
@@ -152,7 +166,7 @@ def dapr_app(dead_letters: DeadLetterService, monkeypatch: pytest.MonkeyPatch) -
 async def test_the_dead_letter_topic_is_recorded_with_the_topic_it_failed_on(
     dapr_app: FastAPI, dead_letters: DeadLetterService
 ) -> None:
-    event = new_event("task.completed", task_id=2)
+    event = a_message("task.completed", task_id=2)
     # Dapr moves the original CloudEvent unchanged: `topic` is still the one it failed on.
     envelope = {
         "id": str(uuid.uuid4()),
@@ -194,7 +208,7 @@ async def test_an_event_a_handler_rejects_is_set_aside_and_answered_as_done(
     dapr_app: FastAPI, dead_letters: DeadLetterService
 ) -> None:
     """Answered as done: the sidecar retries only failures, for as long as they last."""
-    event = new_event("task.completed", task_id=1)
+    event = a_message("task.completed", task_id=1)
     transport = httpx.ASGITransport(app=dapr_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
         for body in ({"data": event}, {"data": "not an event"}):
@@ -207,7 +221,9 @@ async def test_an_event_a_handler_rejects_is_set_aside_and_answered_as_done(
     letters, total = await dead_letters.page()
     assert total == 2
     assert {letter.topic for letter in letters} == {TASK_EVENTS}
-    assert {letter.error for letter in letters} == {"no reminder_id", "not a TaskFlow event"}
+    rejected, not_an_event = sorted(letter.error for letter in letters)
+    assert rejected == "cannot use it"
+    assert not_an_event.startswith("not a TaskFlow event: the message: ")
 
 
 async def test_a_processor_without_a_database_forwards_what_it_rejects_to_the_app(
@@ -215,7 +231,7 @@ async def test_a_processor_without_a_database_forwards_what_it_rejects_to_the_ap
 ) -> None:
     """The recurrence processor publishes on the dead-letter topic; the app keeps it."""
     bus = FlakyBus()
-    rejected = new_event("task.completed", task_id=3)
+    rejected = a_message("task.completed", task_id=3)
     await DeadLetterForwarder(bus).record(TASK_EVENTS, rejected, "no task_data")
     [(topic, _, _)] = bus.accepted
     assert topic == DEAD_LETTERS

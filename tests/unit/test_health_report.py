@@ -4,11 +4,12 @@ import pytest
 
 from app.adapters.local.sql import EngineSql
 from app.config import DeliverySettings
-from app.domain.events import new_event
+from app.repositories.outbox import outbox_inserts
 from app.services.dead_letters import DeadLetterService
 from app.services.health import HealthService, Status
-from app.services.outbox import OutboxRelay, outbox_inserts
+from app.services.outbox import OutboxRelay
 from tests.support.delivery import Clock, FlakyBus
+from tests.support.events import an_event
 
 SETTINGS = DeliverySettings(max_wait_seconds=30)
 
@@ -39,9 +40,9 @@ async def test_degraded_naming_the_failure_while_events_wait(sql: EngineSql) -> 
     clock = Clock()
     relay = OutboxRelay(sql, FlakyBus(failures=1000), clock=clock)
     health = health_of(sql, relay, clock)
-    event = new_event("reminder.scheduled", task_id=1)
+    event = an_event("reminder.scheduled", task_id=1)
     for statement in outbox_inserts(event):
-        await sql.fetch(statement.values(created_at=clock.now))
+        await sql.write(statement.values(created_at=clock.now))
     await relay.drain()
 
     # Failing, but not waiting long yet: degraded already, for the failure.
@@ -65,8 +66,8 @@ async def test_healthy_again_once_the_backlog_is_out(sql: EngineSql) -> None:
     clock = Clock()
     bus = FlakyBus(failures=1)
     relay = OutboxRelay(sql, bus, clock=clock)
-    for statement in outbox_inserts(new_event("reminder.scheduled", task_id=1)):
-        await sql.fetch(statement.values(created_at=clock.now))
+    for statement in outbox_inserts(an_event("reminder.scheduled", task_id=1)):
+        await sql.write(statement.values(created_at=clock.now))
     await relay.drain()
     clock.advance(60)
     await relay.drain()
@@ -77,8 +78,8 @@ async def test_waiting_without_a_failure_is_degraded_too(sql: EngineSql) -> None
     """Events can wait with no failure to show: the sidecar not connected yet, say."""
     clock = Clock()
     relay = OutboxRelay(sql, FlakyBus(), clock=clock)
-    for statement in outbox_inserts(new_event("task.deleted", task_id=1)):
-        await sql.fetch(statement.values(created_at=clock.now))
+    for statement in outbox_inserts(an_event("task.deleted", task_id=1)):
+        await sql.write(statement.values(created_at=clock.now))
     clock.advance(31)
     report = await health_of(sql, relay, clock).report()
     assert report.status == Status.DEGRADED

@@ -2,11 +2,13 @@
 
 import asyncio
 
+from app.domain.events import Event
 from app.live import LiveFeed
+from tests.support.events import an_event
 
 
-def _event(event_id: str, event_type: str = "task.updated") -> dict[str, str]:
-    return {"event_id": event_id, "event_type": event_type}
+def _event(event_id: str, event_type: str = "task.updated") -> Event:
+    return an_event(event_type, event_id=event_id)
 
 
 async def test_a_waiting_tab_wakes_up_with_the_changes_after_its_position() -> None:
@@ -17,7 +19,7 @@ async def test_a_waiting_tab_wakes_up_with_the_changes_after_its_position() -> N
     await asyncio.sleep(0)
     await feed.publish("task-updates", _event("b"))
     changes = await asyncio.wait_for(waiting, 1)
-    assert [change.event["event_id"] for change in changes] == ["b"]
+    assert [change.event.event_id for change in changes] == ["b"]
 
 
 async def test_changes_already_there_come_back_at_once() -> None:

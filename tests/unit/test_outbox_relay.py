@@ -12,12 +12,15 @@ import sqlalchemy as sa
 from app.adapters.local.bus import InProcessBus
 from app.adapters.local.sql import EngineSql, create_engine
 from app.config import DeliverySettings
-from app.domain.events import TASK_EVENTS, TASK_UPDATES, new_event
-from app.ports import Event
+from app.domain.events import TASK_EVENTS, TASK_UPDATES, Event
+from app.ports import Message
+from app.repositories.outbox import outbox_inserts
+from app.repositories.tables import OUTBOX
 from app.services import outbox
-from app.services.outbox import OUTBOX, OutboxRelay, backoff_seconds, outbox_inserts
+from app.services.outbox import OutboxRelay, backoff_seconds
 from tests.support.databases import migrated_postgres
 from tests.support.delivery import Clock, FlakyBus
+from tests.support.events import an_event
 
 SETTINGS = DeliverySettings(max_backoff_seconds=30, publish_timeout_seconds=5, claim_seconds=60)
 
@@ -35,7 +38,7 @@ def postgres_url() -> Iterator[str]:
 
 async def store(sql: EngineSql, *events: Event) -> None:
     for statement in outbox_inserts(*events):
-        await sql.fetch(statement)
+        await sql.write(statement)
 
 
 async def test_task_events_go_to_both_task_topics_in_order_keyed_by_task(sql: EngineSql) -> None:
@@ -47,7 +50,7 @@ async def test_task_events_go_to_both_task_topics_in_order_keyed_by_task(sql: En
 
     bus.subscribe(TASK_EVENTS, record)
     bus.subscribe(TASK_UPDATES, record)
-    await store(sql, new_event("task.created", task_id=1), new_event("task.completed", task_id=1))
+    await store(sql, an_event("task.created", task_id=1), an_event("task.completed", task_id=1))
 
     assert (await OutboxRelay(sql, bus).drain()).sent == 4
     assert seen == [
@@ -59,7 +62,7 @@ async def test_task_events_go_to_both_task_topics_in_order_keyed_by_task(sql: En
     assert (await OutboxRelay(sql, bus).backlog()).unsent == 0
 
     keyed = FlakyBus()
-    await store(sql, new_event("task.deleted", task_id=7))
+    await store(sql, an_event("task.deleted", task_id=7))
     await OutboxRelay(sql, keyed).drain()
     assert {key for _, _, key in keyed.accepted} == {"7"}
 
@@ -70,7 +73,7 @@ async def test_an_outage_far_longer_than_the_old_ten_attempts_drops_nothing(
     clock = Clock()
     bus = FlakyBus(failures=60)
     relay = OutboxRelay(sql, bus, SETTINGS, clock=clock)
-    events = [new_event("task.updated", task_id=task) for task in (1, 2, 3) for _ in range(4)]
+    events = [an_event("task.updated", task_id=task) for task in (1, 2, 3) for _ in range(4)]
     await store(sql, *events)
 
     passes = 0
@@ -84,13 +87,13 @@ async def test_an_outage_far_longer_than_the_old_ten_attempts_drops_nothing(
     assert bus.failures == 0
     assert relay.last_failure is None
     sent = [(topic, event_id) for topic, event_id, _ in bus.accepted]
-    expected = {(topic, e["event_id"]) for e in events for topic in (TASK_EVENTS, TASK_UPDATES)}
+    expected = {(topic, e.event_id) for e in events for topic in (TASK_EVENTS, TASK_UPDATES)}
     assert set(sent) == expected
     assert len(sent) == len(expected), "each row once"
     for topic in (TASK_EVENTS, TASK_UPDATES):
         for task in (1, 2, 3):
             published = [e for t, e, key in bus.accepted if t == topic and key == str(task)]
-            assert published == [e["event_id"] for e in events if e["task_id"] == task]
+            assert published == [e.event_id for e in events if e.task_id == task]
     [[most]] = await sql.fetch(sa.select(sa.func.max(OUTBOX.c.attempts)))
     assert most > 10, "well past the attempt limit the relay used to give up at"
 
@@ -101,7 +104,7 @@ async def test_a_failed_row_backs_off_exponentially_up_to_the_cap(sql: EngineSql
     clock = Clock()
     bus = FlakyBus(failures=10_000)
     relay = OutboxRelay(sql, bus, SETTINGS, clock=clock)
-    await store(sql, new_event("reminder.scheduled", task_id=4))
+    await store(sql, an_event("reminder.scheduled", task_id=4))
 
     waits = []
     for _ in range(9):
@@ -116,34 +119,34 @@ async def test_a_failed_row_backs_off_exponentially_up_to_the_cap(sql: EngineSql
 
 async def test_a_later_event_of_a_task_waits_for_the_earlier_one(sql: EngineSql) -> None:
     clock = Clock()
-    first, second, third = (new_event("reminder.scheduled", task_id=1) for _ in range(3))
-    other = new_event("reminder.scheduled", task_id=2)
-    bus = FlakyBus(refuse={first["event_id"]})
+    first, second, third = (an_event("reminder.scheduled", task_id=1) for _ in range(3))
+    other = an_event("reminder.scheduled", task_id=2)
+    bus = FlakyBus(refuse={first.event_id})
     relay = OutboxRelay(sql, bus, SETTINGS, clock=clock)
     await store(sql, first, second, third, other)
 
     await relay.drain()  # the first fails; the rest of the topic waits for the next pass
     await relay.drain()  # task 2 goes on; task 1's later events wait for its first
-    assert [event_id for _, event_id, _ in bus.accepted] == [other["event_id"]]
+    assert [event_id for _, event_id, _ in bus.accepted] == [other.event_id]
 
     clock.advance(SETTINGS.max_backoff_seconds)
     await relay.drain()
     assert [event_id for _, event_id, _ in bus.accepted] == [
-        other["event_id"],
-        first["event_id"],
-        second["event_id"],
-        third["event_id"],
+        other.event_id,
+        first.event_id,
+        second.event_id,
+        third.event_id,
     ]
 
 
 async def test_a_publish_that_hangs_times_out_and_is_retried(sql: EngineSql) -> None:
     class HangingBus:
-        async def publish(self, topic: str, event: Event, key: str | None = None) -> None:
+        async def publish(self, topic: str, event: Message, key: str | None = None) -> None:
             await asyncio.Event().wait()
 
     settings = DeliverySettings(publish_timeout_seconds=0.05, claim_seconds=60)
     relay = OutboxRelay(sql, HangingBus(), settings)
-    await store(sql, new_event("reminder.cancelled", task_id=3))
+    await store(sql, an_event("reminder.cancelled", task_id=3))
 
     assert (await relay.drain()).failed == 1
     assert relay.last_failure is not None
@@ -156,9 +159,9 @@ async def test_sent_rows_are_pruned_after_the_retention_in_bounded_batches(
 ) -> None:
     clock = Clock()
     relay = OutboxRelay(sql, FlakyBus(), DeliverySettings(retention_days=7), clock=clock)
-    await store(sql, *(new_event("reminder.scheduled", task_id=n) for n in range(5)))
+    await store(sql, *(an_event("reminder.scheduled", task_id=n) for n in range(5)))
     await relay.drain()
-    await store(sql, new_event("reminder.scheduled", task_id=9))  # unsent: never pruned
+    await store(sql, an_event("reminder.scheduled", task_id=9))  # unsent: never pruned
     monkeypatch.setattr(outbox, "PRUNE_BATCH", 2)
 
     assert await relay.prune() == 0
@@ -175,7 +178,7 @@ async def test_the_relay_loop_keeps_retrying_recovers_and_prunes(
     bus = FlakyBus(failures=3)
     settings = DeliverySettings(max_backoff_seconds=0.01, retention_days=1e-7)  # ~9 ms
     relay = OutboxRelay(sql, bus, settings, idle_seconds=0.01)
-    await store(sql, new_event("task.deleted", task_id=5))
+    await store(sql, an_event("task.deleted", task_id=5))
     running = asyncio.create_task(relay.run())
     count = sa.select(sa.func.count()).select_from(OUTBOX)
     try:
@@ -193,8 +196,8 @@ async def test_two_relays_on_postgresql_never_publish_a_row_twice(postgres_url: 
     engines = [create_engine(postgres_url) for _ in range(2)]
     try:
         replicas = [EngineSql(engine) for engine in engines]
-        await replicas[0].fetch(sa.delete(OUTBOX))
-        events = [new_event("task.updated", task_id=task % 25) for task in range(200)]
+        await replicas[0].write(sa.delete(OUTBOX))
+        events = [an_event("task.updated", task_id=task % 25) for task in range(200)]
         await store(replicas[0], *events)
         bus = FlakyBus()
         relays = [OutboxRelay(sql, bus, SETTINGS, batch=10) for sql in replicas]
@@ -213,7 +216,7 @@ async def test_two_relays_on_postgresql_never_publish_a_row_twice(postgres_url: 
         for topic in (TASK_EVENTS, TASK_UPDATES):
             for task in range(25):
                 published = [e for t, e, key in bus.accepted if t == topic and key == str(task)]
-                stored = [e["event_id"] for e in events if e["task_id"] == task]
+                stored = [e.event_id for e in events if e.task_id == task]
                 assert published == stored, (topic, task)
     finally:
         for engine in engines:

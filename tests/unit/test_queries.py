@@ -3,11 +3,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from app.domain.columns import tags_contain
-from app.domain.models import Task
 from app.domain.queries import SortField, SortOrder, TaskQuery
-
-TASK = Task.__table__  # type: ignore[attr-defined]
+from app.repositories.columns import tags_contain
+from app.repositories.tables import TASK
 
 
 def test_default_order_puts_soonest_highest_and_newest_first() -> None:

@@ -13,13 +13,14 @@ from app.adapters.local.jobs import AsyncioJobs
 from app.adapters.local.sql import EngineSql
 from app.config import Settings
 from app.domain.enums import Recurrence, TaskStatus
-from app.domain.events import TASK_EVENTS
+from app.domain.events import TASK_EVENTS, parse_event
 from app.domain.models import Reminder, Task
+from app.repositories.tables import TASK
 from app.services.audit import AuditService
 from app.services.outbox import OutboxRelay
 from app.services.reconcile import ReminderJobsSweep, SuccessorSweep, arm_pending
 from app.services.reminders import ReminderService, job_name
-from app.services.tasks import TASK, TaskService
+from app.services.tasks import TaskService
 from processors.audit.handler import AuditHandler
 
 NOW = datetime(2030, 5, 6, 7, 0, tzinfo=UTC)
@@ -123,7 +124,7 @@ async def _complete(setup: Setup, **fields: object) -> Task:
     """A task completed at NOW, whatever day the tests run."""
     task = await setup.tasks.create({"title": "stand-up", "due_date": DUE, **fields})
     await setup.tasks.complete(task.id)
-    await setup.sql.fetch(sa.update(TASK).where(TASK.c.id == task.id).values(completed_at=NOW))
+    await setup.sql.write(sa.update(TASK).where(TASK.c.id == task.id).values(completed_at=NOW))
     return await setup.tasks.get(task.id)
 
 
@@ -155,7 +156,8 @@ async def test_a_successor_the_user_deleted_is_not_brought_back(setup: Setup) ->
 
     await setup.tasks.delete(child_id)
     bus = InProcessBus()
-    bus.subscribe(TASK_EVENTS, AuditHandler(AuditService(setup.sql)))
+    audit = AuditHandler(AuditService(setup.sql))
+    bus.subscribe(TASK_EVENTS, lambda topic, data: audit(topic, parse_event(data)))
     relay = OutboxRelay(setup.sql, bus)
     while (await relay.drain()).claimed:  # the audit trail records the deletion
         pass

@@ -13,12 +13,12 @@ from app.adapters.dapr.jobs import armed_for_answer, job_data
 from app.adapters.local.bus import InProcessBus
 from app.adapters.local.jobs import AsyncioJobs
 from app.adapters.local.sql import EngineSql
-from app.api.routes.dapr import callbacks_router
+from app.callbacks import callbacks_router
 from app.domain.enums import ReminderStatus
-from app.domain.events import REMINDERS, new_event
+from app.domain.events import REMINDERS, ReminderTriggered
 from app.domain.models import Reminder
 from app.services.dead_letters import DeadLetterService
-from app.services.errors import MalformedEvent
+from app.services.dispatch import Dispatcher
 from app.services.reminders import ReminderService, job_name
 from app.services.tasks import TaskService
 from processors.reminders.handler import RemindersHandler
@@ -77,7 +77,9 @@ async def test_a_trigger_for_an_older_time_does_nothing(setup: Setup) -> None:
     current = await setup.reminders.get(reminder.id)
     assert current.scheduled_at == DUE + timedelta(days=2) - timedelta(hours=1)
     await setup.handler.on_job(job_name(reminder.id), current.scheduled_at)
-    assert [e["scheduled_at"] for e in setup.triggered] == [current.scheduled_at.isoformat()]
+    assert [datetime.fromisoformat(e["scheduled_at"]) for e in setup.triggered] == [
+        current.scheduled_at
+    ]
 
 
 async def test_a_trigger_for_a_reminder_no_longer_pending_does_nothing(setup: Setup) -> None:
@@ -90,13 +92,12 @@ async def test_a_trigger_for_a_reminder_no_longer_pending_does_nothing(setup: Se
     assert setup.triggered == []
 
 
-def _triggered(reminder: Reminder, armed_for: datetime, fired_at: datetime) -> dict[str, Any]:
-    return new_event(
-        "reminder.triggered",
+def _triggered(reminder: Reminder, armed_for: datetime, fired_at: datetime) -> ReminderTriggered:
+    return ReminderTriggered(
         task_id=reminder.task_id,
         reminder_id=reminder.id,
-        scheduled_at=armed_for.isoformat(),
-        fired_at=fired_at.isoformat(),
+        scheduled_at=armed_for,
+        fired_at=fired_at,
     )
 
 
@@ -104,12 +105,12 @@ async def test_marking_sent_ignores_a_trigger_for_another_time(setup: Setup) -> 
     reminder = await setup.reminder()
     await setup.tasks.update(reminder.task_id, {"due_date": DUE + timedelta(hours=3)})
 
-    await setup.reminders.mark_sent(_triggered(reminder, reminder.scheduled_at, NOW))
+    await setup.reminders.mark_sent(REMINDERS, _triggered(reminder, reminder.scheduled_at, NOW))
     assert (await setup.reminders.get(reminder.id)).status == ReminderStatus.PENDING
 
     moved = await setup.reminders.get(reminder.id)
     fired_at = moved.scheduled_at + timedelta(seconds=1)
-    await setup.reminders.mark_sent(_triggered(moved, moved.scheduled_at, fired_at))
+    await setup.reminders.mark_sent(REMINDERS, _triggered(moved, moved.scheduled_at, fired_at))
     sent = await setup.reminders.get(reminder.id)
     assert (sent.status, sent.sent_at, sent.late) == (ReminderStatus.SENT, fired_at, False)
 
@@ -142,7 +143,8 @@ def test_the_job_callback_passes_on_the_time_the_job_was_armed_for(
         calls.append((name, armed_for))
 
     app = FastAPI()
-    app.include_router(callbacks_router({}, DeadLetterService(sql, lambda: None), on_job))
+    dispatcher = Dispatcher([], {}, DeadLetterService(sql, lambda: None))
+    app.include_router(callbacks_router(dispatcher, on_job))
     headers = {"dapr-api-token": "sidecar-secret"}
     armed_for = datetime(2030, 5, 6, 6, 0, 0, 123456, tzinfo=UTC)
     with TestClient(app) as client:
@@ -190,15 +192,3 @@ def test_a_sidecar_failure_is_not_taken_for_a_missing_job() -> None:
     failing = httpx.Response(500, json={"message": "scheduler unavailable"}, request=request)
     with pytest.raises(httpx.HTTPStatusError):
         armed_for_answer(failing)
-
-
-@pytest.mark.parametrize(
-    "fields",
-    [{}, {"reminder_id": "x", "scheduled_at": "2030-05-06T06:00:00+00:00"}, {"reminder_id": 1}],
-)
-async def test_a_reminder_event_that_names_no_usable_reminder_is_malformed(
-    setup: Setup, fields: dict[str, Any]
-) -> None:
-    event = {**new_event("reminder.scheduled", task_id=1), **fields}
-    with pytest.raises(MalformedEvent):
-        await setup.handler(REMINDERS, event)

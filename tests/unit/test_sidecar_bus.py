@@ -5,7 +5,8 @@ from typing import Any
 
 from app.adapters.dapr.bus import SidecarBus
 from app.adapters.dapr.sidecar import Sidecar
-from app.domain.events import TASK_EVENTS, new_event
+from app.domain.events import TASK_EVENTS
+from tests.support.events import a_message
 
 
 class RecordingClient:
@@ -20,7 +21,7 @@ async def test_the_partition_key_goes_in_the_publish_metadata() -> None:
     sidecar = Sidecar()
     client = RecordingClient()
     sidecar._client = client  # type: ignore[assignment]
-    event = new_event("task.completed", task_id=42)
+    event = a_message("task.completed", task_id=42)
 
     await SidecarBus(sidecar).publish(TASK_EVENTS, event, "42")
     await SidecarBus(sidecar).publish(TASK_EVENTS, event)

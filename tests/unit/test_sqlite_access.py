@@ -1,6 +1,6 @@
 """SQLite through the Sql port: reads run beside an open write transaction instead of
-queueing for the write lock; writes, UPDATE ... RETURNING through `fetch` included, go
-through the one write connection."""
+queueing for the write lock; writes go through the one write connection, one at a time,
+and `fetch` refuses them."""
 
 import asyncio
 import threading
@@ -10,9 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.adapters.local.sql import EngineSql
-from app.domain.events import new_event
-from app.services.outbox import OUTBOX, outbox_inserts
+from app.repositories.outbox import outbox_inserts
+from app.repositories.tables import OUTBOX
 from tests.support.databases import migrated_sqlite
+from tests.support.events import an_event
 
 
 @pytest.fixture
@@ -21,8 +22,8 @@ def sql(tmp_path: Path) -> EngineSql:
 
 
 async def test_a_read_does_not_wait_for_an_open_write_transaction(sql: EngineSql) -> None:
-    for statement in outbox_inserts(new_event("task.deleted", task_id=1)):
-        await sql.fetch(statement)
+    for statement in outbox_inserts(an_event("task.deleted", task_id=1)):
+        await sql.write(statement)
     holding = threading.Event()
     release = threading.Event()
 
@@ -46,11 +47,11 @@ async def test_a_read_does_not_wait_for_an_open_write_transaction(sql: EngineSql
     assert await sql.fetch(sa.select(OUTBOX.c.attempts)) == [(1,), (1,)]
 
 
-async def test_writes_through_fetch_return_their_rows_and_are_serialized(sql: EngineSql) -> None:
-    for statement in outbox_inserts(new_event("task.deleted", task_id=1)):
-        await sql.fetch(statement)
+async def test_writes_return_their_rows_and_are_serialized(sql: EngineSql) -> None:
+    for statement in outbox_inserts(an_event("task.deleted", task_id=1)):
+        await sql.write(statement)
     bumps = [
-        sql.fetch(
+        sql.write(
             sa.update(OUTBOX)
             .where(OUTBOX.c.topic == "task-events")
             .values(attempts=OUTBOX.c.attempts + 1)
@@ -60,3 +61,8 @@ async def test_writes_through_fetch_return_their_rows_and_are_serialized(sql: En
     ]
     returned = sorted(rows[0][0] for rows in await asyncio.gather(*bumps))
     assert returned == list(range(1, 21))
+
+
+async def test_fetch_refuses_a_write(sql: EngineSql) -> None:
+    with pytest.raises(TypeError, match="use write"):
+        await sql.fetch(sa.update(OUTBOX).values(attempts=1).returning(OUTBOX.c.id))

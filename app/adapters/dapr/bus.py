@@ -3,7 +3,7 @@
 import json
 
 from app.adapters.dapr.sidecar import Sidecar
-from app.ports import Event
+from app.ports import Message
 
 
 class SidecarBus:
@@ -11,11 +11,11 @@ class SidecarBus:
         self._sidecar = sidecar
         self._pubsub = pubsub
 
-    async def publish(self, topic: str, event: Event, key: str | None = None) -> None:
+    async def publish(self, topic: str, message: Message, key: str | None = None) -> None:
         await self._sidecar.client.publish_event(
             pubsub_name=self._pubsub,
             topic_name=topic,
-            data=json.dumps(event),
+            data=json.dumps(message),
             data_content_type="application/json",
             # Kafka keeps the order of the events of one partition, and so of one key.
             publish_metadata={"partitionKey": key} if key is not None else {},

@@ -74,6 +74,19 @@ class BindingSql:
         self._binding = binding
 
     async def fetch(self, statement: Executable) -> list[Row]:
+        if not isinstance(statement, sa.Select):
+            raise TypeError(f"fetch runs reads only, not {type(statement).__name__}: use write")
+        return await self._run(statement)
+
+    async def write(self, guard: Executable, follow_ups: Sequence[Executable] = ()) -> list[Row]:
+        return await self._run(guarded_batch(guard, follow_ups) if follow_ups else guard)
+
+    async def ping(self) -> None:
+        await self.fetch(sa.select(sa.literal(1)))
+
+    async def _run(self, statement: Executable) -> list[Row]:
+        """`query` for a statement with result columns (a SELECT, a write with RETURNING),
+        `exec` for one without."""
         columns = _result_columns(statement)
         operation = "query" if columns else "exec"
         sql, params = compile_for_binding(statement)
@@ -83,12 +96,6 @@ class BindingSql:
         if not columns:
             return []
         return [row_from_json(raw, columns) for raw in json.loads(response.data or b"[]")]
-
-    async def write(self, guard: Executable, follow_ups: Sequence[Executable] = ()) -> list[Row]:
-        return await self.fetch(guarded_batch(guard, follow_ups) if follow_ups else guard)
-
-    async def ping(self) -> None:
-        await self.fetch(sa.select(sa.literal(1)))
 
 
 def guarded_batch(guard: Executable, follow_ups: Sequence[Executable]) -> sa.Select[Any]:

@@ -1,13 +1,15 @@
-"""Service invocation in one process: the recurrence processor calls the task service."""
+"""Service invocation in one process: the recurrence handler calls the app's use case."""
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
-from app.services.tasks import TaskService
+CreateSuccessor = Callable[[int, datetime, str], Awaitable[Any]]
 
 
 class DirectInvoker:
-    def __init__(self, tasks: TaskService) -> None:
-        self._tasks = tasks
+    def __init__(self, create_successor: CreateSuccessor) -> None:
+        self._create_successor = create_successor
 
     async def create_successor(self, parent_id: int, due_date: datetime, rule: str) -> None:
-        await self._tasks.create_successor(parent_id, due_date, rule)
+        await self._create_successor(parent_id, due_date, rule)

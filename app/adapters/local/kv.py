@@ -3,45 +3,29 @@
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as upsert_insert
-
-from app.domain.models import KeyValue
 from app.ports import ConcurrencyError, Sql
-
-KV = KeyValue.__table__  # type: ignore[attr-defined]
+from app.repositories.key_value import KeyValueRepository
 
 
 class SqlKeyValue:
     def __init__(self, sql: Sql) -> None:
-        self._sql = sql
+        self._state = KeyValueRepository(sql)
 
     async def get(self, key: str) -> tuple[Any, str | None]:
-        rows = await self._sql.fetch(sa.select(KV.c.value, KV.c.etag).where(KV.c.key == key))
-        if not rows:
+        stored = await self._state.get(key)
+        if stored is None:
             return None, None
-        value, etag = rows[0]
+        value, etag = stored
         return value, str(etag)
 
     async def save(self, key: str, value: Any, etag: str | None) -> str:
         now = datetime.now(UTC)
         if etag is None:
-            statement: sa.Executable = (
-                upsert_insert(KV)
-                .values(key=key, value=value, etag=1, updated_at=now)
-                .on_conflict_do_nothing(index_elements=["key"])
-                .returning(KV.c.etag)
-            )
+            saved = await self._state.add(key, value, now)
         elif etag.isdigit():
-            statement = (
-                sa.update(KV)
-                .where(KV.c.key == key, KV.c.etag == int(etag))
-                .values(value=value, etag=KV.c.etag + 1, updated_at=now)
-                .returning(KV.c.etag)
-            )
+            saved = await self._state.replace(key, value, int(etag), now)
         else:
             raise ConcurrencyError(f"{key}: etag {etag!r} was never handed out")
-        rows = await self._sql.fetch(statement)
-        if not rows:
+        if saved is None:
             raise ConcurrencyError(f"{key} changed since it was read")
-        return str(rows[0][0])
+        return str(saved)

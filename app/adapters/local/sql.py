@@ -89,10 +89,9 @@ class EngineSql:
         self._reader = _reader_for(engine)
 
     async def fetch(self, statement: Executable) -> list[Row]:
-        # A plain SELECT reads; anything else (UPDATE ... RETURNING too) writes.
-        if getattr(statement, "is_select", False):
-            return await anyio.to_thread.run_sync(self._read, statement)
-        return await anyio.to_thread.run_sync(self._write, statement, ())
+        if not isinstance(statement, sa.Select):
+            raise TypeError(f"fetch runs reads only, not {type(statement).__name__}: use write")
+        return await anyio.to_thread.run_sync(self._read, statement)
 
     async def write(self, guard: Executable, follow_ups: Sequence[Executable] = ()) -> list[Row]:
         return await anyio.to_thread.run_sync(self._write, guard, follow_ups)

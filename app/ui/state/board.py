@@ -18,7 +18,6 @@ from reflex.event import EventSpec
 
 from app.domain.enums import TaskStatus
 from app.domain.queries import DEFAULT_ORDER, SortField, SortOrder
-from app.runtime import current_runtime
 from app.services.errors import NotFound
 from app.ui.state.event import event
 from app.ui.state.quick import add_from_line
@@ -33,6 +32,7 @@ from app.ui.state.view import (
     date_text,
     page_count,
 )
+from app.web import current_app
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class BoardState(rx.State):
 
     async def _reload(self) -> None:
         """List the current page again (other states call this after they change tasks)."""
-        runtime = current_runtime()
+        runtime = current_app().runtime
         self._loaded_at = runtime.live.last_seq
         query = self._view().task_query(runtime.settings.timezone)
         try:
@@ -204,7 +204,7 @@ class BoardState(rx.State):
         return await self._act(task_id, TaskStatus.PENDING)
 
     async def _act(self, task_id: int, status: TaskStatus) -> EventSpec | None:
-        tasks = current_runtime().tasks
+        tasks = current_app().runtime.tasks
         try:
             if status == TaskStatus.COMPLETED:
                 await tasks.complete(task_id)
@@ -239,7 +239,7 @@ class BoardState(rx.State):
             if all(row.id != task_id for row in self.deleted):
                 return
             with contextlib.suppress(NotFound):
-                await current_runtime().tasks.delete(task_id)
+                await current_app().runtime.tasks.delete(task_id)
             self.deleted = [row for row in self.deleted if row.id != task_id]
             await self._reload()
 

@@ -11,10 +11,10 @@ import reflex as rx
 from app.chat.conversation import Action
 from app.chat.service import ChatReply
 from app.domain.offsets import timing
-from app.runtime import current_runtime
 from app.ui.format import relative_due
 from app.ui.state.board import BoardState
 from app.ui.state.event import event
+from app.web import current_app
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class ChatState(rx.State):
         yield rx.set_value("chat-input", "")
         yield _SCROLL_DOWN
         try:
-            reply: ChatReply | None = await current_runtime().chat.reply(message, conversation_id)
+            reply: ChatReply | None = await current_app().chat.reply(message, conversation_id)
         except Exception:
             log.exception("chat reply failed")
             reply = None

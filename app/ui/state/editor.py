@@ -12,11 +12,11 @@ from app.domain.enums import Priority, Recurrence, RepeatFrom
 from app.domain.models import Task
 from app.domain.recurrence import preview, series_rule, timezone_or_error
 from app.domain.task_fields import DESCRIPTION_MAX, TITLE_MAX
-from app.runtime import current_runtime
 from app.services.errors import Conflict, Invalid, NotFound
 from app.ui.format import input_value, wall_clock
 from app.ui.state.board import BoardState
 from app.ui.state.event import event
+from app.web import current_app
 
 PREVIEW_COUNT = 3
 Choice = TypeVar("Choice", Priority, Recurrence, RepeatFrom)
@@ -51,7 +51,7 @@ class EditorState(rx.State):
     @event
     async def open_edit(self, task_id: int) -> EventSpec | None:
         try:
-            task = await current_runtime().tasks.get(task_id)
+            task = await current_app().runtime.tasks.get(task_id)
         except NotFound:
             return rx.toast.error("That task no longer exists.")
         await self._fill(task)
@@ -95,7 +95,7 @@ class EditorState(rx.State):
     async def save(self, form: dict[str, Any]) -> Any:
         try:
             fields = self._fields(form)
-            tasks = current_runtime().tasks
+            tasks = current_app().runtime.tasks
             if self.task_id:
                 saved = await tasks.update(self.task_id, fields)
             else:
@@ -115,7 +115,7 @@ class EditorState(rx.State):
         return rx.toast.success(f"Saved “{saved.title}”")
 
     async def _fill(self, task: Task | None) -> None:
-        settings = current_runtime().settings
+        settings = current_app().runtime.settings
         self.task_id = task.id if task else 0
         self.title = task.title if task else ""
         self.description = task.description if task else ""
@@ -138,7 +138,7 @@ class EditorState(rx.State):
             Recurrence(self.recurrence),
             self.rrule,
             self.due,
-            self.timezone or current_runtime().settings.timezone,
+            self.timezone or current_app().runtime.settings.timezone,
             datetime.now(UTC),
         )
 
@@ -152,7 +152,7 @@ class EditorState(rx.State):
         description = str(form.get("description", ""))
         if len(description) > DESCRIPTION_MAX:
             raise Invalid("description", f"at most {DESCRIPTION_MAX:,} characters")
-        zone_name = str(form.get("timezone", "")).strip() or current_runtime().settings.timezone
+        zone_name = str(form.get("timezone", "")).strip() or current_app().runtime.settings.timezone
         try:
             zone = timezone_or_error(zone_name)
         except ValueError as error:

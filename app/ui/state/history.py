@@ -8,11 +8,10 @@ import reflex as rx
 
 from app.domain.enums import TaskStatus
 from app.domain.models import AuditLogEntry, Task
-from app.runtime import current_runtime
 from app.services.errors import NotFound
-from app.services.history import HistoryService
 from app.ui.format import ago, wall_clock
 from app.ui.state.event import event
+from app.web import current_app
 
 _WHAT = {
     "task.created": "Created",
@@ -63,10 +62,8 @@ class HistoryState(rx.State):
         self.open = value
 
     async def _load(self) -> None:
-        runtime = current_runtime()
-        service = HistoryService(runtime.sql, runtime.tasks, runtime.audit)
         try:
-            history = await service.of(self.task_id)
+            history = await current_app().runtime.history.of(self.task_id)
         except NotFound:
             self.error = "This task no longer exists."
             self.chain, self.events, self.event_total = [], [], 0

@@ -6,14 +6,13 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Any
 
 import reflex as rx
 from reflex.event import EventSpec
 
+from app.domain.events import ReminderSent
 from app.live import Change
-from app.runtime import current_runtime
 from app.services.errors import NotFound
 from app.ui.format import wall_clock
 from app.ui.state.board import BoardState
@@ -21,6 +20,7 @@ from app.ui.state.event import event
 from app.ui.state.history import HistoryState
 from app.ui.state.session import is_connected
 from app.ui.state.stats import StatsState
+from app.web import current_app
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class LiveState(rx.State):
     @event(background=True, supersedes=True)
     async def listen(self) -> AsyncIterator[Any]:
         """Started on page load; a newer start for the same tab replaces it."""
-        feed = current_runtime().live
+        feed = current_app().runtime.live
         token = self.router.session.client_token
         async with self:
             seq = (await self.get_state(BoardState))._loaded_at
@@ -75,18 +75,18 @@ async def _reminder_toast(change: Change) -> EventSpec | None:
     """A toast for reminder.sent: the task's title, its due time in its own zone, and "late"
     when the reminder fired after its time (the app was down, say)."""
     sent = change.event
-    if sent.get("event_type") != "reminder.sent":
+    if not isinstance(sent, ReminderSent):
         return None
-    runtime = current_runtime()
+    runtime = current_app().runtime
     zone = runtime.settings.timezone
-    with contextlib.suppress(NotFound, KeyError, TypeError, ValueError):
-        zone = (await runtime.tasks.get(int(sent["task_id"]))).timezone
-    due = sent.get("due_date")
-    when = f"Due {wall_clock(datetime.fromisoformat(due), zone)}" if due else "No due date"
-    if sent.get("late"):
+    if sent.task_id is not None:
+        with contextlib.suppress(NotFound):
+            zone = (await runtime.tasks.get(sent.task_id)).timezone
+    when = f"Due {wall_clock(sent.due_date, zone)}" if sent.due_date else "No due date"
+    if sent.late:
         when += " · late: it fired after its time"
     return rx.toast.info(
-        f"Reminder: {sent.get('title', 'a task')}",
+        f"Reminder: {sent.title}",
         description=when,
         duration=TOAST_MS,
         close_button=True,

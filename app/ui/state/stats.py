@@ -5,9 +5,8 @@ from datetime import UTC, datetime
 
 import reflex as rx
 
-from app.runtime import current_runtime
-from app.services.stats import StatsService
 from app.ui.state.event import event
+from app.web import current_app
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +39,9 @@ class StatsState(rx.State):
         self.open = value
 
     async def _load(self) -> None:
-        runtime = current_runtime()
+        runtime = current_app().runtime
         try:
-            stats = await StatsService(runtime.sql, runtime.tasks).snapshot(
-                datetime.now(UTC), runtime.settings.timezone
-            )
+            stats = await runtime.stats.snapshot(datetime.now(UTC), runtime.settings.timezone)
         except Exception:
             log.exception("stats failed")
             self.error = "The figures could not be loaded."

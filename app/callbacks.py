@@ -1,4 +1,5 @@
-"""What the Dapr sidecar calls: topic deliveries, due jobs and service invocation.
+"""What a Dapr sidecar calls on its process: topic deliveries, due jobs, and (on the app) the
+recurrence processor's request for a successor.
 
 Only the sidecar may call these: it sends the app API token (APP_API_TOKEN) with every call.
 """
@@ -7,7 +8,7 @@ import hmac
 import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -15,12 +16,12 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request, st
 from pydantic import BaseModel, ConfigDict
 
 from app.adapters.dapr.jobs import due_time_of
-from app.api.deps import Tasks
-from app.api.schemas import MAX_ID
 from app.domain.events import DEAD_LETTERS
-from app.ports import EventHandler, JobHandler
-from app.services.dead_letters import DeadLetterForwarder, DeadLetterService
-from app.services.errors import MalformedEvent
+from app.domain.models import Task
+from app.domain.task_fields import MAX_ID
+from app.ports import JobHandler
+from app.services.dead_letters import DeadLetterService
+from app.services.dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -31,23 +32,36 @@ def sidecar_only(dapr_api_token: Annotated[str | None, Header()] = None) -> None
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "only the Dapr sidecar may call this")
 
 
-def callbacks_router(
-    subscriptions: Mapping[str, Sequence[EventHandler]],
-    dead_letters: DeadLetterService | DeadLetterForwarder,
-    on_job: JobHandler | None = None,
-    *,
-    keeps_dead_letter_topic: bool = False,
-) -> APIRouter:
-    """Topic deliveries at /events/<topic> (declarative subscriptions), /job/<name>, and,
-    with `keeps_dead_letter_topic`, the dead-letter topic's deliveries.
+CreateSuccessor = Callable[[int, datetime, str], Awaitable[Task | None]]
 
-    A delivery that is not a TaskFlow event, or that a handler rejects as malformed, is set
-    aside in `dead_letters` and answered as done. Any other failure answers 500, and the
-    sidecar delivers it again for as long as it takes (a database that is down)."""
+
+class SuccessorRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    due_date: datetime
+    rule: str
+
+
+class SuccessorResponse(BaseModel):
+    created_task_id: int | None
+
+
+def callbacks_router(
+    dispatcher: Dispatcher,
+    on_job: JobHandler | None = None,
+    dead_letter_keeper: DeadLetterService | None = None,
+    create_successor: CreateSuccessor | None = None,
+) -> APIRouter:
+    """Topic deliveries at /events/<topic> (declarative subscriptions), /job/<name>, with a
+    `dead_letter_keeper` the dead-letter topic's deliveries, and with `create_successor`
+    /internal/tasks/<id>/successor (service invocation from the recurrence processor).
+
+    A delivery the dispatcher sets aside is answered as done. Any other failure answers 500,
+    and the sidecar delivers it again for as long as it takes (a database that is down)."""
     router = APIRouter(dependencies=[Depends(sidecar_only)], include_in_schema=False)
 
-    if keeps_dead_letter_topic and isinstance(dead_letters, DeadLetterService):
-        keeper = dead_letters
+    if dead_letter_keeper is not None:
+        keeper = dead_letter_keeper
 
         # Declared before /events/{topic}: whatever arrives here is kept, malformed or not.
         @router.post(f"/events/{DEAD_LETTERS}")
@@ -59,17 +73,7 @@ def callbacks_router(
     async def deliver(topic: str, request: Request) -> dict[str, str]:
         envelope = _json_or_text(await request.body())
         event = envelope.get("data") if isinstance(envelope, dict) else None
-        if not isinstance(event, dict) or "event_id" not in event or "event_type" not in event:
-            log.warning("malformed event on %s: %.200r", topic, envelope)
-            payload = envelope if isinstance(envelope, dict) else {"data": envelope}
-            await dead_letters.record(topic, payload, "not a TaskFlow event")
-            return {"status": "SUCCESS"}
-        for handler in subscriptions.get(topic, ()):
-            try:
-                await handler(topic, event)
-            except MalformedEvent as error:
-                log.warning("event rejected on %s: %s", topic, error)
-                await dead_letters.record(topic, event, str(error))
+        await dispatcher.deliver(topic, event if isinstance(event, dict) else envelope)
         return {"status": "SUCCESS"}
 
     if on_job is not None:
@@ -90,6 +94,17 @@ def callbacks_router(
             await job_handler(name, due_time)
             return {"status": "SUCCESS"}
 
+    if create_successor is not None:
+        successor_of = create_successor
+
+        @router.post("/internal/tasks/{parent_id}/successor", response_model=SuccessorResponse)
+        async def successor(
+            parent_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: SuccessorRequest
+        ) -> SuccessorResponse:
+            """At most one successor per parent, however often it is asked for."""
+            created = await successor_of(parent_id, body.due_date, body.rule)
+            return SuccessorResponse(created_task_id=created.id if created else None)
+
     return router
 
 
@@ -98,28 +113,3 @@ def _json_or_text(body: bytes) -> Any:
         return json.loads(body)
     except ValueError:
         return body.decode("utf-8", "replace")
-
-
-class SuccessorRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    due_date: datetime
-    rule: str
-
-
-class SuccessorResponse(BaseModel):
-    created_task_id: int | None
-
-
-invocation_router = APIRouter(
-    prefix="/internal", dependencies=[Depends(sidecar_only)], include_in_schema=False
-)
-
-
-@invocation_router.post("/tasks/{parent_id}/successor", response_model=SuccessorResponse)
-async def create_successor(
-    parent_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: SuccessorRequest, tasks: Tasks
-) -> SuccessorResponse:
-    """The recurrence processor's call: at most one successor per parent, however often."""
-    created = await tasks.create_successor(parent_id, body.due_date, body.rule)
-    return SuccessorResponse(created_task_id=created.id if created else None)

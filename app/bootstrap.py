@@ -1,0 +1,231 @@
+"""The one start-up: chooses the adapters for the mode, builds the services, and wires the
+event table's handlers for the process's role. The app, each processor, the tests and the
+bench all start here."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+from app.adapters.dapr.bus import SidecarBus
+from app.adapters.dapr.invoker import SidecarInvoker
+from app.adapters.dapr.jobs import SchedulerJobs
+from app.adapters.dapr.secrets import SidecarSecrets
+from app.adapters.dapr.sidecar import Sidecar
+from app.adapters.dapr.sql import BindingSql
+from app.adapters.dapr.state import SidecarKeyValue
+from app.adapters.local.bus import InProcessBus
+from app.adapters.local.invoker import DirectInvoker
+from app.adapters.local.jobs import AsyncioJobs
+from app.adapters.local.kv import SqlKeyValue
+from app.adapters.local.secrets import EnvSecrets
+from app.adapters.local.sql import EngineSql, create_engine
+from app.config import Settings
+from app.live import LiveFeed
+from app.ports import EventBus, Invoker, JobHandler, Jobs, KeyValue, Secrets, Sql
+from app.routing import Handler, Role, routes_of
+from app.services.audit import AuditService
+from app.services.dead_letters import DeadLetterForwarder, DeadLetterService
+from app.services.dispatch import DeadLetterSink, Dispatcher, EventHandler
+from app.services.health import HealthService
+from app.services.history import HistoryService
+from app.services.outbox import OutboxRelay
+from app.services.reconcile import ReminderJobsSweep, SuccessorSweep, Sweep, arm_pending, run_sweeps
+from app.services.reminders import ReminderService
+from app.services.stats import StatsService
+from app.services.tasks import TaskService
+from processors.audit.handler import AuditHandler
+from processors.recurrence.handler import RecurrenceHandler
+from processors.reminders.handler import RemindersHandler
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    role: Role
+    sql: Sql
+    kv: KeyValue
+    secrets: Secrets
+    tasks: TaskService
+    reminders: ReminderService
+    audit: AuditService
+    history: HistoryService
+    stats: StatsService
+    relay: OutboxRelay
+    dead_letters: DeadLetterService
+    health: HealthService
+    # The events this process consumes: in Dapr mode the sidecar delivers them to /events.
+    dispatcher: Dispatcher
+    # What the scheduler calls back (Dapr mode, reminders processor).
+    on_job: JobHandler | None
+    # Whether the process is ready to serve (what /health/ready of a processor checks).
+    ready: Callable[[], Awaitable[None]]
+    sidecar: Sidecar | None = None
+    # Embedded reminder timers, re-armed from the reminders table at every start.
+    jobs: AsyncioJobs | None = None
+    # Every task-updates event, for the browser tabs this process serves.
+    live: LiveFeed = field(default_factory=LiveFeed)
+    sweeps: list[Sweep] = field(default_factory=list)
+
+    @property
+    def embedded(self) -> bool:
+        return self.settings.runtime == "local"
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Open the sidecar, re-arm pending reminders, and run the outbox relay (the app's
+        role: only the app writes events) and the reconciliation sweeps."""
+        if self.sidecar is not None:
+            await self.sidecar.open()
+        if self.jobs is not None:
+            await arm_pending(self.reminders, self.jobs)
+        background = [asyncio.create_task(self._reconcile())]
+        if self.role == "app":
+            background.append(asyncio.create_task(self._relay()))
+        try:
+            yield
+        finally:
+            for task in background:
+                task.cancel()
+            for task in background:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if self.jobs is not None:
+                await self.jobs.close()
+            if self.sidecar is not None:
+                await self.sidecar.close()
+
+    async def _relay(self) -> None:
+        if self.sidecar is not None:
+            await self.sidecar.connected()
+        await self.relay.run()
+
+    async def _reconcile(self) -> None:
+        if not self.sweeps:
+            return
+        if self.sidecar is not None:
+            await self.sidecar.connected()
+        await run_sweeps(self.sweeps, self.settings.reconcile_seconds)
+
+
+@dataclass(frozen=True)
+class Adapters:
+    sql: Sql
+    bus: EventBus
+    kv: KeyValue
+    secrets: Secrets
+    # Embedded: the bus that calls this process's handlers. Dapr: the sidecar, which delivers
+    # the process's topics to its /events callbacks.
+    in_process: InProcessBus | None
+    sidecar: Sidecar | None
+
+
+def build_adapters(settings: Settings) -> Adapters:
+    """Embedded: SQLAlchemy and in-process parts. Dapr: everything through the sidecar."""
+    if settings.runtime == "local":
+        sql = EngineSql(create_engine(settings.database_url))
+        bus = InProcessBus()
+        return Adapters(sql, bus, SqlKeyValue(sql), EnvSecrets(), bus, None)
+    if settings.runtime == "dapr":
+        sidecar = Sidecar()
+        return Adapters(
+            BindingSql(sidecar),
+            SidecarBus(sidecar),
+            SidecarKeyValue(sidecar),
+            SidecarSecrets(sidecar),
+            None,
+            sidecar,
+        )
+    raise ValueError(f"TASKFLOW_RUNTIME must be 'local' or 'dapr', not {settings.runtime!r}")
+
+
+def bootstrap(settings: Settings, role: Role = "app") -> Runtime:
+    """The process of `role`. Embedded mode is one process, the app, running every handler of
+    the event table on the in-process bus; in Dapr mode each role is a process of its own
+    that receives its routes' topics from its sidecar."""
+    embedded = settings.runtime == "local"
+    if embedded and role != "app":
+        raise ValueError(f"the {role} processor runs inside the app in embedded mode")
+    adapters = build_adapters(settings)
+    sql = adapters.sql
+    relay = OutboxRelay(sql, adapters.bus, settings.delivery)
+    # Only the app relays events; a processor's writes store none.
+    events_written = relay.notify if role == "app" else _no_events
+    tasks = TaskService(sql, settings.timezone, events_written)
+    reminders = ReminderService(sql, tasks, events_written)
+    audit = AuditService(sql)
+    dead_letters = DeadLetterService(sql, events_written)
+    live = LiveFeed()
+
+    jobs: Jobs
+    local_jobs: AsyncioJobs | None = None
+    invoker: Invoker
+    if adapters.sidecar is None:
+        jobs = local_jobs = AsyncioJobs()
+        invoker = DirectInvoker(tasks.create_successor)
+    else:
+        jobs = SchedulerJobs(adapters.sidecar)
+        invoker = SidecarInvoker(adapters.sidecar)
+    keep_jobs = RemindersHandler(jobs, adapters.bus, reminders)
+    handlers: dict[Handler, EventHandler] = {
+        Handler.NEXT_OCCURRENCE: RecurrenceHandler(invoker),
+        Handler.KEEP_JOBS: keep_jobs,
+        Handler.MARK_SENT: reminders.mark_sent,
+        Handler.LIVE_FEED: live.publish,
+        Handler.AUDIT: AuditHandler(audit),
+    }
+    # The recurrence processor has no database: it forwards what it sets aside to the app.
+    set_aside: DeadLetterSink = (
+        DeadLetterForwarder(adapters.bus) if role == "recurrence" else dead_letters
+    )
+    dispatcher = Dispatcher(routes_of(None if embedded else role), handlers, set_aside)
+    if adapters.in_process is not None:
+        for topic in dispatcher.topics:
+            adapters.in_process.subscribe(topic, dispatcher.deliver)
+
+    sweeps: list[Sweep] = []
+    if role == "app":
+        sweeps.append(SuccessorSweep(sql, tasks))
+    if embedded or role == "reminders":
+        # The process that owns the jobs is the one that arms lost ones again.
+        sweeps.append(ReminderJobsSweep(reminders, jobs))
+    if local_jobs is not None:
+        local_jobs.on_due(keep_jobs.on_job)
+
+    health = HealthService(sql, relay, dead_letters, settings.delivery)
+    return Runtime(
+        settings=settings,
+        role=role,
+        sql=sql,
+        kv=adapters.kv,
+        secrets=adapters.secrets,
+        tasks=tasks,
+        reminders=reminders,
+        audit=audit,
+        history=HistoryService(sql, tasks, audit),
+        stats=StatsService(sql, tasks),
+        relay=relay,
+        dead_letters=dead_letters,
+        health=health,
+        dispatcher=dispatcher,
+        on_job=keep_jobs.on_job if role == "reminders" else None,
+        ready=_readiness(role, sql, adapters.sidecar),
+        sidecar=adapters.sidecar,
+        jobs=local_jobs,
+        live=live,
+        sweeps=sweeps,
+    )
+
+
+def _no_events() -> None:
+    """A processor writes no events; a dead letter it replays is relayed by the app."""
+
+
+def _readiness(role: Role, sql: Sql, sidecar: Sidecar | None) -> Callable[[], Awaitable[None]]:
+    if role != "recurrence" or sidecar is None:
+        return sql.ping
+
+    async def connected() -> None:
+        _ = sidecar.client
+
+    return connected

@@ -1,0 +1,1 @@
+"""Storage: the tables, and one repository per aggregate that owns its SQL statements."""

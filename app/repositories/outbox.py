@@ -1,0 +1,166 @@
+"""The outbox's statements: events stored with a write, claimed, marked and pruned."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as upsert_insert
+
+from app.domain.events import TOPICS_BY_EVENT_TYPE, Event, message
+from app.ports import Message, Sql
+from app.repositories.tables import OUTBOX
+
+
+def outbox_inserts(*events: Event) -> list[sa.Insert]:
+    """One outbox row per event and topic that carries it: the follow-ups of the write that
+    caused the events."""
+    now = datetime.now(UTC)
+    return [
+        sa.insert(OUTBOX).values(
+            event_id=event.event_id,
+            topic=topic,
+            payload=message(event),
+            created_at=now,
+            attempts=0,
+        )
+        for event in events
+        for topic in TOPICS_BY_EVENT_TYPE[event.event_type]
+    ]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """An outbox row a relay holds the lease of."""
+
+    id: int
+    topic: str
+    payload: Message
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Backlog:
+    unsent: int
+    oldest: datetime | None
+
+
+def _key(table: sa.FromClause) -> sa.ColumnElement[str]:
+    return table.c.payload["task_id"].as_string()
+
+
+class OutboxRepository:
+    def __init__(self, sql: Sql) -> None:
+        self._sql = sql
+
+    async def claim(self, now: datetime, until: datetime, limit: int) -> list[Claimed]:
+        """Lease up to `limit` unsent rows until `until`: rows nobody holds, each behind no
+        held or backing-off earlier row of its task and topic (on PostgreSQL skipping the
+        rows another relay is claiming)."""
+        claimable = sa.and_(
+            OUTBOX.c.sent_at.is_(None),
+            sa.or_(OUTBOX.c.claimed_until.is_(None), OUTBOX.c.claimed_until < now),
+        )
+        earlier = OUTBOX.alias("earlier")
+        earlier_waits = sa.exists().where(
+            earlier.c.topic == OUTBOX.c.topic,
+            _key(earlier) == _key(OUTBOX),
+            earlier.c.id < OUTBOX.c.id,
+            earlier.c.sent_at.is_(None),
+            earlier.c.claimed_until >= now,
+        )
+        # Materialized, so PostgreSQL picks (and locks) the batch once; as a plain subquery
+        # it may run it again for every row it updates, each time past the locked ones.
+        batch = (
+            sa.select(OUTBOX.c.id)
+            .where(claimable, ~earlier_waits)
+            .order_by(OUTBOX.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("batch")
+            .prefix_with("MATERIALIZED")
+        )
+        rows = await self._sql.write(
+            sa.update(OUTBOX)
+            # `claimable` again: a row another relay claimed meanwhile is not taken twice.
+            .where(OUTBOX.c.id.in_(sa.select(batch.c.id)), claimable)
+            .values(claimed_until=until)
+            .returning(OUTBOX.c.id, OUTBOX.c.topic, OUTBOX.c.payload, OUTBOX.c.attempts)
+        )
+        return [Claimed(*row) for row in rows]
+
+    async def behind_other_claims(self, claimed: Sequence[int]) -> set[int]:
+        """Claimed rows with an earlier unsent row of their task and topic outside this
+        claim. Claims of two relays can overlap (neither sees the other's uncommitted
+        lease), but a row's sent_at is set only after it was published, so this check,
+        made after the claim committed, keeps the order."""
+        later = OUTBOX.alias("later")
+        earlier = OUTBOX.alias("earlier")
+        rows = await self._sql.fetch(
+            sa.select(later.c.id).where(
+                later.c.id.in_(claimed),
+                sa.exists().where(
+                    earlier.c.topic == later.c.topic,
+                    _key(earlier) == _key(later),
+                    earlier.c.id < later.c.id,
+                    earlier.c.sent_at.is_(None),
+                    earlier.c.id.not_in(claimed),
+                ),
+            )
+        )
+        return {row[0] for row in rows}
+
+    async def mark_sent(self, ids: Sequence[int], at: datetime) -> None:
+        await self._sql.write(sa.update(OUTBOX).where(OUTBOX.c.id.in_(ids)).values(sent_at=at))
+
+    async def release(self, ids: Sequence[int]) -> None:
+        """Give up the lease of rows left unpublished: the next pass may take them."""
+        await self._sql.write(
+            sa.update(OUTBOX).where(OUTBOX.c.id.in_(ids)).values(claimed_until=None)
+        )
+
+    async def failed(self, row_id: int, error: str, retry_at: datetime) -> None:
+        """One more failed attempt: the row waits until `retry_at`."""
+        await self._sql.write(
+            sa.update(OUTBOX)
+            .where(OUTBOX.c.id == row_id)
+            .values(attempts=OUTBOX.c.attempts + 1, last_error=error, claimed_until=retry_at)
+        )
+
+    async def requeue(self, event_id: str, topic: str, payload: Message, now: datetime) -> None:
+        """Store the event to be published again. The sent row of its first delivery may
+        still be there (event_id and topic are unique): then it is sent again."""
+        requeue = upsert_insert(OUTBOX).values(
+            event_id=event_id, topic=topic, payload=payload, created_at=now, attempts=0
+        )
+        await self._sql.write(
+            requeue.on_conflict_do_update(
+                index_elements=["event_id", "topic"],
+                set_={
+                    "payload": requeue.excluded.payload,
+                    "created_at": requeue.excluded.created_at,
+                    "sent_at": None,
+                    "claimed_until": None,
+                    "attempts": 0,
+                    "last_error": None,
+                },
+            )
+        )
+
+    async def prune(self, sent_before: datetime, limit: int) -> int:
+        """Delete up to `limit` rows sent before `sent_before`; how many were deleted."""
+        expired = sa.select(OUTBOX.c.id).where(OUTBOX.c.sent_at < sent_before).limit(limit)
+        rows = await self._sql.write(
+            sa.delete(OUTBOX)
+            .where(OUTBOX.c.id.in_(expired.scalar_subquery()))
+            .returning(OUTBOX.c.id)
+        )
+        return len(rows)
+
+    async def backlog(self) -> Backlog:
+        [(unsent, oldest)] = await self._sql.fetch(
+            sa.select(sa.func.count(), sa.func.min(OUTBOX.c.created_at)).where(
+                OUTBOX.c.sent_at.is_(None)
+            )
+        )
+        return Backlog(int(unsent), oldest)

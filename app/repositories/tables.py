@@ -1,0 +1,157 @@
+"""The tables, as the migrations create them; alembic compares its metadata with them."""
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.domain.task_fields import TITLE_MAX
+from app.repositories.columns import PriorityRank, TagList, UtcDateTime
+
+METADATA = sa.MetaData()
+
+
+def postgresql_only(index: sa.Index) -> sa.Index:
+    """An index created on PostgreSQL only (`only_on` tells `exists_on` so)."""
+    index.info["only_on"] = "postgresql"
+    return index.ddl_if(dialect="postgresql")
+
+
+def exists_on(dialect: str, item: Any) -> bool:
+    """Whether `item` of the tables (an index, a column ...) exists on a `dialect` database:
+    what a comparison with a migrated database leaves out when it does not."""
+    return getattr(item, "info", {}).get("only_on") in (None, dialect)
+
+
+TASK = sa.Table(
+    "task",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("title", sa.String(TITLE_MAX), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("due_date", UtcDateTime),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("recurrence", sa.String(16), nullable=False),
+    sa.Column("rrule", sa.String(500)),
+    sa.Column("repeat_from", sa.String(16), nullable=False),
+    sa.Column("priority", PriorityRank, nullable=False),
+    sa.Column("tags", TagList, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("completed_at", UtcDateTime),
+    sa.Column("parent_task_id", sa.Integer, sa.ForeignKey("task.id", ondelete="SET NULL")),
+    sa.Column("reminder_offset", sa.String(50)),
+    sa.Index("ix_task_priority_due_date", "priority", "due_date"),
+    sa.Index("ix_task_status_due_date", "status", "due_date"),
+    sa.Index("ix_task_due_date_id", "due_date", "id"),
+    sa.Index("ix_task_created_at", "created_at"),
+    sa.Index("ix_task_updated_at", "updated_at"),
+    sa.Index("ix_task_title_lower", sa.text("lower(title)")),
+    sa.Index("ux_task_parent_task_id", "parent_task_id", unique=True),
+    # Only on PostgreSQL: tag containment, full text, and trigrams for ILIKE search.
+    postgresql_only(sa.Index("ix_task_tags_gin", "tags", postgresql_using="gin")),
+    postgresql_only(
+        sa.Index(
+            "ix_task_fulltext",
+            # As PostgreSQL reports it back, so alembic's comparison finds it unchanged.
+            sa.text("to_tsvector('simple'::regconfig, (title::text || ' '::text) || description)"),
+            postgresql_using="gin",
+        )
+    ),
+    postgresql_only(
+        sa.Index(
+            "ix_task_title_trgm",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops"},
+        )
+    ),
+    postgresql_only(
+        sa.Index(
+            "ix_task_description_trgm",
+            "description",
+            postgresql_using="gin",
+            postgresql_ops={"description": "gin_trgm_ops"},
+        )
+    ),
+)
+
+REMINDER = sa.Table(
+    "reminder",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("task.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("reminder_offset", sa.String(50), nullable=False),
+    sa.Column("scheduled_at", UtcDateTime, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("late", sa.Boolean, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("sent_at", UtcDateTime),
+    sa.Column("reminder_type", sa.String(16), nullable=False),
+    sa.Column("retry_count", sa.Integer, nullable=False),
+    sa.Index("ix_reminder_task_id", "task_id"),
+    sa.Index("ix_reminder_status_scheduled_at", "status", "scheduled_at"),
+)
+
+AUDIT_LOG = sa.Table(
+    "audit_log",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("topic", sa.String(64), nullable=False),
+    sa.Column("task_id", sa.Integer),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("occurred_at", UtcDateTime, nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.Index("ix_audit_log_task_id", "task_id"),
+    sa.Index("ix_audit_log_event_type", "event_type"),
+)
+
+# Events stored with the write that caused them, published later by the relay.
+OUTBOX = sa.Table(
+    "outbox",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("topic", sa.String(64), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("sent_at", UtcDateTime),
+    sa.Column("claimed_until", UtcDateTime),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.UniqueConstraint("event_id", "topic", name="ux_outbox_event_topic"),
+    sa.Index("ix_outbox_unsent", "sent_at", "id"),
+)
+
+DEAD_LETTER = sa.Table(
+    "dead_letter",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("topic", sa.String(64), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("replayed_at", UtcDateTime),
+    sa.Index("ix_dead_letter_replayed_at", "replayed_at", "id"),
+)
+
+# Ids handed out before an insert, so a write and its events go in one statement.
+ID_SEQUENCE = sa.Table(
+    "id_sequence",
+    METADATA,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+# Key-value state with an etag for optimistic concurrency (conversation history).
+KV_STATE = sa.Table(
+    "kv_state",
+    METADATA,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("value", sa.JSON, nullable=False),
+    sa.Column("etag", sa.Integer, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)

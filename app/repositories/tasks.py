@@ -1,0 +1,330 @@
+"""The task aggregate's statements: tasks and their reminders, each write stored with its
+events (the outbox rows go in the same `Sql.write`)."""
+
+import asyncio
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as upsert_insert
+
+from app.domain.enums import Recurrence, ReminderStatus, TaskStatus
+from app.domain.events import Event
+from app.domain.models import Reminder, Task
+from app.domain.queries import SortField, SortOrder, TaskQuery
+from app.ports import Sql
+from app.repositories.columns import json_integer, tags_contain
+from app.repositories.outbox import outbox_inserts
+from app.repositories.rows import allocate_id, from_row, from_rows, values_of
+from app.repositories.tables import AUDIT_LOG, REMINDER, TASK
+
+SORT_COLUMNS = {
+    SortField.DUE_DATE: TASK.c.due_date,
+    SortField.PRIORITY: TASK.c.priority,
+    SortField.CREATED_AT: TASK.c.created_at,
+    SortField.UPDATED_AT: TASK.c.updated_at,
+    SortField.TITLE: sa.func.lower(TASK.c.title),
+}
+
+# Where a page ends: the time it is ordered by and the id of its last item.
+Cursor = tuple[datetime, int]
+
+
+@dataclass
+class ReminderChanges:
+    """What a write of a task does to its reminders."""
+
+    cancelled: list[int] = field(default_factory=list)
+    # Pending reminders that keep their id and get a new scheduled_at.
+    moved: list[Reminder] = field(default_factory=list)
+    added: list[Reminder] = field(default_factory=list)
+
+
+class TaskRepository:
+    def __init__(self, sql: Sql) -> None:
+        self._sql = sql
+
+    async def next_task_id(self) -> int:
+        return await allocate_id(self._sql, "task")
+
+    async def next_reminder_id(self) -> int:
+        return await allocate_id(self._sql, "reminder")
+
+    async def get(self, task_id: int) -> Task | None:
+        rows = await self._sql.fetch(sa.select(TASK).where(TASK.c.id == task_id))
+        return from_row(Task, TASK, rows[0]) if rows else None
+
+    async def page(self, query: TaskQuery) -> tuple[list[Task], int]:
+        """One page of the tasks `query` asks for, and how many match in all."""
+        conditions = _conditions(query)
+        column = SORT_COLUMNS[query.sort_by]
+        ascending = query.effective_order == SortOrder.ASC
+        ordered = column.asc() if ascending else column.desc()
+        page = self._sql.fetch(
+            sa.select(TASK)
+            .where(*conditions)
+            .order_by(
+                ordered.nulls_last() if query.sort_by == SortField.DUE_DATE else ordered,
+                TASK.c.id.asc() if ascending else TASK.c.id.desc(),
+            )
+            .limit(query.limit)
+            .offset(query.offset)
+        )
+        # The count runs beside the page, not after it: the request waits for the slower one.
+        count = self._sql.fetch(sa.select(sa.func.count()).select_from(TASK).where(*conditions))
+        rows, counted = await asyncio.gather(page, count)
+        return from_rows(Task, TASK, rows), int(counted[0][0])
+
+    async def successor(self, task_id: int) -> Task | None:
+        """The task created as the next occurrence of `task_id`."""
+        rows = await self._sql.fetch(sa.select(TASK).where(TASK.c.parent_task_id == task_id))
+        return from_row(Task, TASK, rows[0]) if rows else None
+
+    async def orphans(self, after: Cursor | None, limit: int) -> list[Task]:
+        """Completed recurring tasks without a successor, in (completed_at, id) order after
+        `after`. A successor the user deleted ends the series: the audit trail keeps its
+        deletion, and its parent is no orphan."""
+        child = TASK.alias("child")
+        deleted_child = json_integer(AUDIT_LOG.c.data, "task_data", "parent_task_id")
+        statement = sa.select(TASK).where(
+            TASK.c.status == TaskStatus.COMPLETED,
+            TASK.c.recurrence != Recurrence.NONE,
+            TASK.c.rrule.is_not(None),
+            TASK.c.completed_at.is_not(None),
+            ~sa.exists().where(child.c.parent_task_id == TASK.c.id),
+            ~sa.exists().where(
+                AUDIT_LOG.c.event_type == "task.deleted", deleted_child == TASK.c.id
+            ),
+        )
+        if after is not None:
+            at, task_id = after
+            statement = statement.where(
+                sa.or_(
+                    TASK.c.completed_at > at,
+                    sa.and_(TASK.c.completed_at == at, TASK.c.id > task_id),
+                )
+            )
+        statement = statement.order_by(TASK.c.completed_at, TASK.c.id).limit(limit)
+        return from_rows(Task, TASK, await self._sql.fetch(statement))
+
+    async def activity_since(self, start: datetime) -> list[tuple[datetime, datetime | None]]:
+        """(created_at, completed_at) of the tasks created or completed since `start`."""
+        rows = await self._sql.fetch(
+            sa.select(TASK.c.created_at, TASK.c.completed_at).where(
+                sa.or_(TASK.c.created_at >= start, TASK.c.completed_at >= start)
+            )
+        )
+        return [(created, completed) for created, completed in rows]
+
+    async def pending_tags(self) -> list[list[str]]:
+        """The tags of each pending task."""
+        rows = await self._sql.fetch(
+            sa.select(TASK.c.tags).where(TASK.c.status == TaskStatus.PENDING)
+        )
+        return [tags for (tags,) in rows]
+
+    async def add(
+        self, task: Task, reminder: Reminder | None, events: Sequence[Event]
+    ) -> Task | None:
+        """Insert `task` (and its first reminder) with its events. A successor (a task with
+        a parent) is inserted once per parent, even when the completion event comes twice:
+        None when the parent has one already."""
+        guard: sa.Insert = sa.insert(TASK).values(**values_of(task, TASK))
+        if task.parent_task_id is not None:
+            guard = (
+                upsert_insert(TASK)
+                .values(**values_of(task, TASK))
+                .on_conflict_do_nothing(index_elements=["parent_task_id"])
+            )
+        follow_ups: list[sa.Executable] = []
+        if reminder is not None:
+            follow_ups.append(sa.insert(REMINDER).values(**values_of(reminder, REMINDER)))
+        rows = await self._sql.write(
+            guard.returning(*TASK.c), [*follow_ups, *outbox_inserts(*events)]
+        )
+        return from_row(Task, TASK, rows[0]) if rows else None
+
+    async def save(
+        self,
+        task: Task,
+        changed: Collection[str],
+        read_at: datetime,
+        reminders: ReminderChanges,
+        events: Sequence[Event],
+    ) -> Task | None:
+        """Write the `changed` fields of `task` and its updated_at, the reminder changes and
+        the events, if the stored task was last updated at `read_at`; None otherwise."""
+        follow_ups: list[sa.Executable] = [
+            _update_pending_reminder(reminder_id, status=ReminderStatus.CANCELLED)
+            for reminder_id in reminders.cancelled
+        ]
+        follow_ups += [
+            _update_pending_reminder(reminder.id, scheduled_at=reminder.scheduled_at)
+            for reminder in reminders.moved
+        ]
+        follow_ups += [
+            sa.insert(REMINDER).values(**values_of(reminder, REMINDER))
+            for reminder in reminders.added
+        ]
+        values = {name: getattr(task, name) for name in changed}
+        rows = await self._sql.write(
+            sa.update(TASK)
+            .where(TASK.c.id == task.id, TASK.c.updated_at == read_at)
+            .values(**values, updated_at=task.updated_at)
+            .returning(*TASK.c),
+            [*follow_ups, *outbox_inserts(*events)],
+        )
+        return from_row(Task, TASK, rows[0]) if rows else None
+
+    async def remove(self, task_id: int, events: Sequence[Event]) -> bool:
+        """Delete the task (its reminders go with it) and store the events; False when it
+        was gone already."""
+        rows = await self._sql.write(
+            sa.delete(TASK).where(TASK.c.id == task_id).returning(TASK.c.id),
+            outbox_inserts(*events),
+        )
+        return bool(rows)
+
+    async def reminder(self, reminder_id: int) -> Reminder | None:
+        rows = await self._sql.fetch(sa.select(REMINDER).where(REMINDER.c.id == reminder_id))
+        return from_row(Reminder, REMINDER, rows[0]) if rows else None
+
+    async def reminders(
+        self, task_id: int | None, status: ReminderStatus | None, limit: int, offset: int
+    ) -> list[Reminder]:
+        """One page of the matching reminders, soonest first."""
+        statement = (
+            sa.select(REMINDER)
+            .where(*_reminder_conditions(task_id, status))
+            .order_by(REMINDER.c.scheduled_at, REMINDER.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return from_rows(Reminder, REMINDER, await self._sql.fetch(statement))
+
+    async def count_reminders(self, task_id: int | None, status: ReminderStatus | None) -> int:
+        rows = await self._sql.fetch(
+            sa.select(sa.func.count())
+            .select_from(REMINDER)
+            .where(*_reminder_conditions(task_id, status))
+        )
+        return int(rows[0][0])
+
+    async def pending_after(self, after: Cursor | None, limit: int) -> list[Reminder]:
+        """Pending reminders after `after` in (scheduled_at, id) order, soonest first."""
+        statement = sa.select(REMINDER).where(REMINDER.c.status == ReminderStatus.PENDING)
+        if after is not None:
+            at, reminder_id = after
+            statement = statement.where(
+                sa.or_(
+                    REMINDER.c.scheduled_at > at,
+                    sa.and_(REMINDER.c.scheduled_at == at, REMINDER.c.id > reminder_id),
+                )
+            )
+        statement = statement.order_by(REMINDER.c.scheduled_at, REMINDER.c.id).limit(limit)
+        return from_rows(Reminder, REMINDER, await self._sql.fetch(statement))
+
+    async def pending_reminders(self, task_id: int) -> list[Reminder]:
+        rows = await self._sql.fetch(
+            sa.select(REMINDER).where(
+                REMINDER.c.task_id == task_id, REMINDER.c.status == ReminderStatus.PENDING
+            )
+        )
+        return from_rows(Reminder, REMINDER, rows)
+
+    async def add_reminder(self, reminder: Reminder, events: Sequence[Event]) -> Reminder | None:
+        """Insert `reminder` with its events while its task exists (it may be deleted
+        meanwhile); None when it is gone."""
+        values = values_of(reminder, REMINDER)
+        row = sa.select(
+            *[sa.literal(value, REMINDER.c[name].type) for name, value in values.items()]
+        ).where(sa.exists().where(TASK.c.id == reminder.task_id))
+        rows = await self._sql.write(
+            sa.insert(REMINDER).from_select(list(values), row).returning(*REMINDER.c),
+            outbox_inserts(*events),
+        )
+        return from_row(Reminder, REMINDER, rows[0]) if rows else None
+
+    async def remove_reminder(self, reminder_id: int, events: Sequence[Event]) -> bool:
+        """Delete the reminder and store the events; False when it was gone already."""
+        rows = await self._sql.write(
+            sa.delete(REMINDER).where(REMINDER.c.id == reminder_id).returning(REMINDER.c.id),
+            outbox_inserts(*events),
+        )
+        return bool(rows)
+
+    async def mark_sent(
+        self,
+        reminder_id: int,
+        armed_for: datetime,
+        fired_at: datetime,
+        late: bool,
+        events: Sequence[Event],
+    ) -> bool:
+        """Pending -> sent, with the events, while the reminder is pending for `armed_for`;
+        False when it is not (sent already, cancelled, moved or gone)."""
+        rows = await self._sql.write(
+            _still_armed(reminder_id, armed_for)
+            .values(status=ReminderStatus.SENT, sent_at=fired_at, late=late)
+            .returning(REMINDER.c.id),
+            outbox_inserts(*events),
+        )
+        return bool(rows)
+
+    async def count_retry(self, reminder_id: int, armed_for: datetime) -> None:
+        """One more delivery attempt, while the reminder is pending for `armed_for`."""
+        await self._sql.write(
+            _still_armed(reminder_id, armed_for).values(retry_count=REMINDER.c.retry_count + 1)
+        )
+
+
+def _conditions(query: TaskQuery) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if query.status is not None:
+        conditions.append(TASK.c.status == query.status)
+    if query.priority is not None:
+        conditions.append(TASK.c.priority == query.priority)
+    if query.tags:
+        conditions.append(tags_contain(TASK.c.tags, list(query.tags)))
+    if query.due_before is not None:
+        conditions.append(TASK.c.due_date < query.due_before)
+    if query.due_after is not None:
+        conditions.append(TASK.c.due_date > query.due_after)
+    if query.text:
+        conditions.append(
+            sa.or_(
+                TASK.c.title.icontains(query.text, autoescape=True),
+                TASK.c.description.icontains(query.text, autoescape=True),
+            )
+        )
+    return conditions
+
+
+def _reminder_conditions(
+    task_id: int | None, status: ReminderStatus | None
+) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if task_id is not None:
+        conditions.append(REMINDER.c.task_id == task_id)
+    if status is not None:
+        conditions.append(REMINDER.c.status == status)
+    return conditions
+
+
+def _update_pending_reminder(reminder_id: int, **values: object) -> sa.Update:
+    """Change a reminder only while it is pending: one that already fired stays as it was."""
+    return (
+        sa.update(REMINDER)
+        .where(REMINDER.c.id == reminder_id, REMINDER.c.status == ReminderStatus.PENDING)
+        .values(**values)
+    )
+
+
+def _still_armed(reminder_id: int, armed_for: datetime) -> sa.Update:
+    """An update of the reminder only while it is pending for the time `armed_for`."""
+    return sa.update(REMINDER).where(
+        REMINDER.c.id == reminder_id,
+        REMINDER.c.status == ReminderStatus.PENDING,
+        REMINDER.c.scheduled_at == armed_for,
+    )

@@ -1,0 +1,65 @@
+"""The event table: which handler takes which events from which topic, in which process.
+
+The in-process bus (embedded mode), each process's Dapr deliveries and the declarative
+subscriptions under dapr-components/ all come from ROUTES (a test holds the YAML to it).
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+from app.domain.events import REMINDERS, TASK_EVENTS, TASK_UPDATES, TOPICS, TOPICS_BY_EVENT_TYPE
+
+# The processes of Dapr mode; in embedded mode the app runs every route itself.
+Role = Literal["app", "recurrence", "reminders", "audit"]
+ROLES: tuple[Role, ...] = ("app", "recurrence", "reminders", "audit")
+# Each process's Dapr app id.
+APP_IDS: dict[Role, str] = {
+    "app": "taskflow",
+    "recurrence": "recurrence",
+    "reminders": "reminders",
+    "audit": "audit",
+}
+
+
+class Handler(StrEnum):
+    NEXT_OCCURRENCE = "next occurrence of a completed recurring task"
+    KEEP_JOBS = "one scheduler job per pending reminder"
+    MARK_SENT = "a triggered reminder marked sent, once"
+    LIVE_FEED = "the open browser tabs"
+    AUDIT = "the audit trail"
+
+
+def carried_by(topic: str) -> frozenset[str]:
+    return frozenset(kind for kind, topics in TOPICS_BY_EVENT_TYPE.items() if topic in topics)
+
+
+@dataclass(frozen=True)
+class Route:
+    role: Role
+    topic: str
+    handler: Handler
+    event_types: frozenset[str]
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("recurrence", TASK_EVENTS, Handler.NEXT_OCCURRENCE, frozenset({"task.completed"})),
+    Route(
+        "reminders",
+        REMINDERS,
+        Handler.KEEP_JOBS,
+        frozenset({"reminder.scheduled", "reminder.cancelled"}),
+    ),
+    Route("app", REMINDERS, Handler.MARK_SENT, frozenset({"reminder.triggered"})),
+    Route("app", TASK_UPDATES, Handler.LIVE_FEED, carried_by(TASK_UPDATES)),
+    *(Route("audit", topic, Handler.AUDIT, carried_by(topic)) for topic in TOPICS),
+)
+
+
+# The process that keeps the dead-letter topic's events in its dead-letter list.
+DEAD_LETTER_KEEPER: Role = "app"
+
+
+def routes_of(role: Role | None) -> tuple[Route, ...]:
+    """The routes one process serves; None: all of them (embedded mode, one process)."""
+    return tuple(route for route in ROUTES if role is None or route.role == role)
