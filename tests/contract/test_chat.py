@@ -8,16 +8,9 @@ import httpx
 import pytest
 from mcp.types import CallToolResult, ListToolsResult
 
-from tests.contract.helpers import (
-    Json,
-    assert_invalid,
-    create_task,
-    get_task,
-    moment,
-    reminders_of,
-    unique,
-)
+from tests.contract.helpers import assert_invalid, get_task, moment, reminders_of
 from tests.support.api import AppClient, mcp_client
+from tests.support.tasks import Json, create_task, unique
 
 CHAT_FIELDS = {"response", "conversation_id", "actions", "assistant"}
 

@@ -9,17 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.contract.helpers import (
-    Json,
-    assert_invalid,
-    create_task,
-    get_task,
-    list_tasks,
-    moment,
-    poll,
-    reminders_of,
-    unique,
-)
+from tests.contract.helpers import assert_invalid, get_task, list_tasks, moment, reminders_of
+from tests.support.tasks import Json, create_task, poll, unique
 
 # How long to wait before concluding that a successor that should not exist did not appear.
 QUIET_SECONDS = 1.5

@@ -13,17 +13,15 @@ from app.services.tasks import TaskService
 from tests.contract.helpers import (
     MISSING_ID,
     REMINDER_FIELDS,
-    Json,
     assert_invalid,
     assert_not_found,
-    create_task,
     moment,
-    poll,
     recent,
     reminders_of,
 )
 from tests.support.api import api_client
 from tests.support.databases import migrated_sqlite_url
+from tests.support.tasks import Json, create_task, poll
 
 # Far enough ahead that no reminder of these tests fires while they run.
 DUE = "2031-03-10T09:00:00"
