@@ -1,10 +1,13 @@
-.PHONY: run test bench lint stack stack-down clean
+.PHONY: run test test-fast bench lint stack stack-down clean
 
 run:
 	scripts/run.sh
 
 test:
 	scripts/test.sh
+
+test-fast:
+	scripts/test.sh fast
 
 bench:
 	scripts/bench.sh

@@ -20,9 +20,8 @@ import httpx
 from bench import machine, stack
 from bench.explain import explain
 from bench.measure import Request, RequestOf, measure
-from bench.report import FLOOR, Parts, Run, Setup, assemble, existing_parts, render
+from bench.report import Parts, Run, Setup, assemble, existing_parts, render, render_stack
 from bench.scenarios import SCENARIOS, Scenario
-from bench.stack_report import render_stack
 from bench.workload import reference_now, seed
 from tests.support.servers import (
     ROOT,
@@ -177,7 +176,7 @@ def _run(backend: str, size: int, now: datetime, options: argparse.Namespace) ->
         requests: dict[str, RequestOf] = {
             scenario.name: partial(_request, scenario, now) for scenario in SCENARIOS
         }
-        requests[FLOOR] = _floor
+        requests[stack.FLOOR] = _floor
         log = Path(scratch) / "uvicorn.log"
         with serve_api(url, log) as base_url, httpx.Client(base_url=base_url) as client:
             timings = measure(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
@@ -26,6 +26,7 @@ from bench.measure import Request, RequestOf, Timings, measure, percentile
 from bench.scenarios import SCENARIOS, Scenario
 from bench.workload import reference_now, seed_beside, unseed
 from tests.support.stack import ROOT, Stack, is_running, running_stack
+from tests.support.tasks import create_task, poll
 
 STACK_DATABASE = "taskflow_stack"  # scripts/stack.sh's DB
 
@@ -39,8 +40,6 @@ REMINDER_OFFSET = "1 minute"
 REMINDER_OFFSET_DELTA = timedelta(minutes=1)
 REMINDER_WINDOW_SECONDS = (10.0, 40.0)  # the reminders fall due this far ahead, spread out
 REMINDER_GRACE_SECONDS = 30.0  # how long after the last one is due the bench waits
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -175,7 +174,8 @@ def run(options: StackOptions, log: Callable[[str], None]) -> StackResult:
             info["Kafka"] = _kafka_version(stack)
             info["PostgreSQL"] = machine.postgres(database_url)
             info["Load average (1/5/15 min) at start"] = machine.load()
-            _wait_ready(client)
+            if not poll(lambda: client.get("/health/ready").status_code == 200, bool, 120, 0.5):
+                raise RuntimeError("the stack's app is not ready after 120 s")
             existing = _task_count(client)
 
             reminders = measure_reminders(client, options.reminders, log)
@@ -214,7 +214,7 @@ def measure_successors(client: httpx.Client, count: int, log: Callable[[str], No
     try:
         for n in range(count):
             tag = f"bench-{batch}-{n}"
-            task = _create(
+            task = create_task(
                 client,
                 title=f"Bench chore {n}",
                 due_date=due.replace(microsecond=0).isoformat(),
@@ -224,10 +224,11 @@ def measure_successors(client: httpx.Client, count: int, log: Callable[[str], No
             created.append(task["id"])
             _check(client.post(f"/api/tasks/{task['id']}/complete"))
             returned = time.perf_counter()
-            successor = _poll(
+            successor = poll(
                 partial(_successor, client, tag, task["id"]),
-                SUCCESSOR_POLL_SECONDS,
+                lambda found: found is not None,
                 SUCCESSOR_TIMEOUT_SECONDS,
+                SUCCESSOR_POLL_SECONDS,
             )
             if successor is None:
                 log(f"stack: no successor of task {task['id']} in {SUCCESSOR_TIMEOUT_SECONDS} s")
@@ -272,7 +273,7 @@ def measure_reminders(
     try:
         for n in range(count):
             scheduled = start + timedelta(seconds=first + (last - first) * n / max(1, count - 1))
-            task = _create(
+            task = create_task(
                 client,
                 title=f"Bench reminder {n}",
                 due_date=(scheduled + REMINDER_OFFSET_DELTA).isoformat(),
@@ -415,11 +416,6 @@ def stack_database_url() -> str:
 # --- Helpers ---------------------------------------------------------------------------
 
 
-def _create(client: httpx.Client, **fields: Any) -> dict[str, Any]:
-    created: dict[str, Any] = _check(client.post("/api/tasks", json=fields), 201).json()
-    return created
-
-
 def _delete_tasks(client: httpx.Client, ids: Any) -> None:
     for task_id in ids:
         response = client.delete(f"/api/tasks/{task_id}")
@@ -434,25 +430,6 @@ def _check(response: httpx.Response, expected: int = 200) -> httpx.Response:
             f"{request.method} {request.url}: {response.status_code} {response.text[:500]}"
         )
     return response
-
-
-def _poll(check: Callable[[], T | None], interval: float, timeout: float) -> T | None:
-    deadline = time.perf_counter() + timeout
-    while True:
-        found = check()
-        if found is not None:
-            return found
-        if time.perf_counter() >= deadline:
-            return None
-        time.sleep(interval)
-
-
-def _wait_ready(client: httpx.Client, timeout: float = 120) -> None:
-    deadline = time.perf_counter() + timeout
-    while client.get("/health/ready").status_code != 200:
-        if time.perf_counter() >= deadline:
-            raise RuntimeError(f"the stack's app is not ready after {timeout:.0f} s")
-        time.sleep(0.5)
 
 
 def _task_count(client: httpx.Client) -> int:

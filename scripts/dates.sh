@@ -2,7 +2,9 @@
 # The chat, recurrence, offset and reminder tests with the clock pinned (by Debian's libfaketime)
 # to days that catch date bugs: Nov 30, Dec 1, Dec 31, Feb 29 and a DST switch day, each at
 # an awkward hour. The clock still moves from there; PostgreSQL is not pinned, so the contract
-# tests run on SQLite only. The served API reads dates in the pinned day's time zone.
+# tests run on SQLite only, in the test's process, which reads dates in the pinned day's zone.
+# One pytest process per pin, TASKFLOW_DATE_JOBS (default 3) at a time: most of a run is
+# waiting for reminders to fire, so the pins overlap well even on two cores.
 # usage: scripts/dates.sh [pytest args...]
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -11,6 +13,7 @@ cd "$ROOT"
 
 compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || apt_install libfaketime
 LIB="$(compgen -G '/usr/lib/*/faketime/libfaketime.so.1' | head -n1)"
+JOBS="${TASKFLOW_DATE_JOBS:-3}"
 
 # "<time zone> <local start time>": month ends, a leap day, the eve of Europe's spring DST switch
 # (tomorrow has 23 hours) and the night of the US one.
@@ -28,16 +31,40 @@ TESTS=(
   tests/contract/test_chat.py tests/contract/test_recurrence.py tests/contract/test_reminders.py
 )
 
-rc=0
-for pin in "${PINS[@]}"; do
-  read -r zone day clock <<<"$pin"
+LOGS="$(mktemp -d)"
+trap 'rm -rf "$LOGS"' EXIT
+
+pinned() {
+  local zone=$1 day=$2 clock=$3 start
+  shift 3
   start="$(date -u -d "TZ=\"$zone\" $day $clock" "+%Y-%m-%d %H:%M:%S")"
-  log "pinned at $day $clock $zone ($start UTC)"
+  echo "pinned at $day $clock $zone ($start UTC)"
   # Both clocks start there and run on: libfaketime 0.9.10 refuses (EINVAL) the monotonic
   # sleeps of Python when only the wall clock is faked (FAKETIME_DONT_FAKE_MONOTONIC=1).
-  # The backlog test reads no date and takes a minute: it runs once, in the main run.
+  # Left out: what reads no date and takes long (slow) or times itself against the other
+  # pins' load (latency); both run once, in the main run.
   TZ=UTC LD_PRELOAD="$LIB" FAKETIME="@$start" FAKETIME_DONT_RESET=1 TASKFLOW_TIMEZONE="$zone" \
-    .venv/bin/python -m pytest -p no:cacheprovider -q -k "not postgresql and not backlog" "${TESTS[@]}" "$@" ||
-    rc=$?
+    .venv/bin/python -m pytest -p no:cacheprovider -q -m "not postgres and not slow and not latency" \
+    "${TESTS[@]}" "$@"
+}
+
+pids=()
+for number in "${!PINS[@]}"; do
+  while (($(jobs -rp | wc -l) >= JOBS)); do wait -n || true; done
+  read -r zone day clock <<<"${PINS[$number]}"
+  pinned "$zone" "$day" "$clock" "$@" >"$LOGS/$number.log" 2>&1 &
+  pids[number]=$!
+done
+
+rc=0
+for number in "${!PINS[@]}"; do
+  status=0
+  wait "${pids[number]}" || status=$?
+  if ((status == 0)); then
+    log "$(head -n1 "$LOGS/$number.log"): $(tail -n1 "$LOGS/$number.log")"
+  else
+    cat "$LOGS/$number.log" >&2
+    rc=$status
+  fi
 done
 exit "$rc"

@@ -1,31 +1,33 @@
-"""Fixtures shared by the tiers that need a running server."""
+"""Fixtures shared by the tiers that need a database or the API, and the markers that select
+tiers (`make test-fast` leaves out what is marked postgres or slow)."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.support.servers import fresh_postgres_database, migrate, serve_api
+from tests.support.databases import TEMPLATES, migrated_database
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: takes a minute or more; left out of make test-fast")
+    config.addinivalue_line(
+        "markers", "latency: times the API's answers; runs alone, not beside the pinned-date runs"
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _migrated_templates() -> Iterator[None]:
+    """The migrated templates every test database is copied from, removed at the end."""
+    yield
+    TEMPLATES.drop()
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A migrated, empty database of each kind the service runs on."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'taskflow.db'}"
-        migrate(url)
+    with migrated_database(request.param, tmp_path_factory.mktemp("database")) as url:
         yield url
-    else:
-        with fresh_postgres_database("taskflow_test") as url:
-            migrate(url)
-            yield url
-
-
-@pytest.fixture(scope="session")
-def api_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of the API served over real HTTP on that database."""
-    log = Path(tmp_path_factory.mktemp("logs")) / "api.log"
-    with serve_api(database_url, log) as base_url:
-        yield base_url

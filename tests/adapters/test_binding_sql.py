@@ -17,16 +17,15 @@ from app.domain.enums import Priority
 from app.repositories.columns import tags_contain
 from app.repositories.outbox import outbox_inserts
 from app.repositories.tables import OUTBOX, TASK
+from tests.support.databases import migrated_postgres
 from tests.support.events import an_event
-from tests.support.servers import fresh_postgres_database, migrate
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def connection() -> Iterator[psycopg.Connection[Any]]:
-    with fresh_postgres_database("taskflow_binding") as url:
-        migrate(url)
+    with migrated_postgres("taskflow_binding") as url:
         dsn = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(dsn, autocommit=True) as connection:
             yield connection

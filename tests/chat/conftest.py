@@ -1,4 +1,4 @@
-"""The API served over HTTP with a Gemini key, pointed at the local fake Gemini server."""
+"""The API, in this process, with a Gemini key, pointed at the local fake Gemini server."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from tests.chat.gemini_server import FakeGemini
-from tests.chat.toolset import sqlite_url
-from tests.support.servers import serve_api
+from tests.support.api import api_client
+from tests.support.databases import migrated_sqlite_url
 
 GEMINI_TIMEOUT_SECONDS = 2.0
 
@@ -19,18 +19,14 @@ def gemini() -> Iterator[FakeGemini]:
         yield server
 
 
-@pytest.fixture(scope="session")
+# Module scope: the key stays in the environment only while these tests run.
+@pytest.fixture(scope="module")
 def api(gemini: FakeGemini, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    folder = Path(tmp_path_factory.mktemp("gemini"))
-    with (
-        serve_api(
-            sqlite_url(folder),
-            folder / "api.log",
-            GEMINI_API_KEY="test-key",
-            GEMINI_BASE_URL=gemini.url,
-            GEMINI_MODEL="gemini-test",
-            GEMINI_TIMEOUT_SECONDS=str(GEMINI_TIMEOUT_SECONDS),
-        ) as base_url,
-        httpx.Client(base_url=base_url, timeout=30) as client,
-    ):
+    with api_client(
+        migrated_sqlite_url(Path(tmp_path_factory.mktemp("gemini"))),
+        GEMINI_API_KEY="test-key",
+        GEMINI_BASE_URL=gemini.url,
+        GEMINI_MODEL="gemini-test",
+        GEMINI_TIMEOUT_SECONDS=str(GEMINI_TIMEOUT_SECONDS),
+    ) as client:
         yield client

@@ -1,12 +1,9 @@
 """The chat tools over the real task services, on a migrated SQLite file."""
 
-from pathlib import Path
-
 from app.adapters.local.sql import EngineSql, create_engine
 from app.chat.tools import ToolSet
 from app.services.reminders import ReminderService
 from app.services.tasks import TaskService
-from tests.support.servers import migrate
 
 TOOL_NAMES = {
     "add_task",
@@ -21,12 +18,6 @@ TOOL_NAMES = {
     "add_reminder",
     "list_reminders",
 }
-
-
-def sqlite_url(folder: Path) -> str:
-    url = f"sqlite:///{folder / 'taskflow.db'}"
-    migrate(url)
-    return url
 
 
 def tools_on(url: str, timezone: str) -> ToolSet:

@@ -1,13 +1,14 @@
-"""Fixtures of the contract tier: an HTTP client on the API served over each database."""
+"""Fixtures of the contract tier: a client of the API, in this process, on each database."""
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
+
+from tests.support.api import AppClient, api_client
 
 
 @pytest.fixture(scope="session")
-def client(api_url: str) -> Iterator[httpx.Client]:
-    """A client of the API under test; one per backend session."""
-    with httpx.Client(base_url=api_url, timeout=20) as session:
+def client(database_url: str) -> Iterator[AppClient]:
+    """A client of the API under test (over ASGI); one per backend session."""
+    with api_client(database_url) as session:
         yield session

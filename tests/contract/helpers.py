@@ -1,16 +1,13 @@
-"""Helpers of the contract tests: unique names, task factories, polling, error checks."""
+"""Helpers of the contract tests: the fields of each resource, readers, error checks."""
 
 import os
-import time
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
-Json = dict[str, Any]
-T = TypeVar("T")
+from tests.support.tasks import Json
 
 TASK_FIELDS = frozenset(
     {
@@ -55,19 +52,6 @@ SERVER_TIMEZONE = os.environ.get("TASKFLOW_TIMEZONE", "UTC")
 
 # A task id no test creates (ids are handed out from 1 upwards).
 MISSING_ID = 2_000_000_000
-
-
-def unique(prefix: str = "c") -> str:
-    """A short marker no other test uses: valid as a tag and searchable in a title."""
-    return f"{prefix}{uuid.uuid4().hex[:12]}"
-
-
-def create_task(client: httpx.Client, **fields: Any) -> Json:
-    fields.setdefault("title", unique("task-"))
-    response = client.post("/api/tasks", json=fields)
-    assert response.status_code == 201, response.text
-    task: Json = response.json()
-    return task
 
 
 def get_task(client: httpx.Client, task_id: int) -> Json:
@@ -123,18 +107,6 @@ def offset_of(text: str) -> timedelta:
 
 def recent(text: str, within: timedelta = timedelta(minutes=2)) -> bool:
     return abs(datetime.now(UTC) - moment(text)) < within
-
-
-def poll(
-    probe: Callable[[], T], done: Callable[[T], bool], timeout: float = 5.0, every: float = 0.1
-) -> T:
-    """Call `probe` until `done` holds of its result or `timeout` passes; the last result."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if done(result) or time.monotonic() > deadline:
-            return result
-        time.sleep(every)
 
 
 def assert_invalid(response: httpx.Response, *loc: str | int) -> None:

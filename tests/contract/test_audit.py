@@ -4,15 +4,8 @@ from collections import Counter
 
 import httpx
 
-from tests.contract.helpers import (
-    AUDIT_FIELDS,
-    Json,
-    audit_of,
-    create_task,
-    moment,
-    poll,
-    unique,
-)
+from tests.contract.helpers import AUDIT_FIELDS, audit_of, moment
+from tests.support.tasks import Json, create_task, poll, unique
 
 TOPICS = {"task-events", "reminders", "task-updates"}
 

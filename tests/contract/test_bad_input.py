@@ -5,15 +5,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.contract.helpers import (
-    Json,
-    assert_invalid,
-    create_task,
-    get_task,
-    list_tasks,
-    reminders_of,
-    unique,
-)
+from tests.contract.helpers import assert_invalid, get_task, list_tasks, reminders_of
+from tests.support.tasks import Json, create_task, unique
 
 Case = tuple[dict[str, Any], tuple[str | int, ...]]
 

@@ -6,17 +6,11 @@ from typing import Any
 
 import httpx
 import pytest
-from mcp import Client
+from mcp.types import CallToolResult, ListToolsResult
 
-from tests.contract.helpers import (
-    Json,
-    assert_invalid,
-    create_task,
-    get_task,
-    moment,
-    reminders_of,
-    unique,
-)
+from tests.contract.helpers import assert_invalid, get_task, moment, reminders_of
+from tests.support.api import AppClient, mcp_client
+from tests.support.tasks import Json, create_task, unique
 
 CHAT_FIELDS = {"response", "conversation_id", "actions", "assistant"}
 
@@ -182,15 +176,20 @@ def test_openapi_documents_the_chat(client: httpx.Client) -> None:
     assert set(schemas["ChatAction"]["properties"]) == {"tool", "arguments", "result"}
 
 
-async def test_an_mcp_client_adds_and_completes_a_task(api_url: str, client: httpx.Client) -> None:
+def test_an_mcp_client_adds_and_completes_a_task(client: AppClient) -> None:
     title = unique("mcp")
 
-    async with Client(f"{api_url}/mcp") as mcp:
-        listed = await mcp.list_tools()
-        added = await mcp.call_tool("add_task", {"title": title, "tags": ["mcp"]})
-        task_id = added.structured_content["task"]["id"]
-        completed = await mcp.call_tool("complete_task", {"task_id": task_id})
-        missing = await mcp.call_tool("complete_task", {"task_id": 1_999_999})
+    async def session() -> tuple[ListToolsResult, CallToolResult, CallToolResult, CallToolResult]:
+        async with mcp_client(client) as mcp:
+            listed = await mcp.list_tools()
+            added = await mcp.call_tool("add_task", {"title": title, "tags": ["mcp"]})
+            task_id = added.structured_content["task"]["id"]
+            completed = await mcp.call_tool("complete_task", {"task_id": task_id})
+            missing = await mcp.call_tool("complete_task", {"task_id": 1_999_999})
+        return listed, added, completed, missing
+
+    listed, added, completed, missing = client.run(session)
+    task_id = added.structured_content["task"]["id"]
 
     assert {tool.name for tool in listed.tools} >= {"add_task", "complete_task", "list_tasks"}
     add = next(tool for tool in listed.tools if tool.name == "add_task")

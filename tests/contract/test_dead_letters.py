@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from app.domain.events import TASK_EVENTS, TASK_UPDATES
 from app.repositories.tables import OUTBOX
-from tests.contract.helpers import MISSING_ID, Json
-from tests.support.waiting import eventually
+from tests.contract.helpers import MISSING_ID
+from tests.support.tasks import Json, eventually
 
 DEAD_LETTER_FIELDS = {"id", "event_id", "topic", "payload", "error", "created_at", "replayed_at"}
 WAIT_SECONDS = 20

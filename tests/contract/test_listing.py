@@ -7,16 +7,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from tests.contract.helpers import (
-    SERVER_TIMEZONE,
-    TASK_FIELDS,
-    Json,
-    create_task,
-    ids,
-    list_tasks,
-    titles,
-    unique,
-)
+from tests.contract.helpers import SERVER_TIMEZONE, TASK_FIELDS, ids, list_tasks, titles
+from tests.support.tasks import Json, create_task, unique
 
 # --- filters ------------------------------------------------------------------------------------
 

@@ -9,17 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.contract.helpers import (
-    Json,
-    assert_invalid,
-    create_task,
-    get_task,
-    list_tasks,
-    moment,
-    poll,
-    reminders_of,
-    unique,
-)
+from tests.contract.helpers import assert_invalid, get_task, list_tasks, moment, reminders_of
+from tests.support.tasks import Json, create_task, poll, unique
 
 # How long to wait before concluding that a successor that should not exist did not appear.
 QUIET_SECONDS = 1.5
@@ -278,7 +269,8 @@ def test_a_leap_day_series_skips_the_century_year(client: httpx.Client) -> None:
     assert successor["due_date"] == "2104-02-29T09:00:00+01:00"
 
 
-def test_completing_sparse_series_keeps_listing_fast(client: httpx.Client, api_url: str) -> None:
+@pytest.mark.latency
+def test_completing_sparse_series_keeps_listing_fast(client: httpx.Client) -> None:
     """20 series whose next date is 40 years on are completed at once while the board is read:
     finding those dates never holds up the requests of everybody else."""
     marker = unique("sparse-")
@@ -294,11 +286,8 @@ def test_completing_sparse_series_keeps_listing_fast(client: httpx.Client, api_u
     ]
     latencies: list[float] = []
     series: list[Json] = []
-    with (
-        httpx.Client(base_url=api_url, timeout=20) as completer,
-        ThreadPoolExecutor(max_workers=SPARSE_COMPLETIONS) as pool,
-    ):
-        done = [pool.submit(completer.post, f"/api/tasks/{task['id']}/complete") for task in tasks]
+    with ThreadPoolExecutor(max_workers=SPARSE_COMPLETIONS) as pool:
+        done = [pool.submit(client.post, f"/api/tasks/{task['id']}/complete") for task in tasks]
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             began = time.perf_counter()

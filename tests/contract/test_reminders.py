@@ -13,16 +13,15 @@ from app.services.tasks import TaskService
 from tests.contract.helpers import (
     MISSING_ID,
     REMINDER_FIELDS,
-    Json,
     assert_invalid,
     assert_not_found,
-    create_task,
     moment,
-    poll,
     recent,
     reminders_of,
 )
-from tests.support.servers import migrate, serve_api
+from tests.support.api import api_client
+from tests.support.databases import migrated_sqlite_url
+from tests.support.tasks import Json, create_task, poll
 
 # Far enough ahead that no reminder of these tests fires while they run.
 DUE = "2031-03-10T09:00:00"
@@ -368,17 +367,14 @@ async def _overdue_reminders(database_url: str, count: int) -> None:
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_a_backlog_of_overdue_reminders_fires_while_the_api_keeps_answering(
     tmp_path: Path,
 ) -> None:
-    database_url = f"sqlite:///{tmp_path / 'backlog.db'}"
-    migrate(database_url)
+    database_url = migrated_sqlite_url(tmp_path, "backlog.db")
     asyncio.run(_overdue_reminders(database_url, BACKLOG))
 
-    with (
-        serve_api(database_url, tmp_path / "api.log") as base_url,
-        httpx.Client(base_url=base_url, timeout=20) as api,
-    ):
+    with api_client(database_url) as api:
         answered = 0
 
         def pending() -> int:

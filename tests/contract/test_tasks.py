@@ -12,14 +12,13 @@ from tests.contract.helpers import (
     TASK_FIELDS,
     assert_invalid,
     assert_not_found,
-    create_task,
     get_task,
     list_tasks,
     moment,
     offset_of,
     recent,
-    unique,
 )
+from tests.support.tasks import create_task, unique
 
 # --- create -------------------------------------------------------------------------------------
 

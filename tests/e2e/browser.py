@@ -4,7 +4,6 @@ own Reflex session) per test, and the board as a user sees it."""
 
 import os
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -66,11 +65,6 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 
 # "1-3 of 3" or "No tasks": the pager once the first listing is in.
 _LISTED = re.compile(r"^(\d+-\d+ of [\d,]+|No tasks)$")
-
-
-def unique(word: str) -> str:
-    """A word no other test uses, to find this test's tasks among everyone's."""
-    return f"{word}{uuid.uuid4().hex[:6]}"
 
 
 class Board:
@@ -136,10 +130,3 @@ def open_board(context: BrowserContext, product: "Product") -> Callable[..., Boa
 def api(product: "Product") -> Iterator[httpx.Client]:
     with httpx.Client(base_url=product.base_url, timeout=10) as client:
         yield client
-
-
-def create_task(api: httpx.Client, **fields: Any) -> dict[str, Any]:
-    response = api.post("/api/tasks", json=fields)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created

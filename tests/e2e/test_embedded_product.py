@@ -9,14 +9,7 @@ from typing import Any
 import httpx
 
 from tests.e2e.conftest import Product
-from tests.support.waiting import eventually
-
-
-def _create(client: httpx.Client, **fields: Any) -> dict[str, Any]:
-    response = client.post("/api/tasks", json=fields)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+from tests.support.tasks import create_task, eventually
 
 
 def test_one_port_serves_the_page_and_the_api(product: Product) -> None:
@@ -31,7 +24,7 @@ def test_one_port_serves_the_page_and_the_api(product: Product) -> None:
 def test_completing_a_daily_task_creates_its_successor_within_5_s(product: Product) -> None:
     with httpx.Client(base_url=product.base_url, timeout=10) as client:
         tag = f"e2e{uuid.uuid4().hex[:8]}"
-        task = _create(
+        task = create_task(
             client,
             title="Water the plants",
             due_date="2026-03-07T09:00:00",
@@ -60,7 +53,7 @@ def test_completing_a_daily_task_creates_its_successor_within_5_s(product: Produ
 def test_a_reminder_fires_at_due_minus_offset_once(product: Product) -> None:
     with httpx.Client(base_url=product.base_url, timeout=10) as client:
         due = datetime.now(UTC) + timedelta(minutes=1, seconds=3)
-        task = _create(
+        task = create_task(
             client, title="Call the bank", due_date=due.isoformat(), reminder_offset="1 minute"
         )
         [reminder] = client.get("/api/reminders", params={"task_id": task["id"]}).json()
@@ -89,7 +82,7 @@ def test_a_reminder_fires_at_due_minus_offset_once(product: Product) -> None:
 def test_a_reminder_missed_while_down_fires_late_after_restart(product: Product) -> None:
     with httpx.Client(base_url=product.base_url, timeout=10) as client:
         due = datetime.now(UTC) + timedelta(hours=1, seconds=2)
-        task = _create(
+        task = create_task(
             client, title="Renew passport", due_date=due.isoformat(), reminder_offset="1 hour"
         )
     product.kill()

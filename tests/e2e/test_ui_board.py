@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import httpx
 from playwright.sync_api import BrowserContext, expect
 
-from tests.e2e.browser import Board, create_task, unique
+from tests.e2e.browser import Board
 from tests.e2e.conftest import Product
+from tests.support.tasks import create_task, unique
 
 
 def test_a_task_created_in_the_dialog_shows_on_the_board(

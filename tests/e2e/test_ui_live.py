@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from playwright.sync_api import expect
 
-from tests.e2e.browser import Board, create_task, unique
+from tests.e2e.browser import Board
+from tests.support.tasks import create_task, unique
 
 
 def test_completing_a_daily_task_shows_its_successor_without_a_reload(

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from playwright.sync_api import expect
 
-from tests.e2e.browser import Board, create_task, unique
+from tests.e2e.browser import Board
+from tests.support.tasks import create_task, unique
 
 
 def test_quick_add_reads_one_line(open_board: Callable[..., Board]) -> None:

@@ -9,28 +9,26 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import ROOT, fresh_postgres_database, migrate, serve_api
+from tests.support.databases import migrated_database
+from tests.support.servers import ROOT, serve_api
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 MIN_CASES = 1000
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def fuzzed_api(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The API on a database of its own: the fuzzer deletes and edits whatever ids it guesses."""
     logs = tmp_path_factory.mktemp("fuzz")
-    if request.param == "sqlite":
-        url = f"sqlite:///{logs / 'taskflow.db'}"
-        migrate(url)
-        with serve_api(url, logs / "api.log") as base_url:
-            yield base_url
-    else:
-        with fresh_postgres_database("taskflow_fuzz") as url:
-            migrate(url)
-            with serve_api(url, logs / "api.log") as base_url:
-                yield base_url
+    with (
+        migrated_database(request.param, logs, "taskflow_fuzz") as url,
+        serve_api(url, logs / "api.log") as base_url,
+    ):
+        yield base_url
 
 
 def test_every_generated_request_gets_a_declared_answer(fuzzed_api: str) -> None:

@@ -16,19 +16,12 @@ import pytest
 
 from tests.support.stack import SCRIPT as STACK_SCRIPT
 from tests.support.stack import Stack
-from tests.support.waiting import eventually
+from tests.support.tasks import create_task, eventually
 
 
 @pytest.fixture
 def api(stack: Stack) -> httpx.Client:
     return httpx.Client(base_url=stack.app_url, timeout=15)
-
-
-def create(api: httpx.Client, **fields: Any) -> dict[str, Any]:
-    response = api.post("/api/tasks", json=fields)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
 
 
 def successors(api: httpx.Client, tag: str, parent_id: int) -> list[dict[str, Any]]:
@@ -69,7 +62,7 @@ def test_completing_a_recurring_task_creates_one_successor_within_5_s(
     api: httpx.Client,
 ) -> None:
     tag = f"it{uuid.uuid4().hex[:8]}"
-    task = create(
+    task = create_task(
         api,
         title="Take out the bins",
         due_date="2026-03-02T07:30:00",
@@ -89,7 +82,7 @@ def test_completing_a_recurring_task_creates_one_successor_within_5_s(
 
 def test_a_reminder_fires_through_the_scheduler_once_and_on_time(api: httpx.Client) -> None:
     due = datetime.now(UTC) + timedelta(minutes=1, seconds=4)
-    task = create(api, title="Stand-up", due_date=due.isoformat(), reminder_offset="1 minute")
+    task = create_task(api, title="Stand-up", due_date=due.isoformat(), reminder_offset="1 minute")
     scheduled_at = due - timedelta(minutes=1)
 
     def sent() -> dict[str, Any] | None:
@@ -111,7 +104,9 @@ def test_every_event_is_audited_once_and_a_redelivery_changes_nothing(
     stack: Stack, api: httpx.Client
 ) -> None:
     tag = f"it{uuid.uuid4().hex[:8]}"
-    task = create(api, title="Water plants", due_date="2026-05-01T08:00:00", recurrence="daily")
+    task = create_task(
+        api, title="Water plants", due_date="2026-05-01T08:00:00", recurrence="daily"
+    )
     api.post(f"/api/tasks/{task['id']}/tags", json={"tags": [tag]})
     api.post(f"/api/tasks/{task['id']}/complete")
     eventually(lambda: successors(api, tag, task["id"]), 5)
@@ -178,7 +173,7 @@ def test_recurrence_killed_midway_misses_no_successor_and_doubles_none(
 ) -> None:
     tag = f"it{uuid.uuid4().hex[:8]}"
     tasks = [
-        create(
+        create_task(
             api, title=f"Chore {n}", due_date="2026-04-01T18:00:00", recurrence="daily", tags=[tag]
         )
         for n in range(10)
@@ -207,7 +202,7 @@ def test_reminders_pending_while_the_app_restarts_still_fire(
     stack: Stack, api: httpx.Client
 ) -> None:
     due = datetime.now(UTC) + timedelta(minutes=1, seconds=8)
-    task = create(
+    task = create_task(
         api, title="Renew insurance", due_date=due.isoformat(), reminder_offset="1 minute"
     )
 

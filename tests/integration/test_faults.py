@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from app.repositories.tables import OUTBOX
 from app.services.reminders import LATE_AFTER_SECONDS, job_name
 from tests.support.stack import Stack
-from tests.support.waiting import eventually
+from tests.support.tasks import create_task, eventually, poll
 
 Record = Callable[[str], None]
 T = TypeVar("T")
@@ -54,13 +54,6 @@ def whole_stack_afterwards(stack: Stack) -> Iterator[None]:
 
 def new_tag() -> str:
     return f"fault{uuid.uuid4().hex[:8]}"
-
-
-def create(api: httpx.Client, **fields: Any) -> dict[str, Any]:
-    response = api.post("/api/tasks", json=fields)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
 
 
 def tagged(api: httpx.Client, tag: str) -> list[dict[str, Any]]:
@@ -107,18 +100,12 @@ def app_ready(stack: Stack) -> bool:
         return False
 
 
-def poll(check: Callable[[], T], done: Callable[[T], bool], seconds: float) -> tuple[T, str]:
-    """Call `check` until `done` says its result is complete or `seconds` have passed; the
-    last result and how long it took, in words."""
+def timed_poll(check: Callable[[], T], done: Callable[[T], bool], seconds: float) -> tuple[T, str]:
+    """`poll` once a second; its last result and how long it took, in words."""
     started = time.monotonic()
-    while True:
-        result = check()
-        elapsed = time.monotonic() - started
-        if done(result):
-            return result, f"{elapsed:.0f} s"
-        if elapsed >= seconds:
-            return result, f"not within {seconds:.0f} s"
-        time.sleep(1)
+    result = poll(check, done, seconds, every=1)
+    elapsed = time.monotonic() - started
+    return result, f"{elapsed:.0f} s" if done(result) else f"not within {seconds:.0f} s"
 
 
 @dataclass(frozen=True)
@@ -177,7 +164,7 @@ def tally_reminders(api: httpx.Client, task_ids: list[int]) -> ReminderTally:
 
 def reminder_task(api: httpx.Client, tag: str, n: int, at: datetime) -> dict[str, Any]:
     """A task whose one reminder is due at `at`."""
-    return create(
+    return create_task(
         api,
         title=f"Reminder {n}",
         due_date=(at + timedelta(minutes=1)).isoformat(),
@@ -195,7 +182,7 @@ def test_broker_killed_for_five_minutes_loses_and_doubles_nothing(
 ) -> None:
     tag = new_tag()
     parents = [
-        create(
+        create_task(
             api, title=f"Chore {n}", due_date="2026-04-01T18:00:00", recurrence="daily", tags=[tag]
         )
         for n in range(50)
@@ -272,7 +259,7 @@ def test_broker_killed_for_five_minutes_loses_and_doubles_nothing(
         return successors(), sent
 
     started = time.monotonic()
-    _, caught_up_after = poll(
+    _, caught_up_after = timed_poll(
         caught_up, lambda r: len(r[0]) == len(parents) and r[1] == 20, RECOVERY_SECONDS
     )
     expected: dict[int, Counter[str]] = {
@@ -284,7 +271,7 @@ def test_broker_killed_for_five_minutes_loses_and_doubles_nothing(
     }
     children_ids = [task["id"] for task in tagged(api, tag) if task["parent_task_id"] in parent_ids]
     expected |= {child: Counter({"task.created": 1}) for child in children_ids}
-    audit, audited_after = poll(
+    audit, audited_after = timed_poll(
         lambda: tally_audit(api, expected),
         lambda tally: tally.complete,
         max(10.0, RECOVERY_SECONDS - (time.monotonic() - started)),
@@ -333,7 +320,7 @@ def test_scheduler_killed_and_its_data_deleted_still_fires_pending_reminders(
     jobs_left = sum(job_armed(stack, rid) for rid in reminder_ids)
 
     last_due = (first + timedelta(seconds=20) - datetime.now(UTC)).total_seconds()
-    reminders, sent_after = poll(
+    reminders, sent_after = timed_poll(
         lambda: tally_reminders(api, [task["id"] for task in tasks]),
         lambda tally: tally.sent == len(tasks),
         last_due + 90,
@@ -424,7 +411,7 @@ def under_writes(
         eventually(lambda: app_ready(stack), 120)
         back = time.monotonic()
         # Forty writes after it is back (or a minute of them, if they fail).
-        poll(lambda: burst.acknowledged(since=back), lambda n: n >= 40, 60)
+        timed_poll(lambda: burst.acknowledged(since=back), lambda n: n >= 40, 60)
     acknowledged = {w.title for w in burst.writes if w.status == 201}
     stored = Counter(task["title"] for task in tagged(api, tag))
     lost = acknowledged - set(stored)
@@ -432,7 +419,7 @@ def under_writes(
     after_back = Counter(w.status for w in burst.writes if w.started >= back)
     while_down = Counter(w.status for w in burst.writes if killed <= w.started < back)
     stored_ids = [task["id"] for task in tagged(api, tag)]
-    audit, audited_after = poll(
+    audit, audited_after = timed_poll(
         lambda: tally_audit(api, {i: Counter({"task.created": 1}) for i in stored_ids}),
         lambda tally: tally.complete,
         RECOVERY_SECONDS,

@@ -8,8 +8,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
-from tests.e2e.browser import VIEWPORT, Board, launch, unique
+from tests.e2e.browser import VIEWPORT, Board, launch
 from tests.support.stack import Stack
+from tests.support.tasks import unique
 
 
 @pytest.fixture(scope="module")

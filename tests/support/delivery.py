@@ -1,14 +1,9 @@
-"""What the delivery tests share: a clock moved by hand, a bus that fails on demand, and
-copies of one migrated SQLite database."""
+"""What the delivery tests share: a clock moved by hand and a bus that fails on demand."""
 
 import asyncio
-import shutil
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from app.adapters.local.sql import EngineSql, create_engine
 from app.ports import Message
-from tests.support.servers import migrate
 
 
 class Clock:
@@ -46,16 +41,3 @@ class FlakyBus:
         await asyncio.sleep(0)
         self.accepted.append((topic, event["event_id"], key))
         self.events.append(event)
-
-
-def migrated_sqlite(folder: Path) -> Path:
-    """A migrated SQLite database file, to copy for each test."""
-    path = folder / "template.db"
-    migrate(f"sqlite:///{path}")
-    return path
-
-
-def sqlite_copy(template: Path, folder: Path) -> EngineSql:
-    path = folder / "taskflow.db"
-    shutil.copyfile(template, path)
-    return EngineSql(create_engine(f"sqlite:///{path}"))

@@ -29,14 +29,16 @@ def postgres_server_url() -> str:
 
 
 @contextlib.contextmanager
-def fresh_postgres_database(prefix: str) -> Iterator[str]:
-    """A new, empty database on the project's cluster, dropped afterwards."""
+def fresh_postgres_database(prefix: str, template: str | None = None) -> Iterator[str]:
+    """A new database on the project's cluster, dropped afterwards: empty, or a copy of the
+    database named `template`."""
     server = sa.make_url(postgres_server_url())
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    copying = f' TEMPLATE "{template}"' if template else ""
     # No pool: the fault tests restart the server, and a pooled connection would not survive.
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
     with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"{copying}'))
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:

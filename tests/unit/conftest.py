@@ -8,8 +8,7 @@ import sqlalchemy as sa
 
 from app.adapters.local.sql import EngineSql, create_engine
 from app.repositories.tables import AUDIT_LOG, OUTBOX, REMINDER, TASK
-from tests.support.delivery import migrated_sqlite, sqlite_copy
-from tests.support.servers import fresh_postgres_database, migrate
+from tests.support.databases import migrated_database, migrated_sqlite
 
 
 @pytest.fixture(
@@ -18,18 +17,12 @@ from tests.support.servers import fresh_postgres_database, migrate
 def database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[EngineSql]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('services') / 'taskflow.db'}"
-        migrate(url)
+    with migrated_database(
+        request.param, tmp_path_factory.mktemp("services"), "taskflow_services"
+    ) as url:
         engine = create_engine(url)
         yield EngineSql(engine)
         engine.dispose()
-    else:
-        with fresh_postgres_database("taskflow_services") as url:
-            migrate(url)
-            engine = create_engine(url)
-            yield EngineSql(engine)
-            engine.dispose()
 
 
 @pytest.fixture
@@ -41,13 +34,7 @@ def sql(database: EngineSql) -> EngineSql:
     return database
 
 
-@pytest.fixture(scope="module")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite file, made once per module and copied for each test."""
-    return migrated_sqlite(tmp_path_factory.mktemp("schema"))
-
-
 @pytest.fixture
-def fresh_sqlite(sqlite_template: Path, tmp_path: Path) -> EngineSql:
+def fresh_sqlite(tmp_path: Path) -> EngineSql:
     """A migrated SQLite database of the test's own (for tests that count every row)."""
-    return sqlite_copy(sqlite_template, tmp_path)
+    return migrated_sqlite(tmp_path)

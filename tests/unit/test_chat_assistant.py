@@ -10,7 +10,8 @@ import pytest
 from app.chat.conversation import Conversation, HistoryLimits, Outcome, Turn
 from app.chat.offline.assistant import OfflineAssistant
 from app.chat.tools import Json, ToolSet
-from tests.chat.toolset import sqlite_url, tools_on
+from tests.chat.toolset import tools_on
+from tests.support.databases import migrated_sqlite_url
 
 ZONE = "Europe/Berlin"
 NOW = datetime(2025, 11, 19, 10, 0, tzinfo=ZoneInfo(ZONE))
@@ -18,7 +19,7 @@ NOW = datetime(2025, 11, 19, 10, 0, tzinfo=ZoneInfo(ZONE))
 
 @pytest.fixture(scope="module")
 def tools(tmp_path_factory: pytest.TempPathFactory) -> ToolSet:
-    return tools_on(sqlite_url(Path(tmp_path_factory.mktemp("assistant"))), ZONE)
+    return tools_on(migrated_sqlite_url(Path(tmp_path_factory.mktemp("assistant"))), ZONE)
 
 
 class Chat:

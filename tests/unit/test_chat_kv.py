@@ -9,12 +9,12 @@ from app.adapters.local.kv import SqlKeyValue
 from app.adapters.local.sql import EngineSql, create_engine
 from app.chat.conversation import Action, ConversationStore, HistoryLimits, Outcome, Turn
 from app.ports import ConcurrencyError
-from tests.chat.toolset import sqlite_url
+from tests.support.databases import migrated_sqlite_url
 
 
 @pytest.fixture(scope="module")
 def kv(tmp_path_factory: pytest.TempPathFactory) -> SqlKeyValue:
-    url = sqlite_url(Path(tmp_path_factory.mktemp("kv")))
+    url = migrated_sqlite_url(Path(tmp_path_factory.mktemp("kv")))
     return SqlKeyValue(EngineSql(create_engine(url)))
 
 

@@ -7,12 +7,13 @@ import pytest
 
 from app.chat.tools import ToolSet
 from app.task_views import ReminderOut, TaskOut
-from tests.chat.toolset import TOOL_NAMES, sqlite_url, tools_on
+from tests.chat.toolset import TOOL_NAMES, tools_on
+from tests.support.databases import migrated_sqlite_url
 
 
 @pytest.fixture(scope="module")
 def tools(tmp_path_factory: pytest.TempPathFactory) -> ToolSet:
-    return tools_on(sqlite_url(Path(tmp_path_factory.mktemp("tools"))), "America/New_York")
+    return tools_on(migrated_sqlite_url(Path(tmp_path_factory.mktemp("tools"))), "America/New_York")
 
 
 def test_every_tool_declares_an_object_schema_of_known_arguments(tools: ToolSet) -> None:

@@ -9,13 +9,13 @@ import pytest
 from app import cli
 from app.domain.events import REMINDERS
 from app.services.dead_letters import DeadLetterService
-from tests.support.delivery import migrated_sqlite, sqlite_copy
+from tests.support.databases import migrated_sqlite
 from tests.support.events import a_message
 
 
 @pytest.fixture
 def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DeadLetterService:
-    sql = sqlite_copy(migrated_sqlite(tmp_path), tmp_path)
+    sql = migrated_sqlite(tmp_path)
     monkeypatch.setenv("TASKFLOW_DATABASE_URL", str(sql.engine.url))
     return DeadLetterService(sql, lambda: None)
 

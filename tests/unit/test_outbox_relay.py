@@ -18,9 +18,9 @@ from app.repositories.outbox import outbox_inserts
 from app.repositories.tables import OUTBOX
 from app.services import outbox
 from app.services.outbox import OutboxRelay, backoff_seconds
+from tests.support.databases import migrated_postgres
 from tests.support.delivery import Clock, FlakyBus
 from tests.support.events import an_event
-from tests.support.servers import fresh_postgres_database, migrate
 
 SETTINGS = DeliverySettings(max_backoff_seconds=30, publish_timeout_seconds=5, claim_seconds=60)
 
@@ -32,8 +32,7 @@ def sql(fresh_sqlite: EngineSql) -> EngineSql:
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    with fresh_postgres_database("taskflow_outbox") as url:
-        migrate(url)
+    with migrated_postgres("taskflow_outbox") as url:
         yield url
 
 

@@ -12,13 +12,13 @@ import sqlalchemy as sa
 from app.adapters.local.sql import EngineSql
 from app.repositories.outbox import outbox_inserts
 from app.repositories.tables import OUTBOX
-from tests.support.delivery import migrated_sqlite, sqlite_copy
+from tests.support.databases import migrated_sqlite
 from tests.support.events import an_event
 
 
 @pytest.fixture
 def sql(tmp_path: Path) -> EngineSql:
-    return sqlite_copy(migrated_sqlite(tmp_path), tmp_path)
+    return migrated_sqlite(tmp_path)
 
 
 async def test_a_read_does_not_wait_for_an_open_write_transaction(sql: EngineSql) -> None:

@@ -1,0 +1,100 @@
+"""The API in the test's own process: the one place the tests start the app, and clients of it
+over ASGI (no socket, no server process)."""
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import TypeVar
+
+import anyio
+import httpx
+import httpx2
+import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+from fastapi import FastAPI
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from app.api.main import create_api
+from app.config import Settings
+from app.web import web_app
+
+BASE_URL = "http://testserver"
+REQUEST_TIMEOUT_SECONDS = 20
+T = TypeVar("T")
+
+
+def start_app(settings: Settings) -> FastAPI:
+    """The API over the app's runtime, wired as the app wires it."""
+    return create_api(web_app(settings))
+
+
+class AppClient(httpx.Client):
+    """An httpx client that the app answers in this process, in the event loop its runtime
+    runs in (`portal`); an error the app does not handle answers 500, as under uvicorn."""
+
+    def __init__(self, app: FastAPI, portal: BlockingPortal) -> None:
+        super().__init__(transport=_InAppTransport(app, portal), base_url=BASE_URL)
+        self.app = app
+        self.portal = portal
+
+    def run(self, scenario: Callable[[], Awaitable[T]]) -> T:
+        """Run the coroutine function `scenario` in the app's event loop; its result."""
+        return self.portal.call(scenario)
+
+
+class _InAppTransport(httpx.BaseTransport):
+    def __init__(self, app: FastAPI, portal: BlockingPortal) -> None:
+        self._asgi = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        self._portal = portal
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        # The ASGI transport reads the body asynchronously: hand it over as bytes.
+        buffered = httpx.Request(
+            request.method, request.url, headers=request.headers, content=request.read()
+        )
+        return self._portal.call(self._send, buffered)
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        with anyio.fail_after(REQUEST_TIMEOUT_SECONDS):
+            response = await self._asgi.handle_async_request(request)
+            content = await response.aread()
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=content, request=request
+        )
+
+
+@contextlib.contextmanager
+def api_client(database_url: str, **env: str) -> Iterator[AppClient]:
+    """A client of the API on `database_url`, its runtime running (outbox relay, reconciliation,
+    reminder timers, MCP sessions) for as long as the client is open.
+
+    Settings come from the environment as a served API's would (`env` added to it, the
+    database URL set, and no Gemini key unless `env` gives one, so the offline assistant
+    answers); the environment stays so while the client is open, as the chat reads its key
+    when it answers."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {
+            "TASKFLOW_DATABASE_URL": database_url,
+            "GEMINI_API_KEY": "",
+            **env,
+        }.items():
+            patch.setenv(name, value)
+        app = start_app(Settings.from_env())
+        with (
+            start_blocking_portal() as portal,
+            portal.wrap_async_context_manager(app.router.lifespan_context(app)),
+            AppClient(app, portal) as client,
+        ):
+            yield client
+
+
+@contextlib.asynccontextmanager
+async def mcp_client(api: AppClient) -> AsyncIterator[Client]:
+    """An MCP client of the API's /mcp endpoint. Enter it in the app's event loop, where its
+    session manager runs: inside a coroutine given to `api.run`."""
+    transport = httpx2.ASGITransport(app=api.app)
+    async with (
+        httpx2.AsyncClient(transport=transport, base_url=BASE_URL) as http,
+        Client(streamable_http_client(f"{BASE_URL}/mcp", http_client=http)) as mcp,
+    ):
+        yield mcp
