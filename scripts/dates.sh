@@ -41,10 +41,9 @@ pinned() {
   echo "pinned at $day $clock $zone ($start UTC)"
   # Both clocks start there and run on: libfaketime 0.9.10 refuses (EINVAL) the monotonic
   # sleeps of Python when only the wall clock is faked (FAKETIME_DONT_FAKE_MONOTONIC=1).
-  # Left out: what reads no date and takes long (slow) or times itself against the other
-  # pins' load (latency); both run once, in the main run.
+  # Left out: what reads no date and takes long (slow); it runs once, in the main run.
   TZ=UTC LD_PRELOAD="$LIB" FAKETIME="@$start" FAKETIME_DONT_RESET=1 TASKFLOW_TIMEZONE="$zone" \
-    .venv/bin/python -m pytest -p no:cacheprovider -q -m "not postgres and not slow and not latency" \
+    .venv/bin/python -m pytest -p no:cacheprovider -q -m "not postgres and not slow" \
     "${TESTS[@]}" "$@"
 }
 

@@ -10,9 +10,6 @@ from tests.support.databases import TEMPLATES, migrated_database
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: takes a minute or more; left out of make test-fast")
-    config.addinivalue_line(
-        "markers", "latency: times the API's answers; runs alone, not beside the pinned-date runs"
-    )
 
 
 @pytest.fixture(scope="session", autouse=True)
