@@ -5,6 +5,7 @@ import asyncio
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as upsert_insert
@@ -97,15 +98,7 @@ class TaskRepository:
                 AUDIT_LOG.c.event_type == "task.deleted", deleted_child == TASK.c.id
             ),
         )
-        if after is not None:
-            at, task_id = after
-            statement = statement.where(
-                sa.or_(
-                    TASK.c.completed_at > at,
-                    sa.and_(TASK.c.completed_at == at, TASK.c.id > task_id),
-                )
-            )
-        statement = statement.order_by(TASK.c.completed_at, TASK.c.id).limit(limit)
+        statement = _page_after(statement, TASK.c.completed_at, TASK.c.id, after, limit)
         return from_rows(Task, TASK, await self._sql.fetch(statement))
 
     async def activity_since(self, start: datetime) -> list[tuple[datetime, datetime | None]]:
@@ -214,15 +207,7 @@ class TaskRepository:
     async def pending_after(self, after: Cursor | None, limit: int) -> list[Reminder]:
         """Pending reminders after `after` in (scheduled_at, id) order, soonest first."""
         statement = sa.select(REMINDER).where(REMINDER.c.status == ReminderStatus.PENDING)
-        if after is not None:
-            at, reminder_id = after
-            statement = statement.where(
-                sa.or_(
-                    REMINDER.c.scheduled_at > at,
-                    sa.and_(REMINDER.c.scheduled_at == at, REMINDER.c.id > reminder_id),
-                )
-            )
-        statement = statement.order_by(REMINDER.c.scheduled_at, REMINDER.c.id).limit(limit)
+        statement = _page_after(statement, REMINDER.c.scheduled_at, REMINDER.c.id, after, limit)
         return from_rows(Reminder, REMINDER, await self._sql.fetch(statement))
 
     async def pending_reminders(self, task_id: int) -> list[Reminder]:
@@ -328,3 +313,17 @@ def _still_armed(reminder_id: int, armed_for: datetime) -> sa.Update:
         REMINDER.c.status == ReminderStatus.PENDING,
         REMINDER.c.scheduled_at == armed_for,
     )
+
+
+def _page_after(
+    statement: sa.Select[Any],
+    at: sa.ColumnElement[datetime],
+    key: sa.ColumnElement[int],
+    after: Cursor | None,
+    limit: int,
+) -> sa.Select[Any]:
+    """The next `limit` rows in (at, key) order after the cursor `after` (a keyset page)."""
+    if after is not None:
+        moment, last = after
+        statement = statement.where(sa.or_(at > moment, sa.and_(at == moment, key > last)))
+    return statement.order_by(at, key).limit(limit)
