@@ -28,6 +28,7 @@ from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulebase, rrulestr
 
 from app.domain.enums import Recurrence, RepeatFrom
+from app.domain.models import Task
 
 MAX_RULE_LENGTH = 500
 MAX_INTERVAL = 1000
@@ -167,6 +168,20 @@ def successor(
                 parts["COUNT"] = str(successors_left + 1 - used)
             return Successor(due=slot, rule=_join(parts))
     return None
+
+
+def successor_of(task: Task) -> Successor | None:
+    """The next occurrence of the completed recurring `task` (see `successor`); ValueError when
+    it has no series rule or no completion time, or when its rule or zone cannot be read."""
+    if task.rrule is None or task.completed_at is None:
+        raise ValueError(f"task {task.id} has no series rule or no completion time")
+    return successor(
+        rule=task.rrule,
+        due=task.due_date,
+        timezone=task.timezone,
+        repeat_from=task.repeat_from,
+        completed_at=task.completed_at,
+    )
 
 
 def preview(rule: str, start: datetime, timezone: str, count: int = 3) -> list[datetime]:

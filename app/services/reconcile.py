@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 from app.domain.models import Task
-from app.domain.recurrence import successor
+from app.domain.recurrence import successor_of
 from app.ports import Clock, Jobs, Sql, utc_now
 from app.repositories.tasks import Cursor, TaskRepository
 from app.services.errors import Invalid
@@ -112,16 +112,8 @@ class SuccessorSweep:
         return created
 
     async def _repair(self, task: Task) -> bool:
-        assert task.rrule is not None and task.completed_at is not None  # as selected
         try:
-            following = await asyncio.to_thread(
-                successor,
-                rule=task.rrule,
-                due=task.due_date,
-                timezone=task.timezone,
-                repeat_from=task.repeat_from,
-                completed_at=task.completed_at,
-            )
+            following = await asyncio.to_thread(successor_of, task)
         except Exception as error:  # the same rule fails the same way every time
             log.warning("task %s: its rule cannot be expanded (%s); not repaired", task.id, error)
             following = None

@@ -5,7 +5,7 @@ import logging
 
 from app.domain.enums import Recurrence
 from app.domain.events import TaskCompleted
-from app.domain.recurrence import successor
+from app.domain.recurrence import successor_of
 from app.ports import Invoker
 from app.services.errors import MalformedEvent
 
@@ -20,19 +20,10 @@ class RecurrenceHandler:
         task = event.task_data
         if task.recurrence == Recurrence.NONE or not task.rrule:
             return
-        if task.completed_at is None:
-            raise MalformedEvent(f"task.completed of task {task.id} without its completion time")
         try:
-            following = await asyncio.to_thread(
-                successor,
-                rule=task.rrule,
-                due=task.due_date,
-                timezone=task.timezone,
-                repeat_from=task.repeat_from,
-                completed_at=task.completed_at,
-            )
+            following = await asyncio.to_thread(successor_of, task)
         except ValueError as error:
-            # Retrying cannot help an event whose rule or zone cannot be read.
+            # Retrying cannot help an event whose series cannot be read.
             raise MalformedEvent(f"task.completed with an unusable series: {error!r}") from error
         if following is None:
             log.info("task %s: its series has ended", task.id)

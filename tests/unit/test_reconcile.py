@@ -170,13 +170,13 @@ async def test_a_series_that_has_ended_is_expanded_once_then_skipped(
 ) -> None:
     ended = await _complete(setup, rrule="FREQ=DAILY;COUNT=1")
     expanded: list[int] = []
-    real = reconcile.successor
+    real = reconcile.successor_of
 
-    def counting(**given: object) -> object:
+    def counting(task: Task) -> object:
         expanded.append(1)
-        return real(**given)  # type: ignore[arg-type]
+        return real(task)
 
-    monkeypatch.setattr(reconcile, "successor", counting)
+    monkeypatch.setattr(reconcile, "successor_of", counting)
     sweep = SuccessorSweep(setup.sql, setup.tasks)
     assert [await sweep() for _ in range(3)] == [0, 0, 0]
     assert len(expanded) == 1
@@ -189,15 +189,15 @@ async def test_a_rule_that_cannot_be_expanded_is_tried_once_and_the_sweep_goes_o
     broken = await _complete(setup, recurrence=Recurrence.DAILY)
     healthy = await _complete(setup, recurrence=Recurrence.DAILY)
     attempts: list[int] = []
-    real = reconcile.successor
+    real = reconcile.successor_of
 
-    def over_budget(**given: object) -> object:
+    def over_budget(task: Task) -> object:
         if not attempts:  # the oldest completion, broken, comes first
             attempts.append(1)
             raise TimeoutError("expansion over its budget")
-        return real(**given)  # type: ignore[arg-type]
+        return real(task)
 
-    monkeypatch.setattr(reconcile, "successor", over_budget)
+    monkeypatch.setattr(reconcile, "successor_of", over_budget)
     sweep = SuccessorSweep(setup.sql, setup.tasks, page=1)
     assert [await sweep() for _ in range(4)] == [0, 1, 0, 0]
     assert await _successors(setup, broken) == []

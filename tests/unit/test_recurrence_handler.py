@@ -55,17 +55,17 @@ async def test_the_next_date_is_found_off_the_event_loop(monkeypatch: pytest.Mon
     """Finding a sparse series' next date can take a while: it never holds up the loop that
     serves every request."""
     found_on: list[bool] = []
-    find = recurrence_handler.successor
+    find = recurrence_handler.successor_of
 
-    def successor(**arguments: Any) -> Any:
+    def successor_of(task: Any) -> Any:
         try:
             asyncio.get_running_loop()
             found_on.append(True)
         except RuntimeError:
             found_on.append(False)
-        return find(**arguments)
+        return find(task)
 
-    monkeypatch.setattr(recurrence_handler, "successor", successor)
+    monkeypatch.setattr(recurrence_handler, "successor_of", successor_of)
     completed = an_event("task.completed")
     assert isinstance(completed, TaskCompleted)
     task = completed.task_data.model_copy(
