@@ -48,27 +48,6 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
-class OidcSettings:
-    """The OpenID provider people may sign in with, and this app's client at it."""
-
-    issuer: str
-    client_id: str
-    client_secret: str = field(repr=False)
-
-    @classmethod
-    def from_env(cls) -> "OidcSettings | None":
-        """None when single sign-on is off (none of the three set)."""
-        names = ("TASKFLOW_OIDC_ISSUER", "TASKFLOW_OIDC_CLIENT_ID", "TASKFLOW_OIDC_CLIENT_SECRET")
-        values = [os.environ.get(name, "").strip() for name in names]
-        if not any(values):
-            return None
-        missing = [name for name, value in zip(names, values, strict=True) if not value]
-        if missing:
-            raise ValueError(f"single sign-on needs {', '.join(missing)} too")
-        return cls(*values)
-
-
-@dataclass(frozen=True)
 class Settings:
     runtime: str
     database_url: str
@@ -79,8 +58,6 @@ class Settings:
     # A conversation keeps at most this many turns, and fewer beyond this many characters.
     chat_history_turns: int = 12
     chat_history_chars: int = 40_000
-    # Single sign-on with OpenID Connect; None: off.
-    oidc: OidcSettings | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -94,7 +71,6 @@ class Settings:
             reconcile_seconds=_positive("TASKFLOW_RECONCILE_SECONDS", cls.reconcile_seconds),
             chat_history_turns=_whole("TASKFLOW_CHAT_HISTORY_TURNS", cls.chat_history_turns),
             chat_history_chars=_whole("TASKFLOW_CHAT_HISTORY_CHARS", cls.chat_history_chars),
-            oidc=OidcSettings.from_env(),
         )
 
 

@@ -5,9 +5,9 @@ progress needs later (state, nonce, PKCE verifier) travels sealed in the browser
 replica of the app can finish it."""
 
 import hmac
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx2
@@ -17,8 +17,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
 
-from app.config import OidcSettings
-from app.ports import utc_now
+from app.ports import Clock, utc_now
 
 SCOPE = "openid profile email"
 # How long the provider may keep the person at its pages before the sign-in must start again.
@@ -56,14 +55,20 @@ class ProviderUnavailable(Exception):
 class OidcProvider:
     """The configured OpenID provider, as this app (its client) sees it."""
 
-    def __init__(self, settings: OidcSettings, now: Callable[[], datetime] = utc_now) -> None:
-        self.issuer = settings.issuer
-        self._client_id = settings.client_id
+    def __init__(
+        self,
+        issuer: str,
+        client_id: str,
+        client_secret: str,
+        now: Clock = utc_now,
+    ) -> None:
+        self.issuer = issuer
+        self._client_id = client_id
         self._client = OAuth().register(
             name="taskflow",
-            client_id=settings.client_id,
-            client_secret=settings.client_secret,
-            server_metadata_url=f"{settings.issuer.rstrip('/')}/.well-known/openid-configuration",
+            client_id=client_id,
+            client_secret=client_secret,
+            server_metadata_url=f"{issuer.rstrip('/')}/.well-known/openid-configuration",
             client_kwargs={
                 "scope": SCOPE,
                 "code_challenge_method": "S256",
@@ -72,7 +77,7 @@ class OidcProvider:
         )
         # The pending sign-in is sealed with a key only this app's replicas can make.
         self._seal_key = OctKey.import_key(
-            hmac.digest(settings.client_secret.encode(), b"taskflow pending sign-in", "sha256")
+            hmac.digest(client_secret.encode(), b"taskflow pending sign-in", "sha256")
         )
         self._now = now
 

@@ -13,7 +13,6 @@ from app.adapters.oidc import (
     SignInRefused,
     SignInStart,
 )
-from app.config import OidcSettings
 from tests.support.oidc import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -33,8 +32,9 @@ class Clock:
 
 
 def client_of(issuer: str, clock: Clock | None = None, secret: str = CLIENT_SECRET) -> OidcProvider:
-    settings = OidcSettings(issuer, CLIENT_ID, secret)
-    return OidcProvider(settings) if clock is None else OidcProvider(settings, clock)
+    if clock is None:
+        return OidcProvider(issuer, CLIENT_ID, secret)
+    return OidcProvider(issuer, CLIENT_ID, secret, clock)
 
 
 def answer(callback_url: str) -> dict[str, str]:
