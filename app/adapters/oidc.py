@@ -23,6 +23,7 @@ SCOPE = "openid profile email"
 # How long the provider may keep the person at its pages before the sign-in must start again.
 PENDING_FOR = timedelta(minutes=10)
 PROVIDER_TIMEOUT_SECONDS = 10
+REQUIRED_METADATA = ("authorization_endpoint", "token_endpoint", "jwks_uri")
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,8 @@ class OidcProvider:
         """The identity the provider's answer `response` (the callback's query) vouches for,
         checked against the sign-in this browser began (`pending`, as `begin` sealed it)."""
         started = self._unseal(pending)
-        if not hmac.compare_digest(response.get("state", ""), started["state"]):
+        state = response.get("state", "").encode()
+        if not hmac.compare_digest(state, started["state"].encode()):
             raise SignInRefused("the state does not belong to the sign-in this browser began")
         # RFC 9207: a provider that names itself must be the one the sign-in went to.
         if response.get("iss", self.issuer) != self.issuer:
@@ -140,7 +142,7 @@ class OidcProvider:
                 profile = {**userinfo, **profile}
         except (AuthlibBaseError, JoseError) as error:
             raise SignInRefused(f"the provider's answer does not hold: {error}") from error
-        except httpx2.HTTPError as error:
+        except (httpx2.HTTPError, ValueError) as error:
             raise ProviderUnavailable(f"the OpenID provider did not answer: {error}") from error
         return _identity(self.issuer, profile)
 
@@ -156,6 +158,11 @@ class OidcProvider:
             raise ProviderUnavailable(
                 f"the provider calls itself {metadata.get('issuer')!r}, "
                 f"not TASKFLOW_OIDC_ISSUER {self.issuer!r}"
+            )
+        missing = [name for name in REQUIRED_METADATA if not metadata.get(name)]
+        if missing:
+            raise ProviderUnavailable(
+                f"the provider's discovery document lacks {', '.join(missing)}"
             )
         return metadata
 
