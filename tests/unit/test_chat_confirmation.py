@@ -73,6 +73,17 @@ async def test_a_task_named_by_id_is_deleted_at_once(chat: Chat) -> None:
     assert await chat.remaining() == set()
 
 
+async def test_a_task_chosen_from_the_tasks_listed_is_deleted_at_once(chat: Chat) -> None:
+    await chat.add("Buy milk")
+    oat = await chat.add("Buy oat milk")
+    question = await chat.say("delete the milk task")
+
+    answer = await chat.say("2")
+
+    assert question.response.startswith("Several tasks match 'milk'.")
+    assert deleted(answer) == [oat]
+
+
 async def test_deleting_all_completed_tasks_asks_and_yes_deletes_exactly_those(
     chat: Chat,
 ) -> None:
