@@ -54,17 +54,22 @@ def test_other_sites_get_no_cors_and_no_cookie_writes_on_the_one_port(product: P
         assert handshake.status_code == 403
 
 
-def test_the_page_carries_the_security_headers(product: Product) -> None:
+def test_the_pages_carry_the_security_headers(product: Product) -> None:
     with httpx.Client(base_url=product.base_url, timeout=10) as client:
-        headers = client.get("/").headers
-    policy = headers["content-security-policy"]
+        page = client.get("/")
+        missing = client.get("/no-such-page")
+        docs = client.get("/api/docs")
+    policy = page.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in policy
     script_src = next(d for d in policy.split("; ") if d.startswith("script-src "))
     assert "'unsafe-inline'" not in script_src
     assert "'sha256-" in script_src  # the compiled page's inline scripts, by their hashes
-    assert headers["x-frame-options"] == "DENY"
-    assert headers["x-content-type-options"] == "nosniff"
-    assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    for answer in (page, missing, docs):
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert missing.headers["content-security-policy"] == policy
+    assert "https://cdn.jsdelivr.net" in docs.headers["content-security-policy"]
 
 
 def test_completing_a_daily_task_creates_its_successor_within_5_s(product: Product) -> None:
