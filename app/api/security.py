@@ -18,7 +18,7 @@ from app.config import Settings
 
 DOCS_URL = "/api/docs"
 SESSION_COOKIE = "taskflow_session"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # A cross-origin client may read these answer headers besides the CORS-safelisted ones.
 EXPOSED_HEADERS = "X-Total-Count, Retry-After, WWW-Authenticate"
 PREFLIGHT_MAX_AGE_SECONDS = 600
@@ -250,7 +250,7 @@ def _cookie_write(scope: Scope, headers: Headers) -> bool:
     """An unsafe method authenticated by the session cookie alone (no Bearer token)."""
     if scope["method"] in SAFE_METHODS:
         return False
-    scheme, _, _ = headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer":
+    scheme, _, credentials = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
         return False
     return any(SESSION_COOKIE in cookie_parser(value) for value in headers.getlist("cookie"))

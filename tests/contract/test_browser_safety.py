@@ -26,12 +26,12 @@ def client_allowing(database_url: str) -> Iterator[AppClient]:
 def _cookie_request(
     client: AppClient, method: str, url: str, headers: dict[str, str], json: Json | None = None
 ) -> httpx.Response:
-    """`method url` authenticated by a session cookie only: the client's Bearer token, if it
-    has one, is left out. The middleware checks that the cookie is there, not its value."""
-    request = client.build_request(
-        method, url, headers={"Cookie": f"{SESSION_COOKIE}=opaque", **headers}, json=json
-    )
+    """`method url` authenticated by a session cookie only (plus `headers`): the client's
+    Bearer token, if it has one, is left out. The middleware checks that the cookie is
+    there, not its value."""
+    request = client.build_request(method, url, json=json)
     request.headers.pop("authorization", None)
+    request.headers.update({"Cookie": f"{SESSION_COOKIE}=opaque", **headers})
     return client.send(request)
 
 
@@ -158,6 +158,13 @@ def test_a_bearer_write_from_a_foreign_origin_is_left_to_the_token(client: AppCl
     )
     assert response.status_code == 201, response.text
     assert _grants(response) == {}
+
+
+def test_an_empty_bearer_header_does_not_exempt_a_cookie_write(client: AppClient) -> None:
+    response = _cookie_request(
+        client, "DELETE", "/api/tasks/1", {"Origin": EVIL, "Authorization": "Bearer "}
+    )
+    assert response.status_code == 403
 
 
 def test_reads_with_the_cookie_are_not_refused(client: AppClient) -> None:
