@@ -58,6 +58,8 @@ class Settings:
     # A conversation keeps at most this many turns, and fewer beyond this many characters.
     chat_history_turns: int = 12
     chat_history_chars: int = 40_000
+    # Other web origins whose pages may call the API with the user's cookie (CORS).
+    allowed_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -71,6 +73,7 @@ class Settings:
             reconcile_seconds=_positive("TASKFLOW_RECONCILE_SECONDS", cls.reconcile_seconds),
             chat_history_turns=_whole("TASKFLOW_CHAT_HISTORY_TURNS", cls.chat_history_turns),
             chat_history_chars=_whole("TASKFLOW_CHAT_HISTORY_CHARS", cls.chat_history_chars),
+            allowed_origins=_listed("TASKFLOW_ALLOWED_ORIGINS"),
         )
 
 
@@ -94,6 +97,11 @@ def _whole(name: str, default: int) -> int:
     if not text.isdigit() or int(text) < 1:
         raise ValueError(f"{name} must be a whole number of at least 1, not {text!r}")
     return int(text)
+
+
+def _listed(name: str) -> tuple[str, ...]:
+    """A comma-separated list; blanks around and between items are dropped."""
+    return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
 
 
 def _load_dotenv(path: Path) -> None:

@@ -4,6 +4,7 @@ and its tools over MCP) to the API and the UI."""
 from dataclasses import dataclass
 
 from app.bootstrap import Runtime, bootstrap
+from app.chat.confirmation import ConfirmationGuard
 from app.chat.conversation import ConversationStore, HistoryLimits
 from app.chat.gemini import GeminiAgent, GeminiSettings
 from app.chat.mcp_server import McpEndpoint
@@ -25,15 +26,17 @@ class WebApp:
 def web_app(settings: Settings) -> WebApp:
     runtime = bootstrap(settings, "app")
     tools = ToolSet(runtime.tasks, runtime.reminders, settings.timezone)
+    guard = ConfirmationGuard(tools, utc_now)
     chat = ChatService(
         ConversationStore(
             runtime.kv, HistoryLimits(settings.chat_history_turns, settings.chat_history_chars)
         ),
-        OfflineAssistant(tools, settings.timezone, utc_now),
+        OfflineAssistant(settings.timezone, utc_now),
         GeminiAgent(tools, GeminiSettings.from_env(), settings.timezone, utc_now),
         runtime.secrets,
+        guard,
     )
-    return WebApp(runtime, tools, chat, McpEndpoint(tools))
+    return WebApp(runtime, tools, chat, McpEndpoint(guard))
 
 
 _current: WebApp | None = None

@@ -15,6 +15,7 @@ from starlette.routing import Match, Route
 
 from app.api.routes import audit, chat, dead_letters, health, reminders, tasks
 from app.api.schemas import LIST_QUERY_PARAMETERS
+from app.api.security import DOCS_URL, BrowserSafety
 from app.callbacks import callbacks_router
 from app.config import Settings
 from app.services.errors import Conflict, Invalid, NotFound
@@ -40,7 +41,7 @@ def create_api(app: WebApp) -> FastAPI:
     api = FastAPI(
         title="TaskFlow",
         version="0.1.0",
-        docs_url="/api/docs",
+        docs_url=DOCS_URL,
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
@@ -120,6 +121,14 @@ async def running(web_app: WebApp) -> AsyncIterator[None]:
         yield
 
 
+def served_api(app: WebApp) -> FastAPI:
+    """The API of `app` served alone, with its browser safety (under Reflex, that layer wraps
+    the whole Reflex app instead)."""
+    api = create_api(app)
+    api.add_middleware(BrowserSafety, settings=app.runtime.settings)
+    return api
+
+
 def api_from_env() -> FastAPI:
     """Factory for serving the API alone (`uvicorn --factory app.api.main:api_from_env`)."""
-    return create_api(web_app(Settings.from_env()))
+    return served_api(web_app(Settings.from_env()))

@@ -18,17 +18,18 @@ from mcp_types import (
     Tool,
 )
 
-from app.chat.tools import ToolSet
+from app.chat.confirmation import ConfirmationGuard, direct_parameters
 
 INSTRUCTIONS = (
     "TaskFlow's tasks and reminders. Due dates are ISO 8601; without an offset they are read in "
-    "the task's time zone. Find a task with list_tasks before changing it by id."
+    "the task's time zone. Find a task with list_tasks before changing it by id. Deleting several "
+    "tasks at once needs confirm: true, given once the user has confirmed exactly those tasks."
 )
 
 
 class McpEndpoint:
-    def __init__(self, tools: ToolSet) -> None:
-        self._tools = tools
+    def __init__(self, guard: ConfirmationGuard) -> None:
+        self._guard = guard
         server: Server[object] = Server(
             "taskflow",
             instructions=INSTRUCTIONS,
@@ -47,15 +48,19 @@ class McpEndpoint:
     ) -> ListToolsResult:
         return ListToolsResult(
             tools=[
-                Tool(name=tool.name, description=tool.description, input_schema=tool.parameters)
-                for tool in self._tools.tools.values()
+                Tool(
+                    name=tool.name,
+                    description=tool.description,
+                    input_schema=direct_parameters(tool),
+                )
+                for tool in self._guard.tools.tools.values()
             ]
         )
 
     async def _call_tool(
         self, _: ServerRequestContext[object], params: CallToolRequestParams
     ) -> CallToolResult:
-        result = await self._tools.call(params.name, params.arguments)
+        result = await self._guard.call_direct(params.name, params.arguments)
         return CallToolResult(
             content=[TextContent(text=json.dumps(result.data))],
             structured_content=result.data,

@@ -87,6 +87,12 @@ class ToolSet:
                 ),
                 Tool("delete_task", "Delete a task for good.", args.OneTask, self._delete_task),
                 Tool(
+                    "delete_tasks",
+                    "Delete several tasks for good: all of them, or none when one is missing.",
+                    args.SeveralTasks,
+                    self._delete_tasks,
+                ),
+                Tool(
                     "set_priority", "Set a task's priority.", args.SetPriority, self._set_priority
                 ),
                 Tool("add_tags", "Add tags to a task.", args.ChangeTags, self._add_tags),
@@ -160,6 +166,12 @@ class ToolSet:
         task = await self._tasks.get(given.task_id)
         await self._tasks.delete(given.task_id)
         return {"deleted": task_json(task)}
+
+    async def _delete_tasks(self, given: args.SeveralTasks) -> Json:
+        tasks = [await self._tasks.get(task_id) for task_id in dict.fromkeys(given.task_ids)]
+        for task in tasks:
+            await self._tasks.delete(task.id)
+        return {"deleted": [task_json(task) for task in tasks]}
 
     async def _set_priority(self, given: args.SetPriority) -> Json:
         task = await self._tasks.update(given.task_id, {"priority": Priority(given.priority)})

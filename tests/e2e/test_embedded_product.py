@@ -1,5 +1,5 @@
-"""End to end through `make run`: the page, a recurring task's successor, reminders firing
-on time and, after a crash, late."""
+"""End to end through `make run`: the page, browser safety on the one port, a recurring task's
+successor, reminders firing on time and, after a crash, late."""
 
 import time
 import uuid
@@ -19,6 +19,57 @@ def test_one_port_serves_the_page_and_the_api(product: Product) -> None:
         assert "<html" in page.text.lower()
         assert client.get("/api/openapi.json").json()["info"]["title"] == "TaskFlow"
         assert client.get("/health/ready").json()["status"] == "healthy"
+
+
+EVIL = "https://evil.example"
+
+
+def test_other_sites_get_no_cors_and_no_cookie_writes_on_the_one_port(product: Product) -> None:
+    """Reflex adds CORS layers and a WebSocket of its own: the safety layer covers them too."""
+    with httpx.Client(base_url=product.base_url, timeout=10) as client:
+        preflight = client.options(
+            "/api/tasks/1", headers={"Origin": EVIL, "Access-Control-Request-Method": "DELETE"}
+        )
+        assert preflight.status_code == 403
+        for path in ("/", "/api/tasks", "/ping"):
+            answer = client.get(path, headers={"Origin": EVIL})
+            assert not [h for h in answer.headers if h.startswith("access-control-")], path
+        write = client.post(
+            "/api/tasks",
+            json={"title": "planted"},
+            headers={"Origin": EVIL, "Cookie": "taskflow_session=opaque"},
+        )
+        assert write.status_code == 403
+        handshake = client.get(
+            "/_event/",
+            params={"EIO": "4", "transport": "websocket"},
+            headers={
+                "Origin": EVIL,
+                "Connection": "Upgrade",
+                "Upgrade": "websocket",
+                "Sec-WebSocket-Version": "13",
+                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+            },
+        )
+        assert handshake.status_code == 403
+
+
+def test_the_pages_carry_the_security_headers(product: Product) -> None:
+    with httpx.Client(base_url=product.base_url, timeout=10) as client:
+        page = client.get("/")
+        missing = client.get("/no-such-page")
+        docs = client.get("/api/docs")
+    policy = page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy
+    script_src = next(d for d in policy.split("; ") if d.startswith("script-src "))
+    assert "'unsafe-inline'" not in script_src
+    assert "'sha256-" in script_src  # the compiled page's inline scripts, by their hashes
+    for answer in (page, missing, docs):
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert missing.headers["content-security-policy"] == policy
+    assert "https://cdn.jsdelivr.net" in docs.headers["content-security-policy"]
 
 
 def test_completing_a_daily_task_creates_its_successor_within_5_s(product: Product) -> None:

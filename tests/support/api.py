@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from app.api.main import create_api
+from app.api.main import served_api
 from app.config import Settings
 from app.web import web_app
 
@@ -25,7 +25,7 @@ T = TypeVar("T")
 
 def start_app(settings: Settings) -> FastAPI:
     """The API over the app's runtime, wired as the app wires it."""
-    return create_api(web_app(settings))
+    return served_api(web_app(settings))
 
 
 class AppClient(httpx.Client):

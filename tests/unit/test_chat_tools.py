@@ -1,10 +1,12 @@
 """The one tool set: what it declares, and that every failure comes back as a result."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from app.chat.offline.replies import describe
 from app.chat.tools import ToolSet
 from app.task_views import ReminderOut, TaskOut
 from tests.chat.toolset import TOOL_NAMES, tools_on
@@ -105,3 +107,18 @@ async def test_removing_tags_takes_them_in_any_spelling(tools: ToolSet) -> None:
     result = await tools.call("remove_tags", {"task_id": task_id, "tags": ["#Home"]})
 
     assert result.data["task"]["tags"] == ["work"]
+
+
+async def test_deleting_several_tasks_deletes_all_of_them_or_none(tools: ToolSet) -> None:
+    added = [await tools.call("add_task", {"title": f"bulk {n}"}) for n in range(2)]
+    ids = [result.data["task"]["id"] for result in added]
+
+    missing = await tools.call("delete_tasks", {"task_ids": [*ids, 1_999_999]})
+    kept = [await tools.call("get_task", {"task_id": task_id}) for task_id in ids]
+    done = await tools.call("delete_tasks", {"task_ids": ids})
+
+    assert missing.data == {"error": "task 1999999 not found"}
+    assert all(result.ok for result in kept)
+    assert [task["id"] for task in done.data["deleted"]] == ids
+    now = datetime(2025, 11, 19, tzinfo=UTC)
+    assert describe("delete_tasks", {}, done.data, now) == "Deleted 'bulk 0' and 'bulk 1'."
