@@ -1,10 +1,12 @@
 """Settings read once from the environment (and `.env`)."""
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+_VISIBLE_ASCII = re.compile(r"[!-~]+")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,31 @@ class Settings:
     # A conversation keeps at most this many turns, and fewer beyond this many characters.
     chat_history_turns: int = 12
     chat_history_chars: int = 40_000
+    # Dapr mode: the token this process's sidecar sends with every call to it (header
+    # `dapr-api-token`); without it anyone who reaches the port could deliver events.
+    app_api_token: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.runtime != "dapr":
+            return
+        if not self.app_api_token:
+            raise ValueError(
+                "APP_API_TOKEN must be set in Dapr mode: the token this process's Dapr "
+                "sidecar sends with every call to it"
+            )
+        if not _VISIBLE_ASCII.fullmatch(self.app_api_token):
+            raise ValueError(
+                "APP_API_TOKEN must be visible ASCII characters (no spaces): it travels in a header"
+            )
+
+    @classmethod
+    def at_start_up(cls) -> "Settings":
+        """from_env for a process that is starting: a setting it cannot run with stops it
+        with a message that names the variable (exit status 1), not with a traceback."""
+        try:
+            return cls.from_env()
+        except ValueError as error:
+            raise SystemExit(f"taskflow: {error}") from None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -71,6 +98,7 @@ class Settings:
             reconcile_seconds=_positive("TASKFLOW_RECONCILE_SECONDS", cls.reconcile_seconds),
             chat_history_turns=_whole("TASKFLOW_CHAT_HISTORY_TURNS", cls.chat_history_turns),
             chat_history_chars=_whole("TASKFLOW_CHAT_HISTORY_CHARS", cls.chat_history_chars),
+            app_api_token=os.environ.get("APP_API_TOKEN") or None,
         )
 
 
