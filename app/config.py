@@ -7,6 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 _VISIBLE_ASCII = re.compile(r"[!-~]+")
+_ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,17 @@ class Settings:
     # Dapr mode: the token this process's sidecar sends with every call to it (header
     # `dapr-api-token`); without it anyone who reaches the port could deliver events.
     app_api_token: str | None = None
+    # Migrations on PostgreSQL: the role the app's database access runs as, granted what it
+    # needs (and nothing more) after every upgrade.
+    database_runtime_role: str | None = None
 
     def __post_init__(self) -> None:
+        role = self.database_runtime_role
+        if role is not None and not _ROLE_NAME.fullmatch(role):
+            raise ValueError(
+                f"TASKFLOW_DATABASE_RUNTIME_ROLE must be a role name of a-z, 0-9 and _, "
+                f"not {role!r}"
+            )
         if self.runtime != "dapr":
             return
         if not self.app_api_token:
@@ -99,6 +109,7 @@ class Settings:
             chat_history_turns=_whole("TASKFLOW_CHAT_HISTORY_TURNS", cls.chat_history_turns),
             chat_history_chars=_whole("TASKFLOW_CHAT_HISTORY_CHARS", cls.chat_history_chars),
             app_api_token=os.environ.get("APP_API_TOKEN") or None,
+            database_runtime_role=os.environ.get("TASKFLOW_DATABASE_RUNTIME_ROLE") or None,
         )
 
 
