@@ -88,8 +88,8 @@ def test_the_runtime_role_keeps_the_state_store_in_its_schema(runtime: sa.Connec
         f"DROP SCHEMA {DAPR_STATE_SCHEMA} CASCADE",
     ],
 )
-def test_the_runtime_role_cannot_change_the_schema(
-    runtime: sa.Connection, statement: str
-) -> None:
-    with pytest.raises(sa.exc.ProgrammingError, match="InsufficientPrivilege|must be owner|denied"):
+def test_the_runtime_role_cannot_change_the_schema(runtime: sa.Connection, statement: str) -> None:
+    with pytest.raises(
+        sa.exc.ProgrammingError, match=r"InsufficientPrivilege|must be owner|denied"
+    ):
         runtime.execute(sa.text(statement))

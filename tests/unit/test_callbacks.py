@@ -74,7 +74,7 @@ def test_the_successor_request_creates_at_most_one() -> None:
 )
 def test_without_the_app_token_every_callback_is_refused(token: bytes | None) -> None:
     asked: list[tuple[int, datetime, str]] = []
-    headers = {} if token is None else {"dapr-api-token": token}
+    headers = {} if token is None else {b"dapr-api-token": token}
     with TestClient(callbacks(TOKEN, asked)) as client:
         for path, body in (
             (SUCCESSOR, BODY),
