@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The local Dapr stack, no containers: PostgreSQL, Kafka, the Dapr scheduler, and the app
-# plus the processors recurrence, reminders and audit, each with its own daprd sidecar.
+# The local Dapr stack, no containers: PostgreSQL, Kafka, the Dapr scheduler and Sentry (the
+# certificate authority of the sidecars' mTLS), and the app plus the processors recurrence,
+# reminders and audit, each with its own daprd sidecar.
 # usage: scripts/stack.sh up [--fresh] | down | start|restart|pid NAME | status | env
 #        | logs [-f] [NAME]
 #   up       provision what is missing, start what is not running, wait until every sidecar
@@ -8,7 +9,7 @@
 #            database, empties its Kafka topics and the scheduler's jobs.
 #   down     stop everything up started, in reverse order (stopped: nothing to do)
 #   start    start one part again, as `up` does, and wait until it answers (running: nothing
-#            to do). NAME: postgres, kafka, scheduler, an app id (taskflow, recurrence,
+#            to do). NAME: postgres, kafka, scheduler, sentry, an app id (taskflow, recurrence,
 #            reminders, audit) or its sidecar (taskflow-dapr, ...)
 #   restart  stop that part (gracefully), then start it
 #   pid      the PID of that part's main process (for the fault tests)
@@ -16,7 +17,8 @@
 #   env      the stack's addresses and tokens as KEY=VALUE lines (for tests and tools);
 #            each app's own tokens are <ID>_APP_API_TOKEN and <ID>_DAPR_API_TOKEN
 #   logs     the tail of every log, or of one (NAME: taskflow, taskflow-dapr, scheduler, ...)
-# PIDs, logs, the generated secrets file and the scheduler's data are in .data/stack/.
+# PIDs, logs, the generated secrets file, the scheduler's data and Sentry's certificates are
+# in .data/stack/.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -27,6 +29,8 @@ DB=taskflow_stack
 SECRETS="$RUN/secrets.json" # the path dapr-components/self-hosted/secretstores.yaml reads
 COMPONENTS="$ROOT/dapr-components/self-hosted"
 CONFIG="$COMPONENTS/configuration.yaml"
+SENTRY_CONFIG="$ROOT/dapr-components/sentry.yaml"
+TRUST_ANCHORS="$RUN/sentry/ca.crt" # made by Sentry on its first start
 
 # --- Ports: the one place they are set -------------------------------------------------
 # PostgreSQL 55432 (scripts/postgres.sh) and Kafka 59092/59093 (scripts/kafka.sh) keep
@@ -36,6 +40,8 @@ CONFIG="$COMPONENTS/configuration.yaml"
 SCHEDULER_PORT=50006         # gRPC API the sidecars connect to
 SCHEDULER_HEALTHZ_PORT=58086 # GET /healthz
 SCHEDULER_METRICS_PORT=59196
+SENTRY_PORT=50003          # gRPC API the sidecars get their certificates from
+SENTRY_HEALTHZ_PORT=58087 # GET /healthz (Sentry listens for it on every interface)
 ETCD_CLIENT_PORT=52379 # the scheduler's embedded etcd
 ETCD_PEER_PORT=52380
 APP_PORT="${PORT:-3000}" # the app: UI and API, as `make run`
@@ -261,6 +267,45 @@ wait_scheduler() {
   done
 }
 
+start_sentry() {
+  alive sentry && return
+  mkdir -p "$RUN/sentry"
+  chmod 700 "$RUN/sentry"
+  # On its first start Sentry makes its certificates, then restarts its servers (more than
+  # once) as it notices them: that start is a run of its own, stopped once they exist.
+  if [[ ! -s "$TRUST_ANCHORS" ]]; then
+    launch_sentry
+    local deadline=$((SECONDS + 60)) file
+    for file in ca.crt issuer.crt issuer.key; do
+      until [[ -s "$RUN/sentry/$file" ]]; do
+        alive sentry || fail_with_log sentry "Sentry exited before it made its certificates"
+        ((SECONDS < deadline)) || fail_with_log sentry "Sentry made no certificates in 60 s"
+        sleep 0.2
+      done
+    done
+    sleep 1
+    stop_all sentry
+  fi
+  launch_sentry
+}
+
+launch_sentry() {
+  launch sentry "$DAPR_BIN/sentry" \
+    --config "$SENTRY_CONFIG" --issuer-credentials "$RUN/sentry" \
+    --listen-address 127.0.0.1 --port "$SENTRY_PORT" \
+    --healthz-port "$SENTRY_HEALTHZ_PORT" --enable-metrics=false \
+    --log-level info
+}
+
+wait_sentry() {
+  local deadline=$((SECONDS + 60))
+  until curl -fsS -o /dev/null "http://127.0.0.1:$SENTRY_HEALTHZ_PORT/healthz" 2>/dev/null; do
+    alive sentry || fail_with_log sentry "Sentry exited"
+    ((SECONDS < deadline)) || fail_with_log sentry "Sentry is not healthy after 60 s"
+    sleep 0.3
+  done
+}
+
 app_env() { # HTTP_PORT GRPC_PORT: the environment of an app or processor process
   # The reconciliation sweep runs often here, so that what a fault left behind is repaired
   # within seconds (the fault tests count on it).
@@ -279,6 +324,9 @@ start_sidecar() { # ID APP_PORT HTTP GRPC INTERNAL METRICS
   # The app's own tokens, from the environment (not on a command line): APP_API_TOKEN (sent
   # to the app) and DAPR_API_TOKEN (required from it).
   local -x APP_API_TOKEN="${TOKENS[$id-app]}" DAPR_API_TOKEN="${TOKENS[$id-dapr]}"
+  # mTLS between the sidecars, with an identity from Sentry: what access control checks.
+  local -x DAPR_TRUST_ANCHORS
+  DAPR_TRUST_ANCHORS="$(cat "$TRUST_ANCHORS")"
   launch "$id-dapr" "$DAPR_BIN/daprd" \
     --app-id "$id" --app-port "$2" --app-protocol http --app-channel-address 127.0.0.1 \
     --dapr-listen-addresses 127.0.0.1 \
@@ -287,6 +335,7 @@ start_sidecar() { # ID APP_PORT HTTP GRPC INTERNAL METRICS
     --metrics-port "$6" --metrics-listen-address 127.0.0.1 \
     --resources-path "$COMPONENTS" --config "$CONFIG" \
     --scheduler-host-address "127.0.0.1:$SCHEDULER_PORT" \
+    --enable-mtls --sentry-address "127.0.0.1:$SENTRY_PORT" \
     --log-level info
 }
 
@@ -331,6 +380,7 @@ wait_app() { # ID APP_PORT: GET /health/ready of the app or processor itself
 
 all_names() { # in start order
   echo scheduler
+  echo sentry
   local entry id
   for entry in "${APPS[@]}"; do
     read -r id _ <<<"$entry"
@@ -386,7 +436,9 @@ up() {
   ((fresh)) && "$ROOT/scripts/kafka.sh" reset >/dev/null
 
   start_scheduler
+  start_sentry
   wait_scheduler
+  wait_sentry
   for entry in "${APPS[@]}"; do
     read -r id app http grpc internal metrics <<<"$entry"
     start_sidecar "$id" "$app" "$http" "$grpc" "$internal" "$metrics"
@@ -405,10 +457,11 @@ down() {
     read -r id _ <<<"$entry"
     apps+=("$id") sidecars+=("$id-dapr")
   done
-  # Reverse order of `up`: the apps, their sidecars, the scheduler, then Kafka, PostgreSQL.
+  # Reverse order of `up`: the apps, their sidecars, Sentry and the scheduler, then Kafka,
+  # PostgreSQL.
   stop_all "${apps[@]}"
   stop_all "${sidecars[@]}"
-  stop_all scheduler
+  stop_all sentry scheduler
   if [[ -f "$RUN/kafka.ours" ]]; then
     "$ROOT/scripts/kafka.sh" stop
     rm -f "$RUN/kafka.ours"
@@ -426,7 +479,7 @@ app_entry() { # ID -> its line of APPS, or fail
     read -r id _ <<<"$entry"
     [[ "$id" == "$1" ]] && { echo "$entry"; return; }
   done
-  die "no part named $1 (postgres, kafka, scheduler, ${APPS[*]%% *}, or an app id with -dapr)"
+  die "no part named $1 (postgres, kafka, scheduler, sentry, ${APPS[*]%% *}, or an app id with -dapr)"
 }
 
 start_one() { # NAME: start one part as `up` does; wait until it answers
@@ -446,6 +499,11 @@ start_one() { # NAME: start one part as `up` does; wait until it answers
       mkdir -p "$RUN/scheduler"
       start_scheduler
       wait_scheduler
+      ;;
+    sentry)
+      DAPR_BIN="$("$ROOT/scripts/dapr.sh")"
+      start_sentry
+      wait_sentry
       ;;
     *)
       entry="$(app_entry "${name%-dapr}")"
@@ -467,7 +525,7 @@ stop_one() { # NAME
   case "$1" in
     postgres) "$ROOT/scripts/postgres.sh" stop ;;
     kafka) "$ROOT/scripts/kafka.sh" stop ;;
-    scheduler) stop_all scheduler ;;
+    scheduler | sentry) stop_all "$1" ;;
     *)
       app_entry "${1%-dapr}" >/dev/null
       stop_all "$1"
@@ -480,7 +538,7 @@ pid_of() { # NAME
     postgres) "$ROOT/scripts/postgres.sh" pid ;;
     kafka) "$ROOT/scripts/kafka.sh" pid ;;
     *)
-      [[ "$1" == scheduler ]] || app_entry "${1%-dapr}" >/dev/null
+      [[ "$1" == scheduler || "$1" == sentry ]] || app_entry "${1%-dapr}" >/dev/null
       alive "$1" || die "$1 is not running"
       cat "$(pidfile "$1")"
       ;;

@@ -150,12 +150,14 @@ def dapr_operation_matches(pattern: str, operation: str) -> bool:
     return True
 
 
-def allowed_by_acl(access: Obj, caller: str, verb: str, operation: str) -> bool:
-    """Whether a Dapr access-control list lets `caller` (of our namespace, with an mTLS
+def allowed_by_acl(
+    access: Obj, caller: str, verb: str, operation: str, namespace: str = NAMESPACE
+) -> bool:
+    """Whether a Dapr access-control list lets `caller` (of `namespace`, with an mTLS
     identity) invoke `verb operation` on the sidecar it configures."""
     action = access["defaultAction"]
     for policy in access.get("policies", []):
-        if policy["appId"] != caller or policy["namespace"] != NAMESPACE:
+        if policy["appId"] != caller or policy["namespace"] != namespace:
             continue
         if policy["trustDomain"] != access["trustDomain"]:
             continue
@@ -187,15 +189,30 @@ def test_only_the_recurrence_processor_may_invoke_and_only_its_successor_call(
     objects: tuple[Obj, ...],
 ) -> None:
     access = get(objects, "Configuration", "taskflow-config")["spec"]["accessControl"]
+    holds_only_the_successor_call(access, NAMESPACE)
+
+
+def test_the_local_stack_has_the_same_access_list() -> None:
+    """Its sidecars have mTLS identities from the stack's Sentry, in the namespace
+    `default`; without them the list would refuse every call."""
+    [config] = _self_hosted("configuration.yaml")
+    holds_only_the_successor_call(config["spec"]["accessControl"], "default")
+    stack = (ROOT / "scripts" / "stack.sh").read_text()
+    assert "--enable-mtls --sentry-address" in stack
+
+
+def holds_only_the_successor_call(access: Obj, namespace: str) -> None:
     assert access["defaultAction"] == "deny"
     assert [p["appId"] for p in access["policies"]] == ["recurrence"]
     assert access["policies"][0]["defaultAction"] == "deny"
     app_id, verb, method = successor_call()
     assert app_id == APP_ID == "taskflow"
-    assert allowed_by_acl(access, "recurrence", verb, method)
-    assert allowed_by_acl(access, "recurrence", "POST", "/internal/tasks/123456/successor")
+    assert allowed_by_acl(access, "recurrence", verb, method, namespace)
+    assert allowed_by_acl(
+        access, "recurrence", "POST", "/internal/tasks/123456/successor", namespace
+    )
     for caller in ("taskflow", "reminders", "audit", "anyone"):
-        assert not allowed_by_acl(access, caller, verb, method), caller
+        assert not allowed_by_acl(access, caller, verb, method, namespace), caller
     for other_verb, operation in [
         ("GET", method),
         ("PUT", method),
@@ -208,7 +225,7 @@ def test_only_the_recurrence_processor_may_invoke_and_only_its_successor_call(
         ("POST", "api/tasks"),
         ("DELETE", "api/tasks/7"),
     ]:
-        assert not allowed_by_acl(access, "recurrence", other_verb, operation), operation
+        assert not allowed_by_acl(access, "recurrence", other_verb, operation, namespace), operation
 
 
 def test_the_access_list_names_the_route_the_app_serves(objects: tuple[Obj, ...]) -> None:
