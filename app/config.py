@@ -63,7 +63,7 @@ class Settings:
     chat_history_chars: int = 40_000
     # Dapr mode: the token this process's sidecar sends with every call to it (header
     # `dapr-api-token`); without it anyone who reaches the port could deliver events.
-    app_api_token: str | None = None
+    app_api_token: str | None = field(default=None, repr=False)
     # Migrations on PostgreSQL: the role the app's database access runs as, granted what it
     # needs (and nothing more) after every upgrade.
     database_runtime_role: str | None = None

@@ -112,7 +112,9 @@ def test_dapr_mode_needs_a_visible_ascii_app_token(
 def test_the_app_token_is_read_once_at_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TASKFLOW_RUNTIME", "dapr")
     monkeypatch.setenv("APP_API_TOKEN", TOKEN)
-    assert Settings.from_env().app_api_token == TOKEN
+    settings = Settings.from_env()
+    assert settings.app_api_token == TOKEN
+    assert TOKEN not in repr(settings), "kept out of logs"
     monkeypatch.setenv("TASKFLOW_RUNTIME", "local")
     monkeypatch.delenv("APP_API_TOKEN")
     assert Settings.from_env().app_api_token is None, "embedded mode needs none"
