@@ -1,10 +1,13 @@
 """Settings read once from the environment (and `.env`)."""
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+_VISIBLE_ASCII = re.compile(r"[!-~]+")
+_ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,40 @@ class Settings:
     chat_history_chars: int = 40_000
     # Other web origins whose pages may call the API with the user's cookie (CORS).
     allowed_origins: tuple[str, ...] = ()
+    # Dapr mode: the token this process's sidecar sends with every call to it (header
+    # `dapr-api-token`); without it anyone who reaches the port could deliver events.
+    app_api_token: str | None = field(default=None, repr=False)
+    # Migrations on PostgreSQL: the role the app's database access runs as, granted what it
+    # needs (and nothing more) after every upgrade.
+    database_runtime_role: str | None = None
+
+    def __post_init__(self) -> None:
+        role = self.database_runtime_role
+        if role is not None and not _ROLE_NAME.fullmatch(role):
+            raise ValueError(
+                f"TASKFLOW_DATABASE_RUNTIME_ROLE must be a role name of a-z, 0-9 and _, "
+                f"not {role!r}"
+            )
+        if self.runtime != "dapr":
+            return
+        if not self.app_api_token:
+            raise ValueError(
+                "APP_API_TOKEN must be set in Dapr mode: the token this process's Dapr "
+                "sidecar sends with every call to it"
+            )
+        if not _VISIBLE_ASCII.fullmatch(self.app_api_token):
+            raise ValueError(
+                "APP_API_TOKEN must be visible ASCII characters (no spaces): it travels in a header"
+            )
+
+    @classmethod
+    def at_start_up(cls) -> "Settings":
+        """from_env for a process that is starting: a setting it cannot run with stops it
+        with a message that names the variable (exit status 1), not with a traceback."""
+        try:
+            return cls.from_env()
+        except ValueError as error:
+            raise SystemExit(f"taskflow: {error}") from None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -74,6 +111,8 @@ class Settings:
             chat_history_turns=_whole("TASKFLOW_CHAT_HISTORY_TURNS", cls.chat_history_turns),
             chat_history_chars=_whole("TASKFLOW_CHAT_HISTORY_CHARS", cls.chat_history_chars),
             allowed_origins=_listed("TASKFLOW_ALLOWED_ORIGINS"),
+            app_api_token=os.environ.get("APP_API_TOKEN") or None,
+            database_runtime_role=os.environ.get("TASKFLOW_DATABASE_RUNTIME_ROLE") or None,
         )
 
 

@@ -47,5 +47,5 @@ def current_app() -> WebApp:
     state share it)."""
     global _current
     if _current is None:
-        _current = web_app(Settings.from_env())
+        _current = web_app(Settings.at_start_up())
     return _current

@@ -53,6 +53,7 @@ def create_api(app: WebApp) -> FastAPI:
     if not runtime.embedded:
         routers.append(
             callbacks_router(
+                runtime.settings.app_api_token,
                 runtime.dispatcher,
                 dead_letter_keeper=runtime.dead_letters,
                 create_successor=runtime.tasks.create_successor,
@@ -131,4 +132,4 @@ def served_api(app: WebApp) -> FastAPI:
 
 def api_from_env() -> FastAPI:
     """Factory for serving the API alone (`uvicorn --factory app.api.main:api_from_env`)."""
-    return served_api(web_app(Settings.from_env()))
+    return served_api(web_app(Settings.at_start_up()))

@@ -87,7 +87,7 @@ def job_armed(stack: Stack, reminder_id: int) -> bool:
     """Does the scheduler hold the reminder's job (asked through the reminders' sidecar)?"""
     response = httpx.get(
         f"{stack.sidecar('reminders')}/v1.0-alpha1/jobs/{job_name(reminder_id)}",
-        headers=stack.dapr_headers,
+        headers=stack.dapr_headers("reminders"),
         timeout=10,
     )
     return response.status_code == 200

@@ -47,11 +47,17 @@ def fresh_postgres_database(prefix: str, template: str | None = None) -> Iterato
         admin.dispose()
 
 
-def migrate(database_url: str) -> None:
+def migrate(database_url: str, runtime_role: str | None = None) -> None:
+    """`alembic upgrade head`; with `runtime_role`, as the stack runs it (the role of the URL
+    owns the schema and grants the runtime role what the app needs)."""
+    env = {**os.environ, "TASKFLOW_DATABASE_URL": database_url}
+    env.pop("TASKFLOW_DATABASE_RUNTIME_ROLE", None)
+    if runtime_role is not None:
+        env["TASKFLOW_DATABASE_RUNTIME_ROLE"] = runtime_role
     subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head"],
         cwd=ROOT,
-        env={**os.environ, "TASKFLOW_DATABASE_URL": database_url},
+        env=env,
         check=True,
         capture_output=True,
     )

@@ -29,18 +29,17 @@ class Stack:
     apps: dict[str, str]  # app id -> base URL of the app or processor itself
     kafka_bootstrap: str  # host:port of the Kafka broker
     scheduler_address: str  # host:port of the Dapr scheduler
-    dapr_api_token: str  # send as header `dapr-api-token` to a sidecar
-    app_api_token: str  # what the sidecars send to the apps in `dapr-api-token`
+    dapr_api_tokens: dict[str, str]  # app id -> what its sidecar requires of callers
+    app_api_tokens: dict[str, str]  # app id -> what its sidecar sends to it
     run_dir: Path  # PID files, logs, secrets
-    database_url: str  # the stack's database, for tests that look behind the app
+    database_url: str  # the stack's database as its owner, for tests that look behind the app
 
     def sidecar(self, app_id: str) -> str:
         return self.sidecars[app_id]
 
-    @property
-    def dapr_headers(self) -> dict[str, str]:
-        """Headers for a call to a sidecar's API."""
-        return {"dapr-api-token": self.dapr_api_token}
+    def dapr_headers(self, app_id: str) -> dict[str, str]:
+        """Headers for a call to the API of that app's sidecar."""
+        return {"dapr-api-token": self.dapr_api_tokens[app_id]}
 
     def pid_of(self, name: str) -> int:
         """PID of a part of the stack: taskflow, audit, audit-dapr, scheduler, kafka,
@@ -153,8 +152,8 @@ def stack_from_env(env: dict[str, str]) -> Stack:
         apps={i: env[f"{i.upper()}_APP_URL"] for i in APP_IDS},
         kafka_bootstrap=env["KAFKA_BOOTSTRAP"],
         scheduler_address=env["SCHEDULER_ADDRESS"],
-        dapr_api_token=env["DAPR_API_TOKEN"],
-        app_api_token=env["APP_API_TOKEN"],
+        dapr_api_tokens={i: env[f"{i.upper()}_DAPR_API_TOKEN"] for i in APP_IDS},
+        app_api_tokens={i: env[f"{i.upper()}_APP_API_TOKEN"] for i in APP_IDS},
         run_dir=Path(env["TASKFLOW_STACK_DIR"]),
         database_url=env["TASKFLOW_STACK_DATABASE_URL"],
     )
