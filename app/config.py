@@ -4,6 +4,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.domain import users
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -48,6 +50,51 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class AccountSettings:
+    """Who may sign up and sign in, and from where."""
+
+    # The admin made sure of at start-up (scripted installs, tests); both or neither.
+    admin_username: str | None = None
+    admin_password: str | None = None
+    # Anyone may sign up (TASKFLOW_SIGNUP=open), not only the first user.
+    signup_open: bool = False
+    # Browser origins allowed to call the API with credentials (CORS).
+    allowed_origins: tuple[str, ...] = ()
+    # Single sign-on with OpenID Connect, when all three are set.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+
+    @property
+    def oidc(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
+
+    @classmethod
+    def from_env(cls) -> "AccountSettings":
+        signup = os.environ.get("TASKFLOW_SIGNUP", "").strip()
+        if signup not in ("", "open"):
+            raise ValueError(f"TASKFLOW_SIGNUP must be 'open' or unset, not {signup!r}")
+        admin = _text("TASKFLOW_ADMIN_USERNAME"), os.environ.get("TASKFLOW_ADMIN_PASSWORD") or None
+        if (admin[0] is None) != (admin[1] is None):
+            raise ValueError("set TASKFLOW_ADMIN_USERNAME and TASKFLOW_ADMIN_PASSWORD together")
+        try:
+            admin_username = None if admin[0] is None else users.username(admin[0])
+            admin_password = None if admin[1] is None else users.password(admin[1])
+        except ValueError as error:
+            raise ValueError(f"TASKFLOW_ADMIN_USERNAME/_PASSWORD: {error}") from None
+        origins = os.environ.get("TASKFLOW_ALLOWED_ORIGINS", "")
+        return cls(
+            admin_username=admin_username,
+            admin_password=admin_password,
+            signup_open=signup == "open",
+            allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+            oidc_issuer=_text("TASKFLOW_OIDC_ISSUER"),
+            oidc_client_id=_text("TASKFLOW_OIDC_CLIENT_ID"),
+            oidc_client_secret=_text("TASKFLOW_OIDC_CLIENT_SECRET"),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     runtime: str
     database_url: str
@@ -58,6 +105,7 @@ class Settings:
     # A conversation keeps at most this many turns, and fewer beyond this many characters.
     chat_history_turns: int = 12
     chat_history_chars: int = 40_000
+    accounts: AccountSettings = field(default_factory=AccountSettings)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -71,7 +119,13 @@ class Settings:
             reconcile_seconds=_positive("TASKFLOW_RECONCILE_SECONDS", cls.reconcile_seconds),
             chat_history_turns=_whole("TASKFLOW_CHAT_HISTORY_TURNS", cls.chat_history_turns),
             chat_history_chars=_whole("TASKFLOW_CHAT_HISTORY_CHARS", cls.chat_history_chars),
+            accounts=AccountSettings.from_env(),
         )
+
+
+def _text(name: str) -> str | None:
+    """The variable's value without surrounding blanks; None when unset or blank."""
+    return os.environ.get(name, "").strip() or None
 
 
 def _positive(name: str, default: float) -> float:

@@ -16,16 +16,18 @@ from mcp.client.streamable_http import streamable_http_client
 
 from app.api.main import create_api
 from app.config import Settings
+from app.ports import Clock, utc_now
 from app.web import web_app
+from tests.support.accounts import ADMIN_ENV, bearer, log_in, make_token
 
 BASE_URL = "http://testserver"
 REQUEST_TIMEOUT_SECONDS = 20
 T = TypeVar("T")
 
 
-def start_app(settings: Settings) -> FastAPI:
+def start_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     """The API over the app's runtime, wired as the app wires it."""
-    return create_api(web_app(settings))
+    return create_api(web_app(settings, clock))
 
 
 class AppClient(httpx.Client):
@@ -40,6 +42,10 @@ class AppClient(httpx.Client):
     def run(self, scenario: Callable[[], Awaitable[T]]) -> T:
         """Run the coroutine function `scenario` in the app's event loop; its result."""
         return self.portal.call(scenario)
+
+    def signed_out(self) -> "AppClient":
+        """Another client of the same app, without credentials (close it after use)."""
+        return AppClient(self.app, self.portal)
 
 
 class _InAppTransport(httpx.BaseTransport):
@@ -64,27 +70,33 @@ class _InAppTransport(httpx.BaseTransport):
 
 
 @contextlib.contextmanager
-def api_client(database_url: str, **env: str) -> Iterator[AppClient]:
+def api_client(database_url: str, clock: Clock = utc_now, **env: str) -> Iterator[AppClient]:
     """A client of the API on `database_url`, its runtime running (outbox relay, reconciliation,
-    reminder timers, MCP sessions) for as long as the client is open.
+    reminder timers, MCP sessions) for as long as the client is open, signed in as the test
+    admin (tests.support.accounts) with a read-write API token.
 
     Settings come from the environment as a served API's would (`env` added to it, the
-    database URL set, and no Gemini key unless `env` gives one, so the offline assistant
-    answers); the environment stays so while the client is open, as the chat reads its key
-    when it answers."""
+    database URL set, the test admin's name and password, and no Gemini key unless `env`
+    gives one, so the offline assistant answers); the environment stays so while the client
+    is open, as the chat reads its key when it answers. `clock` is the accounts' now."""
     with pytest.MonkeyPatch.context() as patch:
         for name, value in {
             "TASKFLOW_DATABASE_URL": database_url,
             "GEMINI_API_KEY": "",
+            **ADMIN_ENV,
             **env,
         }.items():
             patch.setenv(name, value)
-        app = start_app(Settings.from_env())
+        app = start_app(Settings.from_env(), clock)
         with (
             start_blocking_portal() as portal,
             portal.wrap_async_context_manager(app.router.lifespan_context(app)),
             AppClient(app, portal) as client,
         ):
+            with client.signed_out() as admin:
+                signed_in = log_in(admin)
+                assert signed_in.status_code == 200, signed_in.text
+                client.headers.update(bearer(make_token(admin)))
             yield client
 
 
@@ -93,8 +105,9 @@ async def mcp_client(api: AppClient) -> AsyncIterator[Client]:
     """An MCP client of the API's /mcp endpoint. Enter it in the app's event loop, where its
     session manager runs: inside a coroutine given to `api.run`."""
     transport = httpx2.ASGITransport(app=api.app)
+    credentials = {"Authorization": api.headers["Authorization"]}
     async with (
-        httpx2.AsyncClient(transport=transport, base_url=BASE_URL) as http,
+        httpx2.AsyncClient(transport=transport, base_url=BASE_URL, headers=credentials) as http,
         Client(streamable_http_client(f"{BASE_URL}/mcp", http_client=http)) as mcp,
     ):
         yield mcp
