@@ -7,6 +7,8 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from argon2 import PasswordHasher
+
 from app.bootstrap import Runtime, bootstrap
 from app.chat.conversation import ConversationStore, HistoryLimits
 from app.chat.gemini import GeminiAgent, GeminiSettings
@@ -67,8 +69,11 @@ async def _nothing_owned_yet(user_id: int) -> None:
     """The first user's hook: nothing to hand over while tasks have no owner."""
 
 
-def web_app(settings: Settings, clock: Clock = utc_now) -> WebApp:
-    """The app; `clock` is what the accounts take for now (sessions, tokens, throttling)."""
+def web_app(
+    settings: Settings, clock: Clock = utc_now, hasher: PasswordHasher | None = None
+) -> WebApp:
+    """The app. The accounts take `clock` for now (sessions, tokens, throttling) and hash
+    passwords with `hasher` (Argon2id with the library's recommended cost unless given)."""
     runtime = bootstrap(settings, "app")
     tools = ToolSet(runtime.tasks, runtime.reminders, settings.timezone)
     chat = ChatService(
@@ -84,6 +89,7 @@ def web_app(settings: Settings, clock: Clock = utc_now) -> WebApp:
         _nothing_owned_yet,
         signup_open=settings.accounts.signup_open,
         clock=clock,
+        hasher=hasher,
     )
     return WebApp(runtime, tools, chat, McpEndpoint(tools), accounts)
 

@@ -24,7 +24,7 @@ from app.domain.users import (
 )
 from app.ports import Clock, Sql, utc_now
 from app.repositories.users import NewUser, UserRepository
-from app.services.errors import Conflict, NotFound
+from app.services.errors import Conflict, Invalid, NotFound
 
 TOKEN_PREFIX = "tf_"
 # A session lives this long after its last use, and never longer than SESSION_MAX in all.
@@ -64,26 +64,28 @@ class Throttle:
 
     def retry_after(self, key: str) -> int | None:
         """Seconds until `key` may try again, or None when it may now."""
-        failures = self._recent(key)
-        if len(failures) < self._limit:
+        self._forget_old()
+        failures = self._failures.get(key)
+        if failures is None or len(failures) < self._limit:
             return None
         wait = failures[0] + self._window - self._clock()
         return max(1, math.ceil(wait.total_seconds()))
 
     def failed(self, key: str) -> None:
-        self._recent(key).append(self._clock())
+        self._forget_old()
+        self._failures.setdefault(key, deque()).append(self._clock())
 
     def forget(self, key: str) -> None:
         self._failures.pop(key, None)
 
-    def _recent(self, key: str) -> deque[datetime]:
+    def _forget_old(self) -> None:
         start = self._clock() - self._window
-        for stale in [k for k, times in self._failures.items() if times[-1] <= start]:
-            del self._failures[stale]
-        failures = self._failures.setdefault(key, deque())
-        while failures and failures[0] <= start:
-            failures.popleft()
-        return failures
+        for key in list(self._failures):
+            failures = self._failures[key]
+            while failures and failures[0] <= start:
+                failures.popleft()
+            if not failures:
+                del self._failures[key]
 
 
 def _digest(secret: str) -> str:
@@ -248,7 +250,7 @@ class AccountService:
         self._check_throttle(user.username, None)
         if not await self._verify(await self._users.password_hash(user.id), current):
             self._by_username.failed(user.username)
-            raise WrongCredentials("the current password is wrong")
+            raise Invalid("current_password", "the current password is wrong")
         await self._users.set_password_hash(user.id, await self._hash(new))
         keep = None if keep_session is None else _digest(keep_session)
         await self._users.delete_sessions(user.id, keep=keep)

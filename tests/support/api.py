@@ -10,6 +10,7 @@ import httpx
 import httpx2
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -25,9 +26,13 @@ REQUEST_TIMEOUT_SECONDS = 20
 T = TypeVar("T")
 
 
+# Argon2id at its lowest cost: the tests sign in often, and the cost is not what they test.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
 def start_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
-    """The API over the app's runtime, wired as the app wires it."""
-    return create_api(web_app(settings, clock))
+    """The API over the app's runtime, wired as the app wires it (but for a cheap hash)."""
+    return create_api(web_app(settings, clock, FAST_HASHER))
 
 
 class AppClient(httpx.Client):
@@ -70,7 +75,9 @@ class _InAppTransport(httpx.BaseTransport):
 
 
 @contextlib.contextmanager
-def api_client(database_url: str, clock: Clock = utc_now, **env: str) -> Iterator[AppClient]:
+def api_client(
+    database_url: str, clock: Clock = utc_now, *, signed_in: bool = True, **env: str
+) -> Iterator[AppClient]:
     """A client of the API on `database_url`, its runtime running (outbox relay, reconciliation,
     reminder timers, MCP sessions) for as long as the client is open, signed in as the test
     admin (tests.support.accounts) with a read-write API token.
@@ -78,12 +85,15 @@ def api_client(database_url: str, clock: Clock = utc_now, **env: str) -> Iterato
     Settings come from the environment as a served API's would (`env` added to it, the
     database URL set, the test admin's name and password, and no Gemini key unless `env`
     gives one, so the offline assistant answers); the environment stays so while the client
-    is open, as the chat reads its key when it answers. `clock` is the accounts' now."""
+    is open, as the chat reads its key when it answers. `clock` is the accounts' now.
+    Without `signed_in`, no admin is made and the client has no credentials (a first run)."""
     with pytest.MonkeyPatch.context() as patch:
+        for name in ADMIN_ENV:
+            patch.delenv(name, raising=False)
         for name, value in {
             "TASKFLOW_DATABASE_URL": database_url,
             "GEMINI_API_KEY": "",
-            **ADMIN_ENV,
+            **(ADMIN_ENV if signed_in else {}),
             **env,
         }.items():
             patch.setenv(name, value)
@@ -93,10 +103,11 @@ def api_client(database_url: str, clock: Clock = utc_now, **env: str) -> Iterato
             portal.wrap_async_context_manager(app.router.lifespan_context(app)),
             AppClient(app, portal) as client,
         ):
-            with client.signed_out() as admin:
-                signed_in = log_in(admin)
-                assert signed_in.status_code == 200, signed_in.text
-                client.headers.update(bearer(make_token(admin)))
+            if signed_in:
+                with client.signed_out() as admin:
+                    session = log_in(admin)
+                    assert session.status_code == 200, session.text
+                    client.headers.update(bearer(make_token(admin)))
             yield client
 
 
