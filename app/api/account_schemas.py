@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, StrictBool
 
 from app import task_types as types
 from app.api.schemas import Strict
@@ -47,7 +47,7 @@ class PasswordChange(Strict):
 
 
 class UserCreate(Signup):
-    is_admin: bool = False
+    is_admin: StrictBool = False
 
 
 class TokenCreate(Strict):

@@ -77,7 +77,7 @@ def test_a_wrong_credential_is_a_401(client: AppClient, headers: dict[str, str])
 def test_a_non_ascii_authorization_header_is_a_401_not_a_500(client: AppClient) -> None:
     with client.signed_out() as anonymous:
         for raw in ["Bearer tf_é".encode("latin-1"), b"Bearer \xff\xfe", "Bearer tf_✓".encode()]:
-            _assert_unauthenticated(anonymous.get("/api/tasks", headers={"Authorization": raw}))
+            _assert_unauthenticated(anonymous.get("/api/tasks", headers=[(b"Authorization", raw)]))
 
 
 def test_health_stays_open(client: AppClient) -> None:
