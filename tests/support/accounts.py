@@ -1,6 +1,7 @@
 """Accounts for the tests: the admin every test server is started with, and helpers to sign up,
 sign in, make API tokens and make more users over HTTP."""
 
+import time
 from dataclasses import dataclass
 
 import httpx
@@ -52,9 +53,15 @@ def make_token(
     return token
 
 
-def admin_token(base_url: str, scopes: tuple[str, ...] = WRITE) -> str:
-    """A token of the test admin on the server at `base_url` (started with ADMIN_ENV)."""
+def admin_token(base_url: str, scopes: tuple[str, ...] = WRITE, timeout: float = 120) -> str:
+    """A token of the test admin on the server at `base_url` (started with ADMIN_ENV). In Dapr
+    mode the app makes the admin once its sidecar answers: wait for a user to exist (failed
+    sign-ins in the meantime would be throttled)."""
+    deadline = time.monotonic() + timeout
     with httpx.Client(base_url=base_url, timeout=30) as client:
+        while client.get("/api/auth/status").json()["needs_first_user"]:
+            assert time.monotonic() < deadline, f"no user on {base_url} after {timeout} s"
+            time.sleep(1)
         signed_in = log_in(client)
         assert signed_in.status_code == 200, signed_in.text
         return make_token(client, scopes)
