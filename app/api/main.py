@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match, Route
 
-from app.api.deps import signed_in
+from app.api.deps import admin_user, signed_in
 from app.api.responses import FORBIDDEN, UNAUTHENTICATED
 from app.api.routes import audit, auth, chat, dead_letters, health, reminders, tasks, tokens, users
 from app.api.schemas import LIST_QUERY_PARAMETERS
@@ -67,9 +67,11 @@ def create_api(app: WebApp) -> FastAPI:
             )
         )
     for router in private:
-        api.include_router(
-            router, dependencies=[Depends(signed_in)], responses=UNAUTHENTICATED | FORBIDDEN
-        )
+        needs = [Depends(signed_in)]
+        if router is dead_letters.router:
+            # Set-aside events of every user: the install's operators only.
+            needs.append(Depends(admin_user))
+        api.include_router(router, dependencies=needs, responses=UNAUTHENTICATED | FORBIDDEN)
     for router in public:
         api.include_router(router)
     routers = private + public

@@ -129,3 +129,11 @@ def test_a_bad_user_names_the_field(
 def test_impossible_user_ids_are_refused(client: httpx.Client, user_id: str) -> None:
     answer = client.delete(f"/api/users/{user_id}")
     assert answer.status_code in (404, 422), answer.text
+
+
+def test_only_admins_see_the_dead_letters_of_every_user(admin_api: AppClient) -> None:
+    someone = make_user(admin_api, "someone")
+    assert admin_api.get("/api/dead-letters").status_code == 200
+    with admin_api.signed_out() as theirs:
+        assert log_in(theirs, someone).status_code == 200
+        assert theirs.get("/api/dead-letters").status_code == 403
