@@ -162,7 +162,7 @@ def run(options: StackOptions, log: Callable[[str], None]) -> StackResult:
         log("stack: " + ("using the running stack" if was_running else "bringing the stack up"))
         with (
             running_stack(Path(scratch) / "stack.log") as stack,
-            httpx.Client(base_url=stack.app_url, timeout=30) as client,
+            stack.client(timeout=30) as client,
         ):
             up_seconds = None if was_running else time.perf_counter() - started
             database_url = stack.database_url

@@ -21,7 +21,7 @@ from tests.support.tasks import create_task, eventually
 
 @pytest.fixture
 def api(stack: Stack) -> httpx.Client:
-    return httpx.Client(base_url=stack.app_url, timeout=15)
+    return stack.client()
 
 
 def successors(api: httpx.Client, tag: str, parent_id: int) -> list[dict[str, Any]]:

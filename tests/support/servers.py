@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
+from tests.support.accounts import ADMIN_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -71,7 +73,8 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serve_api(database_url: str, log_path: Path, **env: str) -> Iterator[str]:
-    """The API (embedded runtime) under uvicorn in its own process; yields its base URL."""
+    """The API (embedded runtime) under uvicorn in its own process, the test admin
+    (tests.support.accounts) made at start-up; yields its base URL."""
     port = free_port()
     with log_path.open("w") as log:
         process = subprocess.Popen(
@@ -93,6 +96,7 @@ def serve_api(database_url: str, log_path: Path, **env: str) -> Iterator[str]:
                 **os.environ,
                 "TASKFLOW_DATABASE_URL": database_url,
                 "GEMINI_API_KEY": "",
+                **ADMIN_ENV,
                 **env,
             },
             stdout=log,

@@ -14,6 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
+from tests.support.accounts import ADMIN_ENV, admin_token, bearer
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "stack.sh"
 KAFKA = ROOT / "scripts" / "kafka.sh"
@@ -33,6 +37,11 @@ class Stack:
     app_api_tokens: dict[str, str]  # app id -> what its sidecar sends to it
     run_dir: Path  # PID files, logs, secrets
     database_url: str  # the stack's database as its owner, for tests that look behind the app
+    api_token: str  # a read-write API token of the test admin (tests.support.accounts)
+
+    def client(self, timeout: float = 15) -> httpx.Client:
+        """A client of the app's API, signed in as the test admin."""
+        return httpx.Client(base_url=self.app_url, timeout=timeout, headers=bearer(self.api_token))
 
     def sidecar(self, app_id: str) -> str:
         return self.sidecars[app_id]
@@ -156,6 +165,7 @@ def stack_from_env(env: dict[str, str]) -> Stack:
         app_api_tokens={i: env[f"{i.upper()}_APP_API_TOKEN"] for i in APP_IDS},
         run_dir=Path(env["TASKFLOW_STACK_DIR"]),
         database_url=env["TASKFLOW_STACK_DATABASE_URL"],
+        api_token=admin_token(env["APP_URL"]),
     )
 
 
@@ -164,6 +174,8 @@ def _run(command: str, log: Path, timeout: float) -> None:
     with log.open("a") as out:
         result = subprocess.run(
             [str(SCRIPT), command],
+            # The app makes sure the test admin exists (a stack started otherwise needs them too).
+            env={**os.environ, **ADMIN_ENV},
             stdout=out,
             stderr=subprocess.STDOUT,
             timeout=timeout,
