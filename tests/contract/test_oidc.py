@@ -9,10 +9,15 @@ from typing import Any
 import httpx
 import pytest
 
-from app.ports import utc_now
 from tests.support.accounts import ADMIN_USERNAME
 from tests.support.api import AppClient, api_client
-from tests.support.oidc import REDIRECT_URI, OpenIDProvider, sign_in_at_provider
+from tests.support.oidc import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REDIRECT_URI,
+    OpenIDProvider,
+    sign_in_at_provider,
+)
 from tests.support.servers import free_port
 
 PENDING_COOKIE = "taskflow_oidc"
@@ -21,7 +26,12 @@ PENDING_COOKIE = "taskflow_oidc"
 @pytest.fixture(scope="module")
 def api(database_url: str, oidc_provider: OpenIDProvider) -> Iterator[AppClient]:
     """The API with single sign-on at the test provider."""
-    with api_client(database_url, utc_now, **oidc_provider.settings_env()) as client:
+    with api_client(
+        database_url,
+        TASKFLOW_OIDC_ISSUER=oidc_provider.issuer,
+        TASKFLOW_OIDC_CLIENT_ID=CLIENT_ID,
+        TASKFLOW_OIDC_CLIENT_SECRET=CLIENT_SECRET,
+    ) as client:
         yield client
 
 
@@ -102,13 +112,15 @@ def test_a_provider_account_named_like_a_local_user_is_a_user_of_its_own(api: Ap
 
 def test_a_tampered_state_is_refused(browser: AppClient) -> None:
     callback = httpx.URL(sign_in_at_provider(begin(browser).headers["location"], "mallory"))
-    tampered = callback.copy_set_param("state", callback.params["state"] + "x")
+    pending = browser.cookies[PENDING_COOKIE]
+    for state in (callback.params["state"] + "x", "\u00e9t\u00e9"):
+        browser.cookies.set(PENDING_COOKIE, pending, path="/api/auth/oidc")
 
-    refused = browser.get(tampered)
+        refused = browser.get(callback.copy_set_param("state", state))
 
-    assert refused.status_code == 400
-    assert "state" in refused.json()["detail"]
-    assert browser.get("/api/auth/me").status_code == 401
+        assert refused.status_code == 400
+        assert "state" in refused.json()["detail"]
+        assert browser.get("/api/auth/me").status_code == 401
 
 
 def test_a_replayed_code_is_refused(browser: AppClient) -> None:
@@ -149,12 +161,15 @@ def test_an_error_from_the_provider_is_refused_by_name(browser: AppClient) -> No
 
 
 def test_without_settings_single_sign_on_is_not_there(database_url: str) -> None:
-    unset = {
-        "TASKFLOW_OIDC_ISSUER": "",
-        "TASKFLOW_OIDC_CLIENT_ID": "",
-        "TASKFLOW_OIDC_CLIENT_SECRET": "",
-    }
-    with api_client(database_url, utc_now, **unset) as api, api.signed_out() as browser:
+    with (
+        api_client(
+            database_url,
+            TASKFLOW_OIDC_ISSUER="",
+            TASKFLOW_OIDC_CLIENT_ID="",
+            TASKFLOW_OIDC_CLIENT_SECRET="",
+        ) as api,
+        api.signed_out() as browser,
+    ):
         for path in ("/api/auth/oidc/login", "/api/auth/oidc/callback?code=x&state=y"):
             response = browser.get(path)
             assert response.status_code == 404
@@ -162,12 +177,15 @@ def test_without_settings_single_sign_on_is_not_there(database_url: str) -> None
 
 
 def test_an_unreachable_provider_is_a_bad_gateway(database_url: str) -> None:
-    unreachable = {
-        "TASKFLOW_OIDC_ISSUER": f"http://127.0.0.1:{free_port()}",
-        "TASKFLOW_OIDC_CLIENT_ID": "taskflow",
-        "TASKFLOW_OIDC_CLIENT_SECRET": "secret",
-    }
-    with api_client(database_url, utc_now, **unreachable) as api, api.signed_out() as browser:
+    with (
+        api_client(
+            database_url,
+            TASKFLOW_OIDC_ISSUER=f"http://127.0.0.1:{free_port()}",
+            TASKFLOW_OIDC_CLIENT_ID=CLIENT_ID,
+            TASKFLOW_OIDC_CLIENT_SECRET=CLIENT_SECRET,
+        ) as api,
+        api.signed_out() as browser,
+    ):
         response = browser.get("/api/auth/oidc/login")
     assert response.status_code == 502
     assert "discovery document" in response.json()["detail"]

@@ -28,15 +28,9 @@ START_TIMEOUT_SECONDS = 60
 
 @dataclass(frozen=True)
 class OpenIDProvider:
-    issuer: str
+    """The running provider: where it is (its client is CLIENT_ID, CLIENT_SECRET)."""
 
-    def settings_env(self) -> dict[str, str]:
-        """The app's settings for signing in at this provider."""
-        return {
-            "TASKFLOW_OIDC_ISSUER": self.issuer,
-            "TASKFLOW_OIDC_CLIENT_ID": CLIENT_ID,
-            "TASKFLOW_OIDC_CLIENT_SECRET": CLIENT_SECRET,
-        }
+    issuer: str
 
 
 @pytest.fixture(scope="session")
