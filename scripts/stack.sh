@@ -255,6 +255,7 @@ start_scheduler() {
     --etcd-data-dir "$data" \
     --etcd-client-listen-address 127.0.0.1 --etcd-client-port "$ETCD_CLIENT_PORT" \
     --etcd-initial-cluster "dapr-scheduler-server-0=http://127.0.0.1:$ETCD_PEER_PORT" \
+    --tls-enabled --sentry-address "127.0.0.1:$SENTRY_PORT" --trust-anchors-file "$TRUST_ANCHORS" \
     --log-level info
 }
 
@@ -435,10 +436,11 @@ up() {
   ln -sfn "$CACHE/kafka/server.log" "$RUN/kafka.log"
   ((fresh)) && "$ROOT/scripts/kafka.sh" reset >/dev/null
 
-  start_scheduler
+  # Sentry first: the scheduler, like the sidecars, takes its mTLS identity from it.
   start_sentry
-  wait_scheduler
   wait_sentry
+  start_scheduler
+  wait_scheduler
   for entry in "${APPS[@]}"; do
     read -r id app http grpc internal metrics <<<"$entry"
     start_sidecar "$id" "$app" "$http" "$grpc" "$internal" "$metrics"
