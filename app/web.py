@@ -13,7 +13,7 @@ from app.bootstrap import Runtime, bootstrap
 from app.chat.confirmation import ConfirmationGuard
 from app.chat.conversation import ConversationStore, HistoryLimits
 from app.chat.gemini import GeminiAgent, GeminiSettings
-from app.chat.mcp_server import McpEndpoint
+from app.chat.mcp_server import McpEndpoint, transport_security
 from app.chat.offline.assistant import OfflineAssistant
 from app.chat.service import ChatService
 from app.chat.tools import ToolSet
@@ -94,7 +94,8 @@ def web_app(
         clock=clock,
         hasher=hasher,
     )
-    return WebApp(runtime, tools, chat, McpEndpoint(guard), accounts)
+    mcp = McpEndpoint(guard, accounts, transport_security(settings))
+    return WebApp(runtime, tools, chat, mcp, accounts)
 
 
 _current: WebApp | None = None
