@@ -79,10 +79,11 @@ class ApiTokens:
 
 
 def transport_security(settings: Settings) -> TransportSecuritySettings:
-    """The hosts /mcp answers (its loopback names on the app's port, and the names it is
-    configured to be reached by) and the origins it accepts (the app's own on those hosts,
-    and the origins allowed to call the API)."""
-    hosts = [f"{name}:{settings.port}" for name in LOOPBACK_NAMES] + list(settings.allowed_hosts)
+    """The hosts /mcp answers (its loopback names on the app's port, or on the default port
+    of a proxy in front, and the names it is configured to be reached by) and the origins it
+    accepts (the app's own on those hosts, and the origins allowed to call the API)."""
+    loopback = [*LOOPBACK_NAMES, *(f"{name}:{settings.port}" for name in LOOPBACK_NAMES)]
+    hosts = loopback + list(settings.allowed_hosts)
     own = [f"{scheme}://{host}" for host in hosts for scheme in ("http", "https")]
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,

@@ -121,7 +121,7 @@ def test_a_write_token_writes(client: AppClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "host", ["evil.example", "testserver.evil.example", "localhost:1", "127.0.0.1", "[::2]:3000"]
+    "host", ["evil.example", "testserver.evil.example", "localhost:1", "127.0.0.2", "[::2]:3000"]
 )
 def test_a_foreign_host_is_refused(client: AppClient, host: str) -> None:
     """A page of another site whose name now points here (DNS rebinding) sends its own Host."""
@@ -130,7 +130,9 @@ def test_a_foreign_host_is_refused(client: AppClient, host: str) -> None:
     assert refused.status_code == 421, refused.text
 
 
-@pytest.mark.parametrize("host", ["testserver", "localhost:3000", "127.0.0.1:3000", "[::1]:3000"])
+@pytest.mark.parametrize(
+    "host", ["testserver", "localhost:3000", "127.0.0.1:3000", "[::1]:3000", "localhost"]
+)
 def test_the_apps_own_hosts_are_served(client: AppClient, host: str) -> None:
     assert list_tools(client, Host=host).status_code == 200
 

@@ -22,6 +22,9 @@ def test_loopback_names_on_the_apps_port_and_the_configured_hosts_are_served() -
 
     assert security.enable_dns_rebinding_protection
     assert security.allowed_hosts == [
+        "127.0.0.1",
+        "localhost",
+        "[::1]",
         "127.0.0.1:8080",
         "localhost:8080",
         "[::1]:8080",
@@ -33,12 +36,14 @@ def test_loopback_names_on_the_apps_port_and_the_configured_hosts_are_served() -
     } | {"https://planner.example.com"}
 
 
-def test_by_default_only_loopback_on_port_3000() -> None:
+def test_by_default_only_loopback_on_port_3000_or_behind_a_proxy() -> None:
     security = transport_security(_settings())
 
-    assert security.allowed_hosts == ["127.0.0.1:3000", "localhost:3000", "[::1]:3000"]
+    assert set(security.allowed_hosts) == {
+        f"{name}{port}" for name in ("127.0.0.1", "localhost", "[::1]") for port in ("", ":3000")
+    }
     assert "http://localhost:3000" in security.allowed_origins
-    assert not [o for o in security.allowed_origins if not o.endswith(":3000")]
+    assert "https://localhost" in security.allowed_origins
 
 
 @pytest.mark.parametrize(
