@@ -32,6 +32,16 @@ def test_a_request_without_a_token_is_refused(client: AppClient) -> None:
         assert_unauthenticated(list_tools(anyone))
         assert_unauthenticated(list_tools(anyone, Authorization="Bearer tf_not-a-token"))
         assert_unauthenticated(list_tools(anyone, Authorization="Basic YWRtaW46YWRtaW4="))
+        assert_unauthenticated(
+            anyone.post(
+                "/mcp",
+                json=LIST_TOOLS,
+                headers=[
+                    (b"Accept", MCP_ACCEPT["Accept"].encode()),
+                    (b"Authorization", "Bearer tf_\xe9\xff".encode("latin-1")),
+                ],
+            )
+        )
         assert_unauthenticated(anyone.get("/mcp", headers=MCP_ACCEPT))
 
 
