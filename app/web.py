@@ -14,7 +14,7 @@ from app.bootstrap import Runtime, bootstrap
 from app.chat.confirmation import ConfirmationGuard
 from app.chat.conversation import ConversationStore, HistoryLimits
 from app.chat.gemini import GeminiAgent, GeminiSettings
-from app.chat.mcp_server import McpEndpoint
+from app.chat.mcp_server import McpEndpoint, transport_security
 from app.chat.offline.assistant import OfflineAssistant
 from app.chat.service import ChatService
 from app.chat.tools import ToolSet
@@ -103,7 +103,8 @@ def web_app(
         if sso.oidc_issuer and sso.oidc_client_id and sso.oidc_client_secret
         else None
     )
-    return WebApp(runtime, tools, chat, McpEndpoint(guard), accounts, oidc)
+    mcp = McpEndpoint(guard, accounts, transport_security(settings))
+    return WebApp(runtime, tools, chat, mcp, accounts, oidc)
 
 
 _current: WebApp | None = None
