@@ -19,6 +19,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 OWNED = ("task", "reminder", "audit_log")
+REFERENCE = ", FOREIGN KEY(owner_id) REFERENCES app_user (id) ON DELETE CASCADE"
 # The listings' indexes, now led by the owner: (new name, old name or None, columns).
 INDEXES: tuple[tuple[str, str, str | None, list[str | sa.TextClause]], ...] = (
     (
@@ -40,15 +41,10 @@ INDEXES: tuple[tuple[str, str, str | None, list[str | sa.TextClause]], ...] = (
 def upgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     for table in OWNED:
+        op.add_column(table, sa.Column("owner_id", sa.Integer()))
         if sqlite:
-            # SQLite adds a column with its reference in place; a batch copy of `task` would
-            # drop the table its reminders cascade from.
-            op.execute(
-                f"ALTER TABLE {table} ADD COLUMN owner_id INTEGER "
-                "REFERENCES app_user (id) ON DELETE CASCADE"
-            )
+            _reference_owner_in_place(table)
         else:
-            op.add_column(table, sa.Column("owner_id", sa.Integer()))
             op.create_foreign_key(
                 f"fk_{table}_owner_id", table, "app_user", ["owner_id"], ["id"], ondelete="CASCADE"
             )
@@ -67,12 +63,28 @@ def downgrade() -> None:
         op.drop_index(name, table_name=table)
         if old is not None:
             op.create_index(old, table, columns)
-    if sqlite:
-        # Copying `task` without its owner drops the old table: its reminders must not
-        # cascade. (Only outside a transaction does SQLite take this, and none is open yet.)
-        op.execute("PRAGMA foreign_keys=OFF")
     for table in OWNED:
-        with op.batch_alter_table(table) as owned:
-            if not sqlite:
-                owned.drop_constraint(f"fk_{table}_owner_id", type_="foreignkey")
-            owned.drop_column("owner_id")
+        if sqlite:
+            _rewrite_definition(table, f"substr(sql, 1, instr(sql, '{REFERENCE}') - 1) || ')'")
+        else:
+            op.drop_constraint(f"fk_{table}_owner_id", table, type_="foreignkey")
+        op.drop_column(table, "owner_id")
+
+
+def _reference_owner_in_place(table: str) -> None:
+    """SQLite cannot add a constraint to a table, and copying `task` into a new one would drop
+    the table its reminders cascade from. So the reference is written into the stored table
+    definition, as SQLite documents for constraints that change no stored row (all owners are
+    NULL here)."""
+    _rewrite_definition(table, f"substr(rtrim(sql), 1, length(rtrim(sql)) - 1) || '{REFERENCE})'")
+
+
+def _rewrite_definition(table: str, sql: str) -> None:
+    """Set the stored CREATE TABLE of `table` to the expression `sql` (of the current `sql`),
+    raising the schema version so that every connection reads it again."""
+    bind = op.get_bind()
+    version = int(bind.exec_driver_sql("PRAGMA schema_version").scalar_one())
+    op.execute("PRAGMA writable_schema=ON")
+    op.execute(f"UPDATE sqlite_master SET sql = {sql} WHERE type = 'table' AND name = '{table}'")
+    op.execute(f"PRAGMA schema_version={version + 1}")
+    op.execute("PRAGMA writable_schema=OFF")
