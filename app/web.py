@@ -25,12 +25,14 @@ class WebApp:
 def web_app(settings: Settings) -> WebApp:
     runtime = bootstrap(settings, "app")
     tools = ToolSet(runtime.tasks, runtime.reminders, settings.timezone)
+    gemini = GeminiSettings.from_env()
     chat = ChatService(
         ConversationStore(
             runtime.kv, HistoryLimits(settings.chat_history_turns, settings.chat_history_chars)
         ),
-        OfflineAssistant(tools, settings.timezone, utc_now),
-        GeminiAgent(tools, GeminiSettings.from_env(), settings.timezone, utc_now),
+        tools,
+        lambda owned: OfflineAssistant(owned, settings.timezone, utc_now),
+        lambda owned: GeminiAgent(owned, gemini, settings.timezone, utc_now),
         runtime.secrets,
     )
     return WebApp(runtime, tools, chat, McpEndpoint(tools))

@@ -14,7 +14,7 @@ from google.genai import errors, types
 
 from app.chat.conversation import Action, Conversation, Outcome, focus_of
 from app.chat.offline.replies import describe
-from app.chat.tools import ToolSet
+from app.chat.tools import OwnerTools
 
 API_KEY_SECRET = "GEMINI_API_KEY"
 DEFAULT_MODEL = "gemini-2.5-flash"
@@ -55,7 +55,7 @@ class GeminiUnavailable(Exception):
 class GeminiAgent:
     def __init__(
         self,
-        tools: ToolSet,
+        tools: OwnerTools,
         settings: GeminiSettings,
         timezone: str,
         clock: Callable[[], datetime],

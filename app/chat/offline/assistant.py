@@ -12,7 +12,7 @@ from app.chat.offline.commands import HELP, parse
 from app.chat.offline.intents import Answer, Intent, Target, Unclear
 from app.chat.offline.replies import describe, task_line
 from app.chat.tool_args import MAX_LIST_LIMIT
-from app.chat.tools import Json, ToolSet
+from app.chat.tools import Json, OwnerTools
 
 DESTRUCTIVE = frozenset({"delete_task", "complete_task"})
 MAX_CANDIDATES = 10
@@ -22,7 +22,7 @@ _VERBS = {"delete_task": "Delete", "complete_task": "Complete"}
 
 
 class OfflineAssistant:
-    def __init__(self, tools: ToolSet, timezone: str, clock: Callable[[], datetime]) -> None:
+    def __init__(self, tools: OwnerTools, timezone: str, clock: Callable[[], datetime]) -> None:
         self._tools = tools
         self._timezone = timezone
         self._zone = ZoneInfo(timezone)
