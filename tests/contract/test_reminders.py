@@ -21,6 +21,7 @@ from tests.contract.helpers import (
 )
 from tests.support.api import api_client
 from tests.support.databases import migrated_sqlite_url
+from tests.support.owners import OWNER
 from tests.support.tasks import Json, create_task, poll
 
 # Far enough ahead that no reminder of these tests fires while they run.
@@ -358,11 +359,12 @@ async def _overdue_reminders(database_url: str, count: int) -> None:
     tasks = TaskService(EngineSql(engine), "UTC", lambda: None)
     for number in range(count):
         await tasks.create(
+            OWNER,
             {
                 "title": f"overdue {number}",
                 "due_date": datetime(2020, 1, 1, 9, 0, tzinfo=UTC) + timedelta(minutes=number),
                 "reminder_offset": "1 hour",
-            }
+            },
         )
     engine.dispose()
 

@@ -9,7 +9,7 @@ import pytest
 
 from app.chat.conversation import Conversation, HistoryLimits, Outcome, Turn
 from app.chat.offline.assistant import OfflineAssistant
-from app.chat.tools import Json, ToolSet
+from app.chat.tools import Json, OwnerTools
 from tests.chat.toolset import tools_on
 from tests.support.databases import migrated_sqlite_url
 
@@ -18,14 +18,14 @@ NOW = datetime(2025, 11, 19, 10, 0, tzinfo=ZoneInfo(ZONE))
 
 
 @pytest.fixture(scope="module")
-def tools(tmp_path_factory: pytest.TempPathFactory) -> ToolSet:
+def tools(tmp_path_factory: pytest.TempPathFactory) -> OwnerTools:
     return tools_on(migrated_sqlite_url(Path(tmp_path_factory.mktemp("assistant"))), ZONE)
 
 
 class Chat:
     """One conversation with the assistant, kept as the chat service keeps it."""
 
-    def __init__(self, tools: ToolSet) -> None:
+    def __init__(self, tools: OwnerTools) -> None:
         self.tools = tools
         self.assistant = OfflineAssistant(tools, ZONE, lambda: NOW)
         self.conversation = Conversation()
@@ -53,7 +53,7 @@ class Chat:
 
 
 @pytest.fixture
-def chat(tools: ToolSet) -> Chat:
+def chat(tools: OwnerTools) -> Chat:
     return Chat(tools)
 
 
