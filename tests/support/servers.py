@@ -48,8 +48,13 @@ def fresh_postgres_database(prefix: str, template: str | None = None) -> Iterato
 
 
 def migrate(database_url: str) -> None:
+    alembic(database_url, "upgrade", "head")
+
+
+def alembic(database_url: str, *arguments: str) -> None:
+    """Run the alembic command `arguments` on the database at `database_url`."""
     subprocess.run(
-        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        [sys.executable, "-m", "alembic", *arguments],
         cwd=ROOT,
         env={**os.environ, "TASKFLOW_DATABASE_URL": database_url},
         check=True,
