@@ -1,13 +1,28 @@
-"""Reflex entry point: the UI pages, with the FastAPI app mounted through api_transformer."""
+"""Reflex entry point: the UI pages, with the FastAPI app mounted through api_transformer, all
+served behind the browser safety layer."""
 
 import reflex as rx
+from reflex import constants
+from reflex.utils import prerequisites
+from starlette.types import ASGIApp
 
 from app.api.main import create_api, running
+from app.api.security import BrowserSafety, inline_script_hashes
 from app.ui.pages.index import ON_LOAD, index
 from app.web import current_app
 
+
+class _SafeApp(rx.App):
+    def __call__(self) -> ASGIApp:
+        """The served app, in the browser safety layer: outermost, so that it also covers the
+        compiled pages, the event WebSocket and the CORS layers Reflex adds itself."""
+        pages = (prerequisites.get_web_dir() / constants.Dirs.STATIC).rglob("*.html")
+        script_hashes = inline_script_hashes(page.read_text() for page in pages)
+        return BrowserSafety(super().__call__(), web_app.runtime.settings, script_hashes)
+
+
 web_app = current_app()
 
-app = rx.App(api_transformer=create_api(web_app))
+app = _SafeApp(api_transformer=create_api(web_app))
 app.register_lifespan_task(running, web_app=web_app)
 app.add_page(index, route="/", title="TaskFlow", on_load=ON_LOAD)

@@ -1,9 +1,18 @@
 """The app process: the runtime of the app's role, plus what only the app serves (the chat
 and its tools over MCP) to the API and the UI."""
 
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from argon2 import PasswordHasher
+
+from app.adapters.oidc import OidcProvider
 from app.bootstrap import Runtime, bootstrap
+from app.chat.confirmation import ConfirmationGuard
 from app.chat.conversation import ConversationStore, HistoryLimits
 from app.chat.gemini import GeminiAgent, GeminiSettings
 from app.chat.mcp_server import McpEndpoint
@@ -11,7 +20,12 @@ from app.chat.offline.assistant import OfflineAssistant
 from app.chat.service import ChatService
 from app.chat.tools import ToolSet
 from app.config import Settings
-from app.ports import utc_now
+from app.ports import Clock, utc_now
+from app.repositories.ownership import give_unowned_rows_to
+from app.services.accounts import AccountService
+
+log = logging.getLogger(__name__)
+ADMIN_RETRY_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -20,22 +34,75 @@ class WebApp:
     tools: ToolSet
     chat: ChatService
     mcp: McpEndpoint
+    accounts: AccountService
+    # The OpenID provider of single sign-on; None: not configured.
+    oidc: OidcProvider | None
+
+    @contextlib.asynccontextmanager
+    async def admin_ensured(self) -> AsyncIterator[None]:
+        """Make sure the admin of TASKFLOW_ADMIN_USERNAME exists: before the first request in
+        embedded mode; in Dapr mode once the sidecar answers (it waits for the app's port, so
+        start-up must not wait for it)."""
+        task = asyncio.create_task(self._ensure_admin())
+        if self.runtime.sidecar is None:
+            await task
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _ensure_admin(self) -> None:
+        settings = self.runtime.settings.accounts
+        if settings.admin_username is None or settings.admin_password is None:
+            return
+        sidecar = self.runtime.sidecar
+        if sidecar is None:
+            await self.accounts.ensure_admin(settings.admin_username, settings.admin_password)
+            return
+        await sidecar.connected()
+        while True:
+            try:
+                await self.accounts.ensure_admin(settings.admin_username, settings.admin_password)
+                return
+            except Exception:
+                log.exception("could not make sure the admin exists; trying again")
+                await asyncio.sleep(ADMIN_RETRY_SECONDS)
 
 
-def web_app(settings: Settings) -> WebApp:
+def web_app(
+    settings: Settings, clock: Clock = utc_now, hasher: PasswordHasher | None = None
+) -> WebApp:
+    """The app. The accounts take `clock` for now (sessions, tokens, throttling) and hash
+    passwords with `hasher` (Argon2id with the library's recommended cost unless given)."""
     runtime = bootstrap(settings, "app")
     tools = ToolSet(runtime.tasks, runtime.reminders, settings.timezone)
-    gemini = GeminiSettings.from_env()
+    guard = ConfirmationGuard(tools, utc_now)
     chat = ChatService(
         ConversationStore(
             runtime.kv, HistoryLimits(settings.chat_history_turns, settings.chat_history_chars)
         ),
-        tools,
-        lambda owned: OfflineAssistant(owned, settings.timezone, utc_now),
-        lambda owned: GeminiAgent(owned, gemini, settings.timezone, utc_now),
+        OfflineAssistant(settings.timezone, utc_now),
+        GeminiAgent(tools, GeminiSettings.from_env(), settings.timezone, utc_now),
         runtime.secrets,
+        guard,
     )
-    return WebApp(runtime, tools, chat, McpEndpoint(tools))
+    accounts = AccountService(
+        runtime.sql,
+        functools.partial(give_unowned_rows_to, runtime.sql),
+        signup_open=settings.accounts.signup_open,
+        clock=clock,
+        hasher=hasher,
+    )
+    sso = settings.accounts
+    oidc = (
+        OidcProvider(sso.oidc_issuer, sso.oidc_client_id, sso.oidc_client_secret)
+        if sso.oidc_issuer and sso.oidc_client_id and sso.oidc_client_secret
+        else None
+    )
+    mcp = McpEndpoint(guard, accounts.token_principal)
+    return WebApp(runtime, tools, chat, mcp, accounts, oidc)
 
 
 _current: WebApp | None = None
@@ -46,5 +113,5 @@ def current_app() -> WebApp:
     state share it)."""
     global _current
     if _current is None:
-        _current = web_app(Settings.from_env())
+        _current = web_app(Settings.at_start_up())
     return _current

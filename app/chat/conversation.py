@@ -1,10 +1,12 @@
 """A conversation's state, kept in the KeyValue port under its owner: its last turns with the
-tool calls and their results, the task "it" refers to, and what the offline assistant waits
-for. Another user's conversation id names a conversation of one's own, new and empty."""
+tool calls and their results, the task "it" refers to, the calls held for the user's "yes", and
+what the offline assistant waits for. Another user's conversation id names a conversation of
+one's own, new and empty."""
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -39,26 +41,35 @@ class Turn(BaseModel):
 
 
 class Pending(BaseModel):
-    """A tool call waiting for the user: a "yes" to act on several tasks, or the choice of one."""
+    """A tool call of the offline assistant waiting for the user to choose one of the tasks."""
 
-    kind: Literal["confirm", "choose"]
     tool: str
     arguments: dict[str, Any]
     task_ids: list[int]
 
 
+class HeldCall(BaseModel):
+    """A call on one task that waits for the user's "yes" (app.chat.confirmation)."""
+
+    tool: str
+    task_id: int
+    title: str
+
+
+class Confirmation(BaseModel):
+    """The calls held while answering one message, and when the user was asked about them."""
+
+    calls: list[HeldCall]
+    asked_at: datetime
+
+
 class Conversation(BaseModel):
     turns: list[Turn] = []
     pending: Pending | None = None
+    confirmation: Confirmation | None = None
     focus: int | None = None
 
-    def after(
-        self,
-        turn: Turn,
-        pending: Pending | None,
-        focus: int | None,
-        limits: HistoryLimits,
-    ) -> "Conversation":
+    def after(self, turn: Turn, outcome: "Outcome", limits: HistoryLimits) -> "Conversation":
         """This conversation with `turn` added, its oldest turns dropped beyond `limits`."""
         kept = [turn]
         size = len(turn.model_dump_json())
@@ -69,8 +80,9 @@ class Conversation(BaseModel):
             kept.append(earlier)
         return Conversation(
             turns=kept[::-1],
-            pending=pending,
-            focus=focus if focus is not None else self.focus,
+            pending=outcome.pending,
+            confirmation=outcome.confirmation,
+            focus=outcome.focus if outcome.focus is not None else self.focus,
         )
 
 
@@ -81,6 +93,7 @@ class Outcome:
     reply: str
     actions: list[Action] = field(default_factory=list)
     pending: Pending | None = None
+    confirmation: Confirmation | None = None
     focus: int | None = None
 
 
@@ -117,7 +130,7 @@ class ConversationStore:
         key = _key(owner, conversation_id)
         for _ in range(SAVE_ATTEMPTS):
             value, etag = await self._kv.get(key)
-            updated = _parse(value).after(turn, outcome.pending, outcome.focus, self._limits)
+            updated = _parse(value).after(turn, outcome, self._limits)
             try:
                 await self._kv.save(key, updated.model_dump(mode="json"), etag)
                 return

@@ -1,15 +1,22 @@
 """POST /api/chat's use case: one message of a user's conversation, answered by Gemini when a
-key is configured (falling back to the offline assistant when Gemini fails), else offline. The
-assistants act for that user, through the tools handed to them."""
+key is configured (falling back to the offline assistant when Gemini fails), else offline. A
+message that answers calls held for the user's "yes" is answered by the confirmation guard, in
+code. Whoever answers acts for that user, through their tools."""
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from app.chat.conversation import Action, ConversationStore, Turn, new_conversation_id
+from app.chat.confirmation import ConfirmationGuard
+from app.chat.conversation import (
+    Action,
+    Conversation,
+    ConversationStore,
+    Outcome,
+    Turn,
+    new_conversation_id,
+)
 from app.chat.gemini import API_KEY_SECRET, GeminiAgent, GeminiUnavailable
 from app.chat.offline.assistant import OfflineAssistant
-from app.chat.tools import OwnerTools, ToolSet
 from app.ports import Secrets
 
 AssistantName = Literal["gemini", "offline"]
@@ -27,37 +34,50 @@ class ChatService:
     def __init__(
         self,
         store: ConversationStore,
-        tools: ToolSet,
-        offline: Callable[[OwnerTools], OfflineAssistant],
-        gemini: Callable[[OwnerTools], GeminiAgent],
+        offline: OfflineAssistant,
+        gemini: GeminiAgent,
         secrets: Secrets,
+        guard: ConfirmationGuard,
     ) -> None:
-        """`offline` and `gemini` make the assistant that acts through a user's tools."""
         self._store = store
-        self._tools = tools
         self._offline = offline
         self._gemini = gemini
         self._secrets = secrets
+        self._guard = guard
 
     async def reply(
         self, owner: int, message: str, conversation_id: str | None = None
     ) -> ChatReply:
         conversation_id = conversation_id or new_conversation_id()
         conversation = await self._store.load(owner, conversation_id)
-        key = await self._secrets.get(API_KEY_SECRET)
-        tools = self._tools.for_owner(owner)
-        offline = self._offline(tools)
-        assistant: AssistantName = "offline"
-        if key is None or offline.awaits_answer(conversation, message):
-            outcome = await offline.respond(conversation, message)
+        # A "yes" is given by the code that holds the calls: no assistant answers it.
+        confirmed = await self._guard.answer(owner, conversation, message)
+        assistant: AssistantName
+        if confirmed is not None:
+            outcome, assistant = confirmed, "offline"
         else:
-            try:
-                outcome = await self._gemini(tools).respond(key, conversation, message)
-                assistant = "gemini"
-            except GeminiUnavailable as error:
-                outcome = await offline.respond(conversation, message)
-                note = f"({error}, so the offline assistant answered.)"
-                outcome = replace(outcome, reply=f"{outcome.reply}\n{note}")
+            outcome, assistant = await self._respond(owner, conversation, message)
         turn = Turn(message=message, reply=outcome.reply, actions=outcome.actions)
         await self._store.record(owner, conversation_id, turn, outcome)
         return ChatReply(outcome.reply, conversation_id, outcome.actions, assistant)
+
+    async def _respond(
+        self, owner: int, conversation: Conversation, message: str
+    ) -> tuple[Outcome, AssistantName]:
+        key = await self._secrets.get(API_KEY_SECRET)
+        if key is not None and not self._offline.awaits_answer(conversation, message):
+            tools = self._guard.session(owner, conversation, message)
+            try:
+                outcome = await self._gemini.respond(key, conversation, message, tools)
+                return tools.finish(outcome), "gemini"
+            except GeminiUnavailable as error:
+                outcome = await self._offline_respond(owner, conversation, message)
+                note = f"({error}, so the offline assistant answered.)"
+                return replace(outcome, reply=f"{outcome.reply}\n{note}"), "offline"
+        return await self._offline_respond(owner, conversation, message), "offline"
+
+    async def _offline_respond(
+        self, owner: int, conversation: Conversation, message: str
+    ) -> Outcome:
+        tools = self._guard.session(owner, conversation, message)
+        return tools.finish(await self._offline.respond(conversation, message, tools))

@@ -83,6 +83,13 @@ class OneTask(Arguments):
     task_id: TaskId
 
 
+class SeveralTasks(Arguments):
+    task_ids: Annotated[
+        list[TaskId],
+        Field(min_length=1, max_length=MAX_LIST_LIMIT, description="The tasks' ids."),
+    ]
+
+
 class UpdateTask(OneTask):
     """Only the fields given change; null clears due_date, rrule or reminder_offset."""
 

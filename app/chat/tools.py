@@ -91,6 +91,12 @@ class ToolSet:
                 ),
                 Tool("delete_task", "Delete a task for good.", args.OneTask, self._delete_task),
                 Tool(
+                    "delete_tasks",
+                    "Delete several tasks for good: all of them, or none when one is missing.",
+                    args.SeveralTasks,
+                    self._delete_tasks,
+                ),
+                Tool(
                     "set_priority", "Set a task's priority.", args.SetPriority, self._set_priority
                 ),
                 Tool("add_tags", "Add tags to a task.", args.ChangeTags, self._add_tags),
@@ -151,6 +157,12 @@ class ToolSet:
         task = await self._tasks.get(owner, given.task_id)
         await self._tasks.delete(owner, given.task_id)
         return {"deleted": task_json(task)}
+
+    async def _delete_tasks(self, owner: int, given: args.SeveralTasks) -> Json:
+        tasks = [await self._tasks.get(owner, task_id) for task_id in dict.fromkeys(given.task_ids)]
+        for task in tasks:
+            await self._tasks.delete(owner, task.id)
+        return {"deleted": [task_json(task) for task in tasks]}
 
     async def _set_priority(self, owner: int, given: args.SetPriority) -> Json:
         priority = Priority(given.priority)

@@ -199,3 +199,77 @@ def test_an_mcp_client_adds_and_completes_a_task(client: AppClient) -> None:
     assert (task["title"], task["status"], task["tags"]) == (title, "completed", ["mcp"])
     assert missing.is_error
     assert missing.structured_content == {"error": "task 1999999 not found"}
+
+
+def test_a_task_named_by_id_is_deleted_at_once(client: httpx.Client) -> None:
+    task = create_task(client)
+
+    reply = chat(client, f"delete task {task['id']}")
+
+    assert reply["response"] == f"Deleted '{task['title']}'."
+    assert client.get(f"/api/tasks/{task['id']}").status_code == 404
+
+
+def test_deleting_a_task_the_message_does_not_name_waits_and_no_keeps_it(
+    client: httpx.Client,
+) -> None:
+    task = create_task(client)
+    shown = chat(client, f"show task {task['id']}")
+
+    question = chat(client, "delete it", shown["conversation_id"])
+    refused = chat(client, "no", shown["conversation_id"])
+
+    assert question["actions"] == refused["actions"] == []
+    assert question["response"].startswith(f"Delete this task?\n• #{task['id']} {task['title']}\n")
+    assert refused["response"] == "OK, I left everything as it was."
+    assert get_task(client, task["id"])["status"] == "pending"
+
+
+def test_a_task_added_after_the_question_survives_the_yes(client: httpx.Client) -> None:
+    tag = unique("bulk")
+    asked = [create_task(client, tags=[tag]) for _ in range(2)]
+    question = chat(client, f"delete all tasks tagged {tag}")
+    later = create_task(client, tags=[tag])
+
+    done = chat(client, "yes", question["conversation_id"])
+
+    assert [action["arguments"]["task_id"] for action in done["actions"]] == [
+        task["id"] for task in asked
+    ]
+    [left] = client.get("/api/tasks", params={"tags": tag}).json()
+    assert left["id"] == later["id"]
+
+
+def test_an_mcp_client_confirms_deleting_several_tasks(client: AppClient) -> None:
+    several = [create_task(client) for _ in range(2)]
+    ids = [task["id"] for task in several]
+    alone = create_task(client)
+
+    async def session() -> list[Any]:
+        async with mcp_client(client) as mcp:
+            return [
+                await mcp.list_tools(),
+                await mcp.call_tool("delete_tasks", {"task_ids": ids}),
+                await mcp.call_tool("delete_tasks", {"task_ids": ids, "confirm": "yes"}),
+                await mcp.call_tool("get_task", {"task_id": ids[0]}),
+                await mcp.call_tool("delete_tasks", {"task_ids": [alone["id"]]}),
+                await mcp.call_tool("delete_tasks", {"task_ids": ids, "confirm": True}),
+            ]
+
+    listed, unconfirmed, not_a_yes, kept, one, confirmed = client.run(session)
+
+    schema = next(tool for tool in listed.tools if tool.name == "delete_tasks").input_schema
+    assert schema["properties"]["confirm"]["type"] == "boolean"
+    assert unconfirmed.is_error
+    assert unconfirmed.structured_content["would_delete"] == [
+        {"id": task["id"], "title": task["title"]} for task in several
+    ]
+    assert "confirm: true" in unconfirmed.structured_content["error"]
+    assert not_a_yes.structured_content == {
+        "error": "invalid arguments: confirm: must be true or false"
+    }
+    assert not kept.is_error
+    assert not one.is_error and not confirmed.is_error
+    assert [task["id"] for task in confirmed.structured_content["deleted"]] == ids
+    for task_id in [*ids, alone["id"]]:
+        assert client.get(f"/api/tasks/{task_id}").status_code == 404

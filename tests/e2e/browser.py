@@ -57,10 +57,20 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh context; whatever its pages do that their Content-Security-Policy refuses (as
+    the browser reports it on the console) fails the test."""
     fresh = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
     fresh.set_default_timeout(TIMEOUT_MS)
+    refused: list[str] = []
+    fresh.on("console", lambda message: _note_refusal(message.text, refused))
     yield fresh
     fresh.close()
+    assert not refused, f"the page broke its Content-Security-Policy: {refused}"
+
+
+def _note_refusal(text: str, refused: list[str]) -> None:
+    if "Content Security Policy" in text:
+        refused.append(text)
 
 
 # "1-3 of 3" or "No tasks": the pager once the first listing is in.
@@ -128,5 +138,5 @@ def open_board(context: BrowserContext, product: "Product") -> Callable[..., Boa
 
 @pytest.fixture
 def api(product: "Product") -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=product.base_url, timeout=10) as client:
+    with product.client() as client:
         yield client

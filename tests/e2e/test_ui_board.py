@@ -1,5 +1,6 @@
-"""The board in a browser: create and edit in the dialog, filter, search and sort (kept in the
-URL), delete with undo, the keyboard and a phone-width screen."""
+"""The board in a browser: under its Content-Security-Policy, create and edit in the dialog,
+filter, search and sort (kept in the URL), delete with undo, the keyboard and a phone-width
+screen."""
 
 import re
 from collections.abc import Callable
@@ -12,6 +13,32 @@ from playwright.sync_api import BrowserContext, expect
 from tests.e2e.browser import Board
 from tests.e2e.conftest import Product
 from tests.support.tasks import create_task, unique
+
+
+def test_the_board_works_under_its_content_security_policy(
+    context: BrowserContext, product: Product
+) -> None:
+    """The page loads, its WebSocket connects, and what the server has the page run (a toast,
+    the URL following the search; Reflex runs both with eval) runs. (`context` fails the test
+    on any violation of the policy.)"""
+    page = context.new_page()
+    sockets: list[str] = []
+    page.on("websocket", lambda socket: sockets.append(socket.url))
+    answer = page.goto(f"{product.base_url}/")
+    assert answer is not None
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    board = Board(page, product.base_url)
+    board.wait_until_listed()
+    assert [url for url in sockets if "/_event" in url]
+
+    word = unique("fern")
+    board.search(word)
+    expect(page).to_have_url(re.compile(f"q={word}"))
+    line = page.get_by_label("Quick add a task")
+    line.fill(f"water the fern {word}")
+    line.press("Enter")
+    expect(board.row(f"Water the fern {word}")).to_be_visible()
+    expect(board.toasts()).to_contain_text(f"Water the fern {word}")
 
 
 def test_a_task_created_in_the_dialog_shows_on_the_board(

@@ -9,9 +9,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
+
+from tests.support.accounts import ADMIN_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,16 +50,22 @@ def fresh_postgres_database(prefix: str, template: str | None = None) -> Iterato
         admin.dispose()
 
 
-def migrate(database_url: str) -> None:
-    alembic(database_url, "upgrade", "head")
+def migrate(database_url: str, runtime_role: str | None = None) -> None:
+    """`alembic upgrade head`; with `runtime_role`, as the stack runs it (the role of the URL
+    owns the schema and grants the runtime role what the app needs)."""
+    alembic(database_url, "upgrade", "head", runtime_role=runtime_role)
 
 
-def alembic(database_url: str, *arguments: str) -> None:
+def alembic(database_url: str, *arguments: str, runtime_role: str | None = None) -> None:
     """Run the alembic command `arguments` on the database at `database_url`."""
+    env = {**os.environ, "TASKFLOW_DATABASE_URL": database_url}
+    env.pop("TASKFLOW_DATABASE_RUNTIME_ROLE", None)
+    if runtime_role is not None:
+        env["TASKFLOW_DATABASE_RUNTIME_ROLE"] = runtime_role
     subprocess.run(
         [sys.executable, "-m", "alembic", *arguments],
         cwd=ROOT,
-        env={**os.environ, "TASKFLOW_DATABASE_URL": database_url},
+        env=env,
         check=True,
         capture_output=True,
     )
@@ -70,7 +79,8 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serve_api(database_url: str, log_path: Path, **env: str) -> Iterator[str]:
-    """The API (embedded runtime) under uvicorn in its own process; yields its base URL."""
+    """The API (embedded runtime) under uvicorn in its own process, the test admin
+    (tests.support.accounts) made at start-up; yields its base URL."""
     port = free_port()
     with log_path.open("w") as log:
         process = subprocess.Popen(
@@ -92,6 +102,7 @@ def serve_api(database_url: str, log_path: Path, **env: str) -> Iterator[str]:
                 **os.environ,
                 "TASKFLOW_DATABASE_URL": database_url,
                 "GEMINI_API_KEY": "",
+                **ADMIN_ENV,
                 **env,
             },
             stdout=log,
@@ -102,12 +113,17 @@ def serve_api(database_url: str, log_path: Path, **env: str) -> Iterator[str]:
         wait_until_ready(base_url, process)
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
+
+
+def stop(process: "subprocess.Popen[Any]") -> None:
+    """SIGTERM, and SIGKILL if it has not ended 10 s later."""
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait_until_ready(base_url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:

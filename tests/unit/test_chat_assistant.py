@@ -1,4 +1,5 @@
-"""The offline assistant over the real task services: what it does and what it says."""
+"""The offline assistant over the real task services, through the chat service: what it does
+and what it says."""
 
 import uuid
 from datetime import datetime
@@ -7,36 +8,37 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.chat.conversation import Conversation, HistoryLimits, Outcome, Turn
-from app.chat.offline.assistant import OfflineAssistant
-from app.chat.tools import Json, OwnerTools
-from tests.chat.toolset import tools_on
+from app.chat.service import ChatReply
+from app.chat.tools import Json, ToolSet
+from tests.chat.toolset import chat_on, tools_on
 from tests.support.databases import migrated_sqlite_url
+from tests.support.owners import OWNER
 
 ZONE = "Europe/Berlin"
 NOW = datetime(2025, 11, 19, 10, 0, tzinfo=ZoneInfo(ZONE))
 
 
 @pytest.fixture(scope="module")
-def tools(tmp_path_factory: pytest.TempPathFactory) -> OwnerTools:
-    return tools_on(migrated_sqlite_url(Path(tmp_path_factory.mktemp("assistant"))), ZONE)
+def url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return migrated_sqlite_url(Path(tmp_path_factory.mktemp("assistant")))
+
+
+@pytest.fixture(scope="module")
+def tools(url: str) -> ToolSet:
+    return tools_on(url, ZONE)
 
 
 class Chat:
-    """One conversation with the assistant, kept as the chat service keeps it."""
+    """One conversation with the offline assistant, on a clock that a test moves."""
 
-    def __init__(self, tools: OwnerTools) -> None:
-        self.tools = tools
-        self.assistant = OfflineAssistant(tools, ZONE, lambda: NOW)
-        self.conversation = Conversation()
+    def __init__(self, url: str, tools: ToolSet) -> None:
+        self.tools = tools.for_owner(OWNER)
+        self.now = NOW
+        self.service = chat_on(url, tools, ZONE, lambda: self.now)
+        self.conversation_id = f"c{uuid.uuid4().hex}"
 
-    async def say(self, message: str) -> Outcome:
-        outcome = await self.assistant.respond(self.conversation, message)
-        turn = Turn(message=message, reply=outcome.reply, actions=outcome.actions)
-        self.conversation = self.conversation.after(
-            turn, outcome.pending, outcome.focus, HistoryLimits()
-        )
-        return outcome
+    async def say(self, message: str) -> ChatReply:
+        return await self.service.reply(OWNER, message, self.conversation_id)
 
     async def task(self, task_id: int) -> Json:
         result = await self.tools.call("get_task", {"task_id": task_id})
@@ -53,8 +55,8 @@ class Chat:
 
 
 @pytest.fixture
-def chat(tools: OwnerTools) -> Chat:
-    return Chat(tools)
+def chat(url: str, tools: ToolSet) -> Chat:
+    return Chat(url, tools)
 
 
 def marker() -> str:
@@ -64,7 +66,7 @@ def marker() -> str:
 async def test_adding_says_what_was_done(chat: Chat) -> None:
     outcome = await chat.say("add pay rent Dec 1 every month, high priority")
 
-    assert outcome.reply == "Added 'Pay rent', due Dec 1, every month, high priority."
+    assert outcome.response == "Added 'Pay rent', due Dec 1, every month, high priority."
     [action] = outcome.actions
     task = await chat.task(action.result["task"]["id"])
     assert task["due_date"] == "2025-12-01T09:00:00+01:00"
@@ -79,8 +81,8 @@ async def test_it_is_the_task_last_spoken_of(chat: Chat) -> None:
     tagged = await chat.say("tag it home")
     reminded = await chat.say("remind me 1 hour before")
 
-    assert tagged.reply == f"Tagged 'Buy {name}' with #home."
-    assert reminded.reply == "I'll remind you 1 hour before it's due (tomorrow at 4 PM)."
+    assert tagged.response == f"Tagged 'Buy {name}' with #home."
+    assert reminded.response == "I'll remind you 1 hour before it's due (tomorrow at 4 PM)."
     task = await chat.task(task_id)
     assert task["tags"] == ["home"]
     reminders = await chat.tools.call("list_reminders", {"task_id": task_id})
@@ -90,7 +92,7 @@ async def test_it_is_the_task_last_spoken_of(chat: Chat) -> None:
 async def test_it_without_a_task_spoken_of_asks_which(chat: Chat) -> None:
     outcome = await chat.say("tag it home")
 
-    assert "Which task" in outcome.reply
+    assert "Which task" in outcome.response
     assert outcome.actions == []
 
 
@@ -102,10 +104,10 @@ async def test_an_ambiguous_reference_asks_which_and_the_answer_acts(chat: Chat)
     question = await chat.say(f"complete the {name} task")
 
     assert question.actions == []
-    assert f"1. #{first} {name} milk" in question.reply
-    assert f"2. #{second} {name} oat milk" in question.reply
+    assert f"1. #{first} {name} milk" in question.response
+    assert f"2. #{second} {name} oat milk" in question.response
     answer = await chat.say("2")
-    assert answer.reply == f"Completed '{name} oat milk'."
+    assert answer.response == f"Completed '{name} oat milk'."
     assert (await chat.task(second))["status"] == "completed"
     assert (await chat.task(first))["status"] == "pending"
 
@@ -118,7 +120,7 @@ async def test_a_task_id_answers_which_one(chat: Chat) -> None:
 
     answer = await chat.say(f"task {first}")
 
-    assert answer.reply == f"Deleted '{name} alpha'."
+    assert answer.response == f"Deleted '{name} alpha'."
     assert await chat.statuses([first]) == ["gone"]
 
 
@@ -129,7 +131,7 @@ async def test_an_exact_title_is_not_ambiguous(chat: Chat) -> None:
 
     outcome = await chat.say(f"complete {name}")
 
-    assert outcome.reply == f"Completed '{name}'."
+    assert outcome.response == f"Completed '{name}'."
     assert (await chat.task(exact))["status"] == "completed"
 
 
@@ -141,7 +143,7 @@ async def test_completing_prefers_the_open_task(chat: Chat) -> None:
 
     outcome = await chat.say(f"complete the {name} task")
 
-    assert outcome.reply == f"Completed '{name} report draft'."
+    assert outcome.response == f"Completed '{name} report draft'."
     assert (await chat.task(open_one))["status"] == "completed"
 
 
@@ -152,12 +154,12 @@ async def test_deleting_several_tasks_waits_for_yes(chat: Chat) -> None:
     question = await chat.say(f"delete all tasks tagged {tag}")
 
     assert question.actions == []
-    assert question.reply.startswith("Delete these 3 tasks?")
-    assert all(f"#{task_id}" in question.reply for task_id in created)
+    assert question.response.startswith("Delete these 3 tasks?")
+    assert all(f"#{task_id}" in question.response for task_id in created)
     assert await chat.statuses(created) == ["pending"] * 3
     done = await chat.say("yes")
     assert [action.tool for action in done.actions] == ["delete_task"] * 3
-    assert done.reply.count("Deleted") == 3
+    assert done.response.count("Deleted") == 3
     assert await chat.statuses(created) == ["gone"] * 3
 
 
@@ -172,7 +174,7 @@ async def test_no_leaves_the_tasks_alone(chat: Chat) -> None:
     assert await chat.statuses(created) == ["pending"] * 2
     again = await chat.say("yes")
     assert again.actions == []
-    assert "nothing waiting" in again.reply
+    assert "nothing waiting" in again.response
 
 
 async def test_a_yes_in_the_same_message_confirms_nothing(chat: Chat) -> None:
@@ -182,14 +184,14 @@ async def test_a_yes_in_the_same_message_confirms_nothing(chat: Chat) -> None:
     outcome = await chat.say(f"yes, delete all tasks tagged {tag}")
 
     assert outcome.actions == []
-    assert outcome.reply.startswith("Delete these 2 tasks?")
+    assert outcome.response.startswith("Delete these 2 tasks?")
     assert await chat.statuses(created) == ["pending"] * 2
 
 
 async def test_a_missing_task_is_reported(chat: Chat) -> None:
     outcome = await chat.say("complete task 1999999")
 
-    assert outcome.reply == "That didn't work: task 1999999 not found."
+    assert outcome.response == "That didn't work: task 1999999 not found."
     assert outcome.actions[0].result == {"error": "task 1999999 not found"}
 
 
@@ -199,13 +201,13 @@ async def test_a_refusal_of_the_services_is_reported(chat: Chat) -> None:
 
     outcome = await chat.say("remind me 1 hour before")
 
-    assert "has no due date" in outcome.reply
+    assert "has no due date" in outcome.response
 
 
 async def test_words_that_match_nothing_are_reported(chat: Chat) -> None:
     outcome = await chat.say(f"complete the {marker()} task")
 
-    assert "couldn't find a task matching" in outcome.reply
+    assert "couldn't find a task matching" in outcome.response
     assert outcome.actions == []
 
 
@@ -216,8 +218,8 @@ async def test_changes_are_described(chat: Chat) -> None:
     moved = await chat.say("move it to friday 3pm")
     repeated = await chat.say("make it repeat every last friday")
 
-    assert moved.reply == f"Updated '{name.capitalize()}': due Nov 21 at 3 PM."
-    assert repeated.reply == (
+    assert moved.response == f"Updated '{name.capitalize()}': due Nov 21 at 3 PM."
+    assert repeated.response == (
         f"Updated '{name.capitalize()}': repeats every last Friday of the month."
     )
 
@@ -229,7 +231,7 @@ async def test_listing_says_what_is_due(chat: Chat) -> None:
 
     outcome = await chat.say(f"search {name}")
 
-    lines = outcome.reply.splitlines()
+    lines = outcome.response.splitlines()
     assert lines[0] == "2 tasks:"
     assert lines[1].endswith(f"{name} early, due tomorrow at 8 AM, #x")
     assert lines[2].endswith(f"{name} late, due tomorrow at 6:30 PM, high priority")
@@ -242,7 +244,7 @@ async def test_a_completed_task_is_reopened_by_name(chat: Chat) -> None:
 
     outcome = await chat.say(f"reopen the {name} task")
 
-    assert outcome.reply == f"Updated '{name} taxes': reopened."
+    assert outcome.response == f"Updated '{name} taxes': reopened."
     assert await chat.statuses([task_id]) == ["pending"]
 
 
@@ -251,7 +253,9 @@ async def test_remind_me_to_adds_the_task_with_a_reminder_when_it_is_due(chat: C
 
     outcome = await chat.say(f"remind me to call {name} on friday at 6pm")
 
-    assert outcome.reply == (f"Added 'Call {name}', due Nov 21 at 6 PM, reminder at the due time.")
+    assert outcome.response == (
+        f"Added 'Call {name}', due Nov 21 at 6 PM, reminder at the due time."
+    )
     task_id = outcome.actions[0].result["task"]["id"]
     reminders = await chat.tools.call("list_reminders", {"task_id": task_id})
     [reminder] = reminders.data["reminders"]
@@ -260,9 +264,9 @@ async def test_remind_me_to_adds_the_task_with_a_reminder_when_it_is_due(chat: C
         "2025-11-21T17:00:00Z",
     )
     listed = await chat.say(f"reminders for task {task_id}")
-    assert listed.reply.endswith(f"task #{task_id}: at the due time, Nov 21 at 6 PM (pending)")
+    assert listed.response.endswith(f"task #{task_id}: at the due time, Nov 21 at 6 PM (pending)")
     again = await chat.say("remind me 0 minutes before")
-    assert again.reply == "I'll remind you when it's due (Nov 21 at 6 PM)."
+    assert again.response == "I'll remind you when it's due (Nov 21 at 6 PM)."
 
 
 async def test_a_line_that_says_when_is_a_new_task(chat: Chat) -> None:
@@ -270,4 +274,4 @@ async def test_a_line_that_says_when_is_a_new_task(chat: Chat) -> None:
 
     outcome = await chat.say(f"water the {name} every 3 days")
 
-    assert outcome.reply == f"Added 'Water the {name}', due tomorrow, every 3 days."
+    assert outcome.response == f"Added 'Water the {name}', due tomorrow, every 3 days."

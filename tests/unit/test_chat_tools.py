@@ -1,19 +1,23 @@
 """The one tool set: what it declares, and that every failure comes back as a result."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from app.chat.offline.replies import describe
 from app.chat.tools import OwnerTools
 from app.task_views import ReminderOut, TaskOut
 from tests.chat.toolset import TOOL_NAMES, tools_on
 from tests.support.databases import migrated_sqlite_url
+from tests.support.owners import OWNER
 
 
 @pytest.fixture(scope="module")
 def tools(tmp_path_factory: pytest.TempPathFactory) -> OwnerTools:
-    return tools_on(migrated_sqlite_url(Path(tmp_path_factory.mktemp("tools"))), "America/New_York")
+    url = migrated_sqlite_url(Path(tmp_path_factory.mktemp("tools")))
+    return tools_on(url, "America/New_York").for_owner(OWNER)
 
 
 def test_every_tool_declares_an_object_schema_of_known_arguments(tools: OwnerTools) -> None:
@@ -105,3 +109,18 @@ async def test_removing_tags_takes_them_in_any_spelling(tools: OwnerTools) -> No
     result = await tools.call("remove_tags", {"task_id": task_id, "tags": ["#Home"]})
 
     assert result.data["task"]["tags"] == ["work"]
+
+
+async def test_deleting_several_tasks_deletes_all_of_them_or_none(tools: OwnerTools) -> None:
+    added = [await tools.call("add_task", {"title": f"bulk {n}"}) for n in range(2)]
+    ids = [result.data["task"]["id"] for result in added]
+
+    missing = await tools.call("delete_tasks", {"task_ids": [*ids, 1_999_999]})
+    kept = [await tools.call("get_task", {"task_id": task_id}) for task_id in ids]
+    done = await tools.call("delete_tasks", {"task_ids": ids})
+
+    assert missing.data == {"error": "task 1999999 not found"}
+    assert all(result.ok for result in kept)
+    assert [task["id"] for task in done.data["deleted"]] == ids
+    now = datetime(2025, 11, 19, tzinfo=UTC)
+    assert describe("delete_tasks", {}, done.data, now) == "Deleted 'bulk 0' and 'bulk 1'."

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.chat.confirmation import confirms, refuses
 from app.chat.offline.attributes import (
     LEVEL,
     LEVELS,
@@ -44,14 +45,6 @@ _POLITE_START = pattern(
 # quantifiers never give back what they took: each search stays linear in the message.
 _POLITE_END = pattern(r"(?<![,.!?\s])(?:[,.!?\s]+(?:please|pls|thanks|thank\s+you|thx))*+[.!?]*+$")
 
-_YES = pattern(
-    r"^(?:yes|y|yep|yeah|yup|sure|ok|okay|confirm(?:ed)?|do\s+it|go\s+ahead|proceed|correct"
-    r"|absolutely|please\s+do)(?:[,!\s]+(?:please|do\s+it|go\s+ahead|confirm|thanks))*$"
-)
-_NO = pattern(
-    r"^(?:no|n|nope|nah|cancel|stop|never\s*mind|nevermind|abort|forget\s+it|don'?t)"
-    r"(?:[,!\s]+(?:thanks|it|that))*$"
-)
 _HELP = pattern(
     r"^(?:help|\?|what\s+can\s+you\s+do|how\s+does\s+this\s+work|commands|hi|hello|hey)$"
 )
@@ -86,10 +79,9 @@ _Reader = Callable[[dict[str, str], _Context], Parsed]
 def parse(message: str, now: datetime, timezone: str) -> Parsed:
     """Read `message`; `now` is aware, in `timezone`, the zone dates are read in."""
     text = _plain(message)
-    bare = squash(message).strip(" .!?")
-    if _YES.match(bare) or _YES.match(text):
+    if confirms(message) or confirms(text):
         return Answer("yes")
-    if _NO.match(bare) or _NO.match(text):
+    if refuses(message) or refuses(text):
         return Answer("no")
     if not text or _HELP.match(text):
         return Unclear(HELP)

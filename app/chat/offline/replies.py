@@ -22,6 +22,9 @@ def describe(tool: str, arguments: Json, result: Json, now: datetime) -> str:
     """One sentence about one tool call and its result."""
     if "error" in result:
         return f"That didn't work: {result['error']}."
+    if tool == "delete_tasks":
+        names = [f"'{task['title']}'" for task in result["deleted"]]
+        return f"Deleted {_and(names)}."
     task: Json = result.get("task") or result.get("deleted") or {}
     name = f"'{task.get('title', '')}'"
     match tool:
