@@ -40,8 +40,5 @@ def sql(database: EngineSql) -> EngineSql:
 @pytest.fixture
 def fresh_sqlite(tmp_path: Path) -> EngineSql:
     """A migrated SQLite database of the test's own (for tests that count every row), with
-    the users OWNER and STRANGER."""
-    sql = migrated_sqlite(tmp_path)
-    with sql.engine.begin() as connection:
-        connection.execute(users(OWNER, STRANGER))
-    return sql
+    no user."""
+    return migrated_sqlite(tmp_path)
