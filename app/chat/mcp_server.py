@@ -141,7 +141,7 @@ class McpEndpoint:
     ) -> CallToolResult:
         caller = _caller()
         if params.name in READ_ONLY_TOOLS or caller.can_write:
-            result = await self._guard.call_direct(params.name, params.arguments)
+            result = await self._guard.call_direct(caller.user_id, params.name, params.arguments)
         else:
             refusal = f"this token may only read: {params.name} needs the write scope"
             result = ToolResult({"error": refusal}, ok=False)
