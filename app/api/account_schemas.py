@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field, StrictBool
 
 from app import task_types as types
-from app.api.schemas import Strict
+from app.api.schemas import NO_NUL, Strict
 from app.domain import users
 from app.domain.users import ApiToken, Scope, User
 
@@ -19,11 +19,13 @@ Password = Annotated[
     str,
     AfterValidator(types.checked(users.password)),
     types.declares(minLength=users.PASSWORD_MIN, maxLength=users.PASSWORD_MAX),
+    NO_NUL,
 ]
-DisplayName = Annotated[str, Field(min_length=1, max_length=users.DISPLAY_NAME_MAX)]
+DisplayName = Annotated[str, Field(min_length=1, max_length=users.DISPLAY_NAME_MAX), NO_NUL]
 Scopes = Annotated[
     list[Scope],
     Field(min_length=1, max_length=len(Scope)),
+    types.declares(uniqueItems=True, contains={"const": Scope.READ.value}),
     AfterValidator(types.checked(lambda scopes: sorted(users.token_scopes(scopes)))),
 ]
 
@@ -38,11 +40,11 @@ class Login(Strict):
     """As typed: a name that breaks the username rule is simply not found."""
 
     username: Annotated[str, Field(min_length=1, max_length=users.USERNAME_MAX)]
-    password: Annotated[str, Field(min_length=1, max_length=users.PASSWORD_MAX)]
+    password: Annotated[str, Field(min_length=1, max_length=users.PASSWORD_MAX), NO_NUL]
 
 
 class PasswordChange(Strict):
-    current_password: Annotated[str, Field(min_length=1, max_length=users.PASSWORD_MAX)]
+    current_password: Annotated[str, Field(min_length=1, max_length=users.PASSWORD_MAX), NO_NUL]
     new_password: Password
 
 

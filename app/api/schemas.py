@@ -40,7 +40,7 @@ _TAG_FILTER_ITEMS = types.declares(
 _MOMENT_TEXT = types.declares(format="date-time", pattern=r"^(19\d\d|[2-8]\d{3}|9000)-")
 # Strict refuses NUL (and lone surrogates) in any text; a title or a chat message also needs a
 # character not blank.
-_NO_NUL = types.declares(pattern=r"^[^\x00]*$")
+NO_NUL = types.declares(pattern=r"^[^\x00]*$")
 _NOT_BLANK = types.declares(pattern=r"^[^\x00]*[^\s\x00][^\x00]*$")
 _ZONE_NAMES = types.declares(enum=sorted(available_timezones()))
 _RRULE_TEXT = types.declares(format="rrule", description="An RFC 5545 RRULE.")
@@ -50,7 +50,7 @@ _OFFSET_TEXT = types.declares(
 )
 
 Title = Annotated[types.Title, _NOT_BLANK]
-Description = Annotated[types.Description, _NO_NUL]
+Description = Annotated[types.Description, NO_NUL]
 Zone = Annotated[types.Zone, _ZONE_NAMES]
 Rule = Annotated[types.Rule, _RRULE_TEXT]
 Offset = Annotated[types.Offset, _OFFSET_TEXT]
@@ -62,7 +62,7 @@ TagFilter = Annotated[
     AfterValidator(types.checked(_split_tags)),
     _TAG_FILTER_ITEMS,
 ]
-SearchText = Annotated[types.SearchText, _NO_NUL]
+SearchText = Annotated[types.SearchText, NO_NUL]
 
 
 class Strict(BaseModel):
@@ -187,7 +187,7 @@ class ReminderListQuery(Paging):
 
 class AuditQuery(Paging):
     task_id: types.TaskId | None = None
-    event_type: Annotated[str, Field(max_length=64), _NO_NUL] | None = None
+    event_type: Annotated[str, Field(max_length=64), NO_NUL] | None = None
 
 
 class AuditOut(BaseModel):
