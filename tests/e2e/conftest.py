@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.browser import api, browser, context, open_board  # noqa: F401 (fixtures)
+from tests.e2e.browser import (  # noqa: F401 (fixtures)
+    anonymous_context,
+    api,
+    browser,
+    context,
+    contexts,
+    open_board,
+)
 from tests.support.servers import ROOT, free_port, wait_until_ready
 
 COLD_START_SECONDS = 600

@@ -1,0 +1,52 @@
+"""A fresh install, with no user yet: the sign-in page offers exactly the first-run signup, and
+the admin it makes is signed in and administers the install."""
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.browser import Board, ContextMaker, fill_sign_in
+from tests.e2e.conftest import Product
+from tests.support.accounts import Credentials
+
+
+@pytest.fixture(scope="module")
+def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
+    """This module's own install, started with no user at all."""
+    folder = tmp_path_factory.mktemp("fresh")
+    running = Product(f"sqlite:///{folder / 'taskflow.db'}", folder / "run.log", admin=False)
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def test_a_fresh_install_offers_the_signup_of_the_admin_only(
+    product: Product, contexts: ContextMaker
+) -> None:
+    base_url = product.base_url
+    login = re.compile(re.escape(f"{base_url}/login") + "$")
+    page = contexts(None).new_page()
+    page.goto(f"{base_url}/")
+    expect(page).to_have_url(login)
+    expect(page.get_by_role("heading", name="Create the admin account")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
+    fill_sign_in(page, Credentials("Owner", "short"))
+    expect(page.get_by_role("alert")).to_contain_text("10 to 1024 characters")
+
+    fill_sign_in(page, Credentials("Owner", "the-owners-password"))
+    Board(page, base_url).wait_until_listed()
+    expect(page).to_have_url(f"{base_url}/")
+    expect(page.get_by_label("Signed in as")).to_have_text("owner")
+    page.get_by_role("link", name="Admin").click()
+    expect(page.get_by_role("row", name="owner")).to_contain_text("admin")
+
+    other = contexts(None).new_page()
+    other.goto(f"{base_url}/login")
+    expect(other.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(other.get_by_role("heading", name="Create the admin account")).to_have_count(0)
+    fill_sign_in(other, Credentials("owner", "the-owners-password"))
+    Board(other, base_url).wait_until_listed()
