@@ -1,4 +1,7 @@
-"""Migrations run against TASKFLOW_DATABASE_URL (or the embedded SQLite file)."""
+"""Migrations run against TASKFLOW_DATABASE_URL (or the embedded SQLite file).
+
+On PostgreSQL with TASKFLOW_DATABASE_RUNTIME_ROLE, the migrations run as the role that owns
+the schema, and that role is granted what the app needs, nothing more, after every upgrade."""
 
 from pathlib import Path
 from typing import Any
@@ -7,6 +10,7 @@ from alembic import context
 
 from app.adapters.local.sql import create_engine
 from app.config import Settings
+from app.repositories.grants import grant_runtime_role
 from app.repositories.tables import METADATA, exists_on
 
 settings = Settings.from_env()
@@ -29,3 +33,6 @@ with engine.connect() as connection:
     )
     with context.begin_transaction():
         context.run_migrations()
+        role = settings.database_runtime_role
+        if role is not None and connection.dialect.name == "postgresql":
+            grant_runtime_role(connection, role)

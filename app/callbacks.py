@@ -1,13 +1,13 @@
 """What a Dapr sidecar calls on its process: topic deliveries, due jobs, and (on the app) the
 recurrence processor's request for a successor.
 
-Only the sidecar may call these: it sends the app API token (APP_API_TOKEN) with every call.
+Only the sidecar may call these: it sends the process's app API token (APP_API_TOKEN, one
+per app) with every call.
 """
 
 import hmac
 import json
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
@@ -26,10 +26,18 @@ from app.services.dispatch import Dispatcher
 log = logging.getLogger(__name__)
 
 
-def sidecar_only(dapr_api_token: Annotated[str | None, Header()] = None) -> None:
-    expected = os.environ.get("APP_API_TOKEN")
-    if not expected or not hmac.compare_digest(dapr_api_token or "", expected):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "only the Dapr sidecar may call this")
+def sidecar_only(app_token: str | None) -> Callable[[str | None], None]:
+    """The dependency that lets through only calls carrying `app_token` (none without one)."""
+    expected = (app_token or "").encode()
+
+    def check(dapr_api_token: Annotated[str | None, Header()] = None) -> None:
+        # Bytes: compare_digest refuses a str with non-ASCII characters, which a client can
+        # put in a header.
+        given = (dapr_api_token or "").encode()
+        if not expected or not hmac.compare_digest(given, expected):
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "only the Dapr sidecar may call this")
+
+    return check
 
 
 CreateSuccessor = Callable[[int, datetime, str], Awaitable[Task | None]]
@@ -47,18 +55,20 @@ class SuccessorResponse(BaseModel):
 
 
 def callbacks_router(
+    app_token: str | None,
     dispatcher: Dispatcher,
     on_job: JobHandler | None = None,
     dead_letter_keeper: DeadLetterService | None = None,
     create_successor: CreateSuccessor | None = None,
 ) -> APIRouter:
-    """Topic deliveries at /events/<topic> (declarative subscriptions), /job/<name>, with a
-    `dead_letter_keeper` the dead-letter topic's deliveries, and with `create_successor`
-    /internal/tasks/<id>/successor (service invocation from the recurrence processor).
+    """What the sidecar calls, with `app_token`: topic deliveries at /events/<topic>
+    (declarative subscriptions), /job/<name>, with a `dead_letter_keeper` the dead-letter
+    topic's deliveries, and with `create_successor` /internal/tasks/<id>/successor (service
+    invocation from the recurrence processor).
 
     A delivery the dispatcher sets aside is answered as done. Any other failure answers 500,
     and the sidecar delivers it again for as long as it takes (a database that is down)."""
-    router = APIRouter(dependencies=[Depends(sidecar_only)], include_in_schema=False)
+    router = APIRouter(dependencies=[Depends(sidecar_only(app_token))], include_in_schema=False)
 
     if dead_letter_keeper is not None:
         keeper = dead_letter_keeper

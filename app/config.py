@@ -1,10 +1,15 @@
 """Settings read once from the environment (and `.env`)."""
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.domain import users
+
 ROOT = Path(__file__).resolve().parent.parent
+_VISIBLE_ASCII = re.compile(r"[!-~]+")
+_ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,47 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class AccountSettings:
+    """Who may sign up and sign in, and from where."""
+
+    # The admin made sure of at start-up (scripted installs, tests); both or neither.
+    admin_username: str | None = None
+    admin_password: str | None = None
+    # Anyone may sign up (TASKFLOW_SIGNUP=open), not only the first user.
+    signup_open: bool = False
+    # Single sign-on with OpenID Connect, when all three are set.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+
+    @property
+    def oidc(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
+
+    @classmethod
+    def from_env(cls) -> "AccountSettings":
+        signup = os.environ.get("TASKFLOW_SIGNUP", "").strip()
+        if signup not in ("", "open"):
+            raise ValueError(f"TASKFLOW_SIGNUP must be 'open' or unset, not {signup!r}")
+        admin = _text("TASKFLOW_ADMIN_USERNAME"), os.environ.get("TASKFLOW_ADMIN_PASSWORD") or None
+        if (admin[0] is None) != (admin[1] is None):
+            raise ValueError("set TASKFLOW_ADMIN_USERNAME and TASKFLOW_ADMIN_PASSWORD together")
+        try:
+            admin_username = None if admin[0] is None else users.username(admin[0])
+            admin_password = None if admin[1] is None else users.password(admin[1])
+        except ValueError as error:
+            raise ValueError(f"TASKFLOW_ADMIN_USERNAME/_PASSWORD: {error}") from None
+        return cls(
+            admin_username=admin_username,
+            admin_password=admin_password,
+            signup_open=signup == "open",
+            oidc_issuer=_text("TASKFLOW_OIDC_ISSUER"),
+            oidc_client_id=_text("TASKFLOW_OIDC_CLIENT_ID"),
+            oidc_client_secret=_text("TASKFLOW_OIDC_CLIENT_SECRET"),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     runtime: str
     database_url: str
@@ -60,6 +106,41 @@ class Settings:
     chat_history_chars: int = 40_000
     # Other web origins whose pages may call the API with the user's cookie (CORS).
     allowed_origins: tuple[str, ...] = ()
+    # Dapr mode: the token this process's sidecar sends with every call to it (header
+    # `dapr-api-token`); without it anyone who reaches the port could deliver events.
+    app_api_token: str | None = field(default=None, repr=False)
+    # Migrations on PostgreSQL: the role the app's database access runs as, granted what it
+    # needs (and nothing more) after every upgrade.
+    database_runtime_role: str | None = None
+    accounts: AccountSettings = field(default_factory=AccountSettings)
+
+    def __post_init__(self) -> None:
+        role = self.database_runtime_role
+        if role is not None and not _ROLE_NAME.fullmatch(role):
+            raise ValueError(
+                f"TASKFLOW_DATABASE_RUNTIME_ROLE must be a role name of a-z, 0-9 and _, "
+                f"not {role!r}"
+            )
+        if self.runtime != "dapr":
+            return
+        if not self.app_api_token:
+            raise ValueError(
+                "APP_API_TOKEN must be set in Dapr mode: the token this process's Dapr "
+                "sidecar sends with every call to it"
+            )
+        if not _VISIBLE_ASCII.fullmatch(self.app_api_token):
+            raise ValueError(
+                "APP_API_TOKEN must be visible ASCII characters (no spaces): it travels in a header"
+            )
+
+    @classmethod
+    def at_start_up(cls) -> "Settings":
+        """from_env for a process that is starting: a setting it cannot run with stops it
+        with a message that names the variable (exit status 1), not with a traceback."""
+        try:
+            return cls.from_env()
+        except ValueError as error:
+            raise SystemExit(f"taskflow: {error}") from None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -74,7 +155,15 @@ class Settings:
             chat_history_turns=_whole("TASKFLOW_CHAT_HISTORY_TURNS", cls.chat_history_turns),
             chat_history_chars=_whole("TASKFLOW_CHAT_HISTORY_CHARS", cls.chat_history_chars),
             allowed_origins=_listed("TASKFLOW_ALLOWED_ORIGINS"),
+            app_api_token=os.environ.get("APP_API_TOKEN") or None,
+            database_runtime_role=os.environ.get("TASKFLOW_DATABASE_RUNTIME_ROLE") or None,
+            accounts=AccountSettings.from_env(),
         )
+
+
+def _text(name: str) -> str | None:
+    """The variable's value without surrounding blanks; None when unset or blank."""
+    return os.environ.get(name, "").strip() or None
 
 
 def _positive(name: str, default: float) -> float:

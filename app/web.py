@@ -1,7 +1,13 @@
 """The app process: the runtime of the app's role, plus what only the app serves (the chat
 and its tools over MCP) to the API and the UI."""
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+
+from argon2 import PasswordHasher
 
 from app.bootstrap import Runtime, bootstrap
 from app.chat.confirmation import ConfirmationGuard
@@ -12,7 +18,11 @@ from app.chat.offline.assistant import OfflineAssistant
 from app.chat.service import ChatService
 from app.chat.tools import ToolSet
 from app.config import Settings
-from app.ports import utc_now
+from app.ports import Clock, utc_now
+from app.services.accounts import AccountService
+
+log = logging.getLogger(__name__)
+ADMIN_RETRY_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -21,9 +31,50 @@ class WebApp:
     tools: ToolSet
     chat: ChatService
     mcp: McpEndpoint
+    accounts: AccountService
+
+    @contextlib.asynccontextmanager
+    async def admin_ensured(self) -> AsyncIterator[None]:
+        """Make sure the admin of TASKFLOW_ADMIN_USERNAME exists: before the first request in
+        embedded mode; in Dapr mode once the sidecar answers (it waits for the app's port, so
+        start-up must not wait for it)."""
+        task = asyncio.create_task(self._ensure_admin())
+        if self.runtime.sidecar is None:
+            await task
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _ensure_admin(self) -> None:
+        settings = self.runtime.settings.accounts
+        if settings.admin_username is None or settings.admin_password is None:
+            return
+        sidecar = self.runtime.sidecar
+        if sidecar is None:
+            await self.accounts.ensure_admin(settings.admin_username, settings.admin_password)
+            return
+        await sidecar.connected()
+        while True:
+            try:
+                await self.accounts.ensure_admin(settings.admin_username, settings.admin_password)
+                return
+            except Exception:
+                log.exception("could not make sure the admin exists; trying again")
+                await asyncio.sleep(ADMIN_RETRY_SECONDS)
 
 
-def web_app(settings: Settings) -> WebApp:
+async def _nothing_owned_yet(user_id: int) -> None:
+    """The first user's hook: nothing to hand over while tasks have no owner."""
+
+
+def web_app(
+    settings: Settings, clock: Clock = utc_now, hasher: PasswordHasher | None = None
+) -> WebApp:
+    """The app. The accounts take `clock` for now (sessions, tokens, throttling) and hash
+    passwords with `hasher` (Argon2id with the library's recommended cost unless given)."""
     runtime = bootstrap(settings, "app")
     tools = ToolSet(runtime.tasks, runtime.reminders, settings.timezone)
     guard = ConfirmationGuard(tools, utc_now)
@@ -36,7 +87,14 @@ def web_app(settings: Settings) -> WebApp:
         runtime.secrets,
         guard,
     )
-    return WebApp(runtime, tools, chat, McpEndpoint(guard))
+    accounts = AccountService(
+        runtime.sql,
+        _nothing_owned_yet,
+        signup_open=settings.accounts.signup_open,
+        clock=clock,
+        hasher=hasher,
+    )
+    return WebApp(runtime, tools, chat, McpEndpoint(guard), accounts)
 
 
 _current: WebApp | None = None
@@ -47,5 +105,5 @@ def current_app() -> WebApp:
     state share it)."""
     global _current
     if _current is None:
-        _current = web_app(Settings.from_env())
+        _current = web_app(Settings.at_start_up())
     return _current

@@ -23,6 +23,7 @@ from bench.measure import Request, RequestOf, measure
 from bench.report import Parts, Run, Setup, assemble, existing_parts, render, render_stack
 from bench.scenarios import SCENARIOS, Scenario
 from bench.workload import reference_now, seed
+from tests.support.accounts import admin_token, bearer
 from tests.support.servers import (
     ROOT,
     fresh_postgres_database,
@@ -178,7 +179,10 @@ def _run(backend: str, size: int, now: datetime, options: argparse.Namespace) ->
         }
         requests[stack.FLOOR] = _floor
         log = Path(scratch) / "uvicorn.log"
-        with serve_api(url, log) as base_url, httpx.Client(base_url=base_url) as client:
+        with (
+            serve_api(url, log) as base_url,
+            httpx.Client(base_url=base_url, headers=bearer(admin_token(base_url))) as client,
+        ):
             timings = measure(
                 client,
                 requests,

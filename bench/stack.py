@@ -7,7 +7,6 @@ directly for one thing only: bulk-seeding (and removing) the tasks the listings 
 """
 
 import statistics
-import subprocess
 import tempfile
 import time
 import uuid
@@ -19,16 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import sqlalchemy as sa
 
 from bench import machine
 from bench.measure import Request, RequestOf, Timings, measure, percentile
 from bench.scenarios import SCENARIOS, Scenario
 from bench.workload import reference_now, seed_beside, unseed
-from tests.support.stack import ROOT, Stack, is_running, running_stack
+from tests.support.stack import Stack, is_running, running_stack
 from tests.support.tasks import create_task, poll
-
-STACK_DATABASE = "taskflow_stack"  # scripts/stack.sh's DB
 
 FLOOR = "health/live"
 BINDING_FLOOR = "health/ready"
@@ -166,10 +162,10 @@ def run(options: StackOptions, log: Callable[[str], None]) -> StackResult:
         log("stack: " + ("using the running stack" if was_running else "bringing the stack up"))
         with (
             running_stack(Path(scratch) / "stack.log") as stack,
-            httpx.Client(base_url=stack.app_url, timeout=30) as client,
+            stack.client(timeout=30) as client,
         ):
             up_seconds = None if was_running else time.perf_counter() - started
-            database_url = stack_database_url()
+            database_url = stack.database_url
             info["Dapr (daprd, scheduler)"] = _dapr_version(stack)
             info["Kafka"] = _kafka_version(stack)
             info["PostgreSQL"] = machine.postgres(database_url)
@@ -401,18 +397,6 @@ def _plain_get(path: str, _: int) -> Request:
     return "GET", path, {}
 
 
-def stack_database_url() -> str:
-    """The SQLAlchemy URL of the stack's database (the server of scripts/postgres.sh)."""
-    server = subprocess.run(
-        [str(ROOT / "scripts" / "postgres.sh"), "url"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.strip()
-    return sa.make_url(server).set(database=STACK_DATABASE).render_as_string(hide_password=False)
-
-
 # --- Helpers ---------------------------------------------------------------------------
 
 
@@ -443,7 +427,9 @@ def _ms(delta: timedelta) -> float:
 
 def _dapr_version(stack: Stack) -> str:
     response = httpx.get(
-        f"{stack.sidecar('taskflow')}/v1.0/metadata", headers=stack.dapr_headers, timeout=10
+        f"{stack.sidecar('taskflow')}/v1.0/metadata",
+        headers=stack.dapr_headers("taskflow"),
+        timeout=10,
     )
     return str(response.json().get("runtimeVersion", "unknown")) if response.is_success else "?"
 

@@ -14,7 +14,7 @@ def main(argv: list[str]) -> None:
     if name is None:
         sys.exit(f"usage: python -m processors <{'|'.join(NAMES)}>")
     uvicorn.run(
-        create_processor_app(name, Settings.from_env()),
+        create_processor_app(name, Settings.at_start_up()),
         host=os.environ.get("HOST", "0.0.0.0"),
         port=int(os.environ.get("PORT", "8000")),
         log_level="info",

@@ -24,7 +24,9 @@ def create_processor_app(name: Role, settings: Settings) -> FastAPI:
             yield
 
     service = FastAPI(title=f"TaskFlow {name} processor", lifespan=lifespan)
-    service.include_router(callbacks_router(runtime.dispatcher, runtime.on_job))
+    service.include_router(
+        callbacks_router(settings.app_api_token, runtime.dispatcher, runtime.on_job)
+    )
 
     @service.get("/health/live")
     async def live() -> dict[str, str]:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Print the directory that holds Dapr's `daprd` and `scheduler` at the pinned release.
-# An installed pair is used first (PATH, then the Dapr CLI's ~/.dapr/bin) when its version
-# matches; otherwise both are built once from the Go module proxy into
+# Print the directory that holds Dapr's `daprd`, `scheduler` and `sentry` (the certificate
+# authority that gives the sidecars the mTLS identities access control relies on) at the
+# pinned release. An installed set is used first (PATH, then the Dapr CLI's ~/.dapr/bin) when
+# its version matches; otherwise the three are built once from the Go module proxy into
 # <cache>/dapr/<version>/bin (-tags stablecomponents, CGO_ENABLED=0). The first build takes
 # a while (tens of minutes on two cores); later calls return at once.
 set -euo pipefail
@@ -18,9 +19,9 @@ version_ok() { # binary -> does it report the pinned version?
   [[ "${v#v}" == "$DAPR_VERSION" ]]
 }
 
-# `scheduler` has no --version: one that sits beside a daprd of the pinned version comes
-# from the same release (the Dapr CLI installs them together; this script builds both).
-pair_ok() { version_ok "$1/daprd" && [[ -x "$1/scheduler" ]]; }
+# `scheduler` and `sentry` have no --version: ones that sit beside a daprd of the pinned
+# version come from the same release (this script builds the three together).
+set_ok() { version_ok "$1/daprd" && [[ -x "$1/scheduler" && -x "$1/sentry" ]]; }
 
 # 1. Already installed?
 candidates=()
@@ -29,18 +30,18 @@ if command -v daprd >/dev/null; then
 fi
 candidates+=("$HOME/.dapr/bin" "$OUT")
 for dir in "${candidates[@]}"; do
-  if [[ -f "$dir/.taskflow-verified" ]] || pair_ok "$dir"; then
+  if [[ -f "$dir/.taskflow-verified" && -x "$dir/sentry" ]] || set_ok "$dir"; then
     echo "$dir"
     exit 0
   fi
 done
 
 # 2. Build from the Go module proxy (one build at a time).
-command -v go >/dev/null || die "Go is needed to build Dapr $DAPR_VERSION (or install daprd and scheduler $DAPR_VERSION)"
+command -v go >/dev/null || die "Go is needed to build Dapr $DAPR_VERSION (or install its daprd, scheduler and sentry)"
 mkdir -p "$CACHE/dapr"
 exec 9>"$CACHE/dapr/.build.lock"
 flock 9
-if pair_ok "$OUT"; then # built by a concurrent call while this one waited
+if set_ok "$OUT"; then # built by a concurrent call while this one waited
   echo "$OUT"
   exit 0
 fi
@@ -52,7 +53,7 @@ rm -rf "$work"
 mkdir -p "$work"
 cd "$work"
 
-log "building daprd and scheduler $DAPR_VERSION from the Go module proxy (once; long)"
+log "building daprd, scheduler and sentry $DAPR_VERSION from the Go module proxy (once; long)"
 started=$SECONDS
 # `go install github.com/dapr/dapr/cmd/daprd@v…` is refused because dapr's go.mod has
 # replace directives: build inside a throwaway module that has dapr's requires and replaces.
@@ -88,15 +89,18 @@ done
 go get "github.com/dapr/dapr@v$DAPR_VERSION" >>build.log 2>&1 || { tail -n 30 build.log >&2; die "go get failed"; }
 
 pkg=github.com/dapr/dapr/pkg/buildinfo
-mkdir -p "$work/bin"
+# Only the commands the cache lacks (a cache from before sentry was needed keeps its pair).
+commands=()
+for command in daprd scheduler sentry; do
+  [[ -x "$OUT/$command" ]] || commands+=("github.com/dapr/dapr/cmd/$command")
+done
+mkdir -p "$work/bin" "$OUT"
 go build -mod=mod -trimpath -tags stablecomponents \
   -ldflags "-s -w -X $pkg.version=$DAPR_VERSION -X $pkg.gitversion=v$DAPR_VERSION" \
-  -o "$work/bin/" github.com/dapr/dapr/cmd/daprd github.com/dapr/dapr/cmd/scheduler \
+  -o "$work/bin/" "${commands[@]}" \
   >>build.log 2>&1 || { tail -n 40 build.log >&2; die "building Dapr failed (log: $work/build.log)"; }
-pair_ok "$work/bin" || die "the built daprd does not report version $DAPR_VERSION"
-
-rm -rf "$OUT"
-mv "$work/bin" "$OUT"
+mv "$work/bin/"* "$OUT/"
+set_ok "$OUT" || die "the built daprd does not report version $DAPR_VERSION"
 touch "$OUT/.taskflow-verified"
 cd "$CACHE/dapr"
 rm -rf "$work"

@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
 # The project's own PostgreSQL cluster (not the system one), kept under the cache.
-# usage: scripts/postgres.sh start|stop|status|pid|url    port: TASKFLOW_PG_PORT (default 55432)
+# usage: scripts/postgres.sh start|stop|status|pid|url [ROLE]|database NAME [--fresh]
+#   port: TASKFLOW_PG_PORT (default 55432)
+#   url       the SQLAlchemy URL of the database `taskflow` as ROLE: taskflow (the default:
+#             the tests' role, which may create databases), taskflow_migrator or
+#             taskflow_runtime
+#   database  create the database NAME for an app to run on (first dropping it with --fresh,
+#             or when another role owns it): owned by taskflow_migrator, which runs the
+#             migrations; the app runs as taskflow_runtime, to which the migrations grant
+#             only what it needs (TASKFLOW_DATABASE_RUNTIME_ROLE, alembic/env.py).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 PORT="${TASKFLOW_PG_PORT:-55432}"
-URL="postgresql+psycopg://taskflow:taskflow@127.0.0.1:$PORT/taskflow"
+# Each role's password is its name: the cluster listens on loopback only.
+ROLES=(taskflow taskflow_migrator taskflow_runtime)
+url_of() { echo "postgresql+psycopg://$1:$1@127.0.0.1:$PORT/taskflow"; }
+URL="$(url_of taskflow)"
 
 install_postgres() {
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_install postgresql
@@ -56,6 +67,10 @@ CONF
   admin_sql -d postgres <<'SQL'
 SELECT 'CREATE ROLE taskflow LOGIN CREATEDB PASSWORD ''taskflow'''
 WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'taskflow') \gexec
+SELECT 'CREATE ROLE taskflow_migrator LOGIN PASSWORD ''taskflow_migrator'''
+WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'taskflow_migrator') \gexec
+SELECT 'CREATE ROLE taskflow_runtime LOGIN PASSWORD ''taskflow_runtime'''
+WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'taskflow_runtime') \gexec
 SELECT 'CREATE DATABASE taskflow OWNER taskflow'
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'taskflow') \gexec
 SQL
@@ -63,11 +78,37 @@ SQL
   echo "$URL"
 }
 
+database() { # NAME [--fresh]
+  local name="$1" fresh="${2:-}" owner
+  [[ "$name" =~ ^[a-z][a-z0-9_]*$ ]] || die "not a database name: $name"
+  [[ -z "$fresh" || "$fresh" == --fresh ]] || die "usage: $0 database NAME [--fresh]"
+  locate
+  running || die "PostgreSQL is not running (scripts/postgres.sh start)"
+  owner="$(admin_sql -d postgres -tA -c \
+    "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '$name'")"
+  if [[ -n "$owner" && ("$fresh" == --fresh || "$owner" != taskflow_migrator) ]]; then
+    [[ "$owner" == taskflow_migrator ]] || log "database $name belongs to $owner: making it anew"
+    admin_sql -d postgres -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)"
+    owner=""
+  fi
+  [[ -n "$owner" ]] || admin_sql -d postgres -c "CREATE DATABASE \"$name\" OWNER taskflow_migrator"
+  # The cluster trades durability for speed (synchronous_commit off); a database an app
+  # runs on does not: an acknowledged write must survive PostgreSQL being killed.
+  admin_sql -d postgres -c "ALTER DATABASE \"$name\" SET synchronous_commit = on"
+}
+
 case "${1:-}" in
   start) start ;;
   stop) locate && if running; then as_owner "$BIN/pg_ctl" stop -D "$DATA" -m fast -s; fi ;;
   status) locate && if running; then echo "running: $URL"; else echo stopped; exit 3; fi ;;
   pid) locate && if running; then head -n1 "$DATA/postmaster.pid"; else exit 3; fi ;;
-  url) echo "$URL" ;;
-  *) die "usage: $0 start|stop|status|pid|url" ;;
+  url)
+    [[ " ${ROLES[*]} " == *" ${2:-taskflow} "* ]] || die "no role ${2:-} (${ROLES[*]})"
+    url_of "${2:-taskflow}"
+    ;;
+  database)
+    [[ $# -ge 2 ]] || die "usage: $0 database NAME [--fresh]"
+    database "$2" "${3:-}"
+    ;;
+  *) die "usage: $0 start|stop|status|pid|url [ROLE]|database NAME [--fresh]" ;;
 esac

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The local Dapr stack, no containers: PostgreSQL, Kafka, the Dapr scheduler, and the app
-# plus the processors recurrence, reminders and audit, each with its own daprd sidecar.
+# The local Dapr stack, no containers: PostgreSQL, Kafka, the Dapr scheduler and Sentry (the
+# certificate authority of the sidecars' mTLS), and the app plus the processors recurrence,
+# reminders and audit, each with its own daprd sidecar.
 # usage: scripts/stack.sh up [--fresh] | down | start|restart|pid NAME | status | env
 #        | logs [-f] [NAME]
 #   up       provision what is missing, start what is not running, wait until every sidecar
@@ -8,14 +9,16 @@
 #            database, empties its Kafka topics and the scheduler's jobs.
 #   down     stop everything up started, in reverse order (stopped: nothing to do)
 #   start    start one part again, as `up` does, and wait until it answers (running: nothing
-#            to do). NAME: postgres, kafka, scheduler, an app id (taskflow, recurrence,
+#            to do). NAME: postgres, kafka, scheduler, sentry, an app id (taskflow, recurrence,
 #            reminders, audit) or its sidecar (taskflow-dapr, ...)
 #   restart  stop that part (gracefully), then start it
 #   pid      the PID of that part's main process (for the fault tests)
 #   status   one line per process; exit 3 unless all of them run
-#   env      the stack's addresses and tokens as KEY=VALUE lines (for tests and tools)
+#   env      the stack's addresses and tokens as KEY=VALUE lines (for tests and tools);
+#            each app's own tokens are <ID>_APP_API_TOKEN and <ID>_DAPR_API_TOKEN
 #   logs     the tail of every log, or of one (NAME: taskflow, taskflow-dapr, scheduler, ...)
-# PIDs, logs, the generated secrets file and the scheduler's data are in .data/stack/.
+# PIDs, logs, the generated secrets file, the scheduler's data and Sentry's certificates are
+# in .data/stack/.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -26,6 +29,8 @@ DB=taskflow_stack
 SECRETS="$RUN/secrets.json" # the path dapr-components/self-hosted/secretstores.yaml reads
 COMPONENTS="$ROOT/dapr-components/self-hosted"
 CONFIG="$COMPONENTS/configuration.yaml"
+SENTRY_CONFIG="$ROOT/dapr-components/sentry.yaml"
+TRUST_ANCHORS="$RUN/sentry/ca.crt" # made by Sentry on its first start
 
 # --- Ports: the one place they are set -------------------------------------------------
 # PostgreSQL 55432 (scripts/postgres.sh) and Kafka 59092/59093 (scripts/kafka.sh) keep
@@ -35,6 +40,8 @@ CONFIG="$COMPONENTS/configuration.yaml"
 SCHEDULER_PORT=50006         # gRPC API the sidecars connect to
 SCHEDULER_HEALTHZ_PORT=58086 # GET /healthz
 SCHEDULER_METRICS_PORT=59196
+SENTRY_PORT=50003          # gRPC API the sidecars get their certificates from
+SENTRY_HEALTHZ_PORT=58087 # GET /healthz (Sentry listens for it on every interface)
 ETCD_CLIENT_PORT=52379 # the scheduler's embedded etcd
 ETCD_PEER_PORT=52380
 APP_PORT="${PORT:-3000}" # the app: UI and API, as `make run`
@@ -125,16 +132,18 @@ fail_with_log() { # NAME MESSAGE
 
 # --- Settings derived from scripts/postgres.sh and scripts/kafka.sh ---------------------
 
-pg_settings() { # -> PG_URL (SQLAlchemy URL of the stack's database), PG_DSN (pgx form)
-  local server
-  server="$("$ROOT/scripts/postgres.sh" url)"
+pg_settings() { # -> PG_URL (SQLAlchemy URL of the stack's database, as its owner, the
+  # migrator), PG_DSN (pgx form, as the runtime role: what the sidecars connect with)
+  local migrator runtime
+  migrator="$("$ROOT/scripts/postgres.sh" url taskflow_migrator)"
+  runtime="$("$ROOT/scripts/postgres.sh" url taskflow_runtime)"
   eval "$(
-    python3 - "$server" "$DB" <<'PY'
+    python3 - "$migrator" "$runtime" "$DB" <<'PY'
 import shlex, sys
 from urllib.parse import unquote, urlsplit
 
-url, db = sys.argv[1], sys.argv[2]
-u = urlsplit(url)
+migrator, runtime, db = sys.argv[1], sys.argv[2], sys.argv[3]
+u = urlsplit(runtime)
 user, password = unquote(u.username or ""), unquote(u.password or "")
 host, port = u.hostname or "127.0.0.1", u.port or 5432
 
@@ -145,65 +154,53 @@ def kv(value: str) -> str:  # a libpq/pgx keyword value, quoted when it must be
 
 dsn = f"host={host} port={port} user={kv(user)} password={kv(password)} dbname={db}"
 dsn += " sslmode=disable"
-print("PG_SERVER_URL=" + shlex.quote(url))
-print("PG_URL=" + shlex.quote(u._replace(path="/" + db).geturl()))
+print("PG_URL=" + shlex.quote(urlsplit(migrator)._replace(path="/" + db).geturl()))
 print("PG_DSN=" + shlex.quote(dsn))
 PY
   )"
 }
 
-database() { # create the stack's database (drop it first with --fresh); migrate it
+database() { # create the stack's database (anew with --fresh), owned by the migrator role;
+  # migrate it as that role, which grants the runtime role row access (alembic/env.py)
   local fresh="$1"
-  "$ROOT/.venv/bin/python" - "$PG_SERVER_URL" "$DB" "$fresh" <<'PY'
-import sys
-
-import sqlalchemy as sa
-
-server, db, fresh = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
-engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-with engine.connect() as connection:
-    if fresh:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-    exists = connection.execute(
-        sa.text("SELECT 1 FROM pg_database WHERE datname = :db"), {"db": db}
-    ).first()
-    if not exists:
-        connection.execute(sa.text(f'CREATE DATABASE "{db}"'))
-    # The project's cluster trades durability for speed (synchronous_commit off); the stack's
-    # database does not: an acknowledged write must survive PostgreSQL being killed.
-    connection.execute(sa.text(f'ALTER DATABASE "{db}" SET synchronous_commit = on'))
-engine.dispose()
-PY
+  "$ROOT/scripts/postgres.sh" database "$DB" $( ((fresh)) && echo --fresh) >>"$(logfile migrate)" 2>&1 ||
+    fail_with_log migrate "could not make the database $DB"
   # The one step that sees a database URL: the processes of the stack never do.
-  TASKFLOW_DATABASE_URL="$PG_URL" "$ROOT/.venv/bin/alembic" upgrade head >>"$(logfile migrate)" 2>&1 ||
+  TASKFLOW_DATABASE_URL="$PG_URL" TASKFLOW_DATABASE_RUNTIME_ROLE=taskflow_runtime \
+    "$ROOT/.venv/bin/alembic" upgrade head >>"$(logfile migrate)" 2>&1 ||
     fail_with_log migrate "alembic upgrade head failed on $DB"
 }
 
 write_secrets() { # the local-file secret store of the sidecars (mode 0600)
-  PG_DSN="$PG_DSN" KAFKA_BROKERS="$KAFKA_BOOTSTRAP" python3 - "$SECRETS" <<'PY'
+  local entry ids=()
+  for entry in "${APPS[@]}"; do ids+=("${entry%% *}"); done
+  PG_DSN="$PG_DSN" KAFKA_BROKERS="$KAFKA_BOOTSTRAP" python3 - "$SECRETS" "${ids[@]}" <<'PY'
 import json, os, secrets, sys
 
-path = sys.argv[1]
+path, ids = sys.argv[1], sys.argv[2:]
 try:
     with open(path) as f:
         old = json.load(f)
 except (OSError, ValueError):
     old = {}
 tokens = old.get("taskflow-api-tokens") or {}
-app_secrets = {
-    "pg-connection-string": os.environ["PG_DSN"],
-    "kafka-brokers": os.environ["KAFKA_BROKERS"],
-}
-if os.environ.get("GEMINI_API_KEY"):
-    app_secrets["gemini-api-key"] = os.environ["GEMINI_API_KEY"]
 data = {
-    "taskflow-secrets": app_secrets,
-    # Generated once, kept across restarts.
+    "taskflow-secrets": {
+        "pg-connection-string": os.environ["PG_DSN"],
+        "kafka-brokers": os.environ["KAFKA_BROKERS"],
+    },
+    # Two tokens per app, generated once and kept across restarts: <id>-app-api-token (its
+    # sidecar sends it to the app) and <id>-dapr-api-token (the app sends it to its sidecar).
     "taskflow-api-tokens": {
-        "app-api-token": tokens.get("app-api-token") or secrets.token_urlsafe(32),
-        "dapr-api-token": tokens.get("dapr-api-token") or secrets.token_urlsafe(32),
+        f"{app}-{kind}-api-token": tokens.get(f"{app}-{kind}-api-token")
+        or secrets.token_urlsafe(32)
+        for app in ids
+        for kind in ("app", "dapr")
     },
 }
+# The app's own secret (app/adapters/dapr/secrets.py), the only one it may read.
+if os.environ.get("GEMINI_API_KEY"):
+    data["taskflow-gemini-api-key"] = {"value": os.environ["GEMINI_API_KEY"]}
 tmp = path + ".tmp"
 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
 with os.fdopen(fd, "w") as f:
@@ -213,16 +210,25 @@ PY
   read_tokens
 }
 
-read_tokens() { # -> APP_API_TOKEN, DAPR_API_TOKEN
-  [[ -f "$SECRETS" ]] || return 1
-  eval "$(python3 - "$SECRETS" <<'PY'
-import json, shlex, sys
+declare -A TOKENS # "<id>-app" and "<id>-dapr" -> token
 
-tokens = json.load(open(sys.argv[1]))["taskflow-api-tokens"]
-print("APP_API_TOKEN=" + shlex.quote(tokens["app-api-token"]))
-print("DAPR_API_TOKEN=" + shlex.quote(tokens["dapr-api-token"]))
+read_tokens() { # -> TOKENS
+  [[ -f "$SECRETS" ]] || return 1
+  local key value
+  while IFS='=' read -r key value; do
+    TOKENS["$key"]="$value"
+  done < <(python3 - "$SECRETS" <<'PY'
+import json, sys
+
+for name, token in json.load(open(sys.argv[1]))["taskflow-api-tokens"].items():
+    print(name.removesuffix("-api-token") + "=" + token)
 PY
-  )"
+  )
+  local entry
+  for entry in "${APPS[@]}"; do
+    [[ -n "${TOKENS[${entry%% *}-app]:-}" && -n "${TOKENS[${entry%% *}-dapr]:-}" ]] ||
+      die "$SECRETS lacks the tokens of ${entry%% *}: run scripts/stack.sh up"
+  done
 }
 
 check_name_resolution() { # configuration.yaml must resolve every app id to its port
@@ -261,6 +267,45 @@ wait_scheduler() {
   done
 }
 
+start_sentry() {
+  alive sentry && return
+  mkdir -p "$RUN/sentry"
+  chmod 700 "$RUN/sentry"
+  # On its first start Sentry makes its certificates, then restarts its servers (more than
+  # once) as it notices them: that start is a run of its own, stopped once they exist.
+  if [[ ! -s "$TRUST_ANCHORS" ]]; then
+    launch_sentry
+    local deadline=$((SECONDS + 60)) file
+    for file in ca.crt issuer.crt issuer.key; do
+      until [[ -s "$RUN/sentry/$file" ]]; do
+        alive sentry || fail_with_log sentry "Sentry exited before it made its certificates"
+        ((SECONDS < deadline)) || fail_with_log sentry "Sentry made no certificates in 60 s"
+        sleep 0.2
+      done
+    done
+    sleep 1
+    stop_all sentry
+  fi
+  launch_sentry
+}
+
+launch_sentry() {
+  launch sentry "$DAPR_BIN/sentry" \
+    --config "$SENTRY_CONFIG" --issuer-credentials "$RUN/sentry" \
+    --listen-address 127.0.0.1 --port "$SENTRY_PORT" \
+    --healthz-port "$SENTRY_HEALTHZ_PORT" --enable-metrics=false \
+    --log-level info
+}
+
+wait_sentry() {
+  local deadline=$((SECONDS + 60))
+  until curl -fsS -o /dev/null "http://127.0.0.1:$SENTRY_HEALTHZ_PORT/healthz" 2>/dev/null; do
+    alive sentry || fail_with_log sentry "Sentry exited"
+    ((SECONDS < deadline)) || fail_with_log sentry "Sentry is not healthy after 60 s"
+    sleep 0.3
+  done
+}
+
 app_env() { # HTTP_PORT GRPC_PORT: the environment of an app or processor process
   # The reconciliation sweep runs often here, so that what a fault left behind is repaired
   # within seconds (the fault tests count on it).
@@ -276,8 +321,12 @@ start_sidecar() { # ID APP_PORT HTTP GRPC INTERNAL METRICS
   for port in "$3" "$4" "$5" "$6"; do
     listening "$port" && die "port $port (daprd of $id) is taken by another process"
   done
-  # APP_API_TOKEN (sent to the app) and DAPR_API_TOKEN (required from it) come from the
-  # environment: see write_secrets.
+  # The app's own tokens, from the environment (not on a command line): APP_API_TOKEN (sent
+  # to the app) and DAPR_API_TOKEN (required from it).
+  local -x APP_API_TOKEN="${TOKENS[$id-app]}" DAPR_API_TOKEN="${TOKENS[$id-dapr]}"
+  # mTLS between the sidecars, with an identity from Sentry: what access control checks.
+  local -x DAPR_TRUST_ANCHORS
+  DAPR_TRUST_ANCHORS="$(cat "$TRUST_ANCHORS")"
   launch "$id-dapr" "$DAPR_BIN/daprd" \
     --app-id "$id" --app-port "$2" --app-protocol http --app-channel-address 127.0.0.1 \
     --dapr-listen-addresses 127.0.0.1 \
@@ -286,6 +335,7 @@ start_sidecar() { # ID APP_PORT HTTP GRPC INTERNAL METRICS
     --metrics-port "$6" --metrics-listen-address 127.0.0.1 \
     --resources-path "$COMPONENTS" --config "$CONFIG" \
     --scheduler-host-address "127.0.0.1:$SCHEDULER_PORT" \
+    --enable-mtls --sentry-address "127.0.0.1:$SENTRY_PORT" \
     --log-level info
 }
 
@@ -295,6 +345,8 @@ start_app() { # ID APP_PORT HTTP GRPC
   listening "$2" && die "port $2 (app $id) is taken by another process"
   # shellcheck disable=SC2207 # words of a fixed command line
   cmd=($(app_env "$3" "$4"))
+  # Its own tokens, as its sidecar has them (start_sidecar).
+  local -x APP_API_TOKEN="${TOKENS[$id-app]}" DAPR_API_TOKEN="${TOKENS[$id-dapr]}"
   if [[ "$id" == taskflow ]]; then
     # The app as `make run` starts it, minus the migration (done above, with the URL).
     launch "$id" "${cmd[@]}" TASKFLOW_SKIP_MIGRATIONS=1 PORT="$2" "$ROOT/scripts/run.sh"
@@ -328,6 +380,7 @@ wait_app() { # ID APP_PORT: GET /health/ready of the app or processor itself
 
 all_names() { # in start order
   echo scheduler
+  echo sentry
   local entry id
   for entry in "${APPS[@]}"; do
     read -r id _ <<<"$entry"
@@ -360,8 +413,6 @@ up() {
   pg_settings
   KAFKA_BOOTSTRAP="$("$ROOT/scripts/kafka.sh" bootstrap)"
   write_secrets
-  # The sidecars and the apps get the tokens from the environment (not on a command line).
-  export APP_API_TOKEN DAPR_API_TOKEN
 
   # The apps first: the app's production build is the longest step of all, and the apps
   # reach nothing but their sidecars, which they wait for (the Dapr SDK's
@@ -385,7 +436,9 @@ up() {
   ((fresh)) && "$ROOT/scripts/kafka.sh" reset >/dev/null
 
   start_scheduler
+  start_sentry
   wait_scheduler
+  wait_sentry
   for entry in "${APPS[@]}"; do
     read -r id app http grpc internal metrics <<<"$entry"
     start_sidecar "$id" "$app" "$http" "$grpc" "$internal" "$metrics"
@@ -404,10 +457,11 @@ down() {
     read -r id _ <<<"$entry"
     apps+=("$id") sidecars+=("$id-dapr")
   done
-  # Reverse order of `up`: the apps, their sidecars, the scheduler, then Kafka, PostgreSQL.
+  # Reverse order of `up`: the apps, their sidecars, Sentry and the scheduler, then Kafka,
+  # PostgreSQL.
   stop_all "${apps[@]}"
   stop_all "${sidecars[@]}"
-  stop_all scheduler
+  stop_all sentry scheduler
   if [[ -f "$RUN/kafka.ours" ]]; then
     "$ROOT/scripts/kafka.sh" stop
     rm -f "$RUN/kafka.ours"
@@ -425,7 +479,7 @@ app_entry() { # ID -> its line of APPS, or fail
     read -r id _ <<<"$entry"
     [[ "$id" == "$1" ]] && { echo "$entry"; return; }
   done
-  die "no part named $1 (postgres, kafka, scheduler, ${APPS[*]%% *}, or an app id with -dapr)"
+  die "no part named $1 (postgres, kafka, scheduler, sentry, ${APPS[*]%% *}, or an app id with -dapr)"
 }
 
 start_one() { # NAME: start one part as `up` does; wait until it answers
@@ -446,11 +500,15 @@ start_one() { # NAME: start one part as `up` does; wait until it answers
       start_scheduler
       wait_scheduler
       ;;
+    sentry)
+      DAPR_BIN="$("$ROOT/scripts/dapr.sh")"
+      start_sentry
+      wait_sentry
+      ;;
     *)
       entry="$(app_entry "${name%-dapr}")"
       read -r id app http grpc internal metrics <<<"$entry"
       read_tokens || die "no $SECRETS: run scripts/stack.sh up first"
-      export APP_API_TOKEN DAPR_API_TOKEN
       if [[ "$name" == *-dapr ]]; then
         DAPR_BIN="$("$ROOT/scripts/dapr.sh")"
         start_sidecar "$id" "$app" "$http" "$grpc" "$internal" "$metrics"
@@ -467,7 +525,7 @@ stop_one() { # NAME
   case "$1" in
     postgres) "$ROOT/scripts/postgres.sh" stop ;;
     kafka) "$ROOT/scripts/kafka.sh" stop ;;
-    scheduler) stop_all scheduler ;;
+    scheduler | sentry) stop_all "$1" ;;
     *)
       app_entry "${1%-dapr}" >/dev/null
       stop_all "$1"
@@ -480,7 +538,7 @@ pid_of() { # NAME
     postgres) "$ROOT/scripts/postgres.sh" pid ;;
     kafka) "$ROOT/scripts/kafka.sh" pid ;;
     *)
-      [[ "$1" == scheduler ]] || app_entry "${1%-dapr}" >/dev/null
+      [[ "$1" == scheduler || "$1" == sentry ]] || app_entry "${1%-dapr}" >/dev/null
       alive "$1" || die "$1 is not running"
       cat "$(pidfile "$1")"
       ;;
@@ -517,9 +575,13 @@ print_env() {
     echo "${id}_DAPR_HTTP_URL=http://127.0.0.1:$http"
     echo "${id}_DAPR_GRPC_ADDRESS=127.0.0.1:$grpc"
   done
-  if read_tokens 2>/dev/null; then
-    echo "APP_API_TOKEN=$APP_API_TOKEN"
-    echo "DAPR_API_TOKEN=$DAPR_API_TOKEN"
+  if (read_tokens) 2>/dev/null; then
+    read_tokens
+    for entry in "${APPS[@]}"; do
+      read -r id _ <<<"$entry"
+      echo "${id^^}_APP_API_TOKEN=${TOKENS[$id-app]}"
+      echo "${id^^}_DAPR_API_TOKEN=${TOKENS[$id-dapr]}"
+    done
   fi
 }
 

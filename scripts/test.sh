@@ -17,6 +17,8 @@ timed() {
   shift
   "$@"
   timings+=("$name $((SECONDS - started)) s")
+  # Said at once too: a run cut short (CI's time limit) still shows where its time went.
+  log "$name: $((SECONDS - started)) s"
 }
 report() {
   log "timings:"
@@ -55,6 +57,7 @@ else
   TASKFLOW_CHROMIUM="$("$ROOT/scripts/chromium.sh")"
   export TASKFLOW_CHROMIUM
   timings+=("postgres and chromium $((SECONDS - started)) s")
+  log "postgres and chromium: $((SECONDS - started)) s; the tiers start at $SECONDS s"
   started=$SECONDS
   TASKFLOW_TIER_TIMINGS="$tiers" .venv/bin/python -m pytest -p no:cacheprovider \
     -p tests.support.timings tests || rc=$?

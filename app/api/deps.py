@@ -1,11 +1,14 @@
-"""Shared dependencies of the routers: the app's runtime and services."""
+"""Shared dependencies of the routers: the app's runtime and services, and who is asking."""
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from app.bootstrap import Runtime
 from app.chat.service import ChatService
+from app.domain.users import Principal, User
+from app.services.accounts import AccountService
 from app.services.audit import AuditService
 from app.services.dead_letters import DeadLetterService
 from app.services.reminders import ReminderService
@@ -53,3 +56,77 @@ Reminders = Annotated[ReminderService, Depends(get_reminders)]
 Audit = Annotated[AuditService, Depends(get_audit)]
 Chat = Annotated[ChatService, Depends(get_chat)]
 DeadLetters = Annotated[DeadLetterService, Depends(get_dead_letters)]
+
+
+def get_accounts(web_app: WebAppDep) -> AccountService:
+    return web_app.accounts
+
+
+Accounts = Annotated[AccountService, Depends(get_accounts)]
+
+SESSION_COOKIE = "taskflow_session"
+# Longer than any token handed out; anything longer is not looked up.
+_TOKEN_MAX = 200
+_bearer = HTTPBearer(auto_error=False, description="An API token (tf_...)")
+_session = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="A signed-in session")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def unauthenticated() -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        "sign in, or send an API token as Authorization: Bearer <token>",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+async def current_principal(
+    accounts: Accounts,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+    cookie: Annotated[str | None, Security(_session)],
+) -> Principal:
+    """Who sends the request: the holder of the Bearer token if one is sent, else of the
+    session cookie; 401 for neither, or for one unknown, revoked or expired."""
+    principal = None
+    if bearer is not None:
+        token = bearer.credentials
+        if len(token) <= _TOKEN_MAX and token.isascii():
+            principal = await accounts.token_principal(token)
+    elif cookie and len(cookie) <= _TOKEN_MAX and cookie.isascii():
+        principal = await accounts.session_principal(cookie)
+    if principal is None:
+        raise unauthenticated()
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def current_user(principal: CurrentPrincipal) -> User:
+    return principal.user
+
+
+def writing_user(principal: CurrentPrincipal) -> User:
+    if not principal.can_write:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may only read")
+    return principal.user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+WritingUser = Annotated[User, Depends(writing_user)]
+
+
+def admin_user(user: CurrentUser) -> User:
+    if not user.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only an admin may do this")
+    return user
+
+
+AdminUser = Annotated[User, Depends(admin_user)]
+
+
+def signed_in(request: Request, principal: CurrentPrincipal) -> None:
+    """What every router of user data needs: someone signed in, allowed to write when the
+    method writes."""
+    if request.method not in SAFE_METHODS:
+        writing_user(principal)

@@ -13,11 +13,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match, Route
 
-from app.api.routes import audit, chat, dead_letters, health, reminders, tasks
+from app.api.deps import admin_user, signed_in
+from app.api.responses import FORBIDDEN, UNAUTHENTICATED
+from app.api.routes import audit, auth, chat, dead_letters, health, reminders, tasks, tokens, users
 from app.api.schemas import LIST_QUERY_PARAMETERS
 from app.api.security import DOCS_URL, BrowserSafety
 from app.callbacks import callbacks_router
 from app.config import Settings
+from app.services.accounts import Forbidden, Throttled, WrongCredentials
 from app.services.errors import Conflict, Invalid, NotFound
 from app.web import WebApp, web_app
 
@@ -48,18 +51,32 @@ def create_api(app: WebApp) -> FastAPI:
         dependencies=[Depends(_one_value_each)],
     )
     api.state.web_app = app
-    routers = [module.router for module in (tasks, reminders, audit, dead_letters, health, chat)]
+    # User data: someone signed in, allowed to write when the method writes.
+    private = [
+        module.router for module in (tasks, reminders, audit, dead_letters, chat, users, tokens)
+    ]
+    # Open: signing in, and health (which carries no user data). The Dapr callbacks check the
+    # app's own token.
+    public = [auth.router, health.router]
     runtime = app.runtime
     if not runtime.embedded:
-        routers.append(
+        public.append(
             callbacks_router(
+                runtime.settings.app_api_token,
                 runtime.dispatcher,
                 dead_letter_keeper=runtime.dead_letters,
                 create_successor=runtime.tasks.create_successor,
             )
         )
-    for router in routers:
+    for router in private:
+        needs = [Depends(signed_in)]
+        if router is dead_letters.router:
+            # Set-aside events of every user: the install's operators only.
+            needs.append(Depends(admin_user))
+        api.include_router(router, dependencies=needs, responses=UNAUTHENTICATED | FORBIDDEN)
+    for router in public:
         api.include_router(router)
+    routers = private + public
     # Its session manager runs inside running(app), under uvicorn and under Reflex alike.
     api.router.routes.append(Route("/mcp", app.mcp.asgi, include_in_schema=False))
 
@@ -81,6 +98,24 @@ def create_api(app: WebApp) -> FastAPI:
     @api.exception_handler(Conflict)
     async def conflict(_: Request, error: Conflict) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status_code=409)
+
+    @api.exception_handler(WrongCredentials)
+    async def wrong_credentials(_: Request, error: WrongCredentials) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(error)}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        )
+
+    @api.exception_handler(Forbidden)
+    async def forbidden(_: Request, error: Forbidden) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=403)
+
+    @api.exception_handler(Throttled)
+    async def throttled(_: Request, error: Throttled) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(error)},
+            status_code=429,
+            headers={"Retry-After": str(error.retry_after)},
+        )
 
     @api.exception_handler(Invalid)
     async def invalid(_: Request, error: Invalid) -> JSONResponse:
@@ -117,7 +152,7 @@ def _methods_at(routers: list[APIRouter], request: Request) -> set[str]:
 async def running(web_app: WebApp) -> AsyncIterator[None]:
     """The runtime's background work, and the MCP endpoint's session manager. (Not named
     `app`: Reflex passes itself to a lifespan task with a parameter of that name.)"""
-    async with web_app.runtime.running(), web_app.mcp.running():
+    async with web_app.runtime.running(), web_app.mcp.running(), web_app.admin_ensured():
         yield
 
 
@@ -131,4 +166,4 @@ def served_api(app: WebApp) -> FastAPI:
 
 def api_from_env() -> FastAPI:
     """Factory for serving the API alone (`uvicorn --factory app.api.main:api_from_env`)."""
-    return served_api(web_app(Settings.from_env()))
+    return served_api(web_app(Settings.at_start_up()))

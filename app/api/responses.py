@@ -42,3 +42,20 @@ UNHEALTHY: Responses = {
         "description": "A part the service needs is failing; `checks` names it",
     }
 }
+UNAUTHENTICATED: Responses = {
+    status.HTTP_401_UNAUTHORIZED: {
+        "model": Message,
+        "description": "No valid session or token; the header says how to authenticate",
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+    }
+}
+FORBIDDEN = _error(
+    status.HTTP_403_FORBIDDEN, "Signed in, but not allowed this (a read-only token writing...)"
+)
+THROTTLED: Responses = {
+    status.HTTP_429_TOO_MANY_REQUESTS: {
+        "model": Message,
+        "description": "Too many failed attempts; Retry-After says how many seconds to wait",
+        "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+    }
+}

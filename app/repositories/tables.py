@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from app.domain.offsets import MAX_OFFSET_TEXT
 from app.domain.recurrence import MAX_RULE_LENGTH
 from app.domain.task_fields import TIMEZONE_MAX, TITLE_MAX
+from app.domain.users import DISPLAY_NAME_MAX, TOKEN_NAME_MAX, USERNAME_MAX
 from app.repositories.columns import PriorityRank, TagList, UtcDateTime
 
 METADATA = sa.MetaData()
@@ -156,4 +157,51 @@ KV_STATE = sa.Table(
     sa.Column("value", sa.JSON, nullable=False),
     sa.Column("etag", sa.Integer, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Accounts. The username is stored lower-cased, so its unique index ignores case.
+APP_USER = sa.Table(
+    "app_user",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(USERNAME_MAX), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(DISPLAY_NAME_MAX), nullable=False),
+    # None for a user who signs in only through single sign-on.
+    sa.Column("password_hash", sa.String(200)),
+    sa.Column("is_admin", sa.Boolean, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("oidc_issuer", sa.String(500)),
+    sa.Column("oidc_subject", sa.String(255)),
+    sa.UniqueConstraint("oidc_issuer", "oidc_subject", name="ux_app_user_oidc"),
+)
+
+# Sessions by the SHA-256 of their cookie value: a stolen database holds no usable cookie.
+USER_SESSION = sa.Table(
+    "user_session",
+    METADATA,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column(
+        "user_id", sa.Integer, sa.ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("last_seen_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Index("ix_user_session_user_id", "user_id"),
+)
+
+API_TOKEN = sa.Table(
+    "api_token",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "user_id", sa.Integer, sa.ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("name", sa.String(TOKEN_NAME_MAX), nullable=False),
+    # "read" or "read write".
+    sa.Column("scopes", sa.String(32), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime),
+    sa.Column("last_used_at", UtcDateTime),
+    sa.Index("ix_api_token_user_id", "user_id"),
 )

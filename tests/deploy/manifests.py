@@ -23,6 +23,8 @@ import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from app.adapters.dapr.secrets import entry_name
+from app.chat.gemini import API_KEY_SECRET
 from app.domain.events import DEAD_LETTERS
 from app.domain.events import TOPICS as EVENT_TOPICS
 
@@ -35,6 +37,16 @@ DAPR_APPS: dict[str, int] = {"taskflow": 3000, "recurrence": 8000, "reminders": 
 PROCESSORS = ("recurrence", "reminders", "audit")
 TOPICS = EVENT_TOPICS
 DEADLETTER_TOPIC = DEAD_LETTERS
+GEMINI_SECRET = entry_name(API_KEY_SECRET)
+
+
+def token_secrets(app: str) -> tuple[str, str]:
+    """The Secrets of an app's two tokens: the one its sidecar sends to it (APP_API_TOKEN,
+    dapr.io/app-token-secret), and the one it sends to its sidecar (DAPR_API_TOKEN,
+    dapr.io/api-token-secret)."""
+    return f"{app}-app-api-token", f"{app}-dapr-api-token"
+
+
 COMPONENT_SCOPES: dict[str, set[str]] = {
     "pubsub": {"taskflow", "recurrence", "reminders", "audit"},
     "statestore": {"taskflow"},
@@ -51,18 +63,20 @@ COMPONENT_TYPES: dict[str, str] = {
 # creates them with `kubectl create secret`.
 SECRETS: dict[str, set[str]] = {
     "taskflow-secrets": {
-        "database-url",
         "pg-connection-string",
         "kafka-brokers",
         "kafka-sasl-username",
         "kafka-sasl-password",
-        "gemini-api-key",
     },
+    # The migration Job's URL, as the role that owns the schema.
+    "taskflow-migrator": {"database-url"},
+    # Read by the app alone, through Dapr's secret store.
+    GEMINI_SECRET: {"value"},
+    "taskflow-redis": {"password"},
+    "taskflow-postgres": {"password", "migrator-password", "runtime-password"},
     # Dapr's injector reads the key `token` of the Secrets named by dapr.io/app-token-secret
-    # and dapr.io/api-token-secret.
-    "taskflow-app-api-token": {"token"},
-    "taskflow-dapr-api-token": {"token"},
-    "taskflow-postgres": {"password"},
+    # and dapr.io/api-token-secret: two of its own for each app.
+    **{secret: {"token"} for app in DAPR_APPS for secret in token_secrets(app)},
 }
 # Kubernetes releases whose schemas every built-in object must meet: the oldest one OKE and
 # Minikube still ship that we support, and the newest the schema package knows.

@@ -210,5 +210,6 @@ def test_app_image_serves_the_ui_and_the_api_on_one_port(app_container: str) -> 
     assert "<title>TaskFlow</title>" in page, "the frontend compiled into the image"
     with urllib.request.urlopen(f"{app_container}/health/live", timeout=10) as response:
         assert response.status == 200
-    with urllib.request.urlopen(f"{app_container}/api/tasks", timeout=10) as response:
-        assert response.status == 200 and json.loads(response.read()) == []
+    # A fresh install: no user yet, so the sign-in page offers the first signup.
+    with urllib.request.urlopen(f"{app_container}/api/auth/status", timeout=10) as response:
+        assert response.status == 200 and json.loads(response.read())["needs_first_user"]

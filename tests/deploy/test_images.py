@@ -257,5 +257,6 @@ def test_app_command_serves_the_frontend_and_the_api_on_one_port(app_server: str
     assert status == 200 and "text/html" in kind and "compiled frontend" in body
     status, kind, _ = _get(f"{app_server}/health/live")
     assert status == 200 and "json" in kind
-    status, kind, _ = _get(f"{app_server}/api/tasks")
-    assert status == 200 and "json" in kind
+    # Open without credentials: what the sign-in page asks first.
+    status, kind, body = _get(f"{app_server}/api/auth/status")
+    assert status == 200 and "json" in kind and "needs_first_user" in body

@@ -23,6 +23,7 @@ from tests.deploy.manifests import (
     of_kind,
     pod_templates,
     quantity,
+    token_secrets,
 )
 
 OUR_IMAGES = re.compile(r"(^|/)taskflow/(app|processors):")
@@ -70,8 +71,9 @@ def test_dapr_annotations_are_complete_and_known(objects: tuple[Obj, ...]) -> No
         assert annotations["dapr.io/app-protocol"] == "http", where
         assert annotations["dapr.io/config"] in configurations, where
         assert annotations["dapr.io/log-level"] in {"debug", "info", "warn", "error"}, where
-        assert annotations["dapr.io/app-token-secret"] == "taskflow-app-api-token", where
-        assert annotations["dapr.io/api-token-secret"] == "taskflow-dapr-api-token", where
+        app_secret, dapr_secret = token_secrets(app_id(deployment))
+        assert annotations["dapr.io/app-token-secret"] == app_secret, where
+        assert annotations["dapr.io/api-token-secret"] == dapr_secret, where
         for key in ("cpu-request", "cpu-limit", "memory-request", "memory-limit"):
             quantity(annotations[f"dapr.io/sidecar-{key}"])
         for kind in ("cpu", "memory"):
@@ -83,17 +85,19 @@ def test_dapr_annotations_are_complete_and_known(objects: tuple[Obj, ...]) -> No
 
 
 def test_apps_hold_the_dapr_tokens_from_secrets(objects: tuple[Obj, ...]) -> None:
-    """The app sends DAPR_API_TOKEN to its sidecar and checks APP_API_TOKEN on calls from it."""
+    """Each app sends its own DAPR_API_TOKEN to its sidecar and checks its own APP_API_TOKEN
+    on calls from it: the tokens of one app open nothing of another."""
+    seen: list[str] = []
     for deployment in dapr_deployments(objects):
         container = deployment["spec"]["template"]["spec"]["containers"][0]
         env = {e["name"]: e for e in container.get("env", [])}
-        for name, secret in (
-            ("DAPR_API_TOKEN", "taskflow-dapr-api-token"),
-            ("APP_API_TOKEN", "taskflow-app-api-token"),
-        ):
+        app_secret, dapr_secret = token_secrets(app_id(deployment))
+        for name, secret in (("DAPR_API_TOKEN", dapr_secret), ("APP_API_TOKEN", app_secret)):
             ref = env[name]["valueFrom"]["secretKeyRef"]
             assert (ref["name"], ref["key"]) == (secret, "token"), ident(deployment)
+            seen.append(secret)
         assert env["TASKFLOW_RUNTIME"]["value"] == "dapr", ident(deployment)
+    assert len(seen) == len(set(seen)) == 2 * len(DAPR_APPS), "no token shared between apps"
 
 
 def test_no_other_pod_gets_a_sidecar(objects: tuple[Obj, ...]) -> None:
@@ -353,9 +357,10 @@ def test_app_scales_with_an_hpa_and_shares_state_in_redis(
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     env = {e["name"]: e.get("value") for e in container["env"]}
     assert container["resources"]["requests"]["cpu"], "CPU utilisation needs a request"
-    # More than one replica: Reflex's state must live in Redis, reachable at that address.
+    # More than one replica: Reflex's state must live in Redis, reachable at that address,
+    # with the password (test_access.py holds Redis to it).
     redis = get(objects, "Service", "taskflow-redis")
-    url = f"redis://{name_of(redis)}:{redis['spec']['ports'][0]['port']}/0"
+    url = f"redis://:$(REDIS_PASSWORD)@{name_of(redis)}:{redis['spec']['ports'][0]['port']}/0"
     assert env["REFLEX_REDIS_URL"] == url and env["REDIS_URL"] == url
 
 
@@ -377,7 +382,8 @@ def test_migration_job(objects: tuple[Obj, ...]) -> None:
     assert container["command"] == ["alembic", "upgrade", "head"]
     env = {e["name"]: e for e in container["env"]}
     ref = env["TASKFLOW_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
-    assert (ref["name"], ref["key"]) == ("taskflow-secrets", "database-url")
+    assert (ref["name"], ref["key"]) == ("taskflow-migrator", "database-url")
+    assert env["TASKFLOW_DATABASE_RUNTIME_ROLE"]["value"] == "taskflow_runtime"
     assert template["metadata"]["annotations"]["dapr.io/enabled"] == "false"
     assert template["spec"]["restartPolicy"] == "Never"
     assert job["spec"]["backoffLimit"] >= 1 and job["spec"]["ttlSecondsAfterFinished"] > 0

@@ -183,5 +183,5 @@ def open_board(context: BrowserContext, product: "Product") -> Callable[..., Boa
 
 @pytest.fixture
 def api(product: "Product") -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=product.base_url, timeout=10) as client:
+    with product.client() as client:
         yield client

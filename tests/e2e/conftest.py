@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.e2e.browser import (  # noqa: F401 (fixtures)
@@ -17,25 +18,37 @@ from tests.e2e.browser import (  # noqa: F401 (fixtures)
     contexts,
     open_board,
 )
+from tests.support.accounts import ADMIN_ENV, admin_token, bearer
 from tests.support.servers import ROOT, free_port, wait_until_ready
 
 COLD_START_SECONDS = 600
 
 
 class Product:
-    """`make run` in its own process group, on a private port and database."""
+    """`make run` in its own process group, on a private port and database, with the test
+    admin (tests.support.accounts) made at start-up (without `admin`: a fresh install, no user
+    at all)."""
 
-    def __init__(self, database_url: str, log_path: Path) -> None:
+    def __init__(self, database_url: str, log_path: Path, admin: bool = True) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
+        inherited = {name: value for name, value in os.environ.items() if name not in ADMIN_ENV}
         self._env = {
-            **os.environ,
+            **inherited,
             "PORT": str(self.port),
             "HOST": "127.0.0.1",
             "TASKFLOW_DATABASE_URL": database_url,
+            **(ADMIN_ENV if admin else {}),
         }
         self._log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
+        self._token: str | None = None
+
+    def client(self) -> httpx.Client:
+        """A client of the API signed in as the test admin (one token, made on first use)."""
+        if self._token is None:
+            self._token = admin_token(self.base_url)
+        return httpx.Client(base_url=self.base_url, timeout=10, headers=bearer(self._token))
 
     def start(self) -> None:
         with self._log_path.open("a") as log:

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.e2e.browser import VIEWPORT, Board, launch, sign_in
@@ -84,7 +83,7 @@ def main(folder: Path) -> None:
 
 def take(product: Product, folder: Path) -> None:
     now = datetime.now(UTC).replace(second=0, microsecond=0)
-    with httpx.Client(base_url=product.base_url, timeout=10) as api:
+    with product.client() as api:
         for fields in examples(now):
             api.post("/api/tasks", json={"timezone": ZONE, **fields}).raise_for_status()
     with sync_playwright() as playwright:
@@ -113,7 +112,7 @@ def take(product: Product, folder: Path) -> None:
         shoot(page, folder, "chat.png")
 
         due = datetime.now(UTC) + timedelta(minutes=1, seconds=3)
-        with httpx.Client(base_url=product.base_url, timeout=10) as api:
+        with product.client() as api:
             api.post(
                 "/api/tasks",
                 json={

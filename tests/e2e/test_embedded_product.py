@@ -13,7 +13,7 @@ from tests.support.tasks import create_task, eventually
 
 
 def test_one_port_serves_the_page_and_the_api(product: Product) -> None:
-    with httpx.Client(base_url=product.base_url, timeout=10) as client:
+    with product.client() as client:
         page = client.get("/")
         assert page.status_code == 200
         assert "<html" in page.text.lower()
@@ -73,7 +73,7 @@ def test_the_pages_carry_the_security_headers(product: Product) -> None:
 
 
 def test_completing_a_daily_task_creates_its_successor_within_5_s(product: Product) -> None:
-    with httpx.Client(base_url=product.base_url, timeout=10) as client:
+    with product.client() as client:
         tag = f"e2e{uuid.uuid4().hex[:8]}"
         task = create_task(
             client,
@@ -102,7 +102,7 @@ def test_completing_a_daily_task_creates_its_successor_within_5_s(product: Produ
 
 
 def test_a_reminder_fires_at_due_minus_offset_once(product: Product) -> None:
-    with httpx.Client(base_url=product.base_url, timeout=10) as client:
+    with product.client() as client:
         due = datetime.now(UTC) + timedelta(minutes=1, seconds=3)
         task = create_task(
             client, title="Call the bank", due_date=due.isoformat(), reminder_offset="1 minute"
@@ -131,7 +131,7 @@ def test_a_reminder_fires_at_due_minus_offset_once(product: Product) -> None:
 
 
 def test_a_reminder_missed_while_down_fires_late_after_restart(product: Product) -> None:
-    with httpx.Client(base_url=product.base_url, timeout=10) as client:
+    with product.client() as client:
         due = datetime.now(UTC) + timedelta(hours=1, seconds=2)
         task = create_task(
             client, title="Renew passport", due_date=due.isoformat(), reminder_offset="1 hour"
@@ -139,7 +139,7 @@ def test_a_reminder_missed_while_down_fires_late_after_restart(product: Product)
     product.kill()
     time.sleep(14)  # past its time by more than the 10 s after which a reminder counts as late
     product.start()
-    with httpx.Client(base_url=product.base_url, timeout=10) as client:
+    with product.client() as client:
 
         def sent() -> dict[str, Any] | None:
             [current] = client.get("/api/reminders", params={"task_id": task["id"]}).json()

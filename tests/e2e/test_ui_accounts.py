@@ -13,7 +13,7 @@ from tests.support.tasks import unique
 
 
 def login_url(product: Product) -> re.Pattern[str]:
-    return re.compile(re.escape(f"{product.base_url}/login") + r"$")
+    return re.compile(re.escape(f"{product.base_url}/login") + r"/?$")
 
 
 def test_a_wrong_password_shows_the_error_and_guessing_is_told_when_to_try_again(

@@ -28,7 +28,7 @@ def test_a_fresh_install_offers_the_signup_of_the_admin_only(
     product: Product, contexts: ContextMaker
 ) -> None:
     base_url = product.base_url
-    login = re.compile(re.escape(f"{base_url}/login") + "$")
+    login = re.compile(re.escape(f"{base_url}/login") + "/?$")
     page = contexts(None).new_page()
     page.goto(f"{base_url}/")
     expect(page).to_have_url(login)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.accounts import admin_token
 from tests.support.databases import migrated_database
 from tests.support.servers import ROOT, serve_api
 
@@ -32,6 +33,8 @@ def fuzzed_api(
 
 
 def test_every_generated_request_gets_a_declared_answer(fuzzed_api: str) -> None:
+    """Signed in as the test admin with a read-write token (the fuzzer may not revoke it)."""
+    token = admin_token(fuzzed_api)
     run = subprocess.run(
         [
             sys.executable,
@@ -45,6 +48,8 @@ def test_every_generated_request_gets_a_declared_answer(fuzzed_api: str) -> None
             "all",
             "--workers",
             "2",
+            "--header",
+            f"Authorization: Bearer {token}",
             "--no-color",
         ],
         cwd=ROOT,

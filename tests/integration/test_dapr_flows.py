@@ -21,7 +21,7 @@ from tests.support.tasks import create_task, eventually
 
 @pytest.fixture
 def api(stack: Stack) -> httpx.Client:
-    return httpx.Client(base_url=stack.app_url, timeout=15)
+    return stack.client()
 
 
 def successors(api: httpx.Client, tag: str, parent_id: int) -> list[dict[str, Any]]:
@@ -124,7 +124,7 @@ def test_every_event_is_audited_once_and_a_redelivery_changes_nothing(
     published = httpx.post(
         f"{stack.sidecar('taskflow')}/v1.0/publish/pubsub/task-events",
         content=json.dumps(completed),
-        headers={**stack.dapr_headers, "content-type": "application/json"},
+        headers={**stack.dapr_headers("taskflow"), "content-type": "application/json"},
         timeout=10,
     )
     assert published.status_code == 204, published.text
@@ -140,7 +140,7 @@ def test_a_malformed_event_is_set_aside_in_the_dead_letter_list_and_work_goes_on
     published = httpx.post(
         f"{stack.sidecar('taskflow')}/v1.0/publish/pubsub/task-events",
         content=json.dumps({"not": "an event", "marker": marker}),
-        headers={**stack.dapr_headers, "content-type": "application/json"},
+        headers={**stack.dapr_headers("taskflow"), "content-type": "application/json"},
         timeout=10,
     )
     assert published.status_code == 204, published.text

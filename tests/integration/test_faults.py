@@ -41,7 +41,7 @@ RECOVERY_SECONDS = 240
 
 @pytest.fixture
 def api(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.app_url, timeout=15) as client:
+    with stack.client() as client:
         yield client
 
 
@@ -87,7 +87,7 @@ def job_armed(stack: Stack, reminder_id: int) -> bool:
     """Does the scheduler hold the reminder's job (asked through the reminders' sidecar)?"""
     response = httpx.get(
         f"{stack.sidecar('reminders')}/v1.0-alpha1/jobs/{job_name(reminder_id)}",
-        headers=stack.dapr_headers,
+        headers=stack.dapr_headers("reminders"),
         timeout=10,
     )
     return response.status_code == 200
@@ -348,11 +348,11 @@ class Write:
 class Burst:
     """Writers creating tagged tasks back to back, every write recorded."""
 
-    def __init__(self, base_url: str, tag: str, writers: int = 2) -> None:
+    def __init__(self, stack: Stack, tag: str, writers: int = 2) -> None:
         self.tag = tag
         self.writes: list[Write] = []
         self.started_at = datetime.now(UTC)
-        self._base_url = base_url
+        self._stack = stack
         self._numbers = itertools.count()
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._write) for _ in range(writers)]
@@ -386,7 +386,7 @@ class Burst:
         return task_id
 
     def _write(self) -> None:
-        with httpx.Client(base_url=self._base_url, timeout=15) as client:
+        with self._stack.client() as client:
             while not self._stop.is_set():
                 written = self.write(client)
                 # Paced, and slower while the part is down.
@@ -403,7 +403,7 @@ def under_writes(
     keep writing, then count: every acknowledged write kept once and audited once, and no
     error once the part is back."""
     tag = new_tag()
-    with Burst(stack.app_url, tag) as burst:
+    with Burst(stack, tag) as burst:
         eventually(lambda: burst.acknowledged() >= 20, 60)
         killed = time.monotonic()
         strike(burst)
@@ -461,7 +461,7 @@ def test_the_app_killed_between_a_write_and_its_relay(
             acknowledged_one = threading.Event()
 
             def write() -> None:
-                with httpx.Client(base_url=stack.app_url, timeout=15) as client:
+                with stack.client() as client:
                     if burst.write(client) is not None:
                         acknowledged_one.set()
 

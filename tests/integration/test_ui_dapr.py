@@ -4,7 +4,6 @@ app's task-updates subscription (Kafka, the app's sidecar, /events/task-updates)
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
@@ -28,7 +27,7 @@ def test_changes_and_reminders_reach_every_open_tab(stack: Stack, stack_browser:
         sign_in(context, stack.app_url)
         tabs = [Board(context.new_page(), stack.app_url).open(f"?q={word}") for _ in range(2)]
         due = datetime.now(UTC) + timedelta(minutes=1, seconds=6)
-        with httpx.Client(base_url=stack.app_url, timeout=15) as api:
+        with stack.client() as api:
             for title, fields in (
                 (f"Chores {word}", {}),
                 (

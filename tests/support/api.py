@@ -10,22 +10,29 @@ import httpx
 import httpx2
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from app.api.main import served_api
 from app.config import Settings
+from app.ports import Clock, utc_now
 from app.web import web_app
+from tests.support.accounts import ADMIN_ENV, bearer, log_in, make_token
 
 BASE_URL = "http://testserver"
 REQUEST_TIMEOUT_SECONDS = 20
 T = TypeVar("T")
 
 
-def start_app(settings: Settings) -> FastAPI:
-    """The API over the app's runtime, wired as the app wires it."""
-    return served_api(web_app(settings))
+# Argon2id at its lowest cost: the tests sign in often, and the cost is not what they test.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def start_app(settings: Settings, clock: Clock = utc_now) -> FastAPI:
+    """The API over the app's runtime, wired as the app wires it (but for a cheap hash)."""
+    return served_api(web_app(settings, clock, FAST_HASHER))
 
 
 class AppClient(httpx.Client):
@@ -40,6 +47,10 @@ class AppClient(httpx.Client):
     def run(self, scenario: Callable[[], Awaitable[T]]) -> T:
         """Run the coroutine function `scenario` in the app's event loop; its result."""
         return self.portal.call(scenario)
+
+    def signed_out(self) -> "AppClient":
+        """Another client of the same app, without credentials (close it after use)."""
+        return AppClient(self.app, self.portal)
 
 
 class _InAppTransport(httpx.BaseTransport):
@@ -64,27 +75,39 @@ class _InAppTransport(httpx.BaseTransport):
 
 
 @contextlib.contextmanager
-def api_client(database_url: str, **env: str) -> Iterator[AppClient]:
+def api_client(
+    database_url: str, clock: Clock = utc_now, *, signed_in: bool = True, **env: str
+) -> Iterator[AppClient]:
     """A client of the API on `database_url`, its runtime running (outbox relay, reconciliation,
-    reminder timers, MCP sessions) for as long as the client is open.
+    reminder timers, MCP sessions) for as long as the client is open, signed in as the test
+    admin (tests.support.accounts) with a read-write API token.
 
     Settings come from the environment as a served API's would (`env` added to it, the
-    database URL set, and no Gemini key unless `env` gives one, so the offline assistant
-    answers); the environment stays so while the client is open, as the chat reads its key
-    when it answers."""
+    database URL set, the test admin's name and password, and no Gemini key unless `env`
+    gives one, so the offline assistant answers); the environment stays so while the client
+    is open, as the chat reads its key when it answers. `clock` is the accounts' now.
+    Without `signed_in`, no admin is made and the client has no credentials (a first run)."""
     with pytest.MonkeyPatch.context() as patch:
+        for name in ADMIN_ENV:
+            patch.delenv(name, raising=False)
         for name, value in {
             "TASKFLOW_DATABASE_URL": database_url,
             "GEMINI_API_KEY": "",
+            **(ADMIN_ENV if signed_in else {}),
             **env,
         }.items():
             patch.setenv(name, value)
-        app = start_app(Settings.from_env())
+        app = start_app(Settings.from_env(), clock)
         with (
             start_blocking_portal() as portal,
             portal.wrap_async_context_manager(app.router.lifespan_context(app)),
             AppClient(app, portal) as client,
         ):
+            if signed_in:
+                with client.signed_out() as admin:
+                    session = log_in(admin)
+                    assert session.status_code == 200, session.text
+                    client.headers.update(bearer(make_token(admin)))
             yield client
 
 
@@ -93,8 +116,9 @@ async def mcp_client(api: AppClient) -> AsyncIterator[Client]:
     """An MCP client of the API's /mcp endpoint. Enter it in the app's event loop, where its
     session manager runs: inside a coroutine given to `api.run`."""
     transport = httpx2.ASGITransport(app=api.app)
+    credentials = {"Authorization": api.headers["Authorization"]}
     async with (
-        httpx2.AsyncClient(transport=transport, base_url=BASE_URL) as http,
+        httpx2.AsyncClient(transport=transport, base_url=BASE_URL, headers=credentials) as http,
         Client(streamable_http_client(f"{BASE_URL}/mcp", http_client=http)) as mcp,
     ):
         yield mcp

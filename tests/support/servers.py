@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
+from tests.support.accounts import ADMIN_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -47,11 +49,17 @@ def fresh_postgres_database(prefix: str, template: str | None = None) -> Iterato
         admin.dispose()
 
 
-def migrate(database_url: str) -> None:
+def migrate(database_url: str, runtime_role: str | None = None) -> None:
+    """`alembic upgrade head`; with `runtime_role`, as the stack runs it (the role of the URL
+    owns the schema and grants the runtime role what the app needs)."""
+    env = {**os.environ, "TASKFLOW_DATABASE_URL": database_url}
+    env.pop("TASKFLOW_DATABASE_RUNTIME_ROLE", None)
+    if runtime_role is not None:
+        env["TASKFLOW_DATABASE_RUNTIME_ROLE"] = runtime_role
     subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head"],
         cwd=ROOT,
-        env={**os.environ, "TASKFLOW_DATABASE_URL": database_url},
+        env=env,
         check=True,
         capture_output=True,
     )
@@ -65,7 +73,8 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serve_api(database_url: str, log_path: Path, **env: str) -> Iterator[str]:
-    """The API (embedded runtime) under uvicorn in its own process; yields its base URL."""
+    """The API (embedded runtime) under uvicorn in its own process, the test admin
+    (tests.support.accounts) made at start-up; yields its base URL."""
     port = free_port()
     with log_path.open("w") as log:
         process = subprocess.Popen(
@@ -87,6 +96,7 @@ def serve_api(database_url: str, log_path: Path, **env: str) -> Iterator[str]:
                 **os.environ,
                 "TASKFLOW_DATABASE_URL": database_url,
                 "GEMINI_API_KEY": "",
+                **ADMIN_ENV,
                 **env,
             },
             stdout=log,

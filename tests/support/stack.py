@@ -14,6 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
+from tests.support.accounts import ADMIN_ENV, admin_token, bearer
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "stack.sh"
 KAFKA = ROOT / "scripts" / "kafka.sh"
@@ -29,18 +33,22 @@ class Stack:
     apps: dict[str, str]  # app id -> base URL of the app or processor itself
     kafka_bootstrap: str  # host:port of the Kafka broker
     scheduler_address: str  # host:port of the Dapr scheduler
-    dapr_api_token: str  # send as header `dapr-api-token` to a sidecar
-    app_api_token: str  # what the sidecars send to the apps in `dapr-api-token`
+    dapr_api_tokens: dict[str, str]  # app id -> what its sidecar requires of callers
+    app_api_tokens: dict[str, str]  # app id -> what its sidecar sends to it
     run_dir: Path  # PID files, logs, secrets
-    database_url: str  # the stack's database, for tests that look behind the app
+    database_url: str  # the stack's database as its owner, for tests that look behind the app
+    api_token: str  # a read-write API token of the test admin (tests.support.accounts)
+
+    def client(self, timeout: float = 15) -> httpx.Client:
+        """A client of the app's API, signed in as the test admin."""
+        return httpx.Client(base_url=self.app_url, timeout=timeout, headers=bearer(self.api_token))
 
     def sidecar(self, app_id: str) -> str:
         return self.sidecars[app_id]
 
-    @property
-    def dapr_headers(self) -> dict[str, str]:
-        """Headers for a call to a sidecar's API."""
-        return {"dapr-api-token": self.dapr_api_token}
+    def dapr_headers(self, app_id: str) -> dict[str, str]:
+        """Headers for a call to the API of that app's sidecar."""
+        return {"dapr-api-token": self.dapr_api_tokens[app_id]}
 
     def pid_of(self, name: str) -> int:
         """PID of a part of the stack: taskflow, audit, audit-dapr, scheduler, kafka,
@@ -153,10 +161,11 @@ def stack_from_env(env: dict[str, str]) -> Stack:
         apps={i: env[f"{i.upper()}_APP_URL"] for i in APP_IDS},
         kafka_bootstrap=env["KAFKA_BOOTSTRAP"],
         scheduler_address=env["SCHEDULER_ADDRESS"],
-        dapr_api_token=env["DAPR_API_TOKEN"],
-        app_api_token=env["APP_API_TOKEN"],
+        dapr_api_tokens={i: env[f"{i.upper()}_DAPR_API_TOKEN"] for i in APP_IDS},
+        app_api_tokens={i: env[f"{i.upper()}_APP_API_TOKEN"] for i in APP_IDS},
         run_dir=Path(env["TASKFLOW_STACK_DIR"]),
         database_url=env["TASKFLOW_STACK_DATABASE_URL"],
+        api_token=admin_token(env["APP_URL"]),
     )
 
 
@@ -165,6 +174,8 @@ def _run(command: str, log: Path, timeout: float) -> None:
     with log.open("a") as out:
         result = subprocess.run(
             [str(SCRIPT), command],
+            # The app makes sure the test admin exists (a stack started otherwise needs them too).
+            env={**os.environ, **ADMIN_ENV},
             stdout=out,
             stderr=subprocess.STDOUT,
             timeout=timeout,

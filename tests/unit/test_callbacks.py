@@ -1,5 +1,7 @@
 """The sidecar's calls on the app: only with the app token, and the successor request."""
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -7,11 +9,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.callbacks import callbacks_router
+from app.config import ROOT, Settings
 from app.domain.models import Task
 from app.services.dispatch import Dispatcher
 
 TOKEN = "sidecar-secret"
 HEADERS = {"dapr-api-token": TOKEN}
+SUCCESSOR = "/internal/tasks/7/successor"
+BODY = {"due_date": "2030-01-02T09:00:00+00:00", "rule": "FREQ=DAILY"}
 
 
 class NoDeadLetters:
@@ -19,29 +24,113 @@ class NoDeadLetters:
         raise AssertionError("nothing is set aside here")
 
 
-def test_the_successor_request_creates_at_most_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("APP_API_TOKEN", TOKEN)
-    asked: list[tuple[int, datetime, str]] = []
-
+def callbacks(app_token: str | None, asked: list[tuple[int, datetime, str]]) -> FastAPI:
     async def create_successor(parent_id: int, due_date: datetime, rule: str) -> Task | None:
         asked.append((parent_id, due_date, rule))
         return None  # it exists already
 
+    async def on_job(name: str, armed_for: datetime) -> None:
+        raise AssertionError("no job is due here")
+
     app = FastAPI()
     app.include_router(
-        callbacks_router(Dispatcher([], {}, NoDeadLetters()), create_successor=create_successor)
+        callbacks_router(
+            app_token,
+            Dispatcher([], {}, NoDeadLetters()),
+            on_job,
+            create_successor=create_successor,
+        )
     )
-    path = "/internal/tasks/7/successor"
-    body = {"due_date": "2030-01-02T09:00:00+00:00", "rule": "FREQ=DAILY"}
-    with TestClient(app) as client:
-        assert client.post(path, json=body).status_code == 401
-        assert client.post(path, json=body, headers={"dapr-api-token": "wrong"}).status_code == 401
-        done = client.post(path, json=body, headers=HEADERS)
+    return app
+
+
+def test_the_successor_request_creates_at_most_one() -> None:
+    asked: list[tuple[int, datetime, str]] = []
+    with TestClient(callbacks(TOKEN, asked)) as client:
+        done = client.post(SUCCESSOR, json=BODY, headers=HEADERS)
         assert done.status_code == 200 and done.json() == {"created_task_id": None}
         for bad_path, bad_body in (
-            ("/internal/tasks/0/successor", body),
-            (path, {**body, "extra": 1}),
-            (path, {"rule": "FREQ=DAILY"}),
+            ("/internal/tasks/0/successor", BODY),
+            (SUCCESSOR, {**BODY, "extra": 1}),
+            (SUCCESSOR, {"rule": "FREQ=DAILY"}),
         ):
             assert client.post(bad_path, json=bad_body, headers=HEADERS).status_code == 422
     assert asked == [(7, datetime(2030, 1, 2, 9, tzinfo=UTC), "FREQ=DAILY")]
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        None,
+        b"",
+        b"wrong",
+        TOKEN.upper().encode(),
+        TOKEN.encode() + b" ",
+        # Not ASCII: UTF-8 bytes, and Latin-1 bytes that are no UTF-8 at all.
+        "sidecar-secrét".encode(),
+        "sidecar-secrét".encode("latin-1"),
+        b"\xff\xfe",
+    ],
+)
+def test_without_the_app_token_every_callback_is_refused(token: bytes | None) -> None:
+    asked: list[tuple[int, datetime, str]] = []
+    headers = {} if token is None else {b"dapr-api-token": token}
+    with TestClient(callbacks(TOKEN, asked)) as client:
+        for path, body in (
+            (SUCCESSOR, BODY),
+            ("/events/task-events", {"data": {}}),
+            ("/job/reminder-1", {}),
+        ):
+            refused = client.post(path, json=body, headers=headers)
+            assert refused.status_code == 401, (path, token, refused.text)
+    assert asked == []
+
+
+def test_a_process_without_a_token_lets_no_call_through() -> None:
+    asked: list[tuple[int, datetime, str]] = []
+    with TestClient(callbacks(None, asked)) as client:
+        for headers in ({}, {"dapr-api-token": ""}, HEADERS):
+            assert client.post(SUCCESSOR, json=BODY, headers=headers).status_code == 401
+    assert asked == []
+
+
+@pytest.mark.parametrize("token", [None, "", "not ascii é", "two words", "tab\there"])
+def test_dapr_mode_needs_a_visible_ascii_app_token(
+    monkeypatch: pytest.MonkeyPatch, token: str | None
+) -> None:
+    monkeypatch.setenv("TASKFLOW_RUNTIME", "dapr")
+    if token is None:
+        monkeypatch.delenv("APP_API_TOKEN", raising=False)
+    else:
+        monkeypatch.setenv("APP_API_TOKEN", token)
+    with pytest.raises(ValueError, match="APP_API_TOKEN"):
+        Settings.from_env()
+    with pytest.raises(SystemExit, match="APP_API_TOKEN"):
+        Settings.at_start_up()
+
+
+def test_the_app_token_is_read_once_at_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TASKFLOW_RUNTIME", "dapr")
+    monkeypatch.setenv("APP_API_TOKEN", TOKEN)
+    settings = Settings.from_env()
+    assert settings.app_api_token == TOKEN
+    assert TOKEN not in repr(settings), "kept out of logs"
+    monkeypatch.setenv("TASKFLOW_RUNTIME", "local")
+    monkeypatch.delenv("APP_API_TOKEN")
+    assert Settings.from_env().app_api_token is None, "embedded mode needs none"
+
+
+def test_a_processor_refuses_to_start_without_its_app_token() -> None:
+    env = {"PATH": "/usr/bin:/bin", "TASKFLOW_RUNTIME": "dapr", "HOME": str(ROOT)}
+    started = subprocess.run(
+        [sys.executable, "-m", "processors", "recurrence"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert started.returncode == 1
+    assert "APP_API_TOKEN must be set" in started.stderr
+    assert "Traceback" not in started.stderr

@@ -151,11 +151,11 @@ async def dapr_delivers(app: FastAPI, body: Any, *, token: str = TOKEN) -> httpx
 
 
 @pytest.fixture
-def dapr_app(dead_letters: DeadLetterService, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
-    monkeypatch.setenv("APP_API_TOKEN", TOKEN)
+def dapr_app(dead_letters: DeadLetterService) -> FastAPI:
     app = FastAPI()
     app.include_router(
         callbacks_router(
+            TOKEN,
             only(picky, TASK_EVENTS, "task.completed", dead_letters),
             dead_letter_keeper=dead_letters,
         )

@@ -133,10 +133,7 @@ async def test_a_new_reminder_goes_out_at_the_first_attempt(setup: Setup) -> Non
     assert (reminder.reminder_type, reminder.retry_count) == ("websocket", 0)
 
 
-def test_the_job_callback_passes_on_the_time_the_job_was_armed_for(
-    monkeypatch: pytest.MonkeyPatch, sql: EngineSql
-) -> None:
-    monkeypatch.setenv("APP_API_TOKEN", "sidecar-secret")
+def test_the_job_callback_passes_on_the_time_the_job_was_armed_for(sql: EngineSql) -> None:
     calls: list[tuple[str, datetime]] = []
 
     async def on_job(name: str, armed_for: datetime) -> None:
@@ -144,7 +141,7 @@ def test_the_job_callback_passes_on_the_time_the_job_was_armed_for(
 
     app = FastAPI()
     dispatcher = Dispatcher([], {}, DeadLetterService(sql, lambda: None))
-    app.include_router(callbacks_router(dispatcher, on_job))
+    app.include_router(callbacks_router("sidecar-secret", dispatcher, on_job))
     headers = {"dapr-api-token": "sidecar-secret"}
     armed_for = datetime(2030, 5, 6, 6, 0, 0, 123456, tzinfo=UTC)
     with TestClient(app) as client:

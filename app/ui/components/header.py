@@ -27,7 +27,7 @@ def board_actions() -> list[rx.Component]:
         ),
         rx.button(
             rx.icon("plus", size=16),
-            "New task",
+            wide_only("New task"),
             on_click=EditorState.open_new,
             id=NEW_TASK_ID,
             aria_label="New task",
@@ -41,6 +41,7 @@ def page_link(icon: str, text: str, href: str) -> rx.Component:
         rx.button(rx.icon(icon, size=16), wide_only(text), variant="ghost", color_scheme="gray"),
         href=href,
         aria_label=text,
+        display="inline-flex",
     )
 
 
@@ -64,7 +65,7 @@ def user_actions() -> rx.Component:
             aria_label="Sign out",
         ),
         align="center",
-        spacing="3",
+        spacing=rx.breakpoints(initial="2", sm="3"),
     )
 
 
@@ -93,6 +94,7 @@ def header(*actions: rx.Component) -> rx.Component:
         ),
         user_actions(),
         align="center",
+        spacing=rx.breakpoints(initial="2", sm="3"),
         width="100%",
         padding="0.75em 1em",
         position="sticky",

@@ -1,6 +1,7 @@
 """The settings page's panels: API tokens, the password, and the sessions."""
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from app.domain.users import PASSWORD_MAX, PASSWORD_RULE, TOKEN_DAYS_MAX, TOKEN_NAME_MAX
 from app.ui.state.account import AccountState
@@ -24,7 +25,7 @@ def panel(title: str, *children: rx.Component) -> rx.Component:
 
 def labelled(label: str, control: rx.Component, html_for: str) -> rx.Component:
     return rx.vstack(
-        rx.text(label, as_="label", html_for=html_for, size="2", weight="medium"),
+        rx.el.label(rx.text(label, size="2", weight="medium"), html_for=html_for),
         control,
         spacing="1",
     )
@@ -125,7 +126,7 @@ def token_form() -> rx.Component:
     )
 
 
-def token_row(row: rx.Var[TokenRow]) -> rx.Component:
+def token_row(row: ObjectVar[TokenRow]) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(row.name),
         rx.table.cell(row.scopes),

@@ -10,7 +10,7 @@ from app.ui.state.login import LoginState
 
 def field(label: str, name: str, kind: str, auto_complete: str, max_length: int) -> rx.Component:
     return rx.vstack(
-        rx.text(label, as_="label", html_for=name, size="2", weight="medium"),
+        rx.el.label(rx.text(label, size="2", weight="medium"), html_for=name),
         rx.input(
             id=name,
             name=name,

@@ -1,6 +1,7 @@
 """The admin page's parts: the users, a form to make one, and the confirmation of a deletion."""
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from app.domain.users import PASSWORD_MAX, PASSWORD_RULE, USERNAME_MAX, USERNAME_RULE
 from app.ui.components.settings_panels import error_text, labelled, panel
@@ -45,7 +46,7 @@ def new_user_form() -> rx.Component:
     )
 
 
-def user_row(row: rx.Var[UserRow]) -> rx.Component:
+def user_row(row: ObjectVar[UserRow]) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(row.username),
         rx.table.cell(row.display_name),
@@ -88,7 +89,7 @@ def user_table() -> rx.Component:
 def delete_dialog() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete ", UsersState.deleting.username, "?"),
+            rx.alert_dialog.title("Delete ", UsersState.deleting_name, "?"),
             rx.alert_dialog.description(
                 "Their tasks, reminders, history, sessions and API tokens are deleted with "
                 "them. This cannot be undone."

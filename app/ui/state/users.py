@@ -31,7 +31,8 @@ class UsersState(rx.State):
     rows: rx.Field[list[UserRow]] = rx.field(default_factory=list)
     error: rx.Field[str] = rx.field("")
     # The user whose deletion waits for the admin's confirmation.
-    deleting: rx.Field[UserRow] = rx.field(default_factory=UserRow)
+    deleting_id: rx.Field[int] = rx.field(0)
+    deleting_name: rx.Field[str] = rx.field("")
     confirming: rx.Field[bool] = rx.field(False)
 
     @event
@@ -71,7 +72,7 @@ class UsersState(rx.State):
     def ask_delete(self, user_id: int) -> None:
         row = next((row for row in self.rows if row.id == user_id), None)
         if row is not None:
-            self.deleting = row
+            self.deleting_id, self.deleting_name = row.id, row.username
             self.confirming = True
 
     @event
@@ -84,15 +85,14 @@ class UsersState(rx.State):
         account = await self.get_state(AccountState)
         if not account.is_admin:
             return rx.redirect(routes.BOARD)
-        gone = self.deleting
         try:
             with contextlib.suppress(NotFound):
-                await current_app().accounts.delete_user(gone.id, account.user)
+                await current_app().accounts.delete_user(self.deleting_id, account.user)
         except Conflict as refused:
             self.error = f"{str(refused).capitalize()}."
             return None
         await self._list()
-        return rx.toast.success(f"Deleted {gone.username} and their data")
+        return rx.toast.success(f"Deleted {self.deleting_name} and their data")
 
     async def _admin(self) -> bool:
         return (await self.get_state(AccountState)).is_admin
