@@ -27,9 +27,9 @@ COLD_START_SECONDS = 600
 class Product:
     """`make run` in its own process group, on a private port and database, with the test
     admin (tests.support.accounts) made at start-up (without `admin`: a fresh install, no user
-    at all)."""
+    at all), and `env` added to the environment."""
 
-    def __init__(self, database_url: str, log_path: Path, admin: bool = True) -> None:
+    def __init__(self, database_url: str, log_path: Path, admin: bool = True, **env: str) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         inherited = {name: value for name, value in os.environ.items() if name not in ADMIN_ENV}
@@ -39,6 +39,7 @@ class Product:
             "HOST": "127.0.0.1",
             "TASKFLOW_DATABASE_URL": database_url,
             **(ADMIN_ENV if admin else {}),
+            **env,
         }
         self._log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None

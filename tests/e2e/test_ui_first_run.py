@@ -1,5 +1,6 @@
 """A fresh install, with no user yet: the sign-in page offers exactly the first-run signup, and
-the admin it makes is signed in and administers the install."""
+the admin it makes is signed in and administers the install; afterwards the page offers signing
+in, and single sign-on when a provider is configured."""
 
 import re
 from collections.abc import Iterator
@@ -14,9 +15,17 @@ from tests.support.accounts import Credentials
 
 @pytest.fixture(scope="module")
 def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
-    """This module's own install, started with no user at all."""
+    """This module's own install, started with no user at all, and an OpenID provider
+    configured (never contacted here)."""
     folder = tmp_path_factory.mktemp("fresh")
-    running = Product(f"sqlite:///{folder / 'taskflow.db'}", folder / "run.log", admin=False)
+    running = Product(
+        f"sqlite:///{folder / 'taskflow.db'}",
+        folder / "run.log",
+        admin=False,
+        TASKFLOW_OIDC_ISSUER="https://id.example.invalid",
+        TASKFLOW_OIDC_CLIENT_ID="taskflow",
+        TASKFLOW_OIDC_CLIENT_SECRET="not-used-here",
+    )
     running.start()
     try:
         yield running
@@ -34,6 +43,7 @@ def test_a_fresh_install_offers_the_signup_of_the_admin_only(
     expect(page).to_have_url(login)
     expect(page.get_by_role("heading", name="Create the admin account")).to_be_visible()
     expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
+    expect(page.get_by_role("link", name="Sign in with single sign-on")).to_have_count(0)
     fill_sign_in(page, Credentials("Owner", "short"))
     expect(page.get_by_role("alert")).to_contain_text("10 to 1024 characters")
 
@@ -48,5 +58,7 @@ def test_a_fresh_install_offers_the_signup_of_the_admin_only(
     other.goto(f"{base_url}/login")
     expect(other.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(other.get_by_role("heading", name="Create the admin account")).to_have_count(0)
+    single_sign_on = other.get_by_role("link", name="Sign in with single sign-on")
+    expect(single_sign_on).to_have_attribute("href", "/api/auth/oidc/login")
     fill_sign_in(other, Credentials("owner", "the-owners-password"))
     Board(other, base_url).wait_until_listed()
