@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 
+from app.adapters.oidc import OidcProvider
 from app.bootstrap import Runtime, bootstrap
 from app.chat.confirmation import ConfirmationGuard
 from app.chat.conversation import ConversationStore, HistoryLimits
@@ -32,6 +33,8 @@ class WebApp:
     chat: ChatService
     mcp: McpEndpoint
     accounts: AccountService
+    # The OpenID provider of single sign-on; None: not configured.
+    oidc: OidcProvider | None
 
     @contextlib.asynccontextmanager
     async def admin_ensured(self) -> AsyncIterator[None]:
@@ -94,7 +97,13 @@ def web_app(
         clock=clock,
         hasher=hasher,
     )
-    return WebApp(runtime, tools, chat, McpEndpoint(guard), accounts)
+    sso = settings.accounts
+    oidc = (
+        OidcProvider(sso.oidc_issuer, sso.oidc_client_id, sso.oidc_client_secret)
+        if sso.oidc_issuer and sso.oidc_client_id and sso.oidc_client_secret
+        else None
+    )
+    return WebApp(runtime, tools, chat, McpEndpoint(guard), accounts, oidc)
 
 
 _current: WebApp | None = None

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Idempotent set-up: uv 0.13.9, the locked .venv on the system Python, Node.js for Reflex.
+# Idempotent set-up: uv 0.13.9, the locked .venv on the system Python, Node.js for Reflex, the
+# OpenID provider the sign-in tests use.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -20,3 +21,4 @@ fi
 cd "$ROOT"
 "$UV" sync --frozen --python python3 --quiet
 "$ROOT/scripts/node.sh"
+"$ROOT/scripts/oidc-provider.sh" install

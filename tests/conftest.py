@@ -7,6 +7,9 @@ import pytest
 
 from tests.support.databases import TEMPLATES, migrated_database
 
+# The real OpenID provider of the sign-in tests (fixture `oidc_provider`).
+pytest_plugins = ["tests.support.oidc"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: takes a minute or more; left out of make test-fast")

@@ -15,7 +15,18 @@ from starlette.routing import Match, Route
 
 from app.api.deps import admin_user, signed_in
 from app.api.responses import FORBIDDEN, UNAUTHENTICATED
-from app.api.routes import audit, auth, chat, dead_letters, health, reminders, tasks, tokens, users
+from app.api.routes import (
+    audit,
+    auth,
+    chat,
+    dead_letters,
+    health,
+    oidc,
+    reminders,
+    tasks,
+    tokens,
+    users,
+)
 from app.api.schemas import LIST_QUERY_PARAMETERS
 from app.api.security import DOCS_URL, BrowserSafety
 from app.callbacks import callbacks_router
@@ -57,7 +68,7 @@ def create_api(app: WebApp) -> FastAPI:
     ]
     # Open: signing in, and health (which carries no user data). The Dapr callbacks check the
     # app's own token.
-    public = [auth.router, health.router]
+    public = [auth.router, oidc.router, health.router]
     runtime = app.runtime
     if not runtime.embedded:
         public.append(

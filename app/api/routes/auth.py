@@ -17,7 +17,8 @@ from app.services.accounts import SESSION_MAX
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-def _signed_in(request: Request, response: Response, cookie: str) -> None:
+def set_session_cookie(request: Request, response: Response, cookie: str) -> None:
+    """Sign the browser in: the session's cookie (Secure when the request came over HTTPS)."""
     response.set_cookie(
         SESSION_COOKIE,
         cookie,
@@ -47,7 +48,7 @@ async def signup(
     """While no user exists, make the first, an admin; afterwards only when signup is open.
     The new user is signed in."""
     user = await accounts.signup(body.username, body.password, body.display_name)
-    _signed_in(request, response, await accounts.open_session(user.id))
+    set_session_cookie(request, response, await accounts.open_session(user.id))
     return UserBody(user=user)
 
 
@@ -57,7 +58,7 @@ async def login(body: Login, accounts: Accounts, request: Request, response: Res
     repeated failures for one username or one client get 429 with Retry-After."""
     client = request.client.host if request.client is not None else "unknown"
     user, cookie = await accounts.login(body.username, body.password, client)
-    _signed_in(request, response, cookie)
+    set_session_cookie(request, response, cookie)
     return UserBody(user=user)
 
 
