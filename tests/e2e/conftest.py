@@ -27,10 +27,17 @@ COLD_START_SECONDS = 600
 class Product:
     """`make run` in its own process group, on a private port and database, with the test
     admin (tests.support.accounts) made at start-up (without `admin`: a fresh install, no user
-    at all), and `env` added to the environment."""
+    at all), on `port` if given, and `env` added to the environment."""
 
-    def __init__(self, database_url: str, log_path: Path, admin: bool = True, **env: str) -> None:
-        self.port = free_port()
+    def __init__(
+        self,
+        database_url: str,
+        log_path: Path,
+        admin: bool = True,
+        port: int | None = None,
+        **env: str,
+    ) -> None:
+        self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         inherited = {name: value for name, value in os.environ.items() if name not in ADMIN_ENV}
         self._env = {

@@ -26,21 +26,23 @@ def field(label: str, name: str, kind: str, auto_complete: str, max_length: int)
 
 
 def single_sign_on() -> rx.Component:
+    """A plain link (a full page load, to the provider and back), outside the form."""
     return rx.cond(
         LoginState.single_sign_on & ~LoginState.first_run,
         rx.vstack(
             rx.separator(size="4"),
-            rx.link(
-                rx.button(
+            rx.button(
+                rx.link(
                     rx.icon("key-round", size=16),
                     "Sign in with single sign-on",
-                    variant="soft",
-                    width="100%",
+                    href=routes.SINGLE_SIGN_ON,
+                    reload_document=True,
                 ),
-                href=routes.SINGLE_SIGN_ON,
-                reload_document=True,
+                as_child=True,
+                variant="soft",
                 width="100%",
             ),
+            spacing="3",
             width="100%",
         ),
     )
@@ -101,13 +103,13 @@ def sign_in_card() -> rx.Component:
                     loading=LoginState.sending,
                     width="100%",
                 ),
-                single_sign_on(),
                 spacing="3",
                 width="100%",
             ),
             on_submit=LoginState.submit,
             reset_on_submit=False,
         ),
+        single_sign_on(),
         width="100%",
         max_width="24em",
     )
