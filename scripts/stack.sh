@@ -255,14 +255,15 @@ start_scheduler() {
     --etcd-data-dir "$data" \
     --etcd-client-listen-address 127.0.0.1 --etcd-client-port "$ETCD_CLIENT_PORT" \
     --etcd-initial-cluster "dapr-scheduler-server-0=http://127.0.0.1:$ETCD_PEER_PORT" \
+    --tls-enabled --sentry-address "127.0.0.1:$SENTRY_PORT" --trust-anchors-file "$TRUST_ANCHORS" \
     --log-level info
 }
 
-wait_scheduler() {
+wait_healthy() { # NAME HEALTHZ_PORT: until the control-plane part answers /healthz (60 s)
   local deadline=$((SECONDS + 60))
-  until curl -fsS -o /dev/null "http://127.0.0.1:$SCHEDULER_HEALTHZ_PORT/healthz" 2>/dev/null; do
-    alive scheduler || fail_with_log scheduler "the scheduler exited"
-    ((SECONDS < deadline)) || fail_with_log scheduler "the scheduler is not healthy after 60 s"
+  until curl -fsS -o /dev/null "http://127.0.0.1:$2/healthz" 2>/dev/null; do
+    alive "$1" || fail_with_log "$1" "$1 exited"
+    ((SECONDS < deadline)) || fail_with_log "$1" "$1 is not healthy after 60 s"
     sleep 0.3
   done
 }
@@ -295,15 +296,6 @@ launch_sentry() {
     --listen-address 127.0.0.1 --port "$SENTRY_PORT" \
     --healthz-port "$SENTRY_HEALTHZ_PORT" --enable-metrics=false \
     --log-level info
-}
-
-wait_sentry() {
-  local deadline=$((SECONDS + 60))
-  until curl -fsS -o /dev/null "http://127.0.0.1:$SENTRY_HEALTHZ_PORT/healthz" 2>/dev/null; do
-    alive sentry || fail_with_log sentry "Sentry exited"
-    ((SECONDS < deadline)) || fail_with_log sentry "Sentry is not healthy after 60 s"
-    sleep 0.3
-  done
 }
 
 app_env() { # HTTP_PORT GRPC_PORT: the environment of an app or processor process
@@ -435,10 +427,11 @@ up() {
   ln -sfn "$CACHE/kafka/server.log" "$RUN/kafka.log"
   ((fresh)) && "$ROOT/scripts/kafka.sh" reset >/dev/null
 
-  start_scheduler
+  # Sentry first: the scheduler, like the sidecars, takes its mTLS identity from it.
   start_sentry
-  wait_scheduler
-  wait_sentry
+  wait_healthy sentry "$SENTRY_HEALTHZ_PORT"
+  start_scheduler
+  wait_healthy scheduler "$SCHEDULER_HEALTHZ_PORT"
   for entry in "${APPS[@]}"; do
     read -r id app http grpc internal metrics <<<"$entry"
     start_sidecar "$id" "$app" "$http" "$grpc" "$internal" "$metrics"
@@ -498,12 +491,12 @@ start_one() { # NAME: start one part as `up` does; wait until it answers
       DAPR_BIN="$("$ROOT/scripts/dapr.sh")"
       mkdir -p "$RUN/scheduler"
       start_scheduler
-      wait_scheduler
+      wait_healthy scheduler "$SCHEDULER_HEALTHZ_PORT"
       ;;
     sentry)
       DAPR_BIN="$("$ROOT/scripts/dapr.sh")"
       start_sentry
-      wait_sentry
+      wait_healthy sentry "$SENTRY_HEALTHZ_PORT"
       ;;
     *)
       entry="$(app_entry "${name%-dapr}")"

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.support.api import BASE_URL
-from tests.support.servers import ROOT
+from tests.support.servers import ROOT, stop
 
 CLIENT_ID = "taskflow-tests"
 CLIENT_SECRET = "a client secret only the tests know"
@@ -59,12 +59,7 @@ def running_provider(log_path: Path, redirect_uri: str = REDIRECT_URI) -> Iterat
         _wait_for_discovery(issuer)
         yield OpenIDProvider(issuer)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         assert process.stdout is not None
         process.stdout.close()
 
