@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request, status
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.adapters.dapr.jobs import due_time_of
 from app.domain.events import DEAD_LETTERS
@@ -40,12 +40,15 @@ def sidecar_only(app_token: str | None) -> Callable[[str | None], None]:
     return check
 
 
-CreateSuccessor = Callable[[int, datetime, str], Awaitable[Task | None]]
+# (owner, parent_id, due_date, rule)
+CreateSuccessor = Callable[[int, int, datetime, str], Awaitable[Task | None]]
 
 
 class SuccessorRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    # The parent's owner, from the task.completed event: the successor is theirs too.
+    user_id: Annotated[int, Field(ge=1, le=MAX_ID)]
     due_date: datetime
     rule: str
 
@@ -112,7 +115,7 @@ def callbacks_router(
             parent_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: SuccessorRequest
         ) -> SuccessorResponse:
             """At most one successor per parent, however often it is asked for."""
-            created = await successor_of(parent_id, body.due_date, body.rule)
+            created = await successor_of(body.user_id, parent_id, body.due_date, body.rule)
             return SuccessorResponse(created_task_id=created.id if created else None)
 
     return router

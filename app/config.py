@@ -10,6 +10,9 @@ from app.domain import users
 ROOT = Path(__file__).resolve().parent.parent
 _VISIBLE_ASCII = re.compile(r"[!-~]+")
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+# A Host header's value: a DNS name, IPv4 or bracketed IPv6 address, and an optional port.
+_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?")
+DEFAULT_PORT = 3000
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,11 @@ class Settings:
     chat_history_chars: int = 40_000
     # Other web origins whose pages may call the API with the user's cookie (CORS).
     allowed_origins: tuple[str, ...] = ()
+    # The port the app serves on (make run's PORT): /mcp answers its loopback names on it.
+    port: int = DEFAULT_PORT
+    # Other names the app is reached by (a Host header's value, e.g. todo.example.com or
+    # 192.168.1.20:3000): /mcp refuses any host not loopback or listed (DNS rebinding).
+    allowed_hosts: tuple[str, ...] = ()
     # Dapr mode: the token this process's sidecar sends with every call to it (header
     # `dapr-api-token`); without it anyone who reaches the port could deliver events.
     app_api_token: str | None = field(default=None, repr=False)
@@ -115,6 +123,12 @@ class Settings:
     accounts: AccountSettings = field(default_factory=AccountSettings)
 
     def __post_init__(self) -> None:
+        for host in self.allowed_hosts:
+            if not _HOST.fullmatch(host):
+                raise ValueError(
+                    "TASKFLOW_ALLOWED_HOSTS must list host names as a Host header gives them "
+                    f"(like todo.example.com or 192.168.1.20:3000), not {host!r}"
+                )
         role = self.database_runtime_role
         if role is not None and not _ROLE_NAME.fullmatch(role):
             raise ValueError(
@@ -155,6 +169,8 @@ class Settings:
             chat_history_turns=_whole("TASKFLOW_CHAT_HISTORY_TURNS", cls.chat_history_turns),
             chat_history_chars=_whole("TASKFLOW_CHAT_HISTORY_CHARS", cls.chat_history_chars),
             allowed_origins=_listed("TASKFLOW_ALLOWED_ORIGINS"),
+            port=_whole("PORT", DEFAULT_PORT),
+            allowed_hosts=tuple(host.lower() for host in _listed("TASKFLOW_ALLOWED_HOSTS")),
             app_api_token=os.environ.get("APP_API_TOKEN") or None,
             database_runtime_role=os.environ.get("TASKFLOW_DATABASE_RUNTIME_ROLE") or None,
             accounts=AccountSettings.from_env(),

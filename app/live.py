@@ -1,5 +1,5 @@
-"""The live feed: every `task-updates` event this process receives, fanned out to every open
-browser tab (each tab's UI state waits on it in a background event).
+"""The live feed: every `task-updates` event this process receives, fanned out to the open
+browser tabs of the event's user (each tab's UI state waits on it in a background event).
 
 It is one more subscriber of `task-updates`: in embedded mode the in-process bus calls it, in
 Dapr mode the sidecar delivers the topic to /events/task-updates, which calls it too.
@@ -47,12 +47,24 @@ class LiveFeed:
             self._wakeup.set()
             self._wakeup = None
 
-    async def wait(self, after: int, timeout: float) -> list[Change]:
-        """The changes numbered above `after`, waiting up to `timeout` seconds for one.
-        A waiter that fell more than `keep` changes behind gets the ones still kept."""
-        if self._seq <= after:
+    async def wait(self, after: int, timeout: float, user_id: int) -> list[Change]:
+        """The changes of `user_id` numbered above `after`, waiting up to `timeout` seconds
+        for one. A waiter that fell more than `keep` changes behind gets the ones still kept.
+        Everyone's changes number the same sequence: continue from the last `seq` returned,
+        or from `last_seq` when none was (the others' changes are then behind too)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            mine = [
+                change
+                for change in self._recent
+                if change.seq > after and change.event.user_id == user_id
+            ]
+            left = deadline - loop.time()
+            if mine or left <= 0:
+                return mine
+            after = max(after, self._seq)
             if self._wakeup is None:
                 self._wakeup = asyncio.Event()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout)
-        return [change for change in self._recent if change.seq > after]
+                await asyncio.wait_for(self._wakeup.wait(), left)

@@ -82,4 +82,6 @@ class Secrets(Protocol):
 class Invoker(Protocol):
     """Calls into the app from a processor (Dapr service invocation, or a direct call)."""
 
-    async def create_successor(self, parent_id: int, due_date: datetime, rule: str) -> None: ...
+    async def create_successor(
+        self, owner: int, parent_id: int, due_date: datetime, rule: str
+    ) -> None: ...

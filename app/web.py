@@ -3,6 +3,7 @@ and its tools over MCP) to the API and the UI."""
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,12 +15,13 @@ from app.bootstrap import Runtime, bootstrap
 from app.chat.confirmation import ConfirmationGuard
 from app.chat.conversation import ConversationStore, HistoryLimits
 from app.chat.gemini import GeminiAgent, GeminiSettings
-from app.chat.mcp_server import McpEndpoint
+from app.chat.mcp_server import McpEndpoint, transport_security
 from app.chat.offline.assistant import OfflineAssistant
 from app.chat.service import ChatService
 from app.chat.tools import ToolSet
 from app.config import Settings
 from app.ports import Clock, utc_now
+from app.repositories.ownership import give_unowned_rows_to
 from app.services.accounts import AccountService
 
 log = logging.getLogger(__name__)
@@ -69,10 +71,6 @@ class WebApp:
                 await asyncio.sleep(ADMIN_RETRY_SECONDS)
 
 
-async def _nothing_owned_yet(user_id: int) -> None:
-    """The first user's hook: nothing to hand over while tasks have no owner."""
-
-
 def web_app(
     settings: Settings, clock: Clock = utc_now, hasher: PasswordHasher | None = None
 ) -> WebApp:
@@ -92,7 +90,7 @@ def web_app(
     )
     accounts = AccountService(
         runtime.sql,
-        _nothing_owned_yet,
+        functools.partial(give_unowned_rows_to, runtime.sql),
         signup_open=settings.accounts.signup_open,
         clock=clock,
         hasher=hasher,
@@ -103,7 +101,8 @@ def web_app(
         if sso.oidc_issuer and sso.oidc_client_id and sso.oidc_client_secret
         else None
     )
-    return WebApp(runtime, tools, chat, McpEndpoint(guard), accounts, oidc)
+    mcp = McpEndpoint(guard, accounts, transport_security(settings))
+    return WebApp(runtime, tools, chat, mcp, accounts, oidc)
 
 
 _current: WebApp | None = None

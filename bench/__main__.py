@@ -22,7 +22,7 @@ from bench.explain import explain
 from bench.measure import Request, RequestOf, measure
 from bench.report import Parts, Run, Setup, assemble, existing_parts, render, render_stack
 from bench.scenarios import SCENARIOS, Scenario
-from bench.workload import reference_now, seed
+from bench.workload import reference_now, seed, seeded_owner
 from tests.support.accounts import admin_token, bearer
 from tests.support.servers import (
     ROOT,
@@ -192,9 +192,10 @@ def _run(backend: str, size: int, now: datetime, options: argparse.Namespace) ->
             )
         run = Run(backend, size, seconds, timings)
         if backend == "postgresql":
+            owner = seeded_owner(url)
             for scenario in SCENARIOS:
                 asks = [scenario.ask(i, now) for i in range(EXPLAINED_ASKS)]
-                run.plans[scenario.name] = explain(url, asks)
+                run.plans[scenario.name] = explain(url, asks, owner)
         return run
 
 

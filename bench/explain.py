@@ -61,14 +61,15 @@ class _ExplainingSql:
         await self.fetch(sa.select(sa.literal(1)))
 
 
-def explain(database_url: str, asks: Sequence[Ask]) -> list[list[Plan]]:
-    """For each ask, the plans of the statements a listing runs (the page, maybe a count)."""
+def explain(database_url: str, asks: Sequence[Ask], owner: int) -> list[list[Plan]]:
+    """For each ask, the plans of the statements a listing of `owner` runs (the page, maybe a
+    count)."""
     engine = create_engine(database_url)
     try:
         result = []
         for ask in asks:
             sql = _ExplainingSql(engine)
-            asyncio.run(TaskService(sql, "UTC", lambda: None).query(ask.query()))
+            asyncio.run(TaskService(sql, "UTC", lambda: None).query(owner, ask.query()))
             result.append(sql.plans)
         return result
     finally:

@@ -99,6 +99,20 @@ def seed_beside(database_url: str, count: int, now: datetime) -> tuple[range, fl
     return ids, time.perf_counter() - started
 
 
+def seeded_owner(database_url: str) -> int:
+    """Whom the seeded tasks belong to: seeded without an owner, they are given to the first
+    admin, whom the served API makes at start-up."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            owner = connection.execute(sa.select(sa.func.min(TASK.c.owner_id))).scalar()
+    finally:
+        engine.dispose()
+    if owner is None:
+        raise RuntimeError("the seeded tasks have no owner: was the API served with an admin?")
+    return int(owner)
+
+
 def unseed(database_url: str, ids: range) -> None:
     """Delete what `seed_beside` inserted, and let the planner know."""
     engine = create_engine(database_url)

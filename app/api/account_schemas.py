@@ -53,7 +53,15 @@ class UserCreate(Signup):
 class TokenCreate(Strict):
     name: Annotated[str, Field(min_length=1, max_length=users.TOKEN_NAME_MAX)]
     scopes: Scopes
-    expires_in_days: types.WholeNumber | None = Field(None, ge=1, le=users.TOKEN_DAYS_MAX)
+    # Bounds declared for the schema as well: pydantic leaves them out of an optional field's.
+    expires_in_days: (
+        Annotated[
+            types.WholeNumber,
+            Field(ge=1, le=users.TOKEN_DAYS_MAX),
+            types.declares(minimum=1, maximum=users.TOKEN_DAYS_MAX),
+        ]
+        | None
+    ) = None
 
 
 class UserBody(BaseModel):

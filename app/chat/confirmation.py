@@ -22,7 +22,7 @@ from app.chat import tool_args as args
 from app.chat.conversation import Action, Confirmation, Conversation, HeldCall, Outcome, focus_of
 from app.chat.offline.replies import describe
 from app.chat.offline.text import pattern, squash
-from app.chat.tools import Json, Tool, ToolResult, ToolSet
+from app.chat.tools import Json, OwnerTools, Tool, ToolResult, ToolSet
 
 CONFIRMATION_TTL = timedelta(minutes=10)
 CONFIRM_ARGUMENT = "confirm"
@@ -121,7 +121,7 @@ class Named:
 class GuardedTools:
     """The tool calls made while answering one message."""
 
-    def __init__(self, tools: ToolSet, named: Named, now: datetime) -> None:
+    def __init__(self, tools: OwnerTools, named: Named, now: datetime) -> None:
         self._tools = tools
         self._named = named
         self._now = now
@@ -200,13 +200,13 @@ class ConfirmationGuard:
         self._clock = clock
         self._ttl = ttl
 
-    def session(self, conversation: Conversation, message: str) -> GuardedTools:
-        """The calls answering `message`. The tasks the assistant listed to choose from count
-        as named: the user's previous message named them."""
+    def session(self, owner: int, conversation: Conversation, message: str) -> GuardedTools:
+        """The calls answering the owner's `message`. The tasks the assistant listed to choose
+        from count as named: the user's previous message named them."""
         listed = conversation.pending.task_ids if conversation.pending else ()
-        return GuardedTools(self.tools, Named.by(message, listed), self._clock())
+        return GuardedTools(self.tools.for_owner(owner), Named.by(message, listed), self._clock())
 
-    async def answer(self, conversation: Conversation, message: str) -> Outcome | None:
+    async def answer(self, owner: int, conversation: Conversation, message: str) -> Outcome | None:
         """The outcome of `message` when it answers the calls held in `conversation`; None when
         it does not (they are dropped, and an assistant answers the message)."""
         confirmation = conversation.confirmation
@@ -224,18 +224,23 @@ class ConfirmationGuard:
                 "Ask again if you still want it."
             )
         actions = []
+        tools = self.tools.for_owner(owner)
         for held in confirmation.calls:
             arguments: Json = {"task_id": held.task_id}
-            result = await self.tools.call(held.tool, arguments)
+            result = await tools.call(held.tool, arguments)
             actions.append(Action(tool=held.tool, arguments=arguments, result=result.data))
         replies = [describe(a.tool, a.arguments, a.result, now) for a in actions]
         return Outcome("\n".join(replies), actions, focus=focus_of(actions))
 
-    async def call_direct(self, name: str, arguments: Mapping[str, Any] | None) -> ToolResult:
-        """A call of an MCP client: deleting more than one task needs `confirm: true`."""
+    async def call_direct(
+        self, owner: int, name: str, arguments: Mapping[str, Any] | None
+    ) -> ToolResult:
+        """A call of an MCP client acting for `owner`: deleting more than one task needs
+        `confirm: true`."""
+        tools = self.tools.for_owner(owner)
         given = dict(arguments or {})
         if name != "delete_tasks":
-            return await self.tools.call(name, given)
+            return await tools.call(name, given)
         confirmed = given.pop(CONFIRM_ARGUMENT, False)
         if not isinstance(confirmed, bool):
             return ToolResult(
@@ -244,10 +249,10 @@ class ConfirmationGuard:
             )
         ids = _task_ids(name, given)
         if confirmed or ids is None or len(ids) <= 1:
-            return await self.tools.call(name, given)
+            return await tools.call(name, given)
         tasks = []
         for task_id in ids:
-            found = await self.tools.call("get_task", {"task_id": task_id})
+            found = await tools.call("get_task", {"task_id": task_id})
             if not found.ok:
                 return found
             tasks.append({"id": task_id, "title": found.data["task"]["title"]})

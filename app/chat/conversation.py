@@ -1,6 +1,7 @@
-"""A conversation's state, kept in the KeyValue port: its last turns with the tool calls and
-their results, the task "it" refers to, the calls held for the user's "yes", and what the
-offline assistant waits for."""
+"""A conversation's state, kept in the KeyValue port under its owner: its last turns with the
+tool calls and their results, the task "it" refers to, the calls held for the user's "yes", and
+what the offline assistant waits for. Another user's conversation id names a conversation of
+one's own, new and empty."""
 
 import uuid
 from dataclasses import dataclass, field
@@ -120,13 +121,13 @@ class ConversationStore:
         self._kv = kv
         self._limits = limits
 
-    async def load(self, conversation_id: str) -> Conversation:
-        value, _ = await self._kv.get(_key(conversation_id))
+    async def load(self, owner: int, conversation_id: str) -> Conversation:
+        value, _ = await self._kv.get(_key(owner, conversation_id))
         return _parse(value)
 
-    async def record(self, conversation_id: str, turn: Turn, outcome: Outcome) -> None:
+    async def record(self, owner: int, conversation_id: str, turn: Turn, outcome: Outcome) -> None:
         """Append `turn`; when someone else saved meanwhile, append to what they saved."""
-        key = _key(conversation_id)
+        key = _key(owner, conversation_id)
         for _ in range(SAVE_ATTEMPTS):
             value, etag = await self._kv.get(key)
             updated = _parse(value).after(turn, outcome, self._limits)
@@ -138,8 +139,8 @@ class ConversationStore:
         raise Conflict(f"conversation {conversation_id} kept changing while it was saved")
 
 
-def _key(conversation_id: str) -> str:
-    return f"chat:{conversation_id}"
+def _key(owner: int, conversation_id: str) -> str:
+    return f"chat:{owner}:{conversation_id}"
 
 
 def _parse(value: Any) -> Conversation:

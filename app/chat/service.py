@@ -1,6 +1,7 @@
-"""POST /api/chat's use case: one message of a conversation, answered by Gemini when a key is
-configured (falling back to the offline assistant when Gemini fails), else offline. A message
-that answers calls held for the user's "yes" is answered by the confirmation guard, in code."""
+"""POST /api/chat's use case: one message of a user's conversation, answered by Gemini when a
+key is configured (falling back to the offline assistant when Gemini fails), else offline. A
+message that answers calls held for the user's "yes" is answered by the confirmation guard, in
+code. Whoever answers acts for that user, through their tools."""
 
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -44,35 +45,39 @@ class ChatService:
         self._secrets = secrets
         self._guard = guard
 
-    async def reply(self, message: str, conversation_id: str | None = None) -> ChatReply:
+    async def reply(
+        self, owner: int, message: str, conversation_id: str | None = None
+    ) -> ChatReply:
         conversation_id = conversation_id or new_conversation_id()
-        conversation = await self._store.load(conversation_id)
+        conversation = await self._store.load(owner, conversation_id)
         # A "yes" is given by the code that holds the calls: no assistant answers it.
-        confirmed = await self._guard.answer(conversation, message)
+        confirmed = await self._guard.answer(owner, conversation, message)
         assistant: AssistantName
         if confirmed is not None:
             outcome, assistant = confirmed, "offline"
         else:
-            outcome, assistant = await self._respond(conversation, message)
+            outcome, assistant = await self._respond(owner, conversation, message)
         turn = Turn(message=message, reply=outcome.reply, actions=outcome.actions)
-        await self._store.record(conversation_id, turn, outcome)
+        await self._store.record(owner, conversation_id, turn, outcome)
         return ChatReply(outcome.reply, conversation_id, outcome.actions, assistant)
 
     async def _respond(
-        self, conversation: Conversation, message: str
+        self, owner: int, conversation: Conversation, message: str
     ) -> tuple[Outcome, AssistantName]:
         key = await self._secrets.get(API_KEY_SECRET)
         if key is not None and not self._offline.awaits_answer(conversation, message):
-            tools = self._guard.session(conversation, message)
+            tools = self._guard.session(owner, conversation, message)
             try:
                 outcome = await self._gemini.respond(key, conversation, message, tools)
                 return tools.finish(outcome), "gemini"
             except GeminiUnavailable as error:
-                outcome = await self._offline_respond(conversation, message)
+                outcome = await self._offline_respond(owner, conversation, message)
                 note = f"({error}, so the offline assistant answered.)"
                 return replace(outcome, reply=f"{outcome.reply}\n{note}"), "offline"
-        return await self._offline_respond(conversation, message), "offline"
+        return await self._offline_respond(owner, conversation, message), "offline"
 
-    async def _offline_respond(self, conversation: Conversation, message: str) -> Outcome:
-        tools = self._guard.session(conversation, message)
+    async def _offline_respond(
+        self, owner: int, conversation: Conversation, message: str
+    ) -> Outcome:
+        tools = self._guard.session(owner, conversation, message)
         return tools.finish(await self._offline.respond(conversation, message, tools))

@@ -1,4 +1,5 @@
-"""The one tool set every chat front door uses: task and reminder use cases as named tools.
+"""The one tool set every chat front door uses: task and reminder use cases as named tools,
+acting for one user at a time (`ToolSet.for_owner`).
 
 A tool call never raises: bad arguments and refusals of the use cases come back as a result
 that says what went wrong, so an assistant can tell the user or correct itself.
@@ -34,7 +35,8 @@ class Tool:
     name: str
     description: str
     arguments: type[args.Arguments]
-    run: Callable[[Any], Awaitable[Json]]
+    # Called with the owner it acts for and the parsed arguments.
+    run: Callable[[int, Any], Awaitable[Json]]
 
     @property
     def parameters(self) -> Json:
@@ -51,6 +53,8 @@ def describe_error(error: ValidationError) -> str:
 
 
 class ToolSet:
+    """The tools over the use cases; `for_owner` hands them to the user they act for."""
+
     def __init__(self, tasks: TaskService, reminders: ReminderService, timezone: str) -> None:
         self._tasks = tasks
         self._reminders = reminders
@@ -112,29 +116,16 @@ class ToolSet:
             )
         }
 
-    async def call(self, name: str, arguments: Mapping[str, Any] | None) -> ToolResult:
-        tool = self.tools.get(name)
-        if tool is None:
-            return ToolResult({"error": f"there is no tool {name!r}"}, ok=False)
-        try:
-            parsed = tool.arguments.model_validate(dict(arguments or {}))
-        except ValidationError as error:
-            return ToolResult({"error": f"invalid arguments: {describe_error(error)}"}, ok=False)
-        try:
-            return ToolResult(await tool.run(parsed))
-        except NotFound as error:
-            return ToolResult({"error": str(error)}, ok=False)
-        except Invalid as error:
-            return ToolResult({"error": f"{error.field}: {error}"}, ok=False)
-        except Conflict as error:
-            return ToolResult({"error": str(error)}, ok=False)
+    def for_owner(self, owner: int) -> "OwnerTools":
+        return OwnerTools(self.tools, owner)
 
-    async def _add_task(self, given: args.AddTask) -> Json:
+    async def _add_task(self, owner: int, given: args.AddTask) -> Json:
         fields = given.model_dump(exclude_none=True)
-        return {"task": task_json(await self._tasks.create(fields))}
+        return {"task": task_json(await self._tasks.create(owner, fields))}
 
-    async def _list_tasks(self, given: args.ListTasks) -> Json:
+    async def _list_tasks(self, owner: int, given: args.ListTasks) -> Json:
         page = await self._tasks.query(
+            owner,
             TaskQuery(
                 status=TaskStatus(given.status) if given.status else None,
                 priority=Priority(given.priority) if given.priority else None,
@@ -146,53 +137,82 @@ class ToolSet:
                 order=SortOrder(given.order) if given.order else None,
                 limit=given.limit,
                 offset=given.offset,
-            )
+            ),
         )
         return {"tasks": [task_json(task) for task in page.tasks], "total": page.total}
 
-    async def _get_task(self, given: args.OneTask) -> Json:
-        return {"task": task_json(await self._tasks.get(given.task_id))}
+    async def _get_task(self, owner: int, given: args.OneTask) -> Json:
+        return {"task": task_json(await self._tasks.get(owner, given.task_id))}
 
-    async def _update_task(self, given: args.UpdateTask) -> Json:
+    async def _update_task(self, owner: int, given: args.UpdateTask) -> Json:
         changes = given.changes()
         if not changes:
             raise Invalid("arguments", "give at least one field to change")
-        return {"task": task_json(await self._tasks.update(given.task_id, changes))}
+        return {"task": task_json(await self._tasks.update(owner, given.task_id, changes))}
 
-    async def _complete_task(self, given: args.OneTask) -> Json:
-        return {"task": task_json(await self._tasks.complete(given.task_id))}
+    async def _complete_task(self, owner: int, given: args.OneTask) -> Json:
+        return {"task": task_json(await self._tasks.complete(owner, given.task_id))}
 
-    async def _delete_task(self, given: args.OneTask) -> Json:
-        task = await self._tasks.get(given.task_id)
-        await self._tasks.delete(given.task_id)
+    async def _delete_task(self, owner: int, given: args.OneTask) -> Json:
+        task = await self._tasks.get(owner, given.task_id)
+        await self._tasks.delete(owner, given.task_id)
         return {"deleted": task_json(task)}
 
-    async def _delete_tasks(self, given: args.SeveralTasks) -> Json:
-        tasks = [await self._tasks.get(task_id) for task_id in dict.fromkeys(given.task_ids)]
+    async def _delete_tasks(self, owner: int, given: args.SeveralTasks) -> Json:
+        tasks = [await self._tasks.get(owner, task_id) for task_id in dict.fromkeys(given.task_ids)]
         for task in tasks:
-            await self._tasks.delete(task.id)
+            await self._tasks.delete(owner, task.id)
         return {"deleted": [task_json(task) for task in tasks]}
 
-    async def _set_priority(self, given: args.SetPriority) -> Json:
-        task = await self._tasks.update(given.task_id, {"priority": Priority(given.priority)})
+    async def _set_priority(self, owner: int, given: args.SetPriority) -> Json:
+        priority = Priority(given.priority)
+        task = await self._tasks.update(owner, given.task_id, {"priority": priority})
         return {"task": task_json(task)}
 
-    async def _add_tags(self, given: args.ChangeTags) -> Json:
-        return {"task": task_json(await self._tasks.add_tags(given.task_id, given.tags))}
+    async def _add_tags(self, owner: int, given: args.ChangeTags) -> Json:
+        task = await self._tasks.add_tags(owner, given.task_id, given.tags)
+        return {"task": task_json(task)}
 
-    async def _remove_tags(self, given: args.ChangeTags) -> Json:
-        return {"task": task_json(await self._tasks.remove_tags(given.task_id, given.tags))}
+    async def _remove_tags(self, owner: int, given: args.ChangeTags) -> Json:
+        task = await self._tasks.remove_tags(owner, given.task_id, given.tags)
+        return {"task": task_json(task)}
 
-    async def _add_reminder(self, given: args.AddReminder) -> Json:
-        reminder = await self._reminders.create(given.task_id, given.reminder_offset)
+    async def _add_reminder(self, owner: int, given: args.AddReminder) -> Json:
+        reminder = await self._reminders.create(owner, given.task_id, given.reminder_offset)
         return {"reminder": reminder_json(reminder)}
 
-    async def _list_reminders(self, given: args.ListReminders) -> Json:
+    async def _list_reminders(self, owner: int, given: args.ListReminders) -> Json:
         status = ReminderStatus(given.status) if given.status else None
-        found = await self._reminders.find(given.task_id, status)
+        found = await self._reminders.find(owner, given.task_id, status)
         return {"reminders": [reminder_json(reminder) for reminder in found]}
 
     def _aware(self, moment: datetime | None) -> datetime | None:
         if moment is not None and moment.tzinfo is None:
             return moment.replace(tzinfo=self._zone)
         return moment
+
+
+class OwnerTools:
+    """The tools acting for one user: every call reads and changes only that user's tasks and
+    reminders, and another user's id is not found."""
+
+    def __init__(self, tools: Mapping[str, Tool], owner: int) -> None:
+        self.tools = tools
+        self._owner = owner
+
+    async def call(self, name: str, arguments: Mapping[str, Any] | None) -> ToolResult:
+        tool = self.tools.get(name)
+        if tool is None:
+            return ToolResult({"error": f"there is no tool {name!r}"}, ok=False)
+        try:
+            parsed = tool.arguments.model_validate(dict(arguments or {}))
+        except ValidationError as error:
+            return ToolResult({"error": f"invalid arguments: {describe_error(error)}"}, ok=False)
+        try:
+            return ToolResult(await tool.run(self._owner, parsed))
+        except NotFound as error:
+            return ToolResult({"error": str(error)}, ok=False)
+        except Invalid as error:
+            return ToolResult({"error": f"{error.field}: {error}"}, ok=False)
+        except Conflict as error:
+            return ToolResult({"error": str(error)}, ok=False)

@@ -21,7 +21,6 @@ TOPICS = (TASK_EVENTS, REMINDERS, TASK_UPDATES)
 # processor that has no database of its own.
 DEAD_LETTERS = "taskflow-deadletter"
 
-SINGLE_USER_ID = 1
 # What every event carries before its own fields.
 ENVELOPE = ("event_id", "event_type", "task_id", "user_id", "timestamp", "correlation_id")
 _WIRE = "wire"
@@ -33,7 +32,9 @@ class EventBase(BaseModel):
 
     event_id: str = Field(default_factory=lambda: str(uuid.uuid4()), min_length=1)
     task_id: int | None
-    user_id: int = SINGLE_USER_ID
+    # The owner of what the event is about; None only on an operational event (a dead letter
+    # on its way to the app's list). Older events carry 1, the single user of their time.
+    user_id: int | None
     timestamp: datetime = Field(default_factory=lambda: datetime.now(UTC))
     # The event_id of the event that started the chain (its own when it started one).
     correlation_id: str = ""
@@ -160,6 +161,7 @@ def reminder_change(
 ) -> ReminderScheduled | ReminderCancelled:
     return kind(
         task_id=reminder.task_id,
+        user_id=reminder.owner_id,
         reminder_id=reminder.id,
         scheduled_at=reminder.scheduled_at,
         reminder_offset=reminder.reminder_offset,

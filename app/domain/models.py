@@ -1,4 +1,7 @@
-"""What the use cases pass around: tasks, their reminders, audit entries and dead letters."""
+"""What the use cases pass around: tasks, their reminders, audit entries and dead letters.
+
+Tasks, reminders and audit entries belong to one user, their `owner_id`; None only for rows
+stored before any user existed, until the first admin is given them."""
 
 from datetime import datetime
 from typing import Any
@@ -25,6 +28,7 @@ class Task(BaseModel):
     completed_at: datetime | None = None
     parent_task_id: int | None = None
     reminder_offset: str | None = None
+    owner_id: int | None = None
 
 
 class Reminder(BaseModel):
@@ -40,6 +44,7 @@ class Reminder(BaseModel):
     reminder_type: str = "websocket"
     # How many times the scheduler's trigger was taken up again after a failed attempt.
     retry_count: int = 0
+    owner_id: int | None = None
 
 
 class AuditLogEntry(BaseModel):
@@ -51,6 +56,7 @@ class AuditLogEntry(BaseModel):
     data: dict[str, Any]
     occurred_at: datetime
     recorded_at: datetime
+    owner_id: int | None = None
 
 
 class DeadLetter(BaseModel):

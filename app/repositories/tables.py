@@ -25,6 +25,11 @@ def exists_on(dialect: str, item: Any) -> bool:
     return getattr(item, "info", {}).get("only_on") in (None, dialect)
 
 
+def owner_column() -> sa.Column[int]:
+    """The user a row belongs to; NULL only for rows stored before any user existed."""
+    return sa.Column("owner_id", sa.Integer, sa.ForeignKey("app_user.id", ondelete="CASCADE"))
+
+
 TASK = sa.Table(
     "task",
     METADATA,
@@ -44,12 +49,14 @@ TASK = sa.Table(
     sa.Column("completed_at", UtcDateTime),
     sa.Column("parent_task_id", sa.Integer, sa.ForeignKey("task.id", ondelete="SET NULL")),
     sa.Column("reminder_offset", sa.String(MAX_OFFSET_TEXT)),
-    sa.Index("ix_task_priority_due_date", "priority", "due_date"),
-    sa.Index("ix_task_status_due_date", "status", "due_date"),
-    sa.Index("ix_task_due_date_id", "due_date", "id"),
-    sa.Index("ix_task_created_at", "created_at"),
-    sa.Index("ix_task_updated_at", "updated_at"),
-    sa.Index("ix_task_title_lower", sa.text("lower(title)")),
+    owner_column(),
+    # Every listing is one owner's: each sort order (and filter) has its index led by the owner.
+    sa.Index("ix_task_owner_priority_due_date", "owner_id", "priority", "due_date"),
+    sa.Index("ix_task_owner_status_due_date", "owner_id", "status", "due_date"),
+    sa.Index("ix_task_owner_due_date_id", "owner_id", "due_date", "id"),
+    sa.Index("ix_task_owner_created_at", "owner_id", "created_at"),
+    sa.Index("ix_task_owner_updated_at", "owner_id", "updated_at"),
+    sa.Index("ix_task_owner_title_lower", "owner_id", sa.text("lower(title)")),
     sa.Index("ux_task_parent_task_id", "parent_task_id", unique=True),
     # Only on PostgreSQL: tag containment, full text, and trigrams for ILIKE search.
     postgresql_only(sa.Index("ix_task_tags_gin", "tags", postgresql_using="gin")),
@@ -92,8 +99,10 @@ REMINDER = sa.Table(
     sa.Column("sent_at", UtcDateTime),
     sa.Column("reminder_type", sa.String(16), nullable=False),
     sa.Column("retry_count", sa.Integer, nullable=False),
+    owner_column(),
     sa.Index("ix_reminder_task_id", "task_id"),
     sa.Index("ix_reminder_status_scheduled_at", "status", "scheduled_at"),
+    sa.Index("ix_reminder_owner_scheduled_at", "owner_id", "scheduled_at", "id"),
 )
 
 AUDIT_LOG = sa.Table(
@@ -107,8 +116,10 @@ AUDIT_LOG = sa.Table(
     sa.Column("data", sa.JSON, nullable=False),
     sa.Column("occurred_at", UtcDateTime, nullable=False),
     sa.Column("recorded_at", UtcDateTime, nullable=False),
+    owner_column(),
     sa.Index("ix_audit_log_task_id", "task_id"),
     sa.Index("ix_audit_log_event_type", "event_type"),
+    sa.Index("ix_audit_log_owner_occurred_at", "owner_id", "occurred_at", "id"),
 )
 
 # Events stored with the write that caused them, published later by the relay.

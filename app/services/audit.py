@@ -13,7 +13,8 @@ class AuditService:
         self._audit = AuditRepository(sql)
 
     async def record(self, topic: str, event: Event) -> bool:
-        """Store `event` unless its event_id is stored already; True when it was new."""
+        """Store `event` as its user's, unless its event_id is stored already; True when it
+        was new."""
         entry = AuditLogEntry(
             event_id=event.event_id,
             event_type=event.event_type,
@@ -22,14 +23,17 @@ class AuditService:
             data=message(event),
             occurred_at=event.timestamp,
             recorded_at=datetime.now(UTC),
+            owner_id=event.user_id,
         )
         return await self._audit.add(entry)
 
     async def page(
         self,
+        owner: int,
         task_id: int | None = None,
         event_type: str | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[list[AuditLogEntry], int]:
-        return await self._audit.page(task_id, event_type, limit, offset)
+        """One page of the owner's entries, newest first, and how many there are."""
+        return await self._audit.page(owner, task_id, event_type, limit, offset)

@@ -118,6 +118,7 @@ class DeadLetterForwarder:
         task_id = payload.get("task_id")
         forwarded = DeadLetterForwarded(
             task_id=task_id if isinstance(task_id, int) else None,
+            user_id=None,
             topic=topic,
             payload=payload,
             error=error or "rejected",

@@ -29,13 +29,13 @@ class HistoryService:
         self._tasks = tasks
         self._audit = audit
 
-    async def of(self, task_id: int) -> History:
-        task = await self._tasks.get(task_id)
+    async def of(self, owner: int, task_id: int) -> History:
+        task = await self._tasks.get(owner, task_id)
         earlier: list[Task] = []
         parent_id = task.parent_task_id
         while parent_id is not None and len(earlier) < MAX_CHAIN:
             try:
-                parent = await self._tasks.get(parent_id)
+                parent = await self._tasks.get(owner, parent_id)
             except NotFound:
                 break
             earlier.insert(0, parent)
@@ -43,10 +43,10 @@ class HistoryService:
         later: list[Task] = []
         current = task.id
         while len(later) < MAX_CHAIN:
-            successor = await self._repository.successor(current)
+            successor = await self._repository.successor(owner, current)
             if successor is None:
                 break
             later.append(successor)
             current = successor.id
-        events, total = await self._audit.page(task_id=task_id, limit=MAX_EVENTS)
+        events, total = await self._audit.page(owner, task_id=task_id, limit=MAX_EVENTS)
         return History(task, earlier, later, events, total)

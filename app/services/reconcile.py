@@ -112,6 +112,8 @@ class SuccessorSweep:
         return created
 
     async def _repair(self, task: Task) -> bool:
+        if task.owner_id is None:
+            return False  # stored before any user: repaired once the first admin owns it
         try:
             following = await asyncio.to_thread(successor_of, task)
         except Exception as error:  # the same rule fails the same way every time
@@ -121,7 +123,9 @@ class SuccessorSweep:
             self._ended.add(task.id)
             return False
         try:
-            created = await self._tasks.create_successor(task.id, following.due, following.rule)
+            created = await self._tasks.create_successor(
+                task.owner_id, task.id, following.due, following.rule
+            )
         except Invalid as error:
             log.warning("task %s: its successor is refused (%s); not repaired", task.id, error)
             self._ended.add(task.id)

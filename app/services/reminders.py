@@ -1,4 +1,6 @@
-"""Reminder use cases: list, add, remove, and mark sent once when one fires."""
+"""Reminder use cases: list, add, remove, and mark sent once when one fires. Each acts for one
+owner, its first argument; the scheduler's side (`of_job`, `pending_after`, `count_retry`)
+serves whoever owns the reminder."""
 
 import asyncio
 from collections.abc import Callable
@@ -52,35 +54,46 @@ class ReminderService:
 
     async def find(
         self,
+        owner: int,
         task_id: int | None = None,
         status: ReminderStatus | None = None,
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
     ) -> list[Reminder]:
-        """One page of the matching reminders, soonest first."""
-        return await self._repository.reminders(task_id, status, limit, offset)
+        """One page of the owner's matching reminders, soonest first."""
+        return await self._repository.reminders(owner, task_id, status, limit, offset)
 
     async def page(
-        self, task_id: int | None, status: ReminderStatus | None, limit: int, offset: int
+        self,
+        owner: int,
+        task_id: int | None,
+        status: ReminderStatus | None,
+        limit: int,
+        offset: int,
     ) -> tuple[list[Reminder], int]:
         """A page and the total, read side by side."""
         return await asyncio.gather(
-            self.find(task_id, status, limit, offset),
-            self._repository.count_reminders(task_id, status),
+            self.find(owner, task_id, status, limit, offset),
+            self._repository.count_reminders(owner, task_id, status),
         )
 
     async def pending_after(self, cursor: Cursor | None, limit: int) -> list[Reminder]:
-        """Pending reminders after `cursor` in (scheduled_at, id) order, soonest first."""
+        """Pending reminders of every owner after `cursor` in (scheduled_at, id) order,
+        soonest first."""
         return await self._repository.pending_after(cursor, limit)
 
-    async def get(self, reminder_id: int) -> Reminder:
-        reminder = await self._repository.reminder(reminder_id)
+    async def of_job(self, reminder_id: int) -> Reminder | None:
+        """The reminder a job coming due names, whoever owns it; None when it is gone."""
+        return await self._repository.reminder_of_any_owner(reminder_id)
+
+    async def get(self, owner: int, reminder_id: int) -> Reminder:
+        reminder = await self._repository.reminder(owner, reminder_id)
         if reminder is None:
             raise NotFound("reminder", reminder_id)
         return reminder
 
-    async def create(self, task_id: int, offset: str) -> Reminder:
-        task = await self._tasks.get(task_id)
+    async def create(self, owner: int, task_id: int, offset: str) -> Reminder:
+        task = await self._tasks.get(owner, task_id)
         try:
             delta = parse_offset(offset)
         except ValueError as error:
@@ -97,31 +110,36 @@ class ReminderService:
             scheduled_at=task.due_date - delta,
             status=ReminderStatus.PENDING,
             created_at=now,
+            owner_id=owner,
         )
         created = await self._repository.add_reminder(
-            reminder, [reminder_change(ReminderScheduled, reminder)]
+            owner, reminder, [reminder_change(ReminderScheduled, reminder)]
         )
         if created is None:
             raise NotFound("task", task_id)
         self._events_written()
         return created
 
-    async def delete(self, reminder_id: int) -> None:
-        reminder = await self.get(reminder_id)
+    async def delete(self, owner: int, reminder_id: int) -> None:
+        reminder = await self.get(owner, reminder_id)
         events: list[Event] = []
         if reminder.status == ReminderStatus.PENDING:
             events.append(reminder_change(ReminderCancelled, reminder))
-        if not await self._repository.remove_reminder(reminder_id, events):
+        if not await self._repository.remove_reminder(owner, reminder_id, events):
             raise NotFound("reminder", reminder_id)
         self._events_written()
 
     async def mark_sent(self, topic: str, triggered: ReminderTriggered) -> None:
-        """Handle reminder.triggered: pending -> sent exactly once, then tell the board. A
-        trigger for another time than the reminder's current one is stale and does nothing."""
+        """Handle reminder.triggered: pending -> sent exactly once, then tell the owner's tabs.
+        A trigger for another time than the reminder's current one is stale and does nothing;
+        so does one for another owner than the reminder's (the sweep arms it again)."""
         armed_for = triggered.scheduled_at
+        owner = triggered.user_id
+        if owner is None:
+            return
         try:
-            reminder = await self.get(triggered.reminder_id)
-            task = await self._tasks.get(reminder.task_id)
+            reminder = await self.get(owner, triggered.reminder_id)
+            task = await self._tasks.get(owner, reminder.task_id)
         except NotFound:
             return
         if reminder.status != ReminderStatus.PENDING or reminder.scheduled_at != armed_for:
@@ -130,6 +148,7 @@ class ReminderService:
         late = (fired_at - reminder.scheduled_at).total_seconds() > LATE_AFTER_SECONDS
         sent = ReminderSent(
             task_id=task.id,
+            user_id=owner,
             correlation_id=triggered.correlation_id,
             reminder_id=reminder.id,
             title=task.title,
@@ -138,7 +157,7 @@ class ReminderService:
             fired_at=fired_at,
             late=late,
         )
-        if await self._repository.mark_sent(reminder.id, armed_for, fired_at, late, [sent]):
+        if await self._repository.mark_sent(owner, reminder.id, armed_for, fired_at, late, [sent]):
             self._events_written()
 
     async def count_retry(self, reminder_id: int, armed_for: datetime) -> None:

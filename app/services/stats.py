@@ -41,18 +41,21 @@ class StatsService:
         self._repository = TaskRepository(sql)
         self._tasks = tasks
 
-    async def snapshot(self, now: datetime, zone: str, days: int = 30) -> Stats:
+    async def snapshot(self, owner: int, now: datetime, zone: str, days: int = 30) -> Stats:
+        """The owner's figures."""
         local_zone = ZoneInfo(zone)
         today = now.astimezone(local_zone).date()
         first = today - timedelta(days=days - 1)
         start = datetime.combine(first, time(), tzinfo=local_zone)
-        open_now = await self._count(TaskQuery(status=TaskStatus.PENDING))
-        overdue = await self._count(TaskQuery(status=TaskStatus.PENDING, due_before=now))
+        open_now = await self._count(owner, TaskQuery(status=TaskStatus.PENDING))
+        overdue = await self._count(owner, TaskQuery(status=TaskStatus.PENDING, due_before=now))
         by_priority = {
-            priority: await self._count(TaskQuery(status=TaskStatus.PENDING, priority=priority))
+            priority: await self._count(
+                owner, TaskQuery(status=TaskStatus.PENDING, priority=priority)
+            )
             for priority in (Priority.HIGH, Priority.MEDIUM, Priority.LOW)
         }
-        recent = await self._repository.activity_since(start)
+        recent = await self._repository.activity_since(owner, start)
         series = []
         for offset in range(days):
             day = first + timedelta(days=offset)
@@ -65,9 +68,9 @@ class StatsService:
             )
             series.append(Day(day, open_now - created_later_open + open_then_done_later, completed))
         tags = Counter(
-            tag for task_tags in await self._repository.pending_tags() for tag in task_tags
+            tag for task_tags in await self._repository.pending_tags(owner) for tag in task_tags
         )
         return Stats(series, open_now, overdue, by_priority, tags.most_common(TOP_TAGS))
 
-    async def _count(self, query: TaskQuery) -> int:
-        return (await self._tasks.query(dataclasses.replace(query, limit=1))).total
+    async def _count(self, owner: int, query: TaskQuery) -> int:
+        return (await self._tasks.query(owner, dataclasses.replace(query, limit=1))).total

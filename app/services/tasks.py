@@ -1,4 +1,6 @@
-"""Task use cases: every write stores its events in the same statement batch (outbox)."""
+"""Task use cases: every write stores its events in the same statement batch (outbox).
+
+Each use case acts for one owner, its first argument: another owner's task is not found."""
 
 import asyncio
 from collections.abc import Callable
@@ -45,16 +47,16 @@ class TaskService:
         self._default_timezone = default_timezone
         self._events_written = events_written
 
-    async def get(self, task_id: int) -> Task:
-        task = await self._tasks.get(task_id)
+    async def get(self, owner: int, task_id: int) -> Task:
+        task = await self._tasks.get(owner, task_id)
         if task is None:
             raise NotFound("task", task_id)
         return task
 
-    async def query(self, query: TaskQuery) -> Page:
-        return Page(*await self._tasks.page(query))
+    async def query(self, owner: int, query: TaskQuery) -> Page:
+        return Page(*await self._tasks.page(owner, query))
 
-    async def create(self, fields: dict[str, Any], parent: Task | None = None) -> Task:
+    async def create(self, owner: int, fields: dict[str, Any], parent: Task | None = None) -> Task:
         if parent is None:
             _check_rule_input(fields)
         now = datetime.now(UTC)
@@ -78,24 +80,28 @@ class TaskService:
             updated_at=now,
             reminder_offset=fields.get("reminder_offset"),
             parent_task_id=parent.id if parent else None,
+            owner_id=owner,
         )
         await _settle(task, rule_changed=parent is None)
         task.id = await self._tasks.next_task_id()
         reminder = await self._new_reminder(task, task.reminder_offset, now)
-        events: list[Event] = [TaskCreated(task_id=task.id, task_data=task)]
+        events: list[Event] = [TaskCreated(task_id=task.id, user_id=owner, task_data=task)]
         if reminder is not None:
             events.append(reminder_change(ReminderScheduled, reminder))
-        created = await self._tasks.add(task, reminder, events)
+        created = await self._tasks.add(owner, task, reminder, events)
         if created is None:
             raise Conflict(f"task {parent.id if parent else ''} already has a successor")
         self._events_written()
         return created
 
-    async def create_successor(self, parent_id: int, due_date: datetime, rule: str) -> Task | None:
-        """The next occurrence of a completed recurring task; None if it exists already.
-        `rule` is the series rule the successor carries on (COUNT lowered as it is used)."""
+    async def create_successor(
+        self, owner: int, parent_id: int, due_date: datetime, rule: str
+    ) -> Task | None:
+        """The next occurrence of the owner's completed recurring task, the owner's too; None
+        if it exists already (or the parent is gone). `rule` is the series rule the successor
+        carries on (COUNT lowered as it is used)."""
         try:
-            parent = await self.get(parent_id)
+            parent = await self.get(owner, parent_id)
         except NotFound:
             return None
         fields = {
@@ -112,51 +118,53 @@ class TaskService:
             )
         }
         try:
-            return await self.create({**fields, "due_date": due_date, "rrule": rule}, parent=parent)
+            return await self.create(
+                owner, {**fields, "due_date": due_date, "rrule": rule}, parent=parent
+            )
         except Conflict:
             return None
 
-    async def update(self, task_id: int, changes: dict[str, Any]) -> Task:
+    async def update(self, owner: int, task_id: int, changes: dict[str, Any]) -> Task:
         unknown = set(changes) - task_fields.EDITABLE
         if unknown:
             raise Invalid(sorted(unknown)[0], "this field cannot be changed")
-        return await self._update_with(task_id, lambda _: changes)
+        return await self._update_with(owner, task_id, lambda _: changes)
 
-    async def add_tags(self, task_id: int, tags: list[str]) -> Task:
-        return await self._update_with(task_id, lambda task: {"tags": [*task.tags, *tags]})
+    async def add_tags(self, owner: int, task_id: int, tags: list[str]) -> Task:
+        return await self._update_with(owner, task_id, lambda task: {"tags": [*task.tags, *tags]})
 
-    async def remove_tags(self, task_id: int, tags: list[str]) -> Task:
+    async def remove_tags(self, owner: int, task_id: int, tags: list[str]) -> Task:
         return await self._update_with(
-            task_id, lambda task: {"tags": [tag for tag in task.tags if tag not in tags]}
+            owner, task_id, lambda task: {"tags": [tag for tag in task.tags if tag not in tags]}
         )
 
     async def _update_with(
-        self, task_id: int, changes_of: Callable[[Task], dict[str, Any]]
+        self, owner: int, task_id: int, changes_of: Callable[[Task], dict[str, Any]]
     ) -> Task:
         for _ in range(UPDATE_ATTEMPTS):
-            current = await self.get(task_id)
-            updated = await self._try_update(current, changes_of(current))
+            current = await self.get(owner, task_id)
+            updated = await self._try_update(owner, current, changes_of(current))
             if updated is not None:
                 return updated
         raise Conflict(f"task {task_id} kept changing while it was updated; try again")
 
-    async def complete(self, task_id: int) -> Task:
-        current = await self.get(task_id)
+    async def complete(self, owner: int, task_id: int) -> Task:
+        current = await self.get(owner, task_id)
         if current.status == TaskStatus.COMPLETED:
             return current
-        updated = await self._try_update(current, {"status": TaskStatus.COMPLETED})
-        return updated if updated is not None else await self.get(task_id)
+        updated = await self._try_update(owner, current, {"status": TaskStatus.COMPLETED})
+        return updated if updated is not None else await self.get(owner, task_id)
 
-    async def delete(self, task_id: int) -> None:
-        current = await self.get(task_id)
-        pending = await self._tasks.pending_reminders(task_id)
-        events: list[Event] = [TaskDeleted(task_id=task_id, task_data=current)]
+    async def delete(self, owner: int, task_id: int) -> None:
+        current = await self.get(owner, task_id)
+        pending = await self._tasks.pending_reminders(owner, task_id)
+        events: list[Event] = [TaskDeleted(task_id=task_id, user_id=owner, task_data=current)]
         events += [reminder_change(ReminderCancelled, reminder) for reminder in pending]
-        if not await self._tasks.remove(task_id, events):
+        if not await self._tasks.remove(owner, task_id, events):
             raise NotFound("task", task_id)
         self._events_written()
 
-    async def _try_update(self, current: Task, changes: dict[str, Any]) -> Task | None:
+    async def _try_update(self, owner: int, current: Task, changes: dict[str, Any]) -> Task | None:
         """Apply `changes` if nobody changed the task since `current` was read."""
         _check_rule_input(changes)
         now = datetime.now(UTC)
@@ -181,23 +189,25 @@ class TaskService:
         if not changed:
             return current
         task.updated_at = now
-        reminders, events = await self._reminder_changes(current, task, now)
+        reminders, events = await self._reminder_changes(owner, current, task, now)
         kind = TaskCompleted if completing else TaskUpdated
         update_data = {**changed, "updated_at": now}
-        events.insert(0, kind(task_id=task.id, task_data=task, update_data=update_data))
-        saved = await self._tasks.save(task, changed, current.updated_at, reminders, events)
+        events.insert(
+            0, kind(task_id=task.id, user_id=owner, task_data=task, update_data=update_data)
+        )
+        saved = await self._tasks.save(owner, task, changed, current.updated_at, reminders, events)
         if saved is None:
             return None
         self._events_written()
         return saved
 
     async def _reminder_changes(
-        self, current: Task, task: Task, now: datetime
+        self, owner: int, current: Task, task: Task, now: datetime
     ) -> tuple[ReminderChanges, list[Event]]:
         """Completing, re-dating or re-offsetting a task cancels, moves or adds reminders."""
         changes = ReminderChanges()
         events: list[Event] = []
-        pending = await self._tasks.pending_reminders(task.id)
+        pending = await self._tasks.pending_reminders(owner, task.id)
         keep_open = task.status == TaskStatus.PENDING and task.due_date is not None
         offset_changed = task.reminder_offset != current.reminder_offset
         for reminder in pending:
@@ -228,6 +238,7 @@ class TaskService:
             scheduled_at=task.due_date - parse_offset(offset),
             status=ReminderStatus.PENDING,
             created_at=now,
+            owner_id=task.owner_id,
         )
 
 

@@ -1,4 +1,5 @@
-"""task.completed of a recurring task -> its next occurrence, created through the app."""
+"""task.completed of a recurring task -> its next occurrence, created through the app for the
+task's owner (the event's user)."""
 
 import asyncio
 import logging
@@ -20,6 +21,8 @@ class RecurrenceHandler:
         task = event.task_data
         if task.recurrence == Recurrence.NONE or not task.rrule:
             return
+        if event.user_id is None:
+            raise MalformedEvent("task.completed without the task's owner")
         try:
             following = await asyncio.to_thread(successor_of, task)
         except ValueError as error:
@@ -28,4 +31,4 @@ class RecurrenceHandler:
         if following is None:
             log.info("task %s: its series has ended", task.id)
             return
-        await self._app.create_successor(task.id, following.due, following.rule)
+        await self._app.create_successor(event.user_id, task.id, following.due, following.rule)

@@ -11,7 +11,6 @@ from app.domain.events import (
     message,
 )
 from app.ports import Clock, EventBus, Jobs, utc_now
-from app.services.errors import NotFound
 from app.services.reminders import ReminderService, job_name, reminder_of_job
 
 
@@ -38,18 +37,19 @@ class RemindersHandler:
 
     async def on_job(self, name: str, armed_for: datetime) -> None:
         """The scheduler calls back when a reminder is due (or overdue after an outage). Only
-        a job armed for the reminder's current time, while it is pending, triggers it."""
+        a job armed for the reminder's current time, while it is pending, triggers it, for the
+        reminder's owner."""
         reminder_id = reminder_of_job(name)
         if reminder_id is None:
             return
-        try:
-            reminder = await self._reminders.get(reminder_id)
-        except NotFound:
+        reminder = await self._reminders.of_job(reminder_id)
+        if reminder is None:
             return
         if reminder.status != ReminderStatus.PENDING or reminder.scheduled_at != armed_for:
             return
         triggered = ReminderTriggered(
             task_id=reminder.task_id,
+            user_id=reminder.owner_id,
             reminder_id=reminder.id,
             scheduled_at=armed_for,
             fired_at=self._clock(),

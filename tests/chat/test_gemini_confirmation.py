@@ -17,6 +17,7 @@ from tests.chat.conftest import GEMINI_TIMEOUT_SECONDS
 from tests.chat.gemini_server import FakeGemini, function_call, function_calls, text
 from tests.chat.toolset import chat_on, tools_on
 from tests.support.databases import migrated_sqlite_url
+from tests.support.owners import OWNER
 
 ZONE = "Europe/Berlin"
 NOW = datetime(2025, 11, 19, 10, 0, tzinfo=ZoneInfo(ZONE))
@@ -24,14 +25,14 @@ NOW = datetime(2025, 11, 19, 10, 0, tzinfo=ZoneInfo(ZONE))
 
 class Chat:
     def __init__(self, url: str, tools: ToolSet, gemini: FakeGemini) -> None:
-        self.tools = tools
+        self.tools = tools.for_owner(OWNER)
         self.gemini = gemini
         self.now = NOW
         settings = GeminiSettings("gemini-test", gemini.url, GEMINI_TIMEOUT_SECONDS)
         self.service = chat_on(url, tools, ZONE, lambda: self.now, settings)
 
     async def say(self, message: str) -> ChatReply:
-        return await self.service.reply(message, "with-gemini")
+        return await self.service.reply(OWNER, message, "with-gemini")
 
     async def add(self, title: str, **fields: Any) -> int:
         result = await self.tools.call("add_task", {"title": title, **fields})

@@ -1,5 +1,5 @@
 """The chat tools, and the chat service over them, on the real task services on a migrated
-SQLite file."""
+SQLite file where the users OWNER and STRANGER exist."""
 
 from collections.abc import Callable
 from datetime import datetime
@@ -14,6 +14,7 @@ from app.chat.service import ChatService
 from app.chat.tools import ToolSet
 from app.services.reminders import ReminderService
 from app.services.tasks import TaskService
+from tests.support.owners import OWNER, STRANGER, users
 
 TOOL_NAMES = {
     "add_task",
@@ -31,10 +32,18 @@ TOOL_NAMES = {
 }
 
 
-def tools_on(url: str, timezone: str) -> ToolSet:
-    sql = EngineSql(create_engine(url))
+def toolset_on(sql: EngineSql, timezone: str) -> ToolSet:
     tasks = TaskService(sql, timezone, lambda: None)
     return ToolSet(tasks, ReminderService(sql, tasks, lambda: None), timezone)
+
+
+def tools_on(url: str, timezone: str) -> ToolSet:
+    """The tools on the migrated database at `url`, where the users OWNER and STRANGER are
+    made (act for OWNER with `for_owner(OWNER)`)."""
+    sql = EngineSql(create_engine(url))
+    with sql.engine.begin() as connection:
+        connection.execute(users(OWNER, STRANGER))
+    return toolset_on(sql, timezone)
 
 
 class GeminiKey:

@@ -352,17 +352,19 @@ def test_a_reminder_moved_near_fires_at_its_new_time(client: httpx.Client) -> No
 BACKLOG = 2000  # overdue at start-up: they fire through a bounded queue while the API answers
 
 
-async def _overdue_reminders(database_url: str, count: int) -> None:
-    """`count` tasks whose reminders fell due while no server ran (none has a job yet)."""
+async def _overdue_reminders(database_url: str, owner: int, count: int) -> None:
+    """`count` tasks of `owner` whose reminders fell due while no server ran (none has a job
+    yet)."""
     engine = create_engine(database_url)
     tasks = TaskService(EngineSql(engine), "UTC", lambda: None)
     for number in range(count):
         await tasks.create(
+            owner,
             {
                 "title": f"overdue {number}",
                 "due_date": datetime(2020, 1, 1, 9, 0, tzinfo=UTC) + timedelta(minutes=number),
                 "reminder_offset": "1 hour",
-            }
+            },
         )
     engine.dispose()
 
@@ -372,7 +374,9 @@ def test_a_backlog_of_overdue_reminders_fires_while_the_api_keeps_answering(
     tmp_path: Path,
 ) -> None:
     database_url = migrated_sqlite_url(tmp_path, "backlog.db")
-    asyncio.run(_overdue_reminders(database_url, BACKLOG))
+    with api_client(database_url) as first_run:  # makes the admin, whose tasks they are
+        admin = first_run.get("/api/auth/me").json()["user"]["id"]
+    asyncio.run(_overdue_reminders(database_url, admin, BACKLOG))
 
     with api_client(database_url) as api:
         answered = 0

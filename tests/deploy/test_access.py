@@ -180,7 +180,9 @@ def successor_call() -> tuple[str, str, str]:
 
     sidecar = Sidecar()
     sidecar._client = cast(Any, Client())
-    asyncio.run(SidecarInvoker(sidecar).create_successor(7, datetime(2030, 1, 1, tzinfo=UTC), "x"))
+    asyncio.run(
+        SidecarInvoker(sidecar).create_successor(3, 7, datetime(2030, 1, 1, tzinfo=UTC), "x")
+    )
     [call] = calls
     return call
 

@@ -93,6 +93,8 @@ def api_client(
         for name, value in {
             "TASKFLOW_DATABASE_URL": database_url,
             "GEMINI_API_KEY": "",
+            # The name the clients reach the app by (BASE_URL), for /mcp's transport security.
+            "TASKFLOW_ALLOWED_HOSTS": "testserver",
             **(ADMIN_ENV if signed_in else {}),
             **env,
         }.items():
@@ -112,11 +114,12 @@ def api_client(
 
 
 @contextlib.asynccontextmanager
-async def mcp_client(api: AppClient) -> AsyncIterator[Client]:
-    """An MCP client of the API's /mcp endpoint. Enter it in the app's event loop, where its
-    session manager runs: inside a coroutine given to `api.run`."""
+async def mcp_client(api: AppClient, token: str | None = None) -> AsyncIterator[Client]:
+    """An MCP client of the API's /mcp endpoint, with the API token `token` (by default the
+    one `api` sends). Enter it in the app's event loop, where its session manager runs: inside
+    a coroutine given to `api.run`."""
     transport = httpx2.ASGITransport(app=api.app)
-    credentials = {"Authorization": api.headers["Authorization"]}
+    credentials = bearer(token) if token else {"Authorization": api.headers["Authorization"]}
     async with (
         httpx2.AsyncClient(transport=transport, base_url=BASE_URL, headers=credentials) as http,
         Client(streamable_http_client(f"{BASE_URL}/mcp", http_client=http)) as mcp,

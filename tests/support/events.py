@@ -20,6 +20,7 @@ from app.domain.events import (
 )
 from app.domain.models import Task
 from app.ports import Message
+from tests.support.owners import OWNER
 
 AT = datetime(2030, 5, 6, 9, 0, tzinfo=UTC)
 
@@ -41,7 +42,8 @@ def a_task(task_id: int = 1, **fields: Any) -> Task:
 
 
 def an_event(event_type: str, task_id: int | None = 1, **fields: Any) -> Event:
-    """An event of `event_type` about task `task_id`; `fields` override its own fields."""
+    """An event of `event_type` about task `task_id` of OWNER; `fields` override its own
+    fields."""
     task = a_task(task_id or 1)
     reminder = {
         "reminder_id": task_id or 1,
@@ -85,7 +87,7 @@ def an_event(event_type: str, task_id: int | None = 1, **fields: Any) -> Event:
         ),
     }
     kind, own = kinds[event_type]
-    event: Event = kind(task_id=task_id, **{**own, **fields})
+    event: Event = kind(task_id=task_id, **{"user_id": OWNER, **own, **fields})
     return event
 
 

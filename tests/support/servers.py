@@ -53,12 +53,17 @@ def fresh_postgres_database(prefix: str, template: str | None = None) -> Iterato
 def migrate(database_url: str, runtime_role: str | None = None) -> None:
     """`alembic upgrade head`; with `runtime_role`, as the stack runs it (the role of the URL
     owns the schema and grants the runtime role what the app needs)."""
+    alembic(database_url, "upgrade", "head", runtime_role=runtime_role)
+
+
+def alembic(database_url: str, *arguments: str, runtime_role: str | None = None) -> None:
+    """Run the alembic command `arguments` on the database at `database_url`."""
     env = {**os.environ, "TASKFLOW_DATABASE_URL": database_url}
     env.pop("TASKFLOW_DATABASE_RUNTIME_ROLE", None)
     if runtime_role is not None:
         env["TASKFLOW_DATABASE_RUNTIME_ROLE"] = runtime_role
     subprocess.run(
-        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        [sys.executable, "-m", "alembic", *arguments],
         cwd=ROOT,
         env=env,
         check=True,

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from app.adapters.local.sql import EngineSql, create_engine
 from app.repositories.tables import AUDIT_LOG, OUTBOX, REMINDER, TASK
 from tests.support.databases import migrated_database, migrated_sqlite
+from tests.support.owners import OWNER, STRANGER, users
 
 
 @pytest.fixture(
@@ -27,14 +28,17 @@ def database(
 
 @pytest.fixture
 def sql(database: EngineSql) -> EngineSql:
-    """The module's database, emptied of tasks, reminders and events before each test."""
+    """The module's database, emptied of tasks, reminders and events before each test, with
+    the users OWNER and STRANGER."""
     with database.engine.begin() as connection:
         for table in (REMINDER, TASK, OUTBOX, AUDIT_LOG):
             connection.execute(sa.delete(table))
+        connection.execute(users(OWNER, STRANGER))
     return database
 
 
 @pytest.fixture
 def fresh_sqlite(tmp_path: Path) -> EngineSql:
-    """A migrated SQLite database of the test's own (for tests that count every row)."""
+    """A migrated SQLite database of the test's own (for tests that count every row), with
+    no user."""
     return migrated_sqlite(tmp_path)

@@ -16,7 +16,9 @@ from app.services.dispatch import Dispatcher
 TOKEN = "sidecar-secret"
 HEADERS = {"dapr-api-token": TOKEN}
 SUCCESSOR = "/internal/tasks/7/successor"
-BODY = {"due_date": "2030-01-02T09:00:00+00:00", "rule": "FREQ=DAILY"}
+# The parent's owner (3) asks for the successor too.
+BODY = {"user_id": 3, "due_date": "2030-01-02T09:00:00+00:00", "rule": "FREQ=DAILY"}
+Asked = tuple[int, int, datetime, str]
 
 
 class NoDeadLetters:
@@ -24,9 +26,11 @@ class NoDeadLetters:
         raise AssertionError("nothing is set aside here")
 
 
-def callbacks(app_token: str | None, asked: list[tuple[int, datetime, str]]) -> FastAPI:
-    async def create_successor(parent_id: int, due_date: datetime, rule: str) -> Task | None:
-        asked.append((parent_id, due_date, rule))
+def callbacks(app_token: str | None, asked: list[Asked]) -> FastAPI:
+    async def create_successor(
+        owner: int, parent_id: int, due_date: datetime, rule: str
+    ) -> Task | None:
+        asked.append((owner, parent_id, due_date, rule))
         return None  # it exists already
 
     async def on_job(name: str, armed_for: datetime) -> None:
@@ -45,7 +49,7 @@ def callbacks(app_token: str | None, asked: list[tuple[int, datetime, str]]) -> 
 
 
 def test_the_successor_request_creates_at_most_one() -> None:
-    asked: list[tuple[int, datetime, str]] = []
+    asked: list[Asked] = []
     with TestClient(callbacks(TOKEN, asked)) as client:
         done = client.post(SUCCESSOR, json=BODY, headers=HEADERS)
         assert done.status_code == 200 and done.json() == {"created_task_id": None}
@@ -53,9 +57,11 @@ def test_the_successor_request_creates_at_most_one() -> None:
             ("/internal/tasks/0/successor", BODY),
             (SUCCESSOR, {**BODY, "extra": 1}),
             (SUCCESSOR, {"rule": "FREQ=DAILY"}),
+            (SUCCESSOR, {key: value for key, value in BODY.items() if key != "user_id"}),
+            (SUCCESSOR, {**BODY, "user_id": 0}),
         ):
             assert client.post(bad_path, json=bad_body, headers=HEADERS).status_code == 422
-    assert asked == [(7, datetime(2030, 1, 2, 9, tzinfo=UTC), "FREQ=DAILY")]
+    assert asked == [(3, 7, datetime(2030, 1, 2, 9, tzinfo=UTC), "FREQ=DAILY")]
 
 
 @pytest.mark.parametrize(
@@ -73,7 +79,7 @@ def test_the_successor_request_creates_at_most_one() -> None:
     ],
 )
 def test_without_the_app_token_every_callback_is_refused(token: bytes | None) -> None:
-    asked: list[tuple[int, datetime, str]] = []
+    asked: list[Asked] = []
     headers = {} if token is None else {b"dapr-api-token": token}
     with TestClient(callbacks(TOKEN, asked)) as client:
         for path, body in (
@@ -87,7 +93,7 @@ def test_without_the_app_token_every_callback_is_refused(token: bytes | None) ->
 
 
 def test_a_process_without_a_token_lets_no_call_through() -> None:
-    asked: list[tuple[int, datetime, str]] = []
+    asked: list[Asked] = []
     with TestClient(callbacks(None, asked)) as client:
         for headers in ({}, {"dapr-api-token": ""}, HEADERS):
             assert client.post(SUCCESSOR, json=BODY, headers=headers).status_code == 401

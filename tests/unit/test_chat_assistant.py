@@ -12,6 +12,7 @@ from app.chat.service import ChatReply
 from app.chat.tools import Json, ToolSet
 from tests.chat.toolset import chat_on, tools_on
 from tests.support.databases import migrated_sqlite_url
+from tests.support.owners import OWNER
 
 ZONE = "Europe/Berlin"
 NOW = datetime(2025, 11, 19, 10, 0, tzinfo=ZoneInfo(ZONE))
@@ -31,13 +32,13 @@ class Chat:
     """One conversation with the offline assistant, on a clock that a test moves."""
 
     def __init__(self, url: str, tools: ToolSet) -> None:
-        self.tools = tools
+        self.tools = tools.for_owner(OWNER)
         self.now = NOW
         self.service = chat_on(url, tools, ZONE, lambda: self.now)
         self.conversation_id = f"c{uuid.uuid4().hex}"
 
     async def say(self, message: str) -> ChatReply:
-        return await self.service.reply(message, self.conversation_id)
+        return await self.service.reply(OWNER, message, self.conversation_id)
 
     async def task(self, task_id: int) -> Json:
         result = await self.tools.call("get_task", {"task_id": task_id})

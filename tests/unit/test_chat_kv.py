@@ -7,9 +7,17 @@ import pytest
 
 from app.adapters.local.kv import SqlKeyValue
 from app.adapters.local.sql import EngineSql, create_engine
-from app.chat.conversation import Action, ConversationStore, HistoryLimits, Outcome, Turn
+from app.chat.conversation import (
+    Action,
+    Conversation,
+    ConversationStore,
+    HistoryLimits,
+    Outcome,
+    Turn,
+)
 from app.ports import ConcurrencyError
 from tests.support.databases import migrated_sqlite_url
+from tests.support.owners import OWNER, STRANGER
 
 
 @pytest.fixture(scope="module")
@@ -79,24 +87,26 @@ def turn(text: str) -> Turn:
 
 async def test_a_turn_saved_meanwhile_is_kept(kv: SqlKeyValue) -> None:
     store = ConversationStore(kv, LIMITS)
-    await store.record("racing", turn("first"), Outcome("re: first"))
+    await store.record(OWNER, "racing", turn("first"), Outcome("re: first"))
 
     def with_second(value: Any) -> Any:
         return {**value, "turns": [*value["turns"], turn("second").model_dump()]}
 
-    racing = ConversationStore(Interrupted(kv, "chat:racing", with_second, times=1), LIMITS)
-    await racing.record("racing", turn("third"), Outcome("re: third"))
+    racing = ConversationStore(
+        Interrupted(kv, f"chat:{OWNER}:racing", with_second, times=1), LIMITS
+    )
+    await racing.record(OWNER, "racing", turn("third"), Outcome("re: third"))
 
-    conversation = await store.load("racing")
+    conversation = await store.load(OWNER, "racing")
     assert [t.message for t in conversation.turns] == ["first", "second", "third"]
 
 
 async def test_only_the_last_turns_are_kept(kv: SqlKeyValue) -> None:
     store = ConversationStore(kv, LIMITS)
     for number in range(LIMITS.turns + 3):
-        await store.record("long", turn(str(number)), Outcome(""))
+        await store.record(OWNER, "long", turn(str(number)), Outcome(""))
 
-    conversation = await store.load("long")
+    conversation = await store.load(OWNER, "long")
     assert [t.message for t in conversation.turns] == [
         str(number) for number in range(3, LIMITS.turns + 3)
     ]
@@ -115,25 +125,33 @@ async def test_the_oldest_turns_go_first_once_the_history_is_too_long(kv: SqlKey
     size = len(listing("0", tasks=6).model_dump_json())
     store = ConversationStore(kv, HistoryLimits(turns=10, chars=3 * size + size // 2))
     for number in range(6):
-        await store.record("wordy", listing(str(number), tasks=6), Outcome(""))
+        await store.record(OWNER, "wordy", listing(str(number), tasks=6), Outcome(""))
 
-    conversation = await store.load("wordy")
+    conversation = await store.load(OWNER, "wordy")
     assert [t.message for t in conversation.turns] == ["3", "4", "5"]
 
 
 async def test_a_turn_longer_than_the_limit_is_kept_alone(kv: SqlKeyValue) -> None:
     store = ConversationStore(kv, LIMITS)
-    await store.record("huge", turn("small"), Outcome(""))
-    await store.record("huge", listing("big", tasks=50), Outcome("", focus=3))
+    await store.record(OWNER, "huge", turn("small"), Outcome(""))
+    await store.record(OWNER, "huge", listing("big", tasks=50), Outcome("", focus=3))
 
-    conversation = await store.load("huge")
+    conversation = await store.load(OWNER, "huge")
     assert [t.message for t in conversation.turns] == ["big"]
     assert conversation.focus == 3
 
 
 async def test_the_task_spoken_of_outlives_turns_about_nothing(kv: SqlKeyValue) -> None:
     store = ConversationStore(kv, LIMITS)
-    await store.record("focus", turn("add x"), Outcome("", focus=7))
-    await store.record("focus", turn("help"), Outcome(""))
+    await store.record(OWNER, "focus", turn("add x"), Outcome("", focus=7))
+    await store.record(OWNER, "focus", turn("help"), Outcome(""))
 
-    assert (await store.load("focus")).focus == 7
+    assert (await store.load(OWNER, "focus")).focus == 7
+
+
+async def test_a_conversation_is_its_owner_s_alone(kv: SqlKeyValue) -> None:
+    store = ConversationStore(kv, LIMITS)
+    await store.record(OWNER, "shared id", turn("mine"), Outcome("", focus=7))
+    assert await store.load(STRANGER, "shared id") == Conversation()
+    await store.record(STRANGER, "shared id", turn("theirs"), Outcome(""))
+    assert [t.message for t in (await store.load(OWNER, "shared id")).turns] == ["mine"]

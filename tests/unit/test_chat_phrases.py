@@ -9,15 +9,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.adapters.local.sql import EngineSql, create_engine
 from app.chat.offline.commands import parse
 from app.chat.offline.intents import Answer, Intent, Target, Unclear
-from tests.chat.toolset import tools_on
+from tests.chat.toolset import toolset_on
 
 ZONE = "Europe/Berlin"
 NOW = datetime(2025, 11, 19, 10, 0, tzinfo=ZoneInfo(ZONE))
 IT = Target(last=True)
 # The tools as the assistant calls them (their arguments are checked without a database).
-DECLARED = tools_on("sqlite://", ZONE).tools
+DECLARED = toolset_on(EngineSql(create_engine("sqlite://")), ZONE).tools
 WORKDAYS = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
 
 

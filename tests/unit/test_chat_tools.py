@@ -7,18 +7,20 @@ from typing import Any
 import pytest
 
 from app.chat.offline.replies import describe
-from app.chat.tools import ToolSet
+from app.chat.tools import OwnerTools
 from app.task_views import ReminderOut, TaskOut
 from tests.chat.toolset import TOOL_NAMES, tools_on
 from tests.support.databases import migrated_sqlite_url
+from tests.support.owners import OWNER
 
 
 @pytest.fixture(scope="module")
-def tools(tmp_path_factory: pytest.TempPathFactory) -> ToolSet:
-    return tools_on(migrated_sqlite_url(Path(tmp_path_factory.mktemp("tools"))), "America/New_York")
+def tools(tmp_path_factory: pytest.TempPathFactory) -> OwnerTools:
+    url = migrated_sqlite_url(Path(tmp_path_factory.mktemp("tools")))
+    return tools_on(url, "America/New_York").for_owner(OWNER)
 
 
-def test_every_tool_declares_an_object_schema_of_known_arguments(tools: ToolSet) -> None:
+def test_every_tool_declares_an_object_schema_of_known_arguments(tools: OwnerTools) -> None:
     assert set(tools.tools) == TOOL_NAMES
     for tool in tools.tools.values():
         schema = tool.parameters
@@ -28,21 +30,21 @@ def test_every_tool_declares_an_object_schema_of_known_arguments(tools: ToolSet)
         assert "title" not in schema, tool.name
 
 
-def test_schemas_name_what_is_required(tools: ToolSet) -> None:
+def test_schemas_name_what_is_required(tools: OwnerTools) -> None:
     assert tools.tools["add_task"].parameters["required"] == ["title"]
     assert tools.tools["complete_task"].parameters["required"] == ["task_id"]
     priority = tools.tools["set_priority"].parameters["properties"]["priority"]
     assert priority["enum"] == ["low", "medium", "high"]
 
 
-async def test_a_task_added_is_returned_on_its_own_clock(tools: ToolSet) -> None:
+async def test_a_task_added_is_returned_on_its_own_clock(tools: OwnerTools) -> None:
     result = await tools.call("add_task", {"title": "Call", "due_date": "2025-07-01T09:00:00"})
 
     assert result.ok
     assert result.data["task"]["due_date"] == "2025-07-01T09:00:00-04:00"
 
 
-async def test_tasks_and_reminders_come_back_as_the_api_shows_them(tools: ToolSet) -> None:
+async def test_tasks_and_reminders_come_back_as_the_api_shows_them(tools: OwnerTools) -> None:
     added = await tools.call(
         "add_task", {"title": "Shown", "due_date": "2031-07-01T09:00:00", "tags": ["#Home"]}
     )
@@ -80,7 +82,7 @@ async def test_tasks_and_reminders_come_back_as_the_api_shows_them(tools: ToolSe
     ],
 )
 async def test_failures_are_results_that_say_what_went_wrong(
-    tools: ToolSet, name: str, arguments: dict[str, Any], says: str
+    tools: OwnerTools, name: str, arguments: dict[str, Any], says: str
 ) -> None:
     await tools.call("add_task", {"title": "the task with id 1"})
 
@@ -90,7 +92,7 @@ async def test_failures_are_results_that_say_what_went_wrong(
     assert says in result.data["error"]
 
 
-async def test_listing_filters_and_counts(tools: ToolSet) -> None:
+async def test_listing_filters_and_counts(tools: OwnerTools) -> None:
     for title in ("zebra one", "zebra two", "zebra three"):
         await tools.call("add_task", {"title": title, "tags": ["zoo"]})
 
@@ -100,7 +102,7 @@ async def test_listing_filters_and_counts(tools: ToolSet) -> None:
     assert len(result.data["tasks"]) == 2
 
 
-async def test_removing_tags_takes_them_in_any_spelling(tools: ToolSet) -> None:
+async def test_removing_tags_takes_them_in_any_spelling(tools: OwnerTools) -> None:
     added = await tools.call("add_task", {"title": "tagged", "tags": ["home", "work"]})
     task_id = added.data["task"]["id"]
 
@@ -109,7 +111,7 @@ async def test_removing_tags_takes_them_in_any_spelling(tools: ToolSet) -> None:
     assert result.data["task"]["tags"] == ["work"]
 
 
-async def test_deleting_several_tasks_deletes_all_of_them_or_none(tools: ToolSet) -> None:
+async def test_deleting_several_tasks_deletes_all_of_them_or_none(tools: OwnerTools) -> None:
     added = [await tools.call("add_task", {"title": f"bulk {n}"}) for n in range(2)]
     ids = [result.data["task"]["id"] for result in added]
 

@@ -22,6 +22,7 @@ from app.services.reconcile import ReminderJobsSweep, SuccessorSweep, arm_pendin
 from app.services.reminders import ReminderService, job_name
 from app.services.tasks import TaskService
 from processors.audit.handler import AuditHandler
+from tests.support.owners import OWNER
 
 NOW = datetime(2030, 5, 6, 7, 0, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=5)  # past the time a new reminder is left to its event
@@ -45,8 +46,8 @@ class Setup:
         self.jobs.on_due(_never_due)
 
     async def reminders_due(self, *hours: int) -> list[Reminder]:
-        task = await self.tasks.create({"title": "water the plants", "due_date": DUE})
-        return [await self.reminders.create(task.id, f"{hour} hours") for hour in hours]
+        task = await self.tasks.create(OWNER, {"title": "water the plants", "due_date": DUE})
+        return [await self.reminders.create(OWNER, task.id, f"{hour} hours") for hour in hours]
 
 
 @pytest.fixture
@@ -70,10 +71,10 @@ async def test_the_sweep_rearms_a_lost_job_once_and_counts_the_retry(setup: Setu
 
     assert await sweep() == 1
     assert await setup.jobs.armed_for(job_name(lost.id)) == lost.scheduled_at
-    assert (await setup.reminders.get(lost.id)).retry_count == 1
-    assert (await setup.reminders.get(kept.id)).retry_count == 0
+    assert (await setup.reminders.get(OWNER, lost.id)).retry_count == 1
+    assert (await setup.reminders.get(OWNER, kept.id)).retry_count == 0
     assert await sweep() == 0  # nothing left to repair
-    assert (await setup.reminders.get(lost.id)).retry_count == 1
+    assert (await setup.reminders.get(OWNER, lost.id)).retry_count == 1
     await setup.jobs.close()
 
 
@@ -82,7 +83,7 @@ async def test_the_sweep_moves_a_job_armed_for_another_time(setup: Setup) -> Non
     await setup.jobs.schedule(job_name(reminder.id), reminder.scheduled_at - timedelta(days=1))
     assert await ReminderJobsSweep(setup.reminders, setup.jobs, clock=lambda: LATER)() == 1
     assert await setup.jobs.armed_for(job_name(reminder.id)) == reminder.scheduled_at
-    assert (await setup.reminders.get(reminder.id)).retry_count == 0
+    assert (await setup.reminders.get(OWNER, reminder.id)).retry_count == 0
     await setup.jobs.close()
 
 
@@ -98,7 +99,7 @@ async def test_a_reminder_that_just_came_due_is_left_to_its_trigger(setup: Setup
     assert await ReminderJobsSweep(setup.reminders, setup.jobs, clock=lambda: just_after)() == 0
     long_after = reminder.scheduled_at + timedelta(minutes=5)
     assert await ReminderJobsSweep(setup.reminders, setup.jobs, clock=lambda: long_after)() == 1
-    assert (await setup.reminders.get(reminder.id)).retry_count == 1
+    assert (await setup.reminders.get(OWNER, reminder.id)).retry_count == 1
     await setup.jobs.close()
 
 
@@ -122,10 +123,10 @@ async def test_each_pass_sweeps_one_page_and_carries_on_where_the_last_stopped(
 
 async def _complete(setup: Setup, **fields: object) -> Task:
     """A task completed at NOW, whatever day the tests run."""
-    task = await setup.tasks.create({"title": "stand-up", "due_date": DUE, **fields})
-    await setup.tasks.complete(task.id)
+    task = await setup.tasks.create(OWNER, {"title": "stand-up", "due_date": DUE, **fields})
+    await setup.tasks.complete(OWNER, task.id)
     await setup.sql.write(sa.update(TASK).where(TASK.c.id == task.id).values(completed_at=NOW))
-    return await setup.tasks.get(task.id)
+    return await setup.tasks.get(OWNER, task.id)
 
 
 async def _successors(setup: Setup, parent: Task) -> list[int]:
@@ -140,7 +141,7 @@ async def test_a_completed_recurring_task_without_successor_gets_one(setup: Setu
 
     assert await sweep() == 1
     [child_id] = await _successors(setup, parent)
-    child = await setup.tasks.get(child_id)
+    child = await setup.tasks.get(OWNER, child_id)
     assert child.status == TaskStatus.PENDING
     assert child.due_date == DUE + timedelta(days=1)
     assert await _successors(setup, one_off) == []
@@ -154,7 +155,7 @@ async def test_a_successor_the_user_deleted_is_not_brought_back(setup: Setup) ->
     assert await sweep() == 1
     [child_id] = await _successors(setup, parent)
 
-    await setup.tasks.delete(child_id)
+    await setup.tasks.delete(OWNER, child_id)
     bus = InProcessBus()
     audit = AuditHandler(AuditService(setup.sql))
     bus.subscribe(TASK_EVENTS, lambda topic, data: audit(topic, parse_event(data)))

@@ -16,7 +16,9 @@ from tests.support.events import an_event
 
 
 class NoApp:
-    async def create_successor(self, parent_id: int, due_date: datetime, rule: str) -> None:
+    async def create_successor(
+        self, owner: int, parent_id: int, due_date: datetime, rule: str
+    ) -> None:
         raise AssertionError("no successor for an event that cannot be followed")
 
 
@@ -47,8 +49,10 @@ async def test_a_completion_of_a_task_that_does_not_repeat_creates_nothing() -> 
 
 
 class Successors:
-    async def create_successor(self, parent_id: int, due_date: datetime, rule: str) -> None:
-        self.created = (parent_id, due_date, rule)
+    async def create_successor(
+        self, owner: int, parent_id: int, due_date: datetime, rule: str
+    ) -> None:
+        self.created = (owner, parent_id, due_date, rule)
 
 
 async def test_the_next_date_is_found_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,4 +78,19 @@ async def test_the_next_date_is_found_off_the_event_loop(monkeypatch: pytest.Mon
     app = Successors()
     await RecurrenceHandler(app)(TASK_EVENTS, completed.model_copy(update={"task_data": task}))
     assert found_on == [False]
-    assert app.created[0] == task.id
+    assert app.created[:2] == (completed.user_id, task.id)
+
+
+async def test_the_successor_is_asked_for_the_completed_task_s_owner() -> None:
+    completed = an_event("task.completed", user_id=7)
+    assert isinstance(completed, TaskCompleted)
+    task = completed.task_data.model_copy(
+        update={"recurrence": Recurrence.DAILY, "rrule": "FREQ=DAILY"}
+    )
+    app = Successors()
+    await RecurrenceHandler(app)(TASK_EVENTS, completed.model_copy(update={"task_data": task}))
+    assert app.created[:2] == (7, task.id)
+    with pytest.raises(MalformedEvent):
+        await RecurrenceHandler(NoApp())(
+            TASK_EVENTS, completed.model_copy(update={"task_data": task, "user_id": None})
+        )

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -17,11 +18,13 @@ from app.callbacks import callbacks_router
 from app.domain.enums import ReminderStatus
 from app.domain.events import REMINDERS, ReminderTriggered
 from app.domain.models import Reminder
+from app.repositories.tables import REMINDER
 from app.services.dead_letters import DeadLetterService
 from app.services.dispatch import Dispatcher
 from app.services.reminders import ReminderService, job_name
 from app.services.tasks import TaskService
 from processors.reminders.handler import RemindersHandler
+from tests.support.owners import OWNER, STRANGER
 
 NOW = datetime(2030, 5, 6, 7, 0, tzinfo=UTC)
 DUE = NOW + timedelta(days=2)
@@ -46,8 +49,8 @@ class Setup:
         self.triggered.append(event)
 
     async def reminder(self) -> Reminder:
-        task = await self.tasks.create({"title": "call the bank", "due_date": DUE})
-        return await self.reminders.create(task.id, "1 hour")
+        task = await self.tasks.create(OWNER, {"title": "call the bank", "due_date": DUE})
+        return await self.reminders.create(OWNER, task.id, "1 hour")
 
 
 @pytest.fixture
@@ -63,18 +66,42 @@ async def test_a_trigger_for_the_current_time_publishes_reminder_triggered(setup
     assert event["reminder_id"] == reminder.id
     assert datetime.fromisoformat(event["scheduled_at"]) == DUE - timedelta(hours=1)
     assert datetime.fromisoformat(event["fired_at"]) == NOW
+    assert event["user_id"] == OWNER
+
+
+async def test_a_reminder_nobody_owns_yet_waits_for_the_first_admin(
+    setup: Setup, sql: EngineSql
+) -> None:
+    reminder = await setup.reminder()
+    await sql.write(sa.update(REMINDER).values(owner_id=None))
+    await setup.handler.on_job(job_name(reminder.id), reminder.scheduled_at)
+    assert setup.triggered == []
+    assert await setup.reminders.pending_after(None, 10) == []
+
+
+async def test_a_trigger_is_marked_sent_only_for_the_reminder_s_owner(setup: Setup) -> None:
+    reminder = await setup.reminder()
+    fired_at = reminder.scheduled_at + timedelta(seconds=1)
+    await setup.reminders.mark_sent(
+        REMINDERS, _triggered(reminder, reminder.scheduled_at, fired_at, owner=STRANGER)
+    )
+    assert (await setup.reminders.get(OWNER, reminder.id)).status == ReminderStatus.PENDING
+    await setup.reminders.mark_sent(
+        REMINDERS, _triggered(reminder, reminder.scheduled_at, fired_at)
+    )
+    assert (await setup.reminders.get(OWNER, reminder.id)).status == ReminderStatus.SENT
 
 
 async def test_a_trigger_for_an_older_time_does_nothing(setup: Setup) -> None:
     reminder = await setup.reminder()
-    first = await setup.tasks.update(reminder.task_id, {"due_date": DUE + timedelta(days=1)})
-    await setup.tasks.update(first.id, {"due_date": DUE + timedelta(days=2)})
+    first = await setup.tasks.update(OWNER, reminder.task_id, {"due_date": DUE + timedelta(days=1)})
+    await setup.tasks.update(OWNER, first.id, {"due_date": DUE + timedelta(days=2)})
 
     for stale in (reminder.scheduled_at, reminder.scheduled_at + timedelta(days=1)):
         await setup.handler.on_job(job_name(reminder.id), stale)
     assert setup.triggered == []
 
-    current = await setup.reminders.get(reminder.id)
+    current = await setup.reminders.get(OWNER, reminder.id)
     assert current.scheduled_at == DUE + timedelta(days=2) - timedelta(hours=1)
     await setup.handler.on_job(job_name(reminder.id), current.scheduled_at)
     assert [datetime.fromisoformat(e["scheduled_at"]) for e in setup.triggered] == [
@@ -84,17 +111,20 @@ async def test_a_trigger_for_an_older_time_does_nothing(setup: Setup) -> None:
 
 async def test_a_trigger_for_a_reminder_no_longer_pending_does_nothing(setup: Setup) -> None:
     reminder = await setup.reminder()
-    await setup.tasks.complete(reminder.task_id)
-    assert (await setup.reminders.get(reminder.id)).status == ReminderStatus.CANCELLED
+    await setup.tasks.complete(OWNER, reminder.task_id)
+    assert (await setup.reminders.get(OWNER, reminder.id)).status == ReminderStatus.CANCELLED
     await setup.handler.on_job(job_name(reminder.id), reminder.scheduled_at)
     await setup.handler.on_job("reminder-2000000000", reminder.scheduled_at)
     await setup.handler.on_job("not-a-reminder", reminder.scheduled_at)
     assert setup.triggered == []
 
 
-def _triggered(reminder: Reminder, armed_for: datetime, fired_at: datetime) -> ReminderTriggered:
+def _triggered(
+    reminder: Reminder, armed_for: datetime, fired_at: datetime, owner: int = OWNER
+) -> ReminderTriggered:
     return ReminderTriggered(
         task_id=reminder.task_id,
+        user_id=owner,
         reminder_id=reminder.id,
         scheduled_at=armed_for,
         fired_at=fired_at,
@@ -103,15 +133,15 @@ def _triggered(reminder: Reminder, armed_for: datetime, fired_at: datetime) -> R
 
 async def test_marking_sent_ignores_a_trigger_for_another_time(setup: Setup) -> None:
     reminder = await setup.reminder()
-    await setup.tasks.update(reminder.task_id, {"due_date": DUE + timedelta(hours=3)})
+    await setup.tasks.update(OWNER, reminder.task_id, {"due_date": DUE + timedelta(hours=3)})
 
     await setup.reminders.mark_sent(REMINDERS, _triggered(reminder, reminder.scheduled_at, NOW))
-    assert (await setup.reminders.get(reminder.id)).status == ReminderStatus.PENDING
+    assert (await setup.reminders.get(OWNER, reminder.id)).status == ReminderStatus.PENDING
 
-    moved = await setup.reminders.get(reminder.id)
+    moved = await setup.reminders.get(OWNER, reminder.id)
     fired_at = moved.scheduled_at + timedelta(seconds=1)
     await setup.reminders.mark_sent(REMINDERS, _triggered(moved, moved.scheduled_at, fired_at))
-    sent = await setup.reminders.get(reminder.id)
+    sent = await setup.reminders.get(OWNER, reminder.id)
     assert (sent.status, sent.sent_at, sent.late) == (ReminderStatus.SENT, fired_at, False)
 
 
@@ -125,7 +155,7 @@ async def test_a_trigger_the_bus_refuses_counts_a_retry_and_fails(setup: Setup) 
     for attempt in (1, 2):
         with pytest.raises(ConnectionError):
             await setup.handler.on_job(job_name(reminder.id), reminder.scheduled_at)
-        assert (await setup.reminders.get(reminder.id)).retry_count == attempt
+        assert (await setup.reminders.get(OWNER, reminder.id)).retry_count == attempt
 
 
 async def test_a_new_reminder_goes_out_at_the_first_attempt(setup: Setup) -> None:

@@ -22,6 +22,7 @@ from app.repositories.outbox import Backlog, OutboxRepository
 from app.repositories.tables import METADATA, OUTBOX, exists_on
 from app.repositories.tasks import ReminderChanges, TaskRepository
 from tests.support.events import an_event
+from tests.support.owners import OWNER
 
 NOW = datetime(2030, 5, 6, 7, 0, tzinfo=UTC)
 DUE = NOW + timedelta(days=2)
@@ -37,6 +38,7 @@ def a_task(task_id: int, **fields: Any) -> Task:
         "status": TaskStatus.PENDING,
         "created_at": NOW,
         "updated_at": NOW,
+        "owner_id": OWNER,
     }
     return Task(id=task_id, **{**defaults, **fields})
 
@@ -49,6 +51,7 @@ def a_reminder(reminder_id: int, task_id: int, hours: int = 1) -> Reminder:
         scheduled_at=DUE - timedelta(hours=hours),
         status=ReminderStatus.PENDING,
         created_at=NOW,
+        owner_id=OWNER,
     )
 
 
@@ -57,7 +60,7 @@ async def stored_events(sql: EngineSql) -> set[str]:
 
 
 async def added(repository: TaskRepository, **fields: Any) -> Task:
-    task = await repository.add(a_task(await repository.next_task_id(), **fields), None, [])
+    task = await repository.add(OWNER, a_task(await repository.next_task_id(), **fields), None, [])
     assert task is not None
     return task
 
@@ -100,36 +103,36 @@ async def test_a_task_and_its_reminder_come_back_as_they_were_stored(sql: Engine
     reminder = a_reminder(await repository.next_reminder_id(), task.id)
     event = an_event("task.created", task_id=task.id)
 
-    assert await repository.add(task, reminder, [event]) == task
-    assert await repository.get(task.id) == task
-    assert await repository.reminder(reminder.id) == reminder
-    assert await repository.pending_reminders(task.id) == [reminder]
+    assert await repository.add(OWNER, task, reminder, [event]) == task
+    assert await repository.get(OWNER, task.id) == task
+    assert await repository.reminder(OWNER, reminder.id) == reminder
+    assert await repository.pending_reminders(OWNER, task.id) == [reminder]
     assert event.event_id in await stored_events(sql)
-    assert await repository.get(task.id + 1000) is None
+    assert await repository.get(OWNER, task.id + 1000) is None
 
 
 async def test_a_write_whose_guard_fails_stores_nothing_else(sql: EngineSql) -> None:
     repository = TaskRepository(sql)
     task = a_task(await repository.next_task_id(), due_date=DUE)
     reminder = a_reminder(await repository.next_reminder_id(), task.id)
-    await repository.add(task, reminder, [])
+    await repository.add(OWNER, task, reminder, [])
     later = NOW + timedelta(minutes=1)
     changed = task.model_copy(update={"title": "water the garden", "updated_at": later})
     cancelled = reminder_change(ReminderCancelled, reminder)
 
     stale = await repository.save(
-        changed, ["title"], later, ReminderChanges(cancelled=[reminder.id]), [cancelled]
+        OWNER, changed, ["title"], later, ReminderChanges(cancelled=[reminder.id]), [cancelled]
     )
     assert stale is None
-    assert await repository.get(task.id) == task
-    assert await repository.pending_reminders(task.id) == [reminder]
+    assert await repository.get(OWNER, task.id) == task
+    assert await repository.pending_reminders(OWNER, task.id) == [reminder]
     assert cancelled.event_id not in await stored_events(sql)
 
     saved = await repository.save(
-        changed, ["title"], NOW, ReminderChanges(cancelled=[reminder.id]), [cancelled]
+        OWNER, changed, ["title"], NOW, ReminderChanges(cancelled=[reminder.id]), [cancelled]
     )
     assert saved == changed
-    assert await repository.pending_reminders(task.id) == []
+    assert await repository.pending_reminders(OWNER, task.id) == []
     assert cancelled.event_id in await stored_events(sql)
 
 
@@ -140,9 +143,9 @@ async def test_a_parent_gets_one_successor_and_one_set_of_its_events(sql: Engine
     second = a_task(await repository.next_task_id(), parent_task_id=parent.id)
     events = [an_event("task.created", task_id=task.id) for task in (first, second)]
 
-    assert await repository.add(first, None, events[:1]) == first
-    assert await repository.add(second, None, events[1:]) is None
-    assert await repository.successor(parent.id) == first
+    assert await repository.add(OWNER, first, None, events[:1]) == first
+    assert await repository.add(OWNER, second, None, events[1:]) is None
+    assert await repository.successor(OWNER, parent.id) == first
     stored = await stored_events(sql)
     assert events[0].event_id in stored
     assert events[1].event_id not in stored
@@ -154,8 +157,10 @@ async def test_reminder_changes_leave_a_fired_reminder_alone(sql: EngineSql) -> 
     fired = a_reminder(await repository.next_reminder_id(), task.id, hours=1)
     waiting = a_reminder(await repository.next_reminder_id(), task.id, hours=2)
     for reminder in (fired, waiting):
-        assert await repository.add_reminder(reminder, []) == reminder
-    assert await repository.mark_sent(fired.id, fired.scheduled_at, fired.scheduled_at, False, [])
+        assert await repository.add_reminder(OWNER, reminder, []) == reminder
+    assert await repository.mark_sent(
+        OWNER, fired.id, fired.scheduled_at, fired.scheduled_at, False, []
+    )
 
     later = NOW + timedelta(minutes=1)
     moved = [
@@ -164,19 +169,20 @@ async def test_reminder_changes_leave_a_fired_reminder_alone(sql: EngineSql) -> 
     ]
     added_reminder = a_reminder(await repository.next_reminder_id(), task.id, hours=3)
     await repository.save(
+        OWNER,
         task.model_copy(update={"updated_at": later}),
         [],
         NOW,
         ReminderChanges(moved=moved, added=[added_reminder]),
         [],
     )
-    assert (await repository.reminder(fired.id)) == fired.model_copy(
+    assert (await repository.reminder(OWNER, fired.id)) == fired.model_copy(
         update={"status": ReminderStatus.SENT, "sent_at": fired.scheduled_at}
     )
-    assert await repository.reminder(waiting.id) == moved[1]
-    assert await repository.reminder(added_reminder.id) == added_reminder
-    assert await repository.count_reminders(task.id, None) == 3
-    assert await repository.count_reminders(task.id, ReminderStatus.PENDING) == 2
+    assert await repository.reminder(OWNER, waiting.id) == moved[1]
+    assert await repository.reminder(OWNER, added_reminder.id) == added_reminder
+    assert await repository.count_reminders(OWNER, task.id, None) == 3
+    assert await repository.count_reminders(OWNER, task.id, ReminderStatus.PENDING) == 2
 
 
 async def test_a_reminder_is_sent_and_retried_only_while_armed_for_its_time(
@@ -185,24 +191,26 @@ async def test_a_reminder_is_sent_and_retried_only_while_armed_for_its_time(
     repository = TaskRepository(sql)
     task = await added(repository, due_date=DUE)
     reminder = a_reminder(await repository.next_reminder_id(), task.id)
-    await repository.add_reminder(reminder, [])
+    await repository.add_reminder(OWNER, reminder, [])
     other_time = reminder.scheduled_at + timedelta(minutes=5)
     sent = an_event("reminder.sent", task_id=task.id)
 
     await repository.count_retry(reminder.id, other_time)
-    assert not await repository.mark_sent(reminder.id, other_time, other_time, True, [sent])
+    assert not await repository.mark_sent(OWNER, reminder.id, other_time, other_time, True, [sent])
     await repository.count_retry(reminder.id, reminder.scheduled_at)
-    assert (await repository.reminder(reminder.id)) == reminder.model_copy(
+    assert (await repository.reminder(OWNER, reminder.id)) == reminder.model_copy(
         update={"retry_count": 1}
     )
     assert sent.event_id not in await stored_events(sql)
 
     fired_at = reminder.scheduled_at + timedelta(seconds=30)
-    assert await repository.mark_sent(reminder.id, reminder.scheduled_at, fired_at, True, [sent])
-    assert not await repository.mark_sent(
-        reminder.id, reminder.scheduled_at, fired_at, True, [sent]
+    assert await repository.mark_sent(
+        OWNER, reminder.id, reminder.scheduled_at, fired_at, True, [sent]
     )
-    stored = await repository.reminder(reminder.id)
+    assert not await repository.mark_sent(
+        OWNER, reminder.id, reminder.scheduled_at, fired_at, True, [sent]
+    )
+    stored = await repository.reminder(OWNER, reminder.id)
     assert stored is not None
     assert (stored.status, stored.sent_at, stored.late) == (ReminderStatus.SENT, fired_at, True)
     assert sent.event_id in await stored_events(sql)
@@ -213,16 +221,16 @@ async def test_no_reminder_and_no_event_for_a_task_that_is_gone(sql: EngineSql) 
     task = await added(repository, due_date=DUE)
     gone = await added(repository, due_date=DUE)
     deleted = an_event("task.deleted", task_id=gone.id)
-    assert await repository.remove(gone.id, [deleted])
-    assert not await repository.remove(gone.id, [deleted])
+    assert await repository.remove(OWNER, gone.id, [deleted])
+    assert not await repository.remove(OWNER, gone.id, [deleted])
 
     reminder = a_reminder(await repository.next_reminder_id(), gone.id)
     scheduled = reminder_change(ReminderScheduled, reminder)
-    assert await repository.add_reminder(reminder, [scheduled]) is None
-    assert await repository.reminder(reminder.id) is None
+    assert await repository.add_reminder(OWNER, reminder, [scheduled]) is None
+    assert await repository.reminder(OWNER, reminder.id) is None
     assert scheduled.event_id not in await stored_events(sql)
-    assert not await repository.remove_reminder(reminder.id, [])
-    assert await repository.get(task.id) == task
+    assert not await repository.remove_reminder(OWNER, reminder.id, [])
+    assert await repository.get(OWNER, task.id) == task
 
 
 async def test_orphans_come_page_by_page_in_completion_order(sql: EngineSql) -> None:
@@ -258,11 +266,11 @@ async def test_the_stats_read_activity_and_open_tags(sql: EngineSql) -> None:
         updated_at=old,
         completed_at=NOW,
     )
-    assert sorted(await repository.activity_since(NOW - timedelta(days=1))) == [
+    assert sorted(await repository.activity_since(OWNER, NOW - timedelta(days=1))) == [
         (done.created_at, NOW),
         (NOW, None),
     ]
-    assert sorted(await repository.pending_tags()) == [["home"], ["home", "work"]]
+    assert sorted(await repository.pending_tags(OWNER)) == [["home"], ["home", "work"]]
 
 
 async def test_the_outbox_claims_marks_requeues_and_prunes(sql: EngineSql) -> None:
@@ -270,7 +278,7 @@ async def test_the_outbox_claims_marks_requeues_and_prunes(sql: EngineSql) -> No
     tasks = TaskRepository(sql)
     task = await added(tasks)
     event = an_event("task.deleted", task_id=task.id)
-    assert await tasks.remove(task.id, [event])
+    assert await tasks.remove(OWNER, task.id, [event])
 
     claimed = await outbox.claim(NOW, NOW + timedelta(seconds=30), 10)
     assert sorted(row.topic for row in claimed) == ["task-events", "task-updates"]
@@ -304,6 +312,7 @@ async def test_the_audit_log_keeps_each_event_once_newest_first(sql: EngineSql) 
             data={"n": n},
             occurred_at=NOW + timedelta(minutes=n),
             recorded_at=NOW,
+            owner_id=OWNER,
         )
         for n in range(3)
     ]
@@ -311,12 +320,12 @@ async def test_the_audit_log_keeps_each_event_once_newest_first(sql: EngineSql) 
         assert await audit.add(entry)
     assert not await audit.add(entries[0].model_copy(update={"topic": "task-updates"}))
 
-    page, total = await audit.page(7, "task.updated", 2, 0)
+    page, total = await audit.page(OWNER, 7, "task.updated", 2, 0)
     assert total == 3
     assert [entry.data for entry in page] == [{"n": 2}, {"n": 1}]
     assert page[0].id is not None
     assert page[0].model_copy(update={"id": None}) == entries[2]
-    assert await audit.page(8, None, 2, 0) == ([], 0)
+    assert await audit.page(OWNER, 8, None, 2, 0) == ([], 0)
 
 
 async def test_a_dead_letter_waits_once_until_it_is_replayed(sql: EngineSql) -> None:

@@ -8,6 +8,7 @@ import pytest
 from app.adapters.local.sql import EngineSql
 from app.services import tasks as task_service
 from app.services.tasks import TaskService
+from tests.support.owners import OWNER, users
 
 
 async def test_a_series_rule_is_expanded_off_the_event_loop(
@@ -27,7 +28,9 @@ async def test_a_series_rule_is_expanded_off_the_event_loop(
         return expand(*arguments)
 
     monkeypatch.setattr(task_service, "series_rule", series_rule)
+    with fresh_sqlite.engine.begin() as connection:
+        connection.execute(users(OWNER))
     tasks = TaskService(fresh_sqlite, "UTC", lambda: None)
-    task = await tasks.create({"title": "leap Mondays", "rrule": "FREQ=YEARLY;BYMONTH=2"})
-    await tasks.update(task.id, {"rrule": "FREQ=MONTHLY"})
+    task = await tasks.create(OWNER, {"title": "leap Mondays", "rrule": "FREQ=YEARLY;BYMONTH=2"})
+    await tasks.update(OWNER, task.id, {"rrule": "FREQ=MONTHLY"})
     assert expanded_on_loop == [False, False]

@@ -12,11 +12,13 @@ class SidecarInvoker:
     def __init__(self, sidecar: Sidecar) -> None:
         self._sidecar = sidecar
 
-    async def create_successor(self, parent_id: int, due_date: datetime, rule: str) -> None:
+    async def create_successor(
+        self, owner: int, parent_id: int, due_date: datetime, rule: str
+    ) -> None:
         await self._sidecar.client.invoke_method(
             APP_ID,
             f"internal/tasks/{parent_id}/successor",
-            data=json.dumps({"due_date": due_date.isoformat(), "rule": rule}),
+            data=json.dumps({"user_id": owner, "due_date": due_date.isoformat(), "rule": rule}),
             content_type="application/json",
             http_verb="POST",
         )

@@ -11,7 +11,7 @@ from app.api.deps import (
     WebAppDep,
     WritingUser,
 )
-from app.api.responses import FORBIDDEN, THROTTLED, UNAUTHENTICATED
+from app.api.responses import FORBIDDEN, MALFORMED_BODY, THROTTLED, UNAUTHENTICATED
 from app.services.accounts import SESSION_MAX
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -40,7 +40,10 @@ async def auth_status(accounts: Accounts, web_app: WebAppDep) -> AuthStatus:
 
 
 @router.post(
-    "/signup", response_model=UserBody, status_code=status.HTTP_201_CREATED, responses=FORBIDDEN
+    "/signup",
+    response_model=UserBody,
+    status_code=status.HTTP_201_CREATED,
+    responses=FORBIDDEN | MALFORMED_BODY,
 )
 async def signup(
     body: Signup, accounts: Accounts, request: Request, response: Response
@@ -52,7 +55,9 @@ async def signup(
     return UserBody(user=user)
 
 
-@router.post("/login", response_model=UserBody, responses=UNAUTHENTICATED | THROTTLED)
+@router.post(
+    "/login", response_model=UserBody, responses=UNAUTHENTICATED | THROTTLED | MALFORMED_BODY
+)
 async def login(body: Login, accounts: Accounts, request: Request, response: Response) -> UserBody:
     """A session cookie for the user. An unknown user and a wrong password get the same 401;
     repeated failures for one username or one client get 429 with Retry-After."""
@@ -81,7 +86,7 @@ async def me(user: CurrentUser) -> UserBody:
 @router.post(
     "/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=UNAUTHENTICATED | FORBIDDEN | THROTTLED,
+    responses=UNAUTHENTICATED | FORBIDDEN | THROTTLED | MALFORMED_BODY,
 )
 async def change_password(
     body: PasswordChange,

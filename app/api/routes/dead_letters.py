@@ -1,15 +1,18 @@
-"""/api/dead-letters: events set aside as malformed, for an operator to read and replay."""
+"""/api/dead-letters: events set aside as malformed, for an operator to read and replay. They
+are the installation's, not a user's: admins only."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
-from app.api.deps import DeadLetters
+from app.api.deps import DeadLetters, admin_user
 from app.api.responses import CONFLICT, NOT_FOUND, TOTAL_COUNT
 from app.api.schemas import DeadLetterOut, DeadLetterQuery
 from app.domain.task_fields import MAX_ID
 
-router = APIRouter(prefix="/api/dead-letters", tags=["dead letters"])
+router = APIRouter(
+    prefix="/api/dead-letters", tags=["dead letters"], dependencies=[Depends(admin_user)]
+)
 
 
 @router.get("", response_model=list[DeadLetterOut], responses=TOTAL_COUNT)

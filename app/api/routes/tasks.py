@@ -1,11 +1,12 @@
-"""/api/tasks: CRUD, completion, priority, tags, listing and search."""
+"""/api/tasks: CRUD, completion, priority, tags, listing and search, of the signed-in user's
+tasks (another user's task id is not found)."""
 
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from app.api.deps import RuntimeDep, Tasks
+from app.api.deps import CurrentUser, RuntimeDep, Tasks, WritingUser
 from app.api.responses import CONFLICT, MALFORMED_BODY, NOT_FOUND, TOTAL_COUNT
 from app.api.schemas import (
     PriorityBody,
@@ -58,9 +59,14 @@ def _task_query(
 
 @router.get("", response_model=list[TaskOut], responses=TOTAL_COUNT)
 async def list_tasks(
-    query: Annotated[TaskListQuery, Query()], tasks: Tasks, runtime: RuntimeDep, response: Response
+    query: Annotated[TaskListQuery, Query()],
+    tasks: Tasks,
+    runtime: RuntimeDep,
+    response: Response,
+    user: CurrentUser,
 ) -> list[TaskOut]:
     page = await tasks.query(
+        user.id,
         _task_query(
             query,
             query.q,
@@ -69,15 +75,18 @@ async def list_tasks(
             query.limit,
             query.offset,
             runtime.settings.timezone,
-        )
+        ),
     )
     response.headers["X-Total-Count"] = str(page.total)
     return [TaskOut.of(task) for task in page.tasks]
 
 
 @router.post("/search", response_model=SearchResponse, responses=MALFORMED_BODY)
-async def search_tasks(body: SearchRequest, tasks: Tasks, runtime: RuntimeDep) -> SearchResponse:
+async def search_tasks(
+    body: SearchRequest, tasks: Tasks, runtime: RuntimeDep, user: CurrentUser
+) -> SearchResponse:
     page = await tasks.query(
+        user.id,
         _task_query(
             body.filters,
             body.query,
@@ -86,7 +95,7 @@ async def search_tasks(body: SearchRequest, tasks: Tasks, runtime: RuntimeDep) -
             body.limit,
             body.offset,
             runtime.settings.timezone,
-        )
+        ),
     )
     return SearchResponse(results=[TaskOut.of(task) for task in page.tasks], total_count=page.total)
 
@@ -94,31 +103,33 @@ async def search_tasks(body: SearchRequest, tasks: Tasks, runtime: RuntimeDep) -
 @router.post(
     "", response_model=TaskOut, status_code=status.HTTP_201_CREATED, responses=MALFORMED_BODY
 )
-async def create_task(body: TaskCreate, tasks: Tasks) -> TaskOut:
-    return TaskOut.of(await tasks.create(body.model_dump(exclude_unset=True)))
+async def create_task(body: TaskCreate, tasks: Tasks, user: WritingUser) -> TaskOut:
+    return TaskOut.of(await tasks.create(user.id, body.model_dump(exclude_unset=True)))
 
 
 @router.get("/{task_id:int}", response_model=TaskOut, responses=NOT_FOUND)
-async def get_task(task_id: TaskId, tasks: Tasks) -> TaskOut:
-    return TaskOut.of(await tasks.get(task_id))
+async def get_task(task_id: TaskId, tasks: Tasks, user: CurrentUser) -> TaskOut:
+    return TaskOut.of(await tasks.get(user.id, task_id))
 
 
 @router.put(
     "/{task_id:int}", response_model=TaskOut, responses=NOT_FOUND | CONFLICT | MALFORMED_BODY
 )
-async def update_task(task_id: TaskId, body: TaskUpdate, tasks: Tasks) -> TaskOut:
-    return TaskOut.of(await tasks.update(task_id, body.changes()))
+async def update_task(
+    task_id: TaskId, body: TaskUpdate, tasks: Tasks, user: WritingUser
+) -> TaskOut:
+    return TaskOut.of(await tasks.update(user.id, task_id, body.changes()))
 
 
 @router.delete("/{task_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def delete_task(task_id: TaskId, tasks: Tasks) -> Response:
-    await tasks.delete(task_id)
+async def delete_task(task_id: TaskId, tasks: Tasks, user: WritingUser) -> Response:
+    await tasks.delete(user.id, task_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{task_id:int}/complete", response_model=TaskOut, responses=NOT_FOUND)
-async def complete_task(task_id: TaskId, tasks: Tasks) -> TaskOut:
-    return TaskOut.of(await tasks.complete(task_id))
+async def complete_task(task_id: TaskId, tasks: Tasks, user: WritingUser) -> TaskOut:
+    return TaskOut.of(await tasks.complete(user.id, task_id))
 
 
 @router.put(
@@ -126,8 +137,10 @@ async def complete_task(task_id: TaskId, tasks: Tasks) -> TaskOut:
     response_model=TaskOut,
     responses=NOT_FOUND | CONFLICT | MALFORMED_BODY,
 )
-async def set_priority(task_id: TaskId, body: PriorityBody, tasks: Tasks) -> TaskOut:
-    return TaskOut.of(await tasks.update(task_id, {"priority": body.priority}))
+async def set_priority(
+    task_id: TaskId, body: PriorityBody, tasks: Tasks, user: WritingUser
+) -> TaskOut:
+    return TaskOut.of(await tasks.update(user.id, task_id, {"priority": body.priority}))
 
 
 @router.post(
@@ -135,8 +148,8 @@ async def set_priority(task_id: TaskId, body: PriorityBody, tasks: Tasks) -> Tas
     response_model=TaskOut,
     responses=NOT_FOUND | CONFLICT | MALFORMED_BODY,
 )
-async def add_tags(task_id: TaskId, body: TagsBody, tasks: Tasks) -> TaskOut:
-    return TaskOut.of(await tasks.add_tags(task_id, body.tags))
+async def add_tags(task_id: TaskId, body: TagsBody, tasks: Tasks, user: WritingUser) -> TaskOut:
+    return TaskOut.of(await tasks.add_tags(user.id, task_id, body.tags))
 
 
 @router.delete(
@@ -144,5 +157,5 @@ async def add_tags(task_id: TaskId, body: TagsBody, tasks: Tasks) -> TaskOut:
     response_model=TaskOut,
     responses=NOT_FOUND | CONFLICT | MALFORMED_BODY,
 )
-async def remove_tags(task_id: TaskId, body: TagsBody, tasks: Tasks) -> TaskOut:
-    return TaskOut.of(await tasks.remove_tags(task_id, body.tags))
+async def remove_tags(task_id: TaskId, body: TagsBody, tasks: Tasks, user: WritingUser) -> TaskOut:
+    return TaskOut.of(await tasks.remove_tags(user.id, task_id, body.tags))

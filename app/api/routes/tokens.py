@@ -6,13 +6,15 @@ from fastapi import APIRouter, Path, Response, status
 
 from app.api.account_schemas import NewTokenOut, TokenCreate, TokenOut
 from app.api.deps import Accounts, CurrentUser, WritingUser
-from app.api.responses import NOT_FOUND
+from app.api.responses import MALFORMED_BODY, NOT_FOUND
 from app.domain.task_fields import MAX_ID
 
 router = APIRouter(prefix="/api/tokens", tags=["tokens"])
 
 
-@router.post("", response_model=NewTokenOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "", response_model=NewTokenOut, status_code=status.HTTP_201_CREATED, responses=MALFORMED_BODY
+)
 async def create_token(body: TokenCreate, accounts: Accounts, user: WritingUser) -> NewTokenOut:
     """A new token for scripts and MCP clients: `token` is in this answer only."""
     stored, token = await accounts.create_token(

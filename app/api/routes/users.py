@@ -6,14 +6,19 @@ from fastapi import APIRouter, Path, Response, status
 
 from app.api.account_schemas import UserCreate
 from app.api.deps import Accounts, AdminUser
-from app.api.responses import CONFLICT, NOT_FOUND
+from app.api.responses import CONFLICT, MALFORMED_BODY, NOT_FOUND
 from app.domain.task_fields import MAX_ID
 from app.domain.users import User
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
 
-@router.post("", response_model=User, status_code=status.HTTP_201_CREATED, responses=CONFLICT)
+@router.post(
+    "",
+    response_model=User,
+    status_code=status.HTTP_201_CREATED,
+    responses=CONFLICT | MALFORMED_BODY,
+)
 async def create_user(body: UserCreate, accounts: Accounts, _: AdminUser) -> User:
     return await accounts.create_user(
         body.username, body.password, body.is_admin, body.display_name

@@ -22,6 +22,7 @@ from app.services.errors import NotFound
 from app.ui.state.event import event
 from app.ui.state.quick import add_from_line
 from app.ui.state.rows import TaskRow, row_of
+from app.ui.state.session import owner_of
 from app.ui.state.view import (
     MAX_PAGE,
     MAX_SEARCH,
@@ -103,11 +104,14 @@ class BoardState(rx.State):
         runtime = current_app().runtime
         self._loaded_at = runtime.live.last_seq
         query = self._view().task_query(runtime.settings.timezone)
+        owner = await owner_of(self)
         try:
-            page = await runtime.tasks.query(query)
+            page = await runtime.tasks.query(owner, query)
             if not page.tasks and page.total and self.page > 1:
                 self.page = page_count(page.total)
-                page = await runtime.tasks.query(self._view().task_query(runtime.settings.timezone))
+                page = await runtime.tasks.query(
+                    owner, self._view().task_query(runtime.settings.timezone)
+                )
         except Exception:
             log.exception("listing tasks failed")
             self.error = "The tasks could not be loaded. Try again in a moment."
@@ -205,11 +209,12 @@ class BoardState(rx.State):
 
     async def _act(self, task_id: int, status: TaskStatus) -> EventSpec | None:
         tasks = current_app().runtime.tasks
+        owner = await owner_of(self)
         try:
             if status == TaskStatus.COMPLETED:
-                await tasks.complete(task_id)
+                await tasks.complete(owner, task_id)
             else:
-                await tasks.update(task_id, {"status": status})
+                await tasks.update(owner, task_id, {"status": status})
         except NotFound:
             await self._reload()
             return rx.toast.error("That task no longer exists.")
@@ -239,7 +244,7 @@ class BoardState(rx.State):
             if all(row.id != task_id for row in self.deleted):
                 return
             with contextlib.suppress(NotFound):
-                await current_app().runtime.tasks.delete(task_id)
+                await current_app().runtime.tasks.delete(await owner_of(self), task_id)
             self.deleted = [row for row in self.deleted if row.id != task_id]
             await self._reload()
 
@@ -248,7 +253,7 @@ class BoardState(rx.State):
         line = str(form.get("line", "")).strip()
         if not line:
             return None
-        result = await add_from_line(line)
+        result = await add_from_line(await owner_of(self), line)
         if not result.ok:
             self.quick_error = f"Not added: {result.data.get('error', 'unknown error')}"
             return None

@@ -14,6 +14,7 @@ from app.domain.offsets import timing
 from app.ui.format import relative_due
 from app.ui.state.board import BoardState
 from app.ui.state.event import event
+from app.ui.state.session import owner_of
 from app.web import current_app
 
 log = logging.getLogger(__name__)
@@ -81,10 +82,13 @@ class ChatState(rx.State):
             self.sending = True
             self.messages = [*self.messages, ChatMessage(mine=True, text=message)]
             conversation_id = self.conversation_id or None
+            owner = await owner_of(self)
         yield rx.set_value("chat-input", "")
         yield _SCROLL_DOWN
         try:
-            reply: ChatReply | None = await current_app().chat.reply(message, conversation_id)
+            reply: ChatReply | None = await current_app().chat.reply(
+                owner, message, conversation_id
+            )
         except Exception:
             log.exception("chat reply failed")
             reply = None

@@ -17,6 +17,7 @@ from app.services.errors import Conflict, Invalid, NotFound
 from app.ui.format import input_value, wall_clock
 from app.ui.state.board import BoardState
 from app.ui.state.event import event
+from app.ui.state.session import owner_of
 from app.web import current_app
 
 PREVIEW_COUNT = 3
@@ -53,7 +54,7 @@ class EditorState(rx.State):
     @event
     async def open_edit(self, task_id: int) -> EventSpec | None:
         try:
-            task = await current_app().runtime.tasks.get(task_id)
+            task = await current_app().runtime.tasks.get(await owner_of(self), task_id)
         except NotFound:
             return rx.toast.error("That task no longer exists.")
         await self._fill(task)
@@ -99,10 +100,11 @@ class EditorState(rx.State):
             runtime = current_app().runtime
             fields = form_fields(form, runtime.settings.timezone)
             tasks = runtime.tasks
+            owner = await owner_of(self)
             if self.task_id:
-                saved = await tasks.update(self.task_id, fields)
+                saved = await tasks.update(owner, self.task_id, fields)
             else:
-                saved = await tasks.create(fields)
+                saved = await tasks.create(owner, fields)
         except Invalid as error:
             self.error = f"{error.field.replace('_', ' ').capitalize()}: {error}"
             return None

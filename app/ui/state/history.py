@@ -11,6 +11,7 @@ from app.domain.models import AuditLogEntry, Task
 from app.services.errors import NotFound
 from app.ui.format import ago, wall_clock
 from app.ui.state.event import event
+from app.ui.state.session import owner_of
 from app.web import current_app
 
 _WHAT = {
@@ -63,7 +64,7 @@ class HistoryState(rx.State):
 
     async def _load(self) -> None:
         try:
-            history = await current_app().runtime.history.of(self.task_id)
+            history = await current_app().runtime.history.of(await owner_of(self), self.task_id)
         except NotFound:
             self.error = "This task no longer exists."
             self.chain, self.events, self.event_total = [], [], 0

@@ -1,6 +1,6 @@
 """Live updates: each open tab waits on the process's live feed in a background event and,
-when tasks change anywhere (another tab, the chat, the recurrence processor), lists its board
-again; a reminder that fires shows a toast in every tab."""
+when its user's tasks change anywhere (another tab, the chat, the recurrence processor), lists
+its board again; a reminder that fires shows a toast in every tab of its owner."""
 
 import contextlib
 import logging
@@ -20,7 +20,7 @@ from app.ui.state.account import session_user
 from app.ui.state.board import BoardState
 from app.ui.state.event import event
 from app.ui.state.history import HistoryState
-from app.ui.state.session import is_connected
+from app.ui.state.session import is_connected, owner_of
 from app.ui.state.stats import StatsState
 from app.web import current_app
 
@@ -42,10 +42,11 @@ class LiveState(rx.State):
         cookie = self.router.headers.cookie
         async with self:
             seq = (await self.get_state(BoardState))._loaded_at
+            owner = await owner_of(self)
         gone_since: float | None = None
         listed = time.monotonic()
         while True:
-            changes = await feed.wait(seq, WAIT_SECONDS)
+            changes = await feed.wait(seq, WAIT_SECONDS, owner)
             now = time.monotonic()
             if is_connected(token):
                 gone_since = None
@@ -73,12 +74,12 @@ class LiveState(rx.State):
                 # Keep listening: the next change lists again.
                 log.exception("refreshing a tab after a change failed")
             for change in changes:
-                toast = await _reminder_toast(change)
+                toast = await _reminder_toast(owner, change)
                 if toast is not None:
                     yield toast
 
 
-async def _reminder_toast(change: Change) -> EventSpec | None:
+async def _reminder_toast(owner: int, change: Change) -> EventSpec | None:
     """A toast for reminder.sent: the task's title, its due time in its own zone, and "late"
     when the reminder fired after its time (the app was down, say)."""
     sent = change.event
@@ -88,7 +89,7 @@ async def _reminder_toast(change: Change) -> EventSpec | None:
     zone = runtime.settings.timezone
     if sent.task_id is not None:
         with contextlib.suppress(NotFound):
-            zone = (await runtime.tasks.get(sent.task_id)).timezone
+            zone = (await runtime.tasks.get(owner, sent.task_id)).timezone
     when = f"Due {wall_clock(sent.due_date, zone)}" if sent.due_date else "No due date"
     if sent.late:
         when += " · late: it fired after its time"

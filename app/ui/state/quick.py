@@ -9,12 +9,13 @@ from app.chat.tools import ToolResult
 from app.web import current_app
 
 
-async def add_from_line(line: str) -> ToolResult:
-    """Add the task `line` describes; a line the parser cannot read becomes the title."""
+async def add_from_line(owner: int, line: str) -> ToolResult:
+    """Add the owner's task `line` describes; a line the parser cannot read becomes the
+    title."""
     web_app = current_app()
     zone = web_app.runtime.settings.timezone
     parsed = parse(f"add {line}", datetime.now(ZoneInfo(zone)), zone)
     arguments = {"title": line}
     if isinstance(parsed, Intent) and parsed.tool == "add_task":
         arguments = parsed.arguments
-    return await web_app.tools.call("add_task", arguments)
+    return await web_app.tools.for_owner(owner).call("add_task", arguments)

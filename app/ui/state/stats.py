@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import reflex as rx
 
 from app.ui.state.event import event
+from app.ui.state.session import owner_of
 from app.web import current_app
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,11 @@ class StatsState(rx.State):
 
     async def _load(self) -> None:
         runtime = current_app().runtime
+        owner = await owner_of(self)
         try:
-            stats = await runtime.stats.snapshot(datetime.now(UTC), runtime.settings.timezone)
+            stats = await runtime.stats.snapshot(
+                owner, datetime.now(UTC), runtime.settings.timezone
+            )
         except Exception:
             log.exception("stats failed")
             self.error = "The figures could not be loaded."
