@@ -1,7 +1,9 @@
 """Accounts in the browser: signing in and out, the settings page (API tokens, the password,
-signing out everywhere), the admin page, and a session that ends stopping the tabs it had."""
+signing out everywhere), the admin page, a session that ends stopping the tabs it had, and
+each user seeing only their own tasks."""
 
 import re
+from collections.abc import Callable
 
 import httpx
 from playwright.sync_api import BrowserContext, expect
@@ -9,7 +11,7 @@ from playwright.sync_api import BrowserContext, expect
 from tests.e2e.browser import Board, ContextMaker, fill_sign_in, sign_in
 from tests.e2e.conftest import Product
 from tests.support.accounts import Credentials, bearer, make_user
-from tests.support.tasks import unique
+from tests.support.tasks import create_task, unique
 
 
 def login_url(product: Product) -> re.Pattern[str]:
@@ -157,3 +159,25 @@ def test_an_admin_makes_a_user_who_can_sign_in_and_deletes_them(
     expect(users.get_by_role("row", name=username)).to_have_count(0)
     their_board.search("anything")
     expect(their_board.page).to_have_url(login_url(product))
+
+
+def test_a_second_user_sees_none_of_the_first_users_tasks(
+    open_board: Callable[..., Board], contexts: ContextMaker, api: httpx.Client, product: Product
+) -> None:
+    word = unique("own")
+    create_task(api, title=f"The admin's {word}")
+    board = open_board(f"?q={word}")
+    expect(board.row(f"The admin's {word}")).to_be_visible()
+
+    other = make_user(api, unique("other"))
+    theirs = Board(contexts(other).new_page(), product.base_url).open(f"?q={word}")
+    expect(theirs.page.get_by_text("No tasks match this view.")).to_be_visible()
+    line = theirs.page.get_by_label("Quick add a task")
+    line.fill(f"their own {word}")
+    line.press("Enter")
+    expect(theirs.row(f"Their own {word}")).to_be_visible()
+    expect(theirs.tasks).to_have_count(1)
+    # The admin's open board lists again on every change it is told of: none of theirs.
+    board.page.wait_for_timeout(2_000)
+    expect(board.tasks).to_have_count(1)
+    expect(board.row(f"Their own {word}")).to_have_count(0)
