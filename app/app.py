@@ -8,7 +8,9 @@ from starlette.types import ASGIApp
 
 from app.api.main import create_api, running
 from app.api.security import BrowserSafety, inline_script_hashes
-from app.ui.pages.index import ON_LOAD, index
+from app.ui import routes
+from app.ui.pages import admin, index, login, settings
+from app.ui.state.guard import SignInRequired
 from app.web import current_app
 
 
@@ -25,4 +27,10 @@ web_app = current_app()
 
 app = _SafeApp(api_transformer=create_api(web_app))
 app.register_lifespan_task(running, web_app=web_app)
-app.add_page(index, route="/", title="TaskFlow", on_load=ON_LOAD)
+app.add_middleware(SignInRequired())
+app.add_page(index.index, route=routes.BOARD, title="TaskFlow", on_load=index.ON_LOAD)
+app.add_page(login.login, route=routes.LOGIN, title="Sign in · TaskFlow", on_load=login.ON_LOAD)
+app.add_page(
+    settings.settings, route=routes.SETTINGS, title="Settings · TaskFlow", on_load=settings.ON_LOAD
+)
+app.add_page(admin.admin, route=routes.ADMIN, title="Admin · TaskFlow", on_load=admin.ON_LOAD)

@@ -1,6 +1,7 @@
 """Browser tests' tools: Playwright for Python driving Debian's Chromium (never a browser
-Playwright downloads), one browser per test session, a fresh context (its own storage, so its
-own Reflex session) per test, and the board as a user sees it."""
+Playwright downloads), one browser per test session, a fresh context (its own storage and
+cookies, so its own Reflex session) per test, signed in through the sign-in page, and the board
+as a user sees it."""
 
 import os
 import re
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+
+from tests.support.accounts import ADMIN, Credentials
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import Product
@@ -55,22 +58,64 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+ContextMaker = Callable[..., BrowserContext]
+
+
 @pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    """A fresh context; whatever its pages do that their Content-Security-Policy refuses (as
-    the browser reports it on the console) fails the test."""
-    fresh = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
-    fresh.set_default_timeout(TIMEOUT_MS)
+def contexts(browser: Browser, product: "Product") -> Iterator[ContextMaker]:
+    """Make fresh contexts, each signed in as `who` (the test admin unless given; None: no one)
+    through the sign-in page. Whatever their pages do that their Content-Security-Policy
+    refuses (as the browser reports it on the console) fails the test."""
+    made: list[BrowserContext] = []
     refused: list[str] = []
-    fresh.on("console", lambda message: _note_refusal(message.text, refused))
-    yield fresh
-    fresh.close()
+
+    def make(who: Credentials | None = ADMIN) -> BrowserContext:
+        fresh = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+        fresh.set_default_timeout(TIMEOUT_MS)
+        fresh.on("console", lambda message: _note_refusal(message.text, refused))
+        made.append(fresh)
+        if who is not None:
+            sign_in(fresh, product.base_url, who)
+        return fresh
+
+    yield make
+    for context in made:
+        context.close()
     assert not refused, f"the page broke its Content-Security-Policy: {refused}"
+
+
+@pytest.fixture
+def context(contexts: ContextMaker) -> BrowserContext:
+    """A fresh context signed in as the test admin."""
+    return contexts()
+
+
+@pytest.fixture
+def anonymous_context(contexts: ContextMaker) -> BrowserContext:
+    """A fresh context signed in as no one."""
+    return contexts(None)
 
 
 def _note_refusal(text: str, refused: list[str]) -> None:
     if "Content Security Policy" in text:
         refused.append(text)
+
+
+def fill_sign_in(page: Page, who: Credentials) -> None:
+    """Fill in the sign-in (or first-run) form on `page` and send it."""
+    page.get_by_label("Username").fill(who.username)
+    page.get_by_label("Password").fill(who.password)
+    page.get_by_label("Password").press("Enter")
+
+
+def sign_in(context: BrowserContext, base_url: str, who: Credentials = ADMIN) -> None:
+    """Sign `who` in through the sign-in page, as a user would: the context then holds the
+    session cookie, and every page opened in it is signed in."""
+    page = context.new_page()
+    page.goto(f"{base_url}/login")
+    fill_sign_in(page, who)
+    Board(page, base_url).wait_until_listed()
+    page.close()
 
 
 # "1-3 of 3" or "No tasks": the pager once the first listing is in.

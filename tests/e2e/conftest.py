@@ -10,7 +10,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.browser import api, browser, context, open_board  # noqa: F401 (fixtures)
+from tests.e2e.browser import (  # noqa: F401 (fixtures)
+    anonymous_context,
+    api,
+    browser,
+    context,
+    contexts,
+    open_board,
+)
 from tests.support.accounts import ADMIN_ENV, admin_token, bearer
 from tests.support.servers import ROOT, free_port, wait_until_ready
 
@@ -19,17 +26,27 @@ COLD_START_SECONDS = 600
 
 class Product:
     """`make run` in its own process group, on a private port and database, with the test
-    admin (tests.support.accounts) made at start-up."""
+    admin (tests.support.accounts) made at start-up (without `admin`: a fresh install, no user
+    at all), on `port` if given, and `env` added to the environment."""
 
-    def __init__(self, database_url: str, log_path: Path) -> None:
-        self.port = free_port()
+    def __init__(
+        self,
+        database_url: str,
+        log_path: Path,
+        admin: bool = True,
+        port: int | None = None,
+        **env: str,
+    ) -> None:
+        self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
+        inherited = {name: value for name, value in os.environ.items() if name not in ADMIN_ENV}
         self._env = {
-            **os.environ,
+            **inherited,
             "PORT": str(self.port),
             "HOST": "127.0.0.1",
             "TASKFLOW_DATABASE_URL": database_url,
-            **ADMIN_ENV,
+            **(ADMIN_ENV if admin else {}),
+            **env,
         }
         self._log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None

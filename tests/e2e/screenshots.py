@@ -11,7 +11,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.e2e.browser import VIEWPORT, Board, launch
+from tests.e2e.browser import VIEWPORT, Board, launch, sign_in
 from tests.e2e.conftest import Product
 from tests.support.servers import ROOT
 
@@ -88,7 +88,9 @@ def take(product: Product, folder: Path) -> None:
             api.post("/api/tasks", json={"timezone": ZONE, **fields}).raise_for_status()
     with sync_playwright() as playwright:
         browser = launch(playwright)
-        page = browser.new_page(viewport=VIEWPORT)  # type: ignore[arg-type]
+        context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+        sign_in(context, product.base_url)
+        page = context.new_page()
         board = Board(page, product.base_url).open()
         shoot(page, folder, "board.png")
 

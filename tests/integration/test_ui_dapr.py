@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
-from tests.e2e.browser import VIEWPORT, Board, launch
+from tests.e2e.browser import VIEWPORT, Board, launch, sign_in
 from tests.support.stack import Stack
 from tests.support.tasks import unique
 
@@ -24,6 +24,7 @@ def test_changes_and_reminders_reach_every_open_tab(stack: Stack, stack_browser:
     word = unique("dapr")
     context = stack_browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
     try:
+        sign_in(context, stack.app_url)
         tabs = [Board(context.new_page(), stack.app_url).open(f"?q={word}") for _ in range(2)]
         due = datetime.now(UTC) + timedelta(minutes=1, seconds=6)
         with stack.client() as api:

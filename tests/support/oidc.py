@@ -41,13 +41,14 @@ def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenIDPr
 
 
 @contextlib.contextmanager
-def running_provider(log_path: Path) -> Iterator[OpenIDProvider]:
+def running_provider(log_path: Path, redirect_uri: str = REDIRECT_URI) -> Iterator[OpenIDProvider]:
+    """The provider, its one client sending browsers back to `redirect_uri`."""
     script = ROOT / "scripts" / "oidc-provider.sh"
     env = {
         **os.environ,
         "OIDC_CLIENT_ID": CLIENT_ID,
         "OIDC_CLIENT_SECRET": CLIENT_SECRET,
-        "OIDC_REDIRECT_URI": REDIRECT_URI,
+        "OIDC_REDIRECT_URI": redirect_uri,
     }
     with log_path.open("w") as log:
         process = subprocess.Popen(

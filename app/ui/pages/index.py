@@ -4,7 +4,7 @@ import reflex as rx
 
 from app.ui.components.chat_panel import chat_panel
 from app.ui.components.filters import filter_bar, quick_add
-from app.ui.components.header import header
+from app.ui.components.header import board_actions, header
 from app.ui.components.history_dialog import history_dialog
 from app.ui.components.shortcuts import keyboard_shortcuts
 from app.ui.components.stats_dialog import stats_dialog
@@ -32,7 +32,7 @@ def board() -> rx.Component:
 
 def index() -> rx.Component:
     return rx.box(
-        header(),
+        header(*board_actions()),
         rx.flex(
             board(),
             rx.box(

@@ -14,7 +14,9 @@ from reflex.event import EventSpec
 from app.domain.events import ReminderSent
 from app.live import Change
 from app.services.errors import NotFound
+from app.ui import routes
 from app.ui.format import wall_clock
+from app.ui.state.account import session_user
 from app.ui.state.board import BoardState
 from app.ui.state.event import event
 from app.ui.state.history import HistoryState
@@ -37,6 +39,7 @@ class LiveState(rx.State):
         """Started on page load; a newer start for the same tab replaces it."""
         feed = current_app().runtime.live
         token = self.router.session.client_token
+        cookie = self.router.headers.cookie
         async with self:
             seq = (await self.get_state(BoardState))._loaded_at
             owner = await owner_of(self)
@@ -57,6 +60,10 @@ class LiveState(rx.State):
                 # Nothing changed; still, now and then "in 2 h" must become "in 1 h".
                 continue
             listed = now
+            if await session_user(cookie) is None:
+                # Signed out meanwhile (here or everywhere): this tab shows nothing more.
+                yield rx.redirect(routes.LOGIN)
+                return
             try:
                 async with self:
                     await (await self.get_state(BoardState))._reload()

@@ -1,0 +1,238 @@
+"""The settings page's panels: API tokens, the password, and the sessions."""
+
+import reflex as rx
+from reflex.vars import ObjectVar
+
+from app.domain.users import PASSWORD_MAX, PASSWORD_RULE, TOKEN_DAYS_MAX, TOKEN_NAME_MAX
+from app.ui.state.account import AccountState
+from app.ui.state.password import PasswordState
+from app.ui.state.tokens import READ, READ_WRITE, TokenRow, TokensState
+
+
+def panel(title: str, *children: rx.Component) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(title, size="4", as_="h2"),
+            *children,
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        role="region",
+        aria_label=title,
+    )
+
+
+def labelled(label: str, control: rx.Component, html_for: str) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(rx.text(label, size="2", weight="medium"), html_for=html_for),
+        control,
+        spacing="1",
+    )
+
+
+def error_text(error: rx.Var[str]) -> rx.Component:
+    return rx.cond(
+        error != "",
+        rx.callout.root(rx.callout.text(error), color_scheme="red", role="alert", width="100%"),
+    )
+
+
+def new_token() -> rx.Component:
+    """The token just made, this once."""
+    return rx.cond(
+        TokensState.new_token != "",
+        rx.callout.root(
+            rx.vstack(
+                rx.callout.text(
+                    "Your new token “",
+                    TokensState.new_token_name,
+                    "”. Copy it now: it is not shown again.",
+                ),
+                rx.hstack(
+                    rx.code(TokensState.new_token, aria_label="New token", word_break="break-all"),
+                    rx.button(
+                        rx.icon("copy", size=14),
+                        "Copy",
+                        size="1",
+                        on_click=TokensState.copy_new_token,
+                    ),
+                    rx.button(
+                        "Done",
+                        size="1",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=TokensState.dismiss_new_token,
+                    ),
+                    align="center",
+                    wrap="wrap",
+                ),
+                spacing="2",
+            ),
+            color_scheme="green",
+            width="100%",
+        ),
+    )
+
+
+def token_form() -> rx.Component:
+    return rx.form(
+        rx.flex(
+            labelled(
+                "Name",
+                rx.input(
+                    id="token-name",
+                    name="name",
+                    placeholder="e.g. backup script",
+                    max_length=TOKEN_NAME_MAX,
+                    required=True,
+                ),
+                "token-name",
+            ),
+            labelled(
+                "Access",
+                rx.select.root(
+                    rx.select.trigger(id="token-scope", aria_label="Access"),
+                    rx.select.content(
+                        rx.select.item("Read", value=READ),
+                        rx.select.item("Read and write", value=READ_WRITE),
+                    ),
+                    value=TokensState.scope,
+                    on_change=TokensState.set_scope,
+                ),
+                "token-scope",
+            ),
+            labelled(
+                "Expires in (days)",
+                rx.input(
+                    id="token-days",
+                    name="expires_in_days",
+                    type="number",
+                    min=1,
+                    max=TOKEN_DAYS_MAX,
+                    placeholder="never",
+                    width="8em",
+                ),
+                "token-days",
+            ),
+            rx.button("Create token", type="submit"),
+            spacing="3",
+            align="end",
+            wrap="wrap",
+        ),
+        on_submit=TokensState.create,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def token_row(row: ObjectVar[TokenRow]) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(row.name),
+        rx.table.cell(row.scopes),
+        rx.table.cell(row.created),
+        rx.table.cell(row.expires),
+        rx.table.cell(row.last_used),
+        rx.table.cell(
+            rx.button(
+                "Revoke",
+                size="1",
+                variant="soft",
+                color_scheme="red",
+                on_click=TokensState.revoke(row.id),
+                aria_label=f"Revoke {row.name}",
+            )
+        ),
+        aria_label=row.name,
+    )
+
+
+def token_table() -> rx.Component:
+    return rx.cond(
+        TokensState.rows.length() > 0,
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(title)
+                        for title in ("Name", "Access", "Created", "Expires", "Last used", "")
+                    ]
+                )
+            ),
+            rx.table.body(rx.foreach(TokensState.rows, token_row)),
+            width="100%",
+            aria_label="API tokens",
+        ),
+        rx.text("No API tokens yet.", size="2", color=rx.color("gray", 11)),
+    )
+
+
+def tokens_panel() -> rx.Component:
+    return panel(
+        "API tokens",
+        rx.text(
+            "For scripts and MCP clients: send a token as “Authorization: Bearer <token>”.",
+            size="2",
+            color=rx.color("gray", 11),
+        ),
+        token_form(),
+        error_text(TokensState.error),
+        new_token(),
+        token_table(),
+    )
+
+
+def password_input(label: str, id_: str, name: str, auto_complete: str) -> rx.Component:
+    return labelled(
+        label,
+        rx.input(
+            id=id_,
+            name=name,
+            type="password",
+            auto_complete=auto_complete,
+            max_length=PASSWORD_MAX,
+            required=True,
+        ),
+        id_,
+    )
+
+
+def password_panel() -> rx.Component:
+    return panel(
+        "Password",
+        rx.form(
+            rx.flex(
+                password_input(
+                    "Current password", "current-password", "current_password", "current-password"
+                ),
+                password_input("New password", "new-password", "new_password", "new-password"),
+                rx.button("Change password", type="submit"),
+                spacing="3",
+                align="end",
+                wrap="wrap",
+            ),
+            on_submit=PasswordState.change,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        rx.text(f"{PASSWORD_RULE.capitalize()}.", size="1", color=rx.color("gray", 11)),
+        error_text(PasswordState.error),
+    )
+
+
+def sessions_panel() -> rx.Component:
+    return panel(
+        "Sessions",
+        rx.text(
+            "Sign out of TaskFlow in every browser, this one too. API tokens keep working.",
+            size="2",
+            color=rx.color("gray", 11),
+        ),
+        rx.button(
+            "Sign out everywhere",
+            variant="soft",
+            color_scheme="red",
+            on_click=AccountState.sign_out_everywhere,
+            width="fit-content",
+        ),
+    )

@@ -1,0 +1,122 @@
+"""The admin page's parts: the users, a form to make one, and the confirmation of a deletion."""
+
+import reflex as rx
+from reflex.vars import ObjectVar
+
+from app.domain.users import PASSWORD_MAX, PASSWORD_RULE, USERNAME_MAX, USERNAME_RULE
+from app.ui.components.settings_panels import error_text, labelled, panel
+from app.ui.state.users import UserRow, UsersState
+
+
+def new_user_form() -> rx.Component:
+    return rx.form(
+        rx.flex(
+            labelled(
+                "Username",
+                rx.input(
+                    id="new-username", name="username", max_length=USERNAME_MAX, required=True
+                ),
+                "new-username",
+            ),
+            labelled(
+                "Password",
+                rx.input(
+                    id="new-password",
+                    name="password",
+                    type="password",
+                    auto_complete="new-password",
+                    max_length=PASSWORD_MAX,
+                    required=True,
+                ),
+                "new-password",
+            ),
+            rx.text(
+                rx.flex(rx.checkbox(name="is_admin"), "Admin", spacing="2", align="center"),
+                as_="label",
+                size="2",
+            ),
+            rx.button("Create user", type="submit"),
+            spacing="3",
+            align="end",
+            wrap="wrap",
+        ),
+        on_submit=UsersState.create,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def user_row(row: ObjectVar[UserRow]) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(row.username),
+        rx.table.cell(row.display_name),
+        rx.table.cell(rx.cond(row.is_admin, rx.badge("admin"), "")),
+        rx.table.cell(row.created),
+        rx.table.cell(
+            rx.cond(
+                row.me,
+                rx.text("you", size="1", color=rx.color("gray", 11)),
+                rx.button(
+                    "Delete",
+                    size="1",
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=UsersState.ask_delete(row.id),
+                    aria_label=f"Delete {row.username}",
+                ),
+            )
+        ),
+        aria_label=row.username,
+    )
+
+
+def user_table() -> rx.Component:
+    return rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                *[
+                    rx.table.column_header_cell(title)
+                    for title in ("Username", "Name", "Role", "Created", "")
+                ]
+            )
+        ),
+        rx.table.body(rx.foreach(UsersState.rows, user_row)),
+        width="100%",
+        aria_label="Users",
+    )
+
+
+def delete_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete ", UsersState.deleting_name, "?"),
+            rx.alert_dialog.description(
+                "Their tasks, reminders, history, sessions and API tokens are deleted with "
+                "them. This cannot be undone."
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button("Delete user", color_scheme="red", on_click=UsersState.delete)
+                ),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
+            ),
+        ),
+        open=UsersState.confirming,
+        on_open_change=UsersState.set_confirming,
+    )
+
+
+def users_panel() -> rx.Component:
+    return panel(
+        "Users",
+        new_user_form(),
+        rx.text(
+            f"{USERNAME_RULE.capitalize()}; {PASSWORD_RULE}.", size="1", color=rx.color("gray", 11)
+        ),
+        error_text(UsersState.error),
+        user_table(),
+        delete_dialog(),
+    )
