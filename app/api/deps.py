@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
+from app.api.security import SESSION_COOKIE
 from app.bootstrap import Runtime
 from app.chat.service import ChatService
 from app.domain.users import Principal, User
@@ -64,7 +65,6 @@ def get_accounts(web_app: WebAppDep) -> AccountService:
 
 Accounts = Annotated[AccountService, Depends(get_accounts)]
 
-SESSION_COOKIE = "taskflow_session"
 # Longer than any token handed out; anything longer is not looked up.
 _TOKEN_MAX = 200
 _bearer = HTTPBearer(auto_error=False, description="An API token (tf_...)")
