@@ -7,7 +7,7 @@ from reflex.utils import prerequisites
 from starlette.types import ASGIApp
 
 from app.api.main import create_api, running
-from app.api.security import BrowserSafety, inline_script_hashes
+from app.api.security import BrowserSafety, PagesPolicy
 from app.ui import routes
 from app.ui.pages import admin, index, login, settings
 from app.ui.state.guard import SignInRequired
@@ -18,9 +18,8 @@ class _SafeApp(rx.App):
     def __call__(self) -> ASGIApp:
         """The served app, in the browser safety layer: outermost, so that it also covers the
         compiled pages, the event WebSocket and the CORS layers Reflex adds itself."""
-        pages = (prerequisites.get_web_dir() / constants.Dirs.STATIC).rglob("*.html")
-        script_hashes = inline_script_hashes(page.read_text() for page in pages)
-        return BrowserSafety(super().__call__(), web_app.runtime.settings, script_hashes)
+        pages = PagesPolicy(prerequisites.get_web_dir() / constants.Dirs.STATIC)
+        return BrowserSafety(super().__call__(), web_app.runtime.settings, pages)
 
 
 web_app = current_app()

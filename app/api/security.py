@@ -5,8 +5,11 @@ response. Pure ASGI, outermost, so it also covers what Reflex itself serves."""
 
 import base64
 import hashlib
-from collections.abc import Iterable
+import math
+import time
+from collections.abc import Callable, Iterable
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -23,6 +26,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 EXPOSED_HEADERS = "X-Total-Count, Retry-After, WWW-Authenticate"
 PREFLIGHT_MAX_AGE_SECONDS = 600
 HSTS_SECONDS = 365 * 24 * 3600
+# How often the compiled pages are looked at again for changed inline scripts.
+PAGES_RECHECK_SECONDS = 2.0
 
 # FastAPI's Swagger UI page is built of code from the jsDelivr CDN and one inline script.
 _DOCS_SOURCES = "https://cdn.jsdelivr.net"
@@ -72,6 +77,33 @@ def inline_script_hashes(pages: Iterable[str]) -> frozenset[str]:
         "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
         for script in finder.scripts
     )
+
+
+class PagesPolicy:
+    """The policy for the compiled pages under `folder` as they are now, looked at again every
+    few seconds: pages compiled anew while the app runs (a second server started from the
+    same checkout compiles them again) get their inline scripts' hashes again."""
+
+    def __init__(self, folder: Path, clock: Callable[[], float] = time.monotonic) -> None:
+        self._folder = folder
+        self._clock = clock
+        self._checked = -math.inf
+        self._stamp: tuple[tuple[str, int], ...] = ()
+        self._policy = content_security_policy()
+
+    def __call__(self) -> str:
+        now = self._clock()
+        if now - self._checked >= PAGES_RECHECK_SECONDS:
+            self._checked = now
+            try:
+                pages = sorted(self._folder.rglob("*.html"))
+                stamp = tuple((str(page), page.stat().st_mtime_ns) for page in pages)
+                if stamp != self._stamp:
+                    hashes = inline_script_hashes(page.read_text() for page in pages)
+                    self._policy, self._stamp = content_security_policy(hashes), stamp
+            except OSError:  # a page replaced while being read: the next look takes it
+                pass
+        return self._policy
 
 
 class _InlineScripts(HTMLParser):
@@ -129,14 +161,14 @@ def allowed_origins(configured: Iterable[str]) -> frozenset[str]:
 class BrowserSafety:
     """ASGI middleware; see the module's docstring. CORS with credentials is granted to the
     origins of `settings.allowed_origins` only (the app's own origin needs none);
-    `script_hashes` are the inline scripts of the UI's compiled pages."""
+    `policy` gives the Content-Security-Policy of the moment (see PagesPolicy)."""
 
     def __init__(
-        self, app: ASGIApp, settings: Settings, script_hashes: frozenset[str] = frozenset()
+        self, app: ASGIApp, settings: Settings, policy: Callable[[], str] = content_security_policy
     ) -> None:
         self.app = app
         self.allowed = allowed_origins(settings.allowed_origins)
-        self.policy = content_security_policy(script_hashes)
+        self.policy = policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -206,7 +238,7 @@ class BrowserSafety:
 
     def _answering(self, scope: Scope, send: Send, cors_origin: str | None, *, vary: bool) -> Send:
         """`send`, with this layer's CORS and security headers on the answer."""
-        policy = DOCS_POLICY if scope["path"] == DOCS_URL else self.policy
+        policy = DOCS_POLICY if scope["path"] == DOCS_URL else self.policy()
         secure = scope.get("scheme") == "https"
 
         async def sending(message: Message) -> None:

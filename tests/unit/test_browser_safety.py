@@ -1,6 +1,8 @@
 """The browser safety layer on its own: origins, the policy's script hashes, the WebSocket
 origin check, and CORS headers of inner layers (Reflex adds its own) never getting out."""
 
+from pathlib import Path
+
 import pytest
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
@@ -10,7 +12,9 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app.api.security import (
+    PAGES_RECHECK_SECONDS,
     BrowserSafety,
+    PagesPolicy,
     allowed_origins,
     content_security_policy,
     inline_script_hashes,
@@ -58,6 +62,29 @@ def test_the_setting_is_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) 
     assert Settings.from_env().allowed_origins == ("https://a.example", "http://b.example:8080")
     monkeypatch.delenv("TASKFLOW_ALLOWED_ORIGINS")
     assert Settings.from_env().allowed_origins == ()
+
+
+def _sources(policy: str) -> set[str]:
+    return set(policy.replace(";", " ").split())
+
+
+def test_the_policy_follows_pages_compiled_again_while_the_app_runs(tmp_path: Path) -> None:
+    now = [0.0]
+    page = tmp_path / "index.html"
+    page.write_text("<script>one()</script>")
+    policy = PagesPolicy(tmp_path, clock=lambda: now[0])
+    first = policy()
+    assert inline_script_hashes(["<script>one()</script>"]) <= _sources(first)
+
+    (tmp_path / "login").mkdir()
+    (tmp_path / "login" / "index.html").write_text("<script>two()</script>")
+    now[0] += PAGES_RECHECK_SECONDS / 2
+    assert policy() == first  # looked at again only every few seconds
+    now[0] += PAGES_RECHECK_SECONDS
+    again = policy()
+    assert inline_script_hashes(["<script>one()</script>", "<script>two()</script>"]) <= _sources(
+        again
+    )
 
 
 def test_inline_scripts_of_every_page_are_hashed_and_external_ones_are_not() -> None:
