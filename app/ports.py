@@ -75,6 +75,10 @@ class ConcurrencyError(Exception):
     """Someone else changed the value since it was read."""
 
 
+class StoreUnavailable(Exception):
+    """The database could not be reached, or did not finish the statement: try again later."""
+
+
 class Secrets(Protocol):
     async def get(self, name: str) -> str | None: ...
 

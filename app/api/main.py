@@ -1,6 +1,7 @@
 """The FastAPI application that Reflex mounts through api_transformer."""
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -31,9 +32,15 @@ from app.api.schemas import LIST_QUERY_PARAMETERS
 from app.api.security import DOCS_URL, BrowserSafety
 from app.callbacks import callbacks_router
 from app.config import Settings
+from app.ports import StoreUnavailable
 from app.services.accounts import Forbidden, Throttled, WrongCredentials
 from app.services.errors import Conflict, Invalid, NotFound
 from app.web import WebApp, web_app
+
+# Seconds a client should wait before retrying while the database is unavailable.
+STORE_RETRY_AFTER_SECONDS = 5
+
+log = logging.getLogger(__name__)
 
 
 class AsciiJSONResponse(JSONResponse):
@@ -126,6 +133,15 @@ def create_api(app: WebApp) -> FastAPI:
             {"detail": str(error)},
             status_code=429,
             headers={"Retry-After": str(error.retry_after)},
+        )
+
+    @api.exception_handler(StoreUnavailable)
+    async def store_unavailable(request: Request, error: StoreUnavailable) -> JSONResponse:
+        log.warning("%s %s: %s", request.method, request.url.path, error)
+        return JSONResponse(
+            {"detail": "the database is unavailable; try again shortly"},
+            status_code=503,
+            headers={"Retry-After": str(STORE_RETRY_AFTER_SECONDS)},
         )
 
     @api.exception_handler(Invalid)

@@ -2,18 +2,20 @@
 binding runs it: the compiled text with $n placeholders and every parameter as text."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
+import grpc
 import psycopg
 import pytest
 import sqlalchemy as sa
 
 from app.adapters.dapr.sidecar import Sidecar
-from app.adapters.dapr.sql import BindingSql, compile_for_binding, guarded_batch, row_from_json
+from app.adapters.dapr.sql import BindingSql
 from app.domain.enums import Priority
+from app.ports import Row, StoreUnavailable
 from app.repositories.columns import tags_contain
 from app.repositories.outbox import outbox_inserts
 from app.repositories.tables import OUTBOX, TASK
@@ -31,27 +33,33 @@ def connection() -> Iterator[psycopg.Connection[Any]]:
             yield connection
 
 
-def run_like_the_binding(
-    connection: psycopg.Connection[Any], statement: sa.Executable
-) -> list[tuple[Any, ...]]:
-    """PREPARE with untyped parameters, EXECUTE with text literals: what pgx does with
-    `params` decoded from JSON strings. Rows come back as JSON, as the binding returns them."""
-    sql, params = compile_for_binding(statement)
-    # The simple-query protocol: the $n stay the prepared statement's own parameters.
-    connection.pgconn.exec_(b"DEALLOCATE step")  # the previous call's, if any
-    prepared = connection.pgconn.exec_(f"PREPARE step AS {sql}".encode())
-    assert prepared.status == psycopg.pq.ExecStatus.COMMAND_OK, prepared.error_message
-    placeholders = ", ".join(["%s"] * len(params))
-    # Client-side quoting: each parameter reaches the server as an untyped text literal.
-    cursor = psycopg.ClientCursor(connection)
-    cursor.execute(
-        f"EXECUTE step ({placeholders})" if params else "EXECUTE step",
-        params,
-    )
-    if cursor.description is None:
-        return []
-    raw = json.loads(json.dumps(cursor.fetchall(), default=str))
-    return [tuple(row) for row in raw]
+class _BindingOnPostgres:
+    """The binding's side of the Dapr client, on the project's PostgreSQL: PREPARE with
+    untyped parameters, EXECUTE with text literals (what pgx does with `params` decoded from
+    JSON strings); `query` answers the rows as JSON, as the binding does."""
+
+    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+        self._connection = connection
+
+    async def invoke_binding(
+        self, name: str, operation: str, binding_metadata: dict[str, str]
+    ) -> SimpleNamespace:
+        sql, params = binding_metadata["sql"], json.loads(binding_metadata["params"])
+        # The simple-query protocol: the $n stay the prepared statement's own parameters.
+        self._connection.pgconn.exec_(b"DEALLOCATE step")  # the previous call's, if any
+        prepared = self._connection.pgconn.exec_(f"PREPARE step AS {sql}".encode())
+        assert prepared.status == psycopg.pq.ExecStatus.COMMAND_OK, prepared.error_message
+        placeholders = ", ".join(["%s"] * len(params))
+        # Client-side quoting: each parameter reaches the server as an untyped text literal.
+        cursor = psycopg.ClientCursor(self._connection)
+        cursor.execute(f"EXECUTE step ({placeholders})" if params else "EXECUTE step", params)
+        rows = cursor.fetchall() if operation == "query" else []
+        return SimpleNamespace(data=json.dumps(rows, default=str).encode())
+
+
+@pytest.fixture
+def sql(connection: psycopg.Connection[Any]) -> BindingSql:
+    return BindingSql(cast(Sidecar, SimpleNamespace(client=_BindingOnPostgres(connection))))
 
 
 def task_values(task_id: int, **overrides: Any) -> dict[str, Any]:
@@ -76,11 +84,8 @@ def task_values(task_id: int, **overrides: Any) -> dict[str, Any]:
     }
 
 
-def test_every_column_type_round_trips_as_text(connection: psycopg.Connection[Any]) -> None:
-    inserted = run_like_the_binding(
-        connection, sa.insert(TASK).values(**task_values(1)).returning(*TASK.c)
-    )
-    [row] = [row_from_json(list(raw), list(TASK.c)) for raw in inserted]
+async def test_every_column_type_round_trips_as_text(sql: BindingSql) -> None:
+    [row] = await sql.write(sa.insert(TASK).values(**task_values(1)).returning(*TASK.c))
     values = dict(zip(TASK.c.keys(), row, strict=True))
     assert values["title"] == 'Pay "rent", 100%'
     assert values["description"] == "back\\slash"
@@ -90,12 +95,9 @@ def test_every_column_type_round_trips_as_text(connection: psycopg.Connection[An
     assert values["completed_at"] is None
 
 
-def test_filters_compile_to_parameters_postgresql_accepts(
-    connection: psycopg.Connection[Any],
-) -> None:
-    run_like_the_binding(connection, sa.insert(TASK).values(**task_values(2, tags=["x"])))
-    found = run_like_the_binding(
-        connection,
+async def test_filters_compile_to_parameters_postgresql_accepts(sql: BindingSql) -> None:
+    await sql.write(sa.insert(TASK).values(**task_values(2, tags=["x"])))
+    found = await sql.fetch(
         sa.select(TASK.c.id)
         .where(
             tags_contain(TASK.c.tags, ["home", "a,b"]),
@@ -109,14 +111,24 @@ def test_filters_compile_to_parameters_postgresql_accepts(
     assert found == [(1,)]
 
 
-def test_follow_ups_run_only_when_the_guard_returns_a_row(
-    connection: psycopg.Connection[Any],
-) -> None:
-    run_like_the_binding(connection, sa.insert(TASK).values(**task_values(3)))
+async def test_rows_keep_their_order(sql: BindingSql) -> None:
+    for task_id in (401, 402, 403):
+        await sql.write(sa.insert(TASK).values(**task_values(task_id)))
+    rows = await sql.fetch(
+        sa.select(TASK.c.id, TASK.c.created_at)
+        .where(TASK.c.id.between(401, 403))
+        .order_by(TASK.c.id.desc())
+    )
+    assert rows == [(403, NOW), (402, NOW), (401, NOW)]
+    assert await sql.fetch(sa.select(TASK.c.id).where(TASK.c.id == -1)) == []
+
+
+async def test_follow_ups_run_only_when_the_guard_returns_a_row(sql: BindingSql) -> None:
+    await sql.write(sa.insert(TASK).values(**task_values(3)))
     event = an_event("task.completed", task_id=3)
 
-    def complete_with_event() -> sa.Select[Any]:
-        return guarded_batch(
+    async def complete_with_event() -> list[Row]:
+        return await sql.write(
             sa.update(TASK)
             .where(TASK.c.id == 3, TASK.c.status == "pending")
             .values(status="completed", completed_at=NOW)
@@ -124,20 +136,17 @@ def test_follow_ups_run_only_when_the_guard_returns_a_row(
             outbox_inserts(event),
         )
 
-    assert run_like_the_binding(connection, complete_with_event()) == [(3,)]
-    assert run_like_the_binding(connection, complete_with_event()) == []
-    stored = run_like_the_binding(
-        connection, sa.select(OUTBOX.c.topic).where(OUTBOX.c.event_id == event.event_id)
-    )
-    assert sorted(stored) == [("task-events",), ("task-updates",)]
+    assert await complete_with_event() == [(3,)]
+    assert await complete_with_event() == []
+    stored = await sql.fetch(sa.select(OUTBOX.c.topic).where(OUTBOX.c.event_id == event.event_id))
+    assert sorted(topic for (topic,) in stored) == ["task-events", "task-updates"]
 
 
-def test_in_lists_are_expanded_into_parameters(connection: psycopg.Connection[Any]) -> None:
+async def test_in_lists_are_expanded_into_parameters(sql: BindingSql) -> None:
     """The outbox relay selects rows with IN and NOT IN lists: each item is its own $n."""
     for task_id in (301, 302, 303):
-        run_like_the_binding(connection, sa.insert(TASK).values(**task_values(task_id)))
-    rows = run_like_the_binding(
-        connection,
+        await sql.write(sa.insert(TASK).values(**task_values(task_id)))
+    rows = await sql.fetch(
         sa.select(TASK.c.id)
         .where(TASK.c.id.in_([301, 302, 303]), TASK.c.id.not_in([302]))
         .order_by(TASK.c.id),
@@ -145,21 +154,26 @@ def test_in_lists_are_expanded_into_parameters(connection: psycopg.Connection[An
     assert rows == [(301,), (303,)]
 
 
-class _RecordingClient:
-    """The binding's side of the Dapr client: records each operation, answers no rows."""
+class _ScriptedClient:
+    """The binding's side of the Dapr client: records each operation, gives `answer`."""
 
-    def __init__(self) -> None:
+    def __init__(self, answer: Callable[[str], bytes]) -> None:
         self.operations: list[str] = []
+        self._answer = answer
 
     async def invoke_binding(
         self, name: str, operation: str, binding_metadata: dict[str, str]
     ) -> SimpleNamespace:
         self.operations.append(operation)
-        return SimpleNamespace(data=b"[]")
+        return SimpleNamespace(data=self._answer(operation))
+
+
+def no_rows(operation: str) -> bytes:
+    return b'[["[]"]]' if operation == "query" else b"[]"
 
 
 async def test_reads_query_writes_query_or_exec_by_their_returning() -> None:
-    client = _RecordingClient()
+    client = _ScriptedClient(no_rows)
     sql = BindingSql(cast(Sidecar, SimpleNamespace(client=client)))
     bump = sa.update(TASK).where(TASK.c.id == 1).values(title="x")
 
@@ -171,3 +185,21 @@ async def test_reads_query_writes_query_or_exec_by_their_returning() -> None:
     with pytest.raises(TypeError, match="use write"):
         await sql.fetch(bump.returning(TASK.c.id))
     assert len(client.operations) == 4
+
+
+async def test_an_answer_cut_short_is_a_failure_not_no_rows() -> None:
+    """What the binding answers when the connection is lost after the query was sent."""
+    sql = BindingSql(cast(Sidecar, SimpleNamespace(client=_ScriptedClient(lambda _: b"[]"))))
+    with pytest.raises(StoreUnavailable):
+        await sql.fetch(sa.select(TASK.c.id))
+    with pytest.raises(StoreUnavailable):
+        await sql.write(sa.delete(TASK).returning(TASK.c.id))
+
+
+async def test_a_failed_call_to_the_sidecar_is_the_store_unavailable() -> None:
+    def refused(_: str) -> bytes:
+        raise grpc.RpcError("connection refused")
+
+    sql = BindingSql(cast(Sidecar, SimpleNamespace(client=_ScriptedClient(refused))))
+    with pytest.raises(StoreUnavailable):
+        await sql.write(sa.delete(TASK))

@@ -4,6 +4,7 @@ An outbox row that another relay holds (claimed for an hour) and that was writte
 ago stands for an event stuck behind a broker that does not answer.
 """
 
+import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +14,9 @@ import sqlalchemy as sa
 
 from app.repositories.outbox import outbox_inserts
 from app.repositories.tables import OUTBOX
+from tests.support.api import AppClient
 from tests.support.events import an_event
+from tests.support.servers import postgres_server_url
 
 
 @pytest.fixture
@@ -65,3 +68,44 @@ def test_health_names_every_check(client: httpx.Client) -> None:
     }
     assert body["checks"]["events"] == "ok"
     assert body["checks"]["publishing"] == "ok"
+
+
+@contextlib.contextmanager
+def refusing_connections(database_url: str) -> Iterator[None]:
+    """The database closes every connection and refuses new ones, until the block ends."""
+    name = sa.make_url(database_url).database
+    admin = sa.create_engine(
+        postgres_server_url(), isolation_level="AUTOCOMMIT", poolclass=sa.NullPool
+    )
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            connection.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+                ),
+                {"n": name},
+            )
+        yield
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        admin.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("fresh_database", ["postgresql"], indirect=True)
+def test_while_the_database_refuses_connections_requests_get_503_and_nothing_is_lost(
+    fresh_database: str, admin_api: AppClient
+) -> None:
+    kept = admin_api.post("/api/tasks", json={"title": "kept"}).json()
+    with refusing_connections(fresh_database):
+        answers = [
+            admin_api.get("/api/tasks"),
+            admin_api.get(f"/api/tasks/{kept['id']}"),
+            admin_api.post("/api/tasks", json={"title": "refused"}),
+            admin_api.delete(f"/api/tasks/{kept['id']}"),
+        ]
+    assert [a.status_code for a in answers] == [503] * 4, [a.text for a in answers]
+    assert {a.headers["retry-after"] for a in answers} == {"5"}
+    assert [t["title"] for t in admin_api.get("/api/tasks").json()] == ["kept"]

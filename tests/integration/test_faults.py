@@ -400,8 +400,8 @@ def under_writes(
     stack: Stack, api: httpx.Client, figures: Record, part: str, strike: Callable[[Burst], None]
 ) -> None:
     """`strike` (which kills `part`) in the middle of a burst of writes; start the part again,
-    keep writing, then count: every acknowledged write kept once and audited once, and no
-    error once the part is back."""
+    keep writing, then count: every acknowledged write kept once and audited once, no answer
+    but 503 while it is down, and no error once the part is back."""
     tag = new_tag()
     with Burst(stack, tag) as burst:
         eventually(lambda: burst.acknowledged() >= 20, 60)
@@ -434,6 +434,8 @@ def under_writes(
     figures(summary)
     assert (len(lost), doubled, audit.missing, audit.doubled) == (0, 0, 0, 0), summary
     assert set(after_back) == {201}, summary
+    # While it is down a write is stored (201), refused as unavailable (503) or not answered.
+    assert set(while_down) <= {201, 503, 0}, summary
 
 
 def test_the_apps_sidecar_killed_in_a_burst_of_writes(

@@ -3,6 +3,11 @@
 Every parameter travels as text and is cast to its column type in SQL, so the binding never
 has to guess how a JSON value maps onto a PostgreSQL type. A write and its follow-ups become
 one statement: data-modifying CTEs that run only when the guard returned rows.
+
+The binding's `query` reports a connection lost after the statement was sent as an empty
+list, with no error. So a statement with result columns is sent as one that always answers
+exactly one row, its rows as one JSON array: an answer without that row is a failure, never
+"no rows".
 """
 
 import json
@@ -10,6 +15,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+import grpc
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.psycopg import PGCompiler_psycopg, PGDialect_psycopg
 from sqlalchemy.sql import Executable
@@ -18,7 +24,7 @@ from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.selectable import CTE
 
 from app.adapters.dapr.sidecar import Sidecar
-from app.ports import Row
+from app.ports import Row, StoreUnavailable
 
 
 class _TextParamsCompiler(PGCompiler_psycopg):
@@ -89,13 +95,32 @@ class BindingSql:
         `exec` for one without."""
         columns = _result_columns(statement)
         operation = "query" if columns else "exec"
-        sql, params = compile_for_binding(statement)
-        response = await self._sidecar.client.invoke_binding(
-            self._binding, operation, binding_metadata={"sql": sql, "params": json.dumps(params)}
-        )
-        if not columns:
-            return []
-        return [row_from_json(raw, columns) for raw in json.loads(response.data or b"[]")]
+        sql, params = compile_for_binding(in_one_row(statement) if columns else statement)
+        try:
+            response = await self._sidecar.client.invoke_binding(
+                self._binding,
+                operation,
+                binding_metadata={"sql": sql, "params": json.dumps(params)},
+            )
+        except grpc.RpcError as error:
+            raise StoreUnavailable(f"the database binding failed: {error}") from error
+        return rows_from_answer(response.data, columns) if columns else []
+
+
+def in_one_row(statement: Executable) -> sa.Select[Any]:
+    """`statement` (a SELECT, or a write with RETURNING) as one row: its rows as JSON text."""
+    result = statement.cte("result")  # type: ignore[attr-defined]
+    rows = sa.func.json_agg(sa.func.json_build_array(*result.c))
+    return sa.select(sa.func.coalesce(sa.cast(rows, sa.Text), sa.literal_column("'[]'")))
+
+
+def rows_from_answer(data: bytes | None, columns: Sequence[sa.ColumnElement[Any]]) -> list[Row]:
+    """The rows of a statement sent `in_one_row`, from the binding's answer."""
+    answer = json.loads(data or b"[]")
+    if len(answer) != 1:
+        raise StoreUnavailable("the database did not finish the statement")
+    [[rows]] = answer
+    return [row_from_json(raw, columns) for raw in json.loads(rows)]
 
 
 def guarded_batch(guard: Executable, follow_ups: Sequence[Executable]) -> sa.Select[Any]:

@@ -5,15 +5,17 @@ writer), while reads run on their own pool of read-only connections: in WAL mode
 last committed state and never wait for the writer.
 """
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import anyio.to_thread
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import Executable
 
-from app.ports import Row
+from app.ports import Row, StoreUnavailable
+
+T = TypeVar("T")
 
 READERS = 8
 # Writers queue for the one write connection; a long queue must not fail a write.
@@ -91,10 +93,10 @@ class EngineSql:
     async def fetch(self, statement: Executable) -> list[Row]:
         if not isinstance(statement, sa.Select):
             raise TypeError(f"fetch runs reads only, not {type(statement).__name__}: use write")
-        return await anyio.to_thread.run_sync(self._read, statement)
+        return await _off_the_loop(self._read, statement)
 
     async def write(self, guard: Executable, follow_ups: Sequence[Executable] = ()) -> list[Row]:
-        return await anyio.to_thread.run_sync(self._write, guard, follow_ups)
+        return await _off_the_loop(self._write, guard, follow_ups)
 
     async def ping(self) -> None:
         await self.fetch(sa.select(sa.literal(1)))
@@ -111,3 +113,11 @@ class EngineSql:
                 for statement in follow_ups:
                     connection.execute(statement)
             return rows
+
+
+async def _off_the_loop(run: Callable[..., T], *args: Any) -> T:
+    """`run` in a worker thread; a lost or refused connection is the store unavailable."""
+    try:
+        return await anyio.to_thread.run_sync(run, *args)
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+        raise StoreUnavailable(f"the database failed: {error.orig}") from error
