@@ -67,4 +67,5 @@ class LiveFeed:
             if self._wakeup is None:
                 self._wakeup = asyncio.Event()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), left)
+                async with asyncio.timeout(left):
+                    await self._wakeup.wait()

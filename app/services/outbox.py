@@ -101,7 +101,8 @@ class OutboxRelay:
                 continue
             self._failed_passes = 0
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._idle_seconds)
+                async with asyncio.timeout(self._idle_seconds):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def drain(self) -> Drained:
@@ -140,9 +141,8 @@ class OutboxRelay:
         topic, payload = row.topic, row.payload
         timeout = self._settings.publish_timeout_seconds
         try:
-            await asyncio.wait_for(
-                self._bus.publish(topic, payload, partition_key(payload)), timeout
-            )
+            async with asyncio.timeout(timeout):
+                await self._bus.publish(topic, payload, partition_key(payload))
         except Exception as error:
             reason = (
                 f"no answer within {timeout:g} s"

@@ -191,6 +191,27 @@ async def test_the_relay_loop_keeps_retrying_recovers_and_prunes(
     assert relay.last_failure is None
 
 
+async def test_the_relay_stops_when_cancelled_as_it_is_woken(sql: EngineSql) -> None:
+    """A shutdown that comes as an event is written: the cancellation must not be lost (a
+    lost one kept the relay running and the app's shutdown waiting for ever)."""
+    relay = OutboxRelay(sql, FlakyBus(), SETTINGS, idle_seconds=60)
+    running = asyncio.create_task(relay.run())
+    async with asyncio.timeout(10):
+        while not relay_is_idle(running):
+            await asyncio.sleep(0.01)
+    relay.notify()
+    running.cancel()
+    async with asyncio.timeout(10):
+        await asyncio.wait([running])
+    assert running.cancelled()
+
+
+def relay_is_idle(running: asyncio.Task[None]) -> bool:
+    """Whether the relay waits for a wake-up: what its loop awaits is the idle wait."""
+    awaited = running.get_coro().cr_await  # type: ignore[union-attr]
+    return getattr(awaited, "__name__", "") in ("wait", "wait_for")
+
+
 @pytest.mark.postgres
 async def test_two_relays_on_postgresql_never_publish_a_row_twice(postgres_url: str) -> None:
     engines = [create_engine(postgres_url) for _ in range(2)]
