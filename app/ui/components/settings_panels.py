@@ -1,6 +1,9 @@
 """The settings page's panels: API tokens, the password, and the sessions."""
 
+from typing import Any
+
 import reflex as rx
+from reflex.event import EventType
 from reflex.vars import ObjectVar
 
 from app.domain.users import PASSWORD_MAX, PASSWORD_RULE, TOKEN_DAYS_MAX, TOKEN_NAME_MAX
@@ -28,6 +31,25 @@ def labelled(label: str, control: rx.Component, html_for: str) -> rx.Component:
         rx.el.label(rx.text(label, size="2", weight="medium"), html_for=html_for),
         control,
         spacing="1",
+    )
+
+
+def inline_form(
+    submit: str, on_submit: EventType[dict[str, Any]], *fields: rx.Component
+) -> rx.Component:
+    """`fields` in a row that wraps, ending in the `submit` button; the fields keep what was
+    typed when the submission is refused."""
+    return rx.form(
+        rx.flex(
+            *fields,
+            rx.button(submit, type="submit"),
+            spacing="3",
+            align="end",
+            wrap="wrap",
+        ),
+        on_submit=on_submit,
+        reset_on_submit=False,
+        width="100%",
     )
 
 
@@ -76,53 +98,46 @@ def new_token() -> rx.Component:
 
 
 def token_form() -> rx.Component:
-    return rx.form(
-        rx.flex(
-            labelled(
-                "Name",
-                rx.input(
-                    id="token-name",
-                    name="name",
-                    placeholder="e.g. backup script",
-                    max_length=TOKEN_NAME_MAX,
-                    required=True,
-                ),
-                "token-name",
+    return inline_form(
+        "Create token",
+        TokensState.create,
+        labelled(
+            "Name",
+            rx.input(
+                id="token-name",
+                name="name",
+                placeholder="e.g. backup script",
+                max_length=TOKEN_NAME_MAX,
+                required=True,
             ),
-            labelled(
-                "Access",
-                rx.select.root(
-                    rx.select.trigger(id="token-scope", aria_label="Access"),
-                    rx.select.content(
-                        rx.select.item("Read", value=READ),
-                        rx.select.item("Read and write", value=READ_WRITE),
-                    ),
-                    value=TokensState.scope,
-                    on_change=TokensState.set_scope,
-                ),
-                "token-scope",
-            ),
-            labelled(
-                "Expires in (days)",
-                rx.input(
-                    id="token-days",
-                    name="expires_in_days",
-                    type="number",
-                    min=1,
-                    max=TOKEN_DAYS_MAX,
-                    placeholder="never",
-                    width="8em",
-                ),
-                "token-days",
-            ),
-            rx.button("Create token", type="submit"),
-            spacing="3",
-            align="end",
-            wrap="wrap",
+            "token-name",
         ),
-        on_submit=TokensState.create,
-        reset_on_submit=False,
-        width="100%",
+        labelled(
+            "Access",
+            rx.select.root(
+                rx.select.trigger(id="token-scope", aria_label="Access"),
+                rx.select.content(
+                    rx.select.item("Read", value=READ),
+                    rx.select.item("Read and write", value=READ_WRITE),
+                ),
+                value=TokensState.scope,
+                on_change=TokensState.set_scope,
+            ),
+            "token-scope",
+        ),
+        labelled(
+            "Expires in (days)",
+            rx.input(
+                id="token-days",
+                name="expires_in_days",
+                type="number",
+                min=1,
+                max=TOKEN_DAYS_MAX,
+                placeholder="never",
+                width="8em",
+            ),
+            "token-days",
+        ),
     )
 
 
@@ -200,20 +215,13 @@ def password_input(label: str, id_: str, name: str, auto_complete: str) -> rx.Co
 def password_panel() -> rx.Component:
     return panel(
         "Password",
-        rx.form(
-            rx.flex(
-                password_input(
-                    "Current password", "current-password", "current_password", "current-password"
-                ),
-                password_input("New password", "new-password", "new_password", "new-password"),
-                rx.button("Change password", type="submit"),
-                spacing="3",
-                align="end",
-                wrap="wrap",
+        inline_form(
+            "Change password",
+            PasswordState.change,
+            password_input(
+                "Current password", "current-password", "current_password", "current-password"
             ),
-            on_submit=PasswordState.change,
-            reset_on_submit=False,
-            width="100%",
+            password_input("New password", "new-password", "new_password", "new-password"),
         ),
         rx.text(f"{PASSWORD_RULE.capitalize()}.", size="1", color=rx.color("gray", 11)),
         error_text(PasswordState.error),

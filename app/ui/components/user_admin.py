@@ -4,45 +4,36 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from app.domain.users import PASSWORD_MAX, PASSWORD_RULE, USERNAME_MAX, USERNAME_RULE
-from app.ui.components.settings_panels import error_text, labelled, panel
+from app.ui.components.settings_panels import error_text, inline_form, labelled, panel
 from app.ui.state.users import UserRow, UsersState
 
 
 def new_user_form() -> rx.Component:
-    return rx.form(
-        rx.flex(
-            labelled(
-                "Username",
-                rx.input(
-                    id="new-username", name="username", max_length=USERNAME_MAX, required=True
-                ),
-                "new-username",
-            ),
-            labelled(
-                "Password",
-                rx.input(
-                    id="new-password",
-                    name="password",
-                    type="password",
-                    auto_complete="new-password",
-                    max_length=PASSWORD_MAX,
-                    required=True,
-                ),
-                "new-password",
-            ),
-            rx.text(
-                rx.flex(rx.checkbox(name="is_admin"), "Admin", spacing="2", align="center"),
-                as_="label",
-                size="2",
-            ),
-            rx.button("Create user", type="submit"),
-            spacing="3",
-            align="end",
-            wrap="wrap",
+    return inline_form(
+        "Create user",
+        UsersState.create,
+        labelled(
+            "Username",
+            rx.input(id="new-username", name="username", max_length=USERNAME_MAX, required=True),
+            "new-username",
         ),
-        on_submit=UsersState.create,
-        reset_on_submit=False,
-        width="100%",
+        labelled(
+            "Password",
+            rx.input(
+                id="new-password",
+                name="password",
+                type="password",
+                auto_complete="new-password",
+                max_length=PASSWORD_MAX,
+                required=True,
+            ),
+            "new-password",
+        ),
+        rx.text(
+            rx.flex(rx.checkbox(name="is_admin"), "Admin", spacing="2", align="center"),
+            as_="label",
+            size="2",
+        ),
     )
 
 
