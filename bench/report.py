@@ -1,14 +1,27 @@
 """docs/benchmarks.md, its one renderer: the embedded part (machine, method, one table per
 backend and size, query plans) and the Dapr stack part (the event flows, listings)."""
 
+import importlib.metadata
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.explain import Plan
+from bench.load import (
+    LOAD_GENERATOR,
+    MIX,
+    READ_DESCRIPTIONS,
+    READ_ENDPOINTS,
+    TOTAL,
+    LoadOptions,
+    LoadResult,
+    Swarm,
+    combine,
+)
 from bench.measure import Timings
 from bench.scenarios import SCENARIOS
+from bench.sessions import OPENING_AT_ONCE, SessionsResult
 from bench.stack import (
     BINDING_FLOOR,
     FLOOR,
@@ -28,6 +41,7 @@ STACK_MARKER = (
     "<!-- bench: the stack part; `python -m bench --stack-only` rewrites it and keeps "
     "the rest of this file -->"
 )
+LOAD_MARKER_PREFIX = "<!-- bench: load part "
 NOT_RUN = "_The embedded part has not been run yet: `python -m bench --no-stack`._\n"
 SEED_TARGET_MS = 200.0
 OUR_TARGET_MS = 20.0
@@ -85,8 +99,9 @@ class Parts:
     """docs/benchmarks.md cut into what one run may rewrite and what it keeps."""
 
     embedded: str | None  # from "## Machine" to the stack part
-    stack: str | None  # from STACK_MARKER to "## Findings"
+    stack: str | None  # from STACK_MARKER to the first load part
     findings: str  # from FINDINGS_MARKER to the end: written by hand
+    load: dict[str, str] = field(default_factory=dict)  # load part name -> its section
 
 
 def assemble(parts: Parts) -> str:
@@ -97,13 +112,16 @@ def assemble(parts: Parts) -> str:
         "re-run it to refresh the figures. Two parts: listing latency in the embedded "
         "runtime on SQLite and PostgreSQL (first), and the end-to-end figures on the local "
         "Dapr stack (after it; `--no-stack` skips that part, `--stack-only` runs it alone and "
-        "keeps the embedded part as it was). The findings at the end are written by hand and "
-        "kept across runs.",
+        "keeps the embedded part as it was). Then the load part: Locust and open board tabs "
+        "against `make run` and the stack (`--no-load` skips it, `--load-only` runs it alone, "
+        "`--load-parts` chooses its sections; each section is rewritten only by a run that "
+        "measured it). The findings at the end are written by hand and kept across runs.",
         "",
     ]
     body = [parts.embedded or NOT_RUN]
     if parts.stack:
         body.append(parts.stack)
+    body += [parts.load[name] for name in LOAD_PARTS if name in parts.load]
     return "\n".join([*intro, *(part.strip() + "\n" for part in body)]) + "\n".join(
         ["", "## Findings", "", parts.findings.rstrip(), ""]
     )
@@ -120,6 +138,7 @@ def existing_parts(path: Path) -> Parts:
         body = body[:index]
         heading = body.rfind("## Findings")
         body = body[:heading] if heading >= 0 else body
+    body, load = split_load(body)
     index = body.find(STACK_MARKER)
     stack = body[index:].strip() if index >= 0 else None
     body = body[:index] if index >= 0 else body
@@ -127,7 +146,27 @@ def existing_parts(path: Path) -> Parts:
     embedded = body[index + 1 :].strip() if index >= 0 else None
     if embedded is not None and embedded.startswith("_The embedded part has not"):
         embedded = None
-    return Parts(embedded, stack, findings)
+    return Parts(embedded, stack, findings, load)
+
+
+def load_marker(name: str) -> str:
+    rewrite = f"`python -m bench --load-only --load-parts {name}` rewrites it"
+    return f"{LOAD_MARKER_PREFIX}{name}; {rewrite} -->"
+
+
+def split_load(body: str) -> tuple[str, dict[str, str]]:
+    """`body` before its first load part, and the load parts found, by name."""
+    found: dict[str, str] = {}
+    first = body.find(LOAD_MARKER_PREFIX)
+    if first < 0:
+        return body, found
+    rest = body[first:]
+    starts = [i for i in range(len(rest)) if rest.startswith(LOAD_MARKER_PREFIX, i)]
+    for start, end in zip(starts, [*starts[1:], len(rest)], strict=True):
+        section = rest[start:end].strip()
+        name = section[len(LOAD_MARKER_PREFIX) :].split(";", 1)[0]
+        found[name] = section
+    return body[:first], found
 
 
 def render(setup: Setup, runs: Sequence[Run]) -> str:
@@ -406,3 +445,288 @@ def _target_cells(target: Target | None, p95: float) -> str:
 
 def _mark(met: bool) -> str:
     return "met" if met else "**missed**"
+
+
+# --- The load part ---------------------------------------------------------------------
+
+LOAD_PARTS = ("reads", "people", "people-dapr", "sessions")
+READ_P99_TARGET_MS = 250.0
+PEOPLE_P95_TARGET_MS = 100.0
+REACH_TARGET_MS = 2_000.0
+# Issue 12's wrk figures (50 connections, this machine): TaskFlow then, and Vikunja, whose
+# req/s is the target. Per endpoint: (TaskFlow req/s, p50, p99), (Vikunja req/s, p50, p99).
+ISSUE_12: dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]] = {
+    "page": ((94, 424, 3_230), (139, 343, 807)),
+    "filter": ((67, 585, 5_280), (208, 237, 813)),
+    "search": ((42, 866, 6_370), (175, 279, 688)),
+    "by id": ((566, 67, 1_300), (679, 68, 829)),
+    "health": ((2_370, 19.5, 70), (20_663, 2.0, 158)),
+}
+
+
+def render_load(result: LoadResult, options: LoadOptions) -> dict[str, str]:
+    """The load part's sections that `result` measured, by name."""
+    out: dict[str, str] = {}
+    if result.reads is not None:
+        out["reads"] = _reads(result, result.reads, options)
+    if result.people is not None:
+        name = "people" if result.mode == "embedded" else "people-dapr"
+        out[name] = _people(result, result.people, options)
+    if result.sessions is not None:
+        out["sessions"] = _sessions(result, result.sessions)
+    return out
+
+
+def _load_head(name: str, title: str, result: LoadResult) -> list[str]:
+    return [
+        load_marker(name),
+        f"## {title}",
+        "",
+        "| | |",
+        "|---|---|",
+        *(f"| {key} | {value} |" for key, value in result.machine.items()),
+        f"| Date | {result.date} |",
+        f"| Run time of this server's load runs | {result.total_seconds / 60:.1f} min |",
+        "",
+    ]
+
+
+def _server(result: LoadResult) -> str:
+    if result.mode == "embedded":
+        return (
+            "`make run` (`scripts/run.sh`: Reflex in production mode, UI and API on one port, "
+            "embedded runtime) on a fresh SQLite file holding 10,000 tasks of one user (the "
+            "embedded part's generator), started as the browser tests start it "
+            "(`tests.e2e.conftest.Product`)"
+        )
+    return (
+        "the local Dapr stack (`scripts/stack.sh`, as the stack part above) with the same "
+        "10,000 tasks seeded beside its own for the test admin (removed again afterwards, "
+        "with the tasks the run created)"
+    )
+
+
+def _reads(result: LoadResult, reads: dict[str, list[Swarm]], options: LoadOptions) -> str:
+    runs = len(next(iter(reads.values()), []))
+    out = _load_head("reads", "Load: reads at 50 connections", result)
+    out += [
+        "### Method",
+        "",
+        f"- Server: {_server(result)}.",
+        f"- Locust {_locust_version()} (its library API: `Environment`, a local runner; "
+        "`FastHttpUser`, a keep-alive connection per user) in a process of its own on the "
+        f"same machine: {options.read_connections} users with no think time, so "
+        f"{options.read_connections} connections each with one request in flight, as "
+        "`wrk -c 50` in issue 12. Every request carries `Authorization: Bearer tf_…`, a "
+        "token of the seeded user (one per connection).",
+        f"- Per endpoint and run: all users started at once, {options.read_warmup:.0f} s of "
+        f"warm-up, then a measured window of {options.read_seconds:.0f} s. {runs} runs; a run "
+        "goes through every endpoint in turn. The figures are the **median over the runs** of "
+        "each run's req/s, p50 and p99 (nearest rank over the window's successful requests); "
+        "*req/s per run* gives the spread. Errors are all failed requests of all runs.",
+        "- CPU is the server's process tree (and the load generator's) over a run, in % of "
+        "one core (the machine has two); median over the runs.",
+        "- Issue 12's figures (wrk, same machine, before this issue's work) are repeated for "
+        "comparison. Target: at least Vikunja's req/s, and p99 under "
+        f"{READ_P99_TARGET_MS:.0f} ms.",
+        "",
+        "Endpoints:",
+        "",
+        *(f"- **{name}**: {READ_DESCRIPTIONS[name]}" for name in READ_ENDPOINTS),
+        "",
+        "### Results",
+        "",
+        "| Endpoint | Requests | Errors | req/s | req/s per run | p50 ms | p99 ms "
+        "| Server CPU | Locust CPU | Issue 12: TaskFlow req/s, p50 / p99 | Vikunja req/s, "
+        "p50 / p99 | Target | |",
+        "|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|---|---|",
+    ]
+    for name in READ_ENDPOINTS:
+        swarms = reads.get(name, [])
+        if not swarms:
+            continue
+        both = combine(swarms, TOTAL)
+        server = _median_cpu(swarms, exclude=LOAD_GENERATOR)
+        locust = _median_cpu(swarms, only=LOAD_GENERATOR)
+        before, vikunja = ISSUE_12[name]
+        per_run = ", ".join(f"{run.per_second:,.0f}" for run in both.runs)
+        met = both.per_second >= vikunja[0] and both.p99 < READ_P99_TARGET_MS and not both.errors
+        out.append(
+            f"| {name} | {both.requests:,} | {both.errors:,} | {both.per_second:,.0f} "
+            f"| {per_run} | {both.p50:,.1f} | {both.p99:,.1f} | {server:.0f} % | {locust:.0f} % "
+            f"| {before[0]:,.0f}, {before[1]:,} / {before[2]:,} ms "
+            f"| {vikunja[0]:,.0f}, {vikunja[1]:,} / {vikunja[2]:,} ms "
+            f"| ≥ {vikunja[0]:,.0f} req/s, p99 < {READ_P99_TARGET_MS:.0f} ms | {_mark(met)} |"
+        )
+    out += _errors([swarm for swarms in reads.values() for swarm in swarms])
+    return "\n".join(out)
+
+
+def _people(result: LoadResult, runs: Sequence[Swarm], options: LoadOptions) -> str:
+    name = "people" if result.mode == "embedded" else "people-dapr"
+    where = "embedded (`make run`)" if result.mode == "embedded" else "the Dapr stack"
+    mix = ", ".join(f"{request} {weight} %" for request, weight in MIX)
+    out = _load_head(name, f"Load: {options.people:,} simulated people, {where}", result)
+    out += [
+        "### Method",
+        "",
+        f"- Server: {_server(result)}.",
+        f"- Locust {_locust_version()} in a process of its own on the same machine: "
+        f"{options.people:,} users (`FastHttpUser`, a connection each), started "
+        f"{options.spawn_rate:.0f} a second, each waiting {options.think_seconds:.0f} s "
+        "(constant think time) after every request. All act for the seeded user, each with "
+        f"an API token of its own ({result.tokens:,} tokens of that one user, like as many "
+        "devices): the heaviest case for the listings, which all run over the same 10,000 "
+        "tasks and more as the run adds some.",
+        f"- The mix, by weight: {mix}. *list* is a page of 50 by due date (the first page "
+        "three times in five, else offset 50 or 100); *search* one word of the seeding "
+        "vocabulary; *create* a task with a short title; *complete* the user's own latest "
+        "created task (a create when it has none left).",
+        f"- After the last user started, {options.people_warmup:.0f} s of warm-up, then a "
+        f"measured window of {options.people_seconds:.0f} s. {len(runs)} runs; each figure is "
+        "the median over the runs (p50/p95/p99 nearest rank over a run's successful "
+        "requests), *worst p95* the highest of the runs. Errors are every failed request "
+        "(a non-2xx answer or a broken connection) of all runs.",
+        f"- Target: p95 under {PEOPLE_P95_TARGET_MS:.0f} ms over all requests, and no errors.",
+        "",
+        "### Results",
+        "",
+        "| Request | Requests | Errors | req/s | p50 ms | p95 ms | worst p95 ms | p99 ms |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    names = [*sorted({n for run in runs for n in run.summaries if n != TOTAL}), TOTAL]
+    for request in names:
+        one = combine(runs, request)
+        label = f"**{request}**" if request == TOTAL else request
+        out.append(
+            f"| {label} | {one.requests:,} | {one.errors:,} | {one.per_second:,.1f} "
+            f"| {one.p50:,.1f} | {one.p95:,.1f} | {one.worst_p95:,.1f} | {one.p99:,.1f} |"
+        )
+    total = combine(runs, TOTAL)
+    met = total.p95 < PEOPLE_P95_TARGET_MS and not total.errors
+    out += [
+        "",
+        f"Target p95 < {PEOPLE_P95_TARGET_MS:.0f} ms and 0 errors: **{_mark(met)}** "
+        f"(p95 {total.p95:,.1f} ms, {total.errors:,} errors).",
+        "",
+        *_usage(result, runs),
+        *_errors(runs),
+    ]
+    return "\n".join(out)
+
+
+def _usage(result: LoadResult, runs: Sequence[Swarm]) -> list[str]:
+    out = [
+        "Processes (median over the runs; CPU in % of one core, of two):",
+        "",
+        "| Process | CPU | RSS median MiB | RSS peak MiB | RSS idle MiB | Processes |",
+        "|---|--:|--:|--:|--:|--:|",
+    ]
+    for name in [*result.idle, LOAD_GENERATOR]:
+        usages = [run.usage[name] for run in runs if name in run.usage]
+        if not usages:
+            continue
+        idle = result.idle.get(name)
+        out.append(
+            f"| {name} | {statistics.median(u.cpu_percent for u in usages):.0f} % "
+            f"| {statistics.median(u.rss_median_mib for u in usages):,.0f} "
+            f"| {max(u.rss_peak_mib for u in usages):,.0f} "
+            f"| {'—' if idle is None else f'{idle.rss_median_mib:,.0f}'} "
+            f"| {max(u.processes for u in usages)} |"
+        )
+    return [*out, ""]
+
+
+def _sessions(result: LoadResult, found: SessionsResult) -> str:
+    out = _load_head("sessions", f"Load: {found.asked:,} open board tabs, one change", result)
+    out += [
+        "### Method",
+        "",
+        f"- Server: {_server(result)}.",
+        "- A tab is what the compiled frontend opens, spoken without a browser "
+        "(`bench/sessions.py`): a Socket.IO connection (Engine.IO 4, WebSocket transport) to "
+        "`/_event` with a token of its own, the session cookie of a sign-in and the page's "
+        "origin, whose CONNECT packet carries the board's hydrate event; the backend sends "
+        "the state and runs the board's on_load events (the first listing, then the live "
+        "feed's listener); the tab answers Engine.IO pings. A tab counts as open once a "
+        "delta shows the board listed.",
+        f"- {found.sign_ins:,} sign-ins of the seeded user through `POST /api/auth/login` "
+        f"(separate browsers), {found.asked // max(1, found.sign_ins):,} tabs each; tabs are "
+        f"opened {OPENING_AT_ONCE} at a time, by one asyncio process on the same machine.",
+        "- Memory per tab: the server's process tree's RSS with every tab open and listed "
+        "(5 s after the last) minus its RSS before the first, over the tabs open.",
+        "- Then one change at a time over REST (`POST /api/tasks`, a task due earlier than "
+        "every other, so it lists first on every open board), 5 s apart. A tab has it when a "
+        "pushed delta holds the new task's title; the clock runs from just before the REST "
+        f"call. Target: every open tab within {REACH_TARGET_MS / 1000:.0f} s (the slowest).",
+        "",
+        "### Results",
+        "",
+        "| Tabs asked | Open | Opening all | Open + listed, p50 / p95 | Server RSS before "
+        "| with the tabs | per tab |",
+        "|--:|--:|--:|--:|--:|--:|--:|",
+        f"| {found.asked:,} | {found.opened:,} | {found.open_seconds:,.0f} s "
+        f"| {found.hydrate_p50_ms:,.0f} / {found.hydrate_p95_ms:,.0f} ms "
+        f"| {found.rss_before_mib:,.0f} MiB | {found.rss_open_mib:,.0f} MiB "
+        f"| {found.kib_per_session:,.0f} KiB |",
+        "",
+    ]
+    if found.failures:
+        out += [
+            "Tabs that did not open:",
+            "",
+            *(f"- {count}: {why}" for why, count in sorted(found.failures.items())),
+            "",
+        ]
+    out += [
+        "| Change | Reached | Missing | p50 ms | p95 ms | Slowest ms | Target | |",
+        "|--:|--:|--:|--:|--:|--:|---|---|",
+    ]
+    for number, reach in enumerate(found.changes, 1):
+        if reach.latencies_ms:
+            figures = f"{reach.p50:,.0f} | {reach.p95:,.0f} | {reach.slowest:,.0f}"
+        else:
+            figures = "— | — | —"
+        met = not reach.missing and bool(reach.latencies_ms)
+        met = met and reach.slowest < REACH_TARGET_MS
+        out.append(
+            f"| {number} | {len(reach.latencies_ms):,} | {reach.missing:,} | {figures} "
+            f"| all < {REACH_TARGET_MS / 1000:.0f} s | {_mark(met)} |"
+        )
+    complete = [r for r in found.changes if r.latencies_ms]
+    if complete:
+        out += [
+            "",
+            "Median over the changes: p50 "
+            f"{statistics.median(r.p50 for r in complete):,.0f} ms, p95 "
+            f"{statistics.median(r.p95 for r in complete):,.0f} ms, slowest "
+            f"{statistics.median(r.slowest for r in complete):,.0f} ms.",
+        ]
+    return "\n".join([*out, ""])
+
+
+def _errors(runs: Sequence[Swarm]) -> list[str]:
+    errors: dict[str, int] = {}
+    for run in runs:
+        for text, count in run.errors.items():
+            errors[text] = errors.get(text, 0) + count
+    if not errors:
+        return []
+    top = sorted(errors.items(), key=lambda item: -item[1])[:8]
+    return ["", "Errors (the most frequent):", "", *(f"- {n}: `{text}`" for text, n in top), ""]
+
+
+def _median_cpu(runs: Sequence[Swarm], *, exclude: str = "", only: str = "") -> float:
+    per_run = [
+        sum(
+            usage.cpu_percent
+            for name, usage in run.usage.items()
+            if (only and name == only) or (not only and name != exclude)
+        )
+        for run in runs
+    ]
+    return statistics.median(per_run) if per_run else 0.0
+
+
+def _locust_version() -> str:
+    return importlib.metadata.version("locust")
