@@ -9,6 +9,7 @@ JSON lines on stdout: `[name, milliseconds, error or null]`, then `{"window": se
 
 import json
 import random
+import re
 import sys
 import time
 from typing import Any
@@ -119,6 +120,12 @@ class Person(_Numbered):
         self.client.post(f"/api/tasks/{task_id}/complete", headers=self.headers, name="complete")
 
 
+def _error_text(exception: BaseException) -> str:
+    """The error without what varies per request (query strings, ids), so alike ones add up."""
+    text = re.sub(r"https?://[^/\s]+|\?\S*", "", f"{type(exception).__name__}: {exception}")
+    return re.sub(r"/\d+", "/{id}", text)[:200]
+
+
 def main() -> None:
     user = Reader if PLAN.kind == "read" else Person
     environment = Environment(user_classes=[user])
@@ -127,7 +134,7 @@ def main() -> None:
 
     def record(name: str, response_time: float, exception: BaseException | None, **_: Any) -> None:
         if measuring:
-            error = None if exception is None else f"{type(exception).__name__}: {exception}"[:200]
+            error = None if exception is None else _error_text(exception)
             out.write(json.dumps([name, response_time, error]) + "\n")
 
     environment.events.request.add_listener(record)

@@ -51,7 +51,9 @@ BOARD = "reflex___state____state.app___ui___state___board____board_state"
 
 
 def test_a_summary_counts_failures_as_errors_and_times_only_successes() -> None:
-    samples = [("list", float(ms), None) for ms in range(1, 101)]
+    samples: list[tuple[str, float, str | None]] = [
+        ("list", float(ms), None) for ms in range(1, 101)
+    ]
     samples += [("list", 5000.0, "ConnectionRefusedError: refused"), ("create", 7.0, None)]
     swarm = summarize(samples, seconds=10)
     listing = swarm.summaries["list"]
@@ -130,7 +132,8 @@ def _usage(cpu: float) -> dict[str, Usage]:
 def _result(mode: str = "embedded") -> LoadResult:
     read = summarize([("page", 100.0, None)] * 300 + [("page", 200.0, None)], 2)
     read = Swarm(read.summaries, read.errors, _usage(180))
-    mix = [("list", 20.0, None)] * 90 + [("create", 400.0, "HTTPError: 503")]
+    mix: list[tuple[str, float, str | None]] = [("list", 20.0, None)] * 90
+    mix += [("create", 400.0, "HTTPError: 503")]
     people = summarize(mix, 10)
     people = Swarm(people.summaries, people.errors, _usage(120))
     return LoadResult(
