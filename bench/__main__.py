@@ -12,7 +12,7 @@ import dataclasses
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -21,7 +21,7 @@ import httpx
 
 from bench import load_part, machine, stack
 from bench.explain import explain
-from bench.load import LoadOptions
+from bench.load import LoadOptions, LoadResult
 from bench.measure import Request, RequestOf, measure
 from bench.report import (
     LOAD_PARTS,
@@ -102,12 +102,13 @@ def _load(options: argparse.Namespace, parts: Parts, output: Path | None) -> Par
     sessions = load_part.SessionOptions(
         options.sessions, options.tabs_per_sign_in, options.session_changes
     )
-    results = []
+    runs: list[Callable[[], LoadResult]] = []
     if chosen & {"reads", "people", "sessions"}:
-        results.append(load_part.embedded(chosen, load, sessions, _log))
+        runs.append(partial(load_part.embedded, chosen, load, sessions, _log))
     if "people-dapr" in chosen:
-        results.append(load_part.stack(load, _log))
-    for result in results:
+        runs.append(partial(load_part.stack, load, _log))
+    for run in runs:
+        result = run()
         parts = dataclasses.replace(parts, load={**parts.load, **render_load(result, load)})
         _write(output, parts)
     return parts
