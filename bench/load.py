@@ -11,7 +11,7 @@ import os
 import statistics
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 import httpx
@@ -103,20 +103,30 @@ class Combined:
         return statistics.median(run.per_second for run in self.runs)
 
     @property
-    def p50(self) -> float:
-        return statistics.median(run.p50 for run in self.runs)
+    def timed(self) -> tuple[Summary, ...]:
+        """The runs with a successful request: only they have times."""
+        return tuple(run for run in self.runs if run.requests > run.errors)
 
     @property
-    def p95(self) -> float:
-        return statistics.median(run.p95 for run in self.runs)
+    def p50(self) -> float | None:
+        return _median_of(run.p50 for run in self.timed)
 
     @property
-    def p99(self) -> float:
-        return statistics.median(run.p99 for run in self.runs)
+    def p95(self) -> float | None:
+        return _median_of(run.p95 for run in self.timed)
 
     @property
-    def worst_p95(self) -> float:
-        return max(run.p95 for run in self.runs)
+    def p99(self) -> float | None:
+        return _median_of(run.p99 for run in self.timed)
+
+    @property
+    def worst_p95(self) -> float | None:
+        return max((run.p95 for run in self.timed), default=None)
+
+
+def _median_of(values: Iterable[float]) -> float | None:
+    found = list(values)
+    return statistics.median(found) if found else None
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,19 @@ def test_several_runs_give_the_median_of_each_figure_and_every_error() -> None:
     assert (both.requests, both.errors) == (6000, 3)
 
 
+def test_runs_where_every_request_failed_have_no_times_to_count() -> None:
+    failed = Summary("create", 5, 5, 10, 0.0, 0.0, 0.0)
+    timed = Summary("create", 5, 1, 10, 40.0, 80.0, 90.0)
+    assert (
+        Combined("create", (failed, timed)).p50,
+        Combined("create", (failed, timed)).worst_p95,
+    ) == (
+        40,
+        80,
+    )
+    assert Combined("create", (failed,)).p95 is None
+
+
 def test_combine_takes_the_name_from_every_run_that_has_it() -> None:
     first = summarize([("list", 5.0, None)], 1)
     second = summarize([("search", 5.0, None)], 1)
@@ -169,7 +182,7 @@ def test_the_report_marks_what_missed_its_target() -> None:
     assert "| page | 602 | 0 | 150 |" in sections["reads"]
     assert "| met |" in sections["reads"]
     assert "**missed**" in sections["people"]  # one error
-    assert "| create | 2 | 2 |" in sections["people"]
+    assert "| create | 2 | 2 | 0.1 | — | — | — | — |" in sections["people"]  # none timed
     assert "205 KiB" in sections["sessions"]  # 200 MiB over 998 tabs
     assert (
         "| 1 | 3 | 995 | 1,500 | 2,500 | 2,500 | all < 2 s | **missed** |" in sections["sessions"]
