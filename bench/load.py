@@ -11,6 +11,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 
@@ -33,6 +34,9 @@ READ_DESCRIPTIONS = {
 MIX = (("list", 40), ("search", 30), ("create", 15), ("complete", 15))
 TOTAL = "all"
 SWARM_GRACE_SECONDS = 120.0
+SETTLED_MS = 500.0
+SETTLED_TIMES = 3
+SETTLE_SECONDS = 180.0
 
 
 @dataclass(frozen=True)
@@ -270,6 +274,7 @@ def people(
     """`people` simulated users with think time, `runs` times."""
     runs = []
     for run in range(options.runs):
+        settle(host, token_list[0], log)
         log(f"{options.people} people, run {run + 1} of {options.runs}")
         plan = Plan(
             host=host,
@@ -284,6 +289,26 @@ def people(
         )
         runs.append(swarm(plan, servers, log))
     return runs
+
+
+def settle(host: str, token: str, log: Callable[[str], None]) -> None:
+    """Wait until the server answers a one-task listing within SETTLED_MS SETTLED_TIMES in a
+    row (at most SETTLE_SECONDS), so that a run does not start with the last one's backlog."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    quick = 0
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=host, headers=headers, timeout=SETTLE_SECONDS) as client:
+        while quick < SETTLED_TIMES and time.monotonic() < deadline:
+            started = time.perf_counter()
+            try:
+                answered = client.get("/api/tasks", params={"limit": 1}).is_success
+            except httpx.HTTPError:
+                answered = False
+            fast = answered and (time.perf_counter() - started) * 1000 < SETTLED_MS
+            quick = quick + 1 if fast else 0
+            time.sleep(1)
+    if quick < SETTLED_TIMES:
+        log(f"  the server was still slow after {SETTLE_SECONDS:.0f} s; starting anyway")
 
 
 def combine(runs: Sequence[Swarm], name: str) -> Combined:

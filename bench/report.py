@@ -13,6 +13,9 @@ from bench.load import (
     MIX,
     READ_DESCRIPTIONS,
     READ_ENDPOINTS,
+    SETTLE_SECONDS,
+    SETTLED_MS,
+    SETTLED_TIMES,
     TOTAL,
     LoadOptions,
     LoadResult,
@@ -587,7 +590,10 @@ def _people(result: LoadResult, runs: Sequence[Swarm], options: LoadOptions) -> 
         f"measured window of {options.people_seconds:.0f} s. {len(runs)} runs; each figure is "
         "the median over the runs (p50/p95/p99 nearest rank over a run's successful "
         "requests), *worst p95* the highest of the runs. Errors are every failed request "
-        "(a non-2xx answer or a broken connection) of all runs.",
+        "(a non-2xx answer or a broken connection) of all runs. Before each run the bench "
+        f"waits until a one-task listing is answered within {SETTLED_MS:.0f} ms "
+        f"{SETTLED_TIMES} times in a row (at most {SETTLE_SECONDS / 60:.0f} min), so that a "
+        "run does not start with the previous one's backlog.",
         f"- Target: p95 under {PEOPLE_P95_TARGET_MS:.0f} ms over all requests, and no errors.",
         "",
         "### Results",
