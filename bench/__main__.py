@@ -1,26 +1,39 @@
 """python -m bench [--sizes 10000,100000] [--backends sqlite,postgresql] [--no-stack] ...
 
-Two parts: listing latency in the embedded runtime (SQLite and PostgreSQL), then the
-end-to-end figures on the local Dapr stack (bench/stack.py). Each part rewrites its own
-section of docs/benchmarks.md and keeps the other's.
+Three parts: listing latency in the embedded runtime (SQLite and PostgreSQL), the
+end-to-end figures on the local Dapr stack (bench/stack.py), then load with Locust and open
+board tabs against `make run` and the stack (bench/load_part.py). Each part rewrites its own
+sections of docs/benchmarks.md and keeps the others'.
 """
 
 import argparse
 import contextlib
+import dataclasses
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
 import httpx
 
-from bench import machine, stack
+from bench import load_part, machine, stack
 from bench.explain import explain
+from bench.load import LoadOptions, LoadResult
 from bench.measure import Request, RequestOf, measure
-from bench.report import Parts, Run, Setup, assemble, existing_parts, render, render_stack
+from bench.report import (
+    LOAD_PARTS,
+    Parts,
+    Run,
+    Setup,
+    assemble,
+    existing_parts,
+    render,
+    render_load,
+    render_stack,
+)
 from bench.scenarios import SCENARIOS, Scenario
 from bench.workload import reference_now, seed, seeded_owner
 from tests.support.accounts import admin_token, bearer
@@ -41,12 +54,12 @@ def main() -> None:
     output = None if options.output == "-" else Path(options.output)
     parts = existing_parts(output) if output else Parts(None, None, "")
     missed: list[str] = []
-    if not options.stack_only:
+    if not (options.stack_only or options.load_only):
         embedded, missed_embedded = _embedded(options)
         missed += missed_embedded
-        parts = Parts(embedded, parts.stack, parts.findings)
+        parts = dataclasses.replace(parts, embedded=embedded)
         _write(output, parts)
-    if options.stack:
+    if options.stack and not options.load_only:
         try:
             result = stack.run(
                 stack.StackOptions(
@@ -64,10 +77,41 @@ def main() -> None:
             raise
         _log(f"stack part run time {result.total_seconds / 60:.1f} min")
         missed += [f"stack: {name}" for name in result.missed()]
-        parts = Parts(parts.embedded, render_stack(result), parts.findings)
+        parts = dataclasses.replace(parts, stack=render_stack(result))
         _write(output, parts)
+    if options.load and not options.stack_only:
+        parts = _load(options, parts, output)
     for line in missed:
         _log(f"missed target: {line}")
+
+
+def _load(options: argparse.Namespace, parts: Parts, output: Path | None) -> Parts:
+    """The load part's sections that `--load-parts` names, each written as soon as run."""
+    chosen = {name for name in options.load_parts.split(",") if name}
+    load = LoadOptions(
+        runs=options.load_runs,
+        read_connections=options.read_connections,
+        read_seconds=options.read_seconds,
+        read_warmup=options.read_warmup,
+        people=options.people,
+        spawn_rate=options.spawn_rate,
+        people_seconds=options.people_seconds,
+        people_warmup=options.people_warmup,
+        think_seconds=options.think_seconds,
+    )
+    sessions = load_part.SessionOptions(
+        options.sessions, options.tabs_per_sign_in, options.session_changes
+    )
+    runs: list[Callable[[], LoadResult]] = []
+    if chosen & {"reads", "people", "sessions"}:
+        runs.append(partial(load_part.embedded, chosen, load, sessions, _log))
+    if "people-dapr" in chosen:
+        runs.append(partial(load_part.stack, load, _log))
+    for run in runs:
+        result = run()
+        parts = dataclasses.replace(parts, load={**parts.load, **render_load(result, load)})
+        _write(output, parts)
+    return parts
 
 
 def _write(output: Path | None, parts: Parts) -> None:
@@ -151,13 +195,54 @@ def _options() -> argparse.Namespace:
     stack_part.add_argument("--stack-successors", type=int, default=120, metavar="N")
     stack_part.add_argument("--stack-reminders", type=int, default=60, metavar="N")
     stack_part.add_argument("--stack-sizes", default="10000,100000")
+    load_part_group = parser.add_argument_group(
+        "the load part (Locust and open board tabs against make run and the stack)"
+    )
+    load_part_group.add_argument(
+        "--load",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run the load part (default: yes, unless --pg-sql)",
+    )
+    load_part_group.add_argument(
+        "--load-only",
+        action="store_true",
+        help="run only the load part; the report keeps the other parts as they were",
+    )
+    load_part_group.add_argument(
+        "--load-parts",
+        default=",".join(LOAD_PARTS),
+        help="which sections: reads (50 connections), people (1,000 simulated users on "
+        "make run), people-dapr (the same on the stack), sessions (open board tabs)",
+    )
+    load_part_group.add_argument("--load-runs", type=int, default=3, metavar="N")
+    load_part_group.add_argument("--read-connections", type=int, default=50, metavar="N")
+    load_part_group.add_argument("--read-seconds", type=float, default=15, metavar="S")
+    load_part_group.add_argument("--read-warmup", type=float, default=3, metavar="S")
+    load_part_group.add_argument("--people", type=int, default=1000, metavar="N")
+    load_part_group.add_argument("--spawn-rate", type=float, default=50, metavar="N")
+    load_part_group.add_argument("--people-seconds", type=float, default=60, metavar="S")
+    load_part_group.add_argument("--people-warmup", type=float, default=10, metavar="S")
+    load_part_group.add_argument("--think-seconds", type=float, default=5, metavar="S")
+    load_part_group.add_argument("--sessions", type=int, default=1000, metavar="N")
+    load_part_group.add_argument("--tabs-per-sign-in", type=int, default=10, metavar="N")
+    load_part_group.add_argument("--session-changes", type=int, default=3, metavar="N")
     options = parser.parse_args()
     if options.output is None:
         options.output = "-" if options.pg_sql else str(ROOT / "docs" / "benchmarks.md")
     if options.stack is None:
         options.stack = options.stack_only or not options.pg_sql
+    if options.load is None:
+        options.load = options.load_only or not options.pg_sql
     if options.stack_only and not options.stack:
         parser.error("--stack-only and --no-stack leave nothing to run")
+    if options.load_only and not options.load:
+        parser.error("--load-only and --no-load leave nothing to run")
+    if options.load_only and options.stack_only:
+        parser.error("--load-only and --stack-only: choose one")
+    unknown_parts = set(options.load_parts.split(",")) - set(LOAD_PARTS) - {""}
+    if unknown_parts:
+        parser.error(f"unknown load part(s): {', '.join(sorted(unknown_parts))}")
     unknown = set(options.backends.split(",")) - set(BACKENDS)
     if unknown:
         parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")

@@ -22,7 +22,8 @@ import httpx
 from bench import machine
 from bench.measure import Request, RequestOf, Timings, measure, percentile
 from bench.scenarios import SCENARIOS, Scenario
-from bench.workload import reference_now, seed_beside, unseed
+from bench.workload import reference_now, seed_beside, unseed, user_id
+from tests.support.accounts import ADMIN_USERNAME
 from tests.support.stack import Stack, is_running, running_stack
 from tests.support.tasks import create_task, poll
 
@@ -365,7 +366,8 @@ def measure_listing(
     the stack's app, and remove the seeded tasks again."""
     now = reference_now()
     log(f"stack: listing at {size:,} tasks: seeding")
-    ids, seconds = seed_beside(database_url, size, now)
+    # The test admin's, whose token the bench lists with (another user's would not show).
+    ids, seconds = seed_beside(database_url, size, now, user_id(database_url, ADMIN_USERNAME))
     try:
         log(f"stack: listing at {size:,} tasks: seeded in {seconds:.1f} s; measuring")
         requests: dict[str, RequestOf] = {

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.adapters.local.sql import create_engine
 from app.domain.enums import Priority, Recurrence, RepeatFrom, TaskStatus
 from app.domain.recurrence import series_rule
-from app.repositories.tables import ID_SEQUENCE, TASK
+from app.repositories.tables import APP_USER, ID_SEQUENCE, TASK
 
 CHUNK = 5_000
 
@@ -75,10 +75,13 @@ def seed(database_url: str, count: int, now: datetime, extra_sql: Sequence[str] 
     return time.perf_counter() - started
 
 
-def seed_beside(database_url: str, count: int, now: datetime) -> tuple[range, float]:
+def seed_beside(
+    database_url: str, count: int, now: datetime, owner: int | None = None
+) -> tuple[range, float]:
     """Insert the same `count` tasks as `seed` into a database in use (the stack's), under
     ids reserved from its id sequence first, so the app's own inserts never collide with
-    them; the ids taken (for `unseed`) and the seconds it took."""
+    them, owned by `owner` (a user who exists already); the ids taken (for `unseed`) and the
+    seconds it took."""
     started = time.perf_counter()
     engine = create_engine(database_url)
     try:
@@ -90,13 +93,29 @@ def seed_beside(database_url: str, count: int, now: datetime) -> tuple[range, fl
                 .returning(ID_SEQUENCE.c.value)
             ).scalar_one()
         ids = range(last - count + 1, last + 1)
-        shifted = ({**row, "id": ids[0] - 1 + row["id"]} for row in task_rows(count, now))
+        shifted = (
+            {**row, "id": ids[0] - 1 + row["id"], "owner_id": owner}
+            for row in task_rows(count, now)
+        )
         with engine.begin() as connection:
             _insert(connection, shifted)
         _analyze(engine)
     finally:
         engine.dispose()
     return ids, time.perf_counter() - started
+
+
+def user_id(database_url: str, username: str) -> int:
+    """The id of the user called `username`."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(
+                sa.select(APP_USER.c.id).where(APP_USER.c.username == username)
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    return int(found)
 
 
 def seeded_owner(database_url: str) -> int:
