@@ -25,6 +25,7 @@ import psutil
 from locust import FastHttpUser, constant, task
 from locust.env import Environment
 
+from bench import machine
 from bench.workload import WORDS, reference_now, seed
 from tests.support.accounts import admin_token, bearer
 from tests.support.servers import fresh_postgres_database, migrate, serve_api
@@ -65,6 +66,7 @@ def main() -> None:
         _database(options.backend, Path(scratch)) as url,
     ):
         print(f"{options.backend}: migrating and seeding {TASKS:,} tasks", flush=True)
+        print(f"load average (1/5/15 min) at start: {machine.load()}", flush=True)
         migrate(url)
         seed(url, TASKS, reference_now())
         with serve_api(url, Path(scratch) / "uvicorn.log") as base_url:
@@ -79,6 +81,7 @@ def main() -> None:
                     result = _load(base_url, headers, scenario, options, server, spy)
                     results[scenario.name].append(result)
                     print(f"run {run + 1} {scenario.name}: {_row(result)}", flush=True)
+    print(f"load average (1/5/15 min) at end: {machine.load()}")
     print(f"\n{options.backend}, {options.users} connections, median of {options.runs} runs")
     print("| scenario | req/s | p50 / p99 ms | failures |\n|---|--:|--:|--:|")
     for name, runs in results.items():
@@ -190,6 +193,8 @@ def _summarize(name: str, collapsed: Path, top: int = 12) -> None:
     for line in collapsed.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         frames = [_short(frame) for frame in stack.split(";") if frame]
+        if not frames:
+            continue
         weight = int(count)
         samples += weight
         own[frames[-1]] += weight
@@ -237,4 +242,8 @@ def _slug(name: str) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] == "--summarize":
+        for path in sys.argv[2:]:
+            _summarize(Path(path).stem, Path(path))
+    else:
+        main()
