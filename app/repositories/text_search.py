@@ -2,8 +2,9 @@
 
 Both databases match the same way, the text literally and ignoring case, in the title or in
 the description, each through an index: SQLite its FTS5 trigram index (TASK_TEXT), PostgreSQL
-its trigram GIN indexes under ILIKE. They rank by their own full-text scores, a match in the
-title weighing more than one in the description."""
+its trigram GIN indexes under ILIKE. Both rank a match in the title above one in the
+description only: SQLite by bm25 (more occurrences and shorter text rank higher too),
+PostgreSQL by how often the title holds the text."""
 
 from typing import Any
 
@@ -16,7 +17,7 @@ from app.repositories.tables import TASK, TASK_TEXT
 
 # The trigram index finds runs of three characters: shorter text is matched by scanning.
 TRIGRAM = 3
-# How much more a match in the title counts than one in the description (SQLite's bm25).
+# How much more a match in the title counts than one in the description.
 TITLE_WEIGHT = 10
 HITS = "text_hits"
 
@@ -77,17 +78,14 @@ def _matches_sqlite(element: text_matches, compiler: Any, **kw: Any) -> str:
 def _hits_generic(element: text_hits, compiler: Any, asfrom: bool = False, **kw: Any) -> str:
     if not asfrom:
         return HITS
-    # ts_rank weighs 'A' (the title) 1.0 and 'B' (the description) 0.4.
-    simple: sa.ColumnElement[str] = sa.literal_column("'simple'")
-    title = sa.func.setweight(sa.func.to_tsvector(simple, TASK.c.title), sa.literal_column("'A'"))
-    description = sa.func.setweight(
-        sa.func.to_tsvector(simple, TASK.c.description), sa.literal_column("'B'")
-    )
-    vector = title.op("||")(description)
-    words = sa.func.plainto_tsquery(simple, sa.bindparam(None, element.text, sa.String))
-    hits = sa.select(TASK.c.id, sa.func.ts_rank(vector, words).label("score")).where(
-        _scan(element.text)
-    )
+    # How often the text occurs in the title, counted with string functions. A full-text
+    # score (ts_rank), or counting in the descriptions too, would read every matching task's
+    # text again: a search of a common word at 100,000 tasks took 0.4 to 1 s instead of 0.08.
+    text = sa.func.lower(sa.bindparam(None, element.text, sa.String))
+    title = sa.func.lower(TASK.c.title)
+    in_title = sa.func.char_length(title) - sa.func.char_length(sa.func.replace(title, text, ""))
+    score = sa.func.div(in_title, sa.func.char_length(text))
+    hits = sa.select(TASK.c.id, score.label("score")).where(_scan(element.text))
     return _as_from(hits, compiler, **kw)
 
 
