@@ -1,4 +1,8 @@
-"""Shared dependencies of the routers: the app's runtime and services, and who is asking."""
+"""Shared dependencies of the routers: the app's runtime and services, and who is asking.
+
+Every one is a coroutine, though only the principal's waits for anything: FastAPI runs a
+plain function dependency in a worker thread, and under load those hand-offs (six a request)
+took a sixth to a quarter of the server's time (docs/benchmarks.md, Profile)."""
 
 from typing import Annotated
 
@@ -17,7 +21,7 @@ from app.services.tasks import TaskService
 from app.web import WebApp
 
 
-def get_web_app(request: Request) -> WebApp:
+async def get_web_app(request: Request) -> WebApp:
     web_app: WebApp = request.app.state.web_app
     return web_app
 
@@ -25,30 +29,30 @@ def get_web_app(request: Request) -> WebApp:
 WebAppDep = Annotated[WebApp, Depends(get_web_app)]
 
 
-def get_runtime(web_app: WebAppDep) -> Runtime:
+async def get_runtime(web_app: WebAppDep) -> Runtime:
     return web_app.runtime
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_tasks(runtime: RuntimeDep) -> TaskService:
+async def get_tasks(runtime: RuntimeDep) -> TaskService:
     return runtime.tasks
 
 
-def get_reminders(runtime: RuntimeDep) -> ReminderService:
+async def get_reminders(runtime: RuntimeDep) -> ReminderService:
     return runtime.reminders
 
 
-def get_audit(runtime: RuntimeDep) -> AuditService:
+async def get_audit(runtime: RuntimeDep) -> AuditService:
     return runtime.audit
 
 
-def get_dead_letters(runtime: RuntimeDep) -> DeadLetterService:
+async def get_dead_letters(runtime: RuntimeDep) -> DeadLetterService:
     return runtime.dead_letters
 
 
-def get_chat(web_app: WebAppDep) -> ChatService:
+async def get_chat(web_app: WebAppDep) -> ChatService:
     return web_app.chat
 
 
@@ -59,7 +63,7 @@ Chat = Annotated[ChatService, Depends(get_chat)]
 DeadLetters = Annotated[DeadLetterService, Depends(get_dead_letters)]
 
 
-def get_accounts(web_app: WebAppDep) -> AccountService:
+async def get_accounts(web_app: WebAppDep) -> AccountService:
     return web_app.accounts
 
 
@@ -102,11 +106,11 @@ async def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def current_user(principal: CurrentPrincipal) -> User:
+async def current_user(principal: CurrentPrincipal) -> User:
     return principal.user
 
 
-def writing_user(principal: CurrentPrincipal) -> User:
+async def writing_user(principal: CurrentPrincipal) -> User:
     if not principal.can_write:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this token may only read")
     return principal.user
@@ -116,7 +120,7 @@ CurrentUser = Annotated[User, Depends(current_user)]
 WritingUser = Annotated[User, Depends(writing_user)]
 
 
-def admin_user(user: CurrentUser) -> User:
+async def admin_user(user: CurrentUser) -> User:
     if not user.is_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only an admin may do this")
     return user
@@ -125,8 +129,8 @@ def admin_user(user: CurrentUser) -> User:
 AdminUser = Annotated[User, Depends(admin_user)]
 
 
-def signed_in(request: Request, principal: CurrentPrincipal) -> None:
+async def signed_in(request: Request, principal: CurrentPrincipal) -> None:
     """What every router of user data needs: someone signed in, allowed to write when the
     method writes."""
     if request.method not in SAFE_METHODS:
-        writing_user(principal)
+        await writing_user(principal)

@@ -63,6 +63,10 @@ TagFilter = Annotated[
     _TAG_FILTER_ITEMS,
 ]
 SearchText = Annotated[types.SearchText, NO_NUL]
+SortBy = Annotated[
+    SortField | None,
+    Field(description="Leave out: the most relevant first when searching text, else due_date."),
+]
 
 
 class Strict(BaseModel):
@@ -159,14 +163,14 @@ class TaskFilters(Strict):
 
 class TaskListQuery(TaskFilters, Paging):
     q: SearchText | None = None
-    sort_by: SortField = SortField.DUE_DATE
+    sort_by: SortBy = None
     order: SortOrder | None = None
 
 
 class SearchRequest(Paging):
     query: SearchText | None = None
     filters: TaskFilters = TaskFilters()
-    sort_by: SortField = SortField.DUE_DATE
+    sort_by: SortBy = None
     order: SortOrder | None = None
 
 

@@ -41,11 +41,22 @@ class TaskQuery:
     due_before: datetime | None = None
     due_after: datetime | None = None
     text: str | None = None
-    sort_by: SortField = SortField.DUE_DATE
+    # None: the most relevant first when there is text to match, else by due date.
+    sort_by: SortField | None = None
     order: SortOrder | None = None
     limit: int = DEFAULT_LIMIT
     offset: int = 0
 
     @property
+    def ranked(self) -> bool:
+        """Whether the matches come most relevant first (no sort asked, text given)."""
+        return self.sort_by is None and self.text is not None
+
+    @property
+    def sort_field(self) -> SortField:
+        """What the page is ordered by, or, when ranked, what orders equally relevant tasks."""
+        return self.sort_by or SortField.DUE_DATE
+
+    @property
     def effective_order(self) -> SortOrder:
-        return self.order or DEFAULT_ORDER[self.sort_by]
+        return self.order or DEFAULT_ORDER[self.sort_field]

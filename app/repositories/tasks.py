@@ -6,9 +6,8 @@ Every statement a user's request runs is scoped to its owner in the statement it
 statements without an owner serve the processors and the reconciliation sweeps, which act
 for whoever owns the rows they find and carry that owner on."""
 
-import asyncio
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +24,7 @@ from app.repositories.outbox import outbox_inserts
 from app.repositories.ownership import owned
 from app.repositories.rows import allocate_id, from_row, from_rows, values_of
 from app.repositories.tables import AUDIT_LOG, REMINDER, TASK
+from app.repositories.text_search import text_hits, text_matches
 
 SORT_COLUMNS = {
     SortField.DUE_DATE: TASK.c.due_date,
@@ -67,23 +67,29 @@ class TaskRepository:
     async def page(self, owner: int, query: TaskQuery) -> tuple[list[Task], int]:
         """One page of the owner's tasks `query` asks for, and how many match in all."""
         conditions = [owned(TASK, owner), *_conditions(query)]
-        column = SORT_COLUMNS[query.sort_by]
+        column = SORT_COLUMNS[query.sort_field]
         ascending = query.effective_order == SortOrder.ASC
         ordered = column.asc() if ascending else column.desc()
-        page = self._sql.fetch(
-            sa.select(TASK)
-            .where(*conditions)
-            .order_by(
-                ordered.nulls_last() if query.sort_by == SortField.DUE_DATE else ordered,
-                TASK.c.id.asc() if ascending else TASK.c.id.desc(),
+        order = [
+            ordered.nulls_last() if query.sort_field == SortField.DUE_DATE else ordered,
+            TASK.c.id.asc() if ascending else TASK.c.id.desc(),
+        ]
+        page = sa.select(TASK).where(*conditions)
+        if query.ranked and query.text is not None:
+            # The matches and their scores, from one pass over the text index.
+            hits = text_hits(query.text)
+            page = (
+                sa.select(TASK)
+                .select_from(TASK.join(hits, hits.c.id == TASK.c.id))
+                .where(owned(TASK, owner), *_conditions(replace(query, text=None)))
             )
-            .limit(query.limit)
-            .offset(query.offset)
-        )
-        # The count runs beside the page, not after it: the request waits for the slower one.
-        count = self._sql.fetch(sa.select(sa.func.count()).select_from(TASK).where(*conditions))
-        rows, counted = await asyncio.gather(page, count)
-        return from_rows(Task, TASK, rows), int(counted[0][0])
+            order.insert(0, hits.c.score.desc())
+        rows = await self._sql.fetch(page.order_by(*order).limit(query.limit).offset(query.offset))
+        if 0 < len(rows) < query.limit or (query.offset == 0 and not rows):
+            # The last page: the total is what came before it and on it, no count needed.
+            return from_rows(Task, TASK, rows), query.offset + len(rows)
+        count = sa.select(sa.func.count()).select_from(TASK).where(*conditions)
+        return from_rows(Task, TASK, rows), int((await self._sql.fetch(count))[0][0])
 
     async def successor(self, owner: int, task_id: int) -> Task | None:
         """The task created as the next occurrence of `task_id`."""
@@ -325,12 +331,7 @@ def _conditions(query: TaskQuery) -> list[sa.ColumnElement[bool]]:
     if query.due_after is not None:
         conditions.append(TASK.c.due_date > query.due_after)
     if query.text:
-        conditions.append(
-            sa.or_(
-                TASK.c.title.icontains(query.text, autoescape=True),
-                TASK.c.description.icontains(query.text, autoescape=True),
-            )
-        )
+        conditions.append(text_matches(query.text))
     return conditions
 
 

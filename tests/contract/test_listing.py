@@ -373,3 +373,77 @@ def test_search_query_is_literal(client: httpx.Client) -> None:
         "/api/tasks/search", json={"query": "100%", "filters": {"tags": [tag]}}
     ).json()
     assert (ids(body["results"]), body["total_count"]) == ([hit["id"]], 1)
+
+
+# --- text search: ranked, through each database's index ------------------------------------------
+
+
+def _search(client: httpx.Client, text: str, **params: Any) -> list[int]:
+    return ids(list_tasks(client, q=text, limit=500, **params)[0])
+
+
+def test_q_without_a_sort_puts_the_most_relevant_first(client: httpx.Client) -> None:
+    """A match in the title ranks above one in the description, though it is due later; an
+    explicit sort (here the default one, named) orders by that instead."""
+    word = unique("w")
+    in_description = create_task(
+        client,
+        title=f"other {unique('x')}",
+        description=f"remember the {word} and a few more words about it",
+        due_date="2031-01-01T00:00:00Z",
+    )
+    in_title = create_task(client, title=f"{word} for the weekend", due_date="2031-06-01T00:00:00Z")
+    ranked = [in_title["id"], in_description["id"]]
+
+    assert _search(client, word) == ranked
+    assert _search(client, word, sort_by="due_date") == ranked[::-1]
+    body = client.post("/api/tasks/search", json={"query": word}).json()
+    assert (ids(body["results"]), body["total_count"]) == (ranked, 2)
+    body = client.post("/api/tasks/search", json={"query": word, "sort_by": "due_date"}).json()
+    assert ids(body["results"]) == ranked[::-1]
+
+
+def test_ranked_pages_show_every_match_once_with_the_total(client: httpx.Client) -> None:
+    word = unique("w")
+    made = {create_task(client, title=f"{word} {i}")["id"] for i in range(5)}
+    pages = [list_tasks(client, q=word, limit=2, offset=offset) for offset in (0, 2, 4, 6)]
+    assert sorted(task_id for page, _ in pages for task_id in ids(page)) == sorted(made)
+    assert [total for _, total in pages] == [5, 5, 5, 5]
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("ilkshak", "Buy a milkshake"),  # inside a word
+        ("a MILKSHAKE", "buy a milkshake"),  # across words, any case
+        ("москв", "Поездка в " + "москву".upper()),  # Cyrillic, folded
+        ("σίσυφ", "ΣΊΣΥΦΟΣ reading group"),  # Greek, folded
+        ("ab", "xaby"),  # shorter than the text index's trigrams
+        ('say "hi"', 'say "hi" to them'),  # quotes are plain characters
+    ],
+)
+def test_q_finds_any_substring_ignoring_case(client: httpx.Client, text: str, title: str) -> None:
+    tag = unique("t")
+    hit = create_task(client, title=f"{title} {tag}", tags=[tag])
+    create_task(client, title=f"nothing alike {tag}", tags=[tag])
+    assert _search(client, text, tags=tag) == [hit["id"]]
+
+
+def test_q_follows_every_change_of_the_text(client: httpx.Client) -> None:
+    before, after, described = unique("b"), unique("a"), unique("d")
+    task = create_task(client, title=f"plan {before}")
+    assert _search(client, before) == [task["id"]]
+
+    client.put(f"/api/tasks/{task['id']}", json={"title": f"plan {after}"}).raise_for_status()
+    assert (_search(client, before), _search(client, after)) == ([], [task["id"]])
+
+    changed = {"description": f"now with {described}"}
+    client.put(f"/api/tasks/{task['id']}", json=changed).raise_for_status()
+    assert _search(client, described) == [task["id"]]
+    client.put(f"/api/tasks/{task['id']}", json={"description": ""}).raise_for_status()
+    assert _search(client, described) == []
+
+    client.post(f"/api/tasks/{task['id']}/complete").raise_for_status()
+    assert _search(client, after) == [task["id"]]
+    client.delete(f"/api/tasks/{task['id']}").raise_for_status()
+    assert _search(client, after) == []

@@ -22,7 +22,7 @@ UNAVAILABLE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_provider(web_app: WebAppDep) -> OidcProvider:
+async def get_provider(web_app: WebAppDep) -> OidcProvider:
     if web_app.oidc is None:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,

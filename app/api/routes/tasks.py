@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Path, Query, Response, status
 
 from app.api.deps import CurrentUser, RuntimeDep, Tasks, WritingUser
-from app.api.responses import CONFLICT, MALFORMED_BODY, NOT_FOUND, TOTAL_COUNT
+from app.api.responses import CONFLICT, MALFORMED_BODY, NOT_FOUND, TOTAL_COUNT, ViewResponse
 from app.api.schemas import (
     PriorityBody,
     SearchRequest,
@@ -20,7 +20,7 @@ from app.api.schemas import (
 )
 from app.domain.queries import SortField, SortOrder, TaskQuery
 from app.domain.task_fields import MAX_ID
-from app.task_views import TaskOut
+from app.task_views import TaskOut, task_view
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"])
 
@@ -32,7 +32,7 @@ TaskId = Annotated[int, Path(ge=1, le=MAX_ID)]
 def _task_query(
     filters: TaskFilters,
     text: str | None,
-    sort_by: SortField,
+    sort_by: SortField | None,
     order: SortOrder | None,
     limit: int,
     offset: int,
@@ -59,12 +59,8 @@ def _task_query(
 
 @router.get("", response_model=list[TaskOut], responses=TOTAL_COUNT)
 async def list_tasks(
-    query: Annotated[TaskListQuery, Query()],
-    tasks: Tasks,
-    runtime: RuntimeDep,
-    response: Response,
-    user: CurrentUser,
-) -> list[TaskOut]:
+    query: Annotated[TaskListQuery, Query()], tasks: Tasks, runtime: RuntimeDep, user: CurrentUser
+) -> Response:
     page = await tasks.query(
         user.id,
         _task_query(
@@ -77,14 +73,15 @@ async def list_tasks(
             runtime.settings.timezone,
         ),
     )
-    response.headers["X-Total-Count"] = str(page.total)
-    return [TaskOut.of(task) for task in page.tasks]
+    return ViewResponse(
+        [task_view(task) for task in page.tasks], headers={"X-Total-Count": str(page.total)}
+    )
 
 
 @router.post("/search", response_model=SearchResponse, responses=MALFORMED_BODY)
 async def search_tasks(
     body: SearchRequest, tasks: Tasks, runtime: RuntimeDep, user: CurrentUser
-) -> SearchResponse:
+) -> Response:
     page = await tasks.query(
         user.id,
         _task_query(
@@ -97,19 +94,22 @@ async def search_tasks(
             runtime.settings.timezone,
         ),
     )
-    return SearchResponse(results=[TaskOut.of(task) for task in page.tasks], total_count=page.total)
+    return ViewResponse(
+        {"results": [task_view(task) for task in page.tasks], "total_count": page.total}
+    )
 
 
 @router.post(
     "", response_model=TaskOut, status_code=status.HTTP_201_CREATED, responses=MALFORMED_BODY
 )
-async def create_task(body: TaskCreate, tasks: Tasks, user: WritingUser) -> TaskOut:
-    return TaskOut.of(await tasks.create(user.id, body.model_dump(exclude_unset=True)))
+async def create_task(body: TaskCreate, tasks: Tasks, user: WritingUser) -> Response:
+    task = await tasks.create(user.id, body.model_dump(exclude_unset=True))
+    return ViewResponse(task_view(task), status_code=status.HTTP_201_CREATED)
 
 
 @router.get("/{task_id:int}", response_model=TaskOut, responses=NOT_FOUND)
-async def get_task(task_id: TaskId, tasks: Tasks, user: CurrentUser) -> TaskOut:
-    return TaskOut.of(await tasks.get(user.id, task_id))
+async def get_task(task_id: TaskId, tasks: Tasks, user: CurrentUser) -> Response:
+    return ViewResponse(task_view(await tasks.get(user.id, task_id)))
 
 
 @router.put(
@@ -117,8 +117,8 @@ async def get_task(task_id: TaskId, tasks: Tasks, user: CurrentUser) -> TaskOut:
 )
 async def update_task(
     task_id: TaskId, body: TaskUpdate, tasks: Tasks, user: WritingUser
-) -> TaskOut:
-    return TaskOut.of(await tasks.update(user.id, task_id, body.changes()))
+) -> Response:
+    return ViewResponse(task_view(await tasks.update(user.id, task_id, body.changes())))
 
 
 @router.delete("/{task_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
@@ -128,8 +128,8 @@ async def delete_task(task_id: TaskId, tasks: Tasks, user: WritingUser) -> Respo
 
 
 @router.post("/{task_id:int}/complete", response_model=TaskOut, responses=NOT_FOUND)
-async def complete_task(task_id: TaskId, tasks: Tasks, user: WritingUser) -> TaskOut:
-    return TaskOut.of(await tasks.complete(user.id, task_id))
+async def complete_task(task_id: TaskId, tasks: Tasks, user: WritingUser) -> Response:
+    return ViewResponse(task_view(await tasks.complete(user.id, task_id)))
 
 
 @router.put(
@@ -139,8 +139,10 @@ async def complete_task(task_id: TaskId, tasks: Tasks, user: WritingUser) -> Tas
 )
 async def set_priority(
     task_id: TaskId, body: PriorityBody, tasks: Tasks, user: WritingUser
-) -> TaskOut:
-    return TaskOut.of(await tasks.update(user.id, task_id, {"priority": body.priority}))
+) -> Response:
+    return ViewResponse(
+        task_view(await tasks.update(user.id, task_id, {"priority": body.priority}))
+    )
 
 
 @router.post(
@@ -148,8 +150,8 @@ async def set_priority(
     response_model=TaskOut,
     responses=NOT_FOUND | CONFLICT | MALFORMED_BODY,
 )
-async def add_tags(task_id: TaskId, body: TagsBody, tasks: Tasks, user: WritingUser) -> TaskOut:
-    return TaskOut.of(await tasks.add_tags(user.id, task_id, body.tags))
+async def add_tags(task_id: TaskId, body: TagsBody, tasks: Tasks, user: WritingUser) -> Response:
+    return ViewResponse(task_view(await tasks.add_tags(user.id, task_id, body.tags)))
 
 
 @router.delete(
@@ -157,5 +159,5 @@ async def add_tags(task_id: TaskId, body: TagsBody, tasks: Tasks, user: WritingU
     response_model=TaskOut,
     responses=NOT_FOUND | CONFLICT | MALFORMED_BODY,
 )
-async def remove_tags(task_id: TaskId, body: TagsBody, tasks: Tasks, user: WritingUser) -> TaskOut:
-    return TaskOut.of(await tasks.remove_tags(user.id, task_id, body.tags))
+async def remove_tags(task_id: TaskId, body: TagsBody, tasks: Tasks, user: WritingUser) -> Response:
+    return ViewResponse(task_view(await tasks.remove_tags(user.id, task_id, body.tags)))
