@@ -538,6 +538,8 @@ up() {
   for entry in "${ENTRIES[@]}"; do
     read -r name app http _ <<<"$entry"
     wait_sidecar "$name" "$http"
+    # An app started again next to a running sidecar (scale) is not awaited by it.
+    wait_app "$name" "$app"
   done
   if ((COUNT == 1)) && [[ -f "$RUN/redis.ours" ]]; then
     "$ROOT/scripts/redis.sh" stop
