@@ -102,6 +102,7 @@ def test_a_tab_on_each_replica_gets_the_change_and_the_toast_and_a_reminder_is_s
         toasts = [tab.toasts().filter(has_text=f"Reminder: Call the bank {word}") for tab in tabs]
         for toast in toasts:
             expect(toast).to_be_visible(timeout=30_000)
+            expect(toast).to_have_count(1)
 
         with replicas.client() as api:
             sent = eventually(lambda: audited(api, bank["id"], "reminder.sent"), 30)
@@ -119,7 +120,5 @@ def test_a_tab_on_each_replica_gets_the_change_and_the_toast_and_a_reminder_is_s
             assert audited(api, bank["id"], "reminder.sent") == sent
             [reminder] = api.get("/api/reminders", params={"task_id": bank["id"]}).json()
             assert reminder["status"] == "sent"
-        for toast in toasts:
-            expect(toast).to_have_count(1)
     finally:
         context.close()
