@@ -55,15 +55,16 @@ def test_the_replicas_share_the_reminders_and_each_has_its_own_live_feed(
 ) -> None:
     # Each replica: a group of its own with the whole of task-updates. Its pod name is the
     # name stack.sh gives it: taskflow, taskflow-1.
-    whole = [{TASK_UPDATES}]
     for group in ("live-taskflow", "live-taskflow-1"):
-        found = poll(functools.partial(replicas.assignments, group), whole.__eq__, 30)
-        assert found == whole, group
+        members = poll(functools.partial(replicas.assignments, group), timeout=30)
+        assert list(members.values()) == [{TASK_UPDATES}], (group, members)
 
     # Both in the app's one group, which gets each event of `reminders` to one of them.
-    members = poll(lambda: replicas.assignments("taskflow"), lambda found: len(found) == 2, 60)
-    assert len(members) == 2
-    assert set().union(*members) == {REMINDERS, DEAD_LETTERS}
+    members = poll(
+        functools.partial(replicas.assignments, "taskflow"), lambda found: len(found) == 2, 60
+    )
+    assert len(members) == 2, members
+    assert set().union(*members.values()) == {REMINDERS, DEAD_LETTERS}
 
 
 def test_a_tab_on_each_replica_gets_the_change_and_the_toast_and_a_reminder_is_sent_once(

@@ -8,7 +8,6 @@ daprd and scheduler, cached after that).
 
 import contextlib
 import os
-import re
 import signal
 import subprocess
 import time
@@ -114,8 +113,8 @@ class Stack:
         # The consumer exits non-zero on its timeout: what it printed is the answer.
         return [line for line in result.stdout.splitlines() if line]
 
-    def assignments(self, group: str) -> list[set[str]]:
-        """The topics Kafka assigns to each member of a consumer group now, one set per member
+    def assignments(self, group: str) -> dict[str, set[str]]:
+        """The topics Kafka assigns to each member of a consumer group now, by member id
         (Kafka's consumer group tool)."""
         result = subprocess.run(
             [
@@ -125,8 +124,6 @@ class Stack:
                 "--bootstrap-server",
                 self.kafka_bootstrap,
                 "--describe",
-                "--members",
-                "--verbose",
                 "--group",
                 group,
             ],
@@ -135,12 +132,14 @@ class Stack:
             timeout=120,
             check=True,
         )
-        # GROUP CONSUMER-ID HOST CLIENT-ID #PARTITIONS ASSIGNMENT, e.g. "reminders(0,2)".
-        return [
-            set(re.findall(r"([\w.-]+)\(\d+(?:,\d+)*\)", line))
-            for line in result.stdout.splitlines()
-            if line.split(maxsplit=1)[:1] == [group]
-        ]
+        # GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID,
+        # a line per partition; CONSUMER-ID "-": no member has it.
+        members: dict[str, set[str]] = {}
+        for line in result.stdout.splitlines():
+            fields = line.split()
+            if len(fields) >= 7 and fields[0] == group and fields[6] != "-":
+                members.setdefault(fields[6], set()).add(fields[1])
+        return members
 
 
 def _script(*args: str, timeout: float) -> str:
