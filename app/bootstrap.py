@@ -23,7 +23,7 @@ from app.adapters.local.sql import EngineSql, create_engine
 from app.config import Settings
 from app.live import LiveFeed
 from app.ports import EventBus, Invoker, JobHandler, Jobs, KeyValue, Secrets, Sql
-from app.routing import Handler, Role, routes_of
+from app.routing import SHARED_PUBSUB, Handler, Role, routes_of
 from app.services.audit import AuditService
 from app.services.dead_letters import DeadLetterForwarder, DeadLetterService
 from app.services.dispatch import DeadLetterSink, Dispatcher, EventHandler
@@ -130,7 +130,7 @@ def build_adapters(settings: Settings) -> Adapters:
         sidecar = Sidecar()
         return Adapters(
             BindingSql(sidecar),
-            SidecarBus(sidecar),
+            SidecarBus(sidecar, SHARED_PUBSUB),
             SidecarKeyValue(sidecar),
             SidecarSecrets(sidecar),
             None,

@@ -20,6 +20,12 @@ APP_IDS: dict[Role, str] = {
     "reminders": "reminders",
     "audit": "audit",
 }
+# The two Dapr pub/sub components, on the same Kafka (dapr-components/). Kafka hands each event
+# to one member of a consumer group: on SHARED_PUBSUB the group is the app id, so the
+# replicas of a process share its events and act on each once; on EACH_REPLICA_PUBSUB every
+# replica is a group of its own (its pod name), so each of them receives every event.
+SHARED_PUBSUB = "pubsub"
+EACH_REPLICA_PUBSUB = "live"
 
 
 class Handler(StrEnum):
@@ -40,6 +46,13 @@ class Route:
     topic: str
     handler: Handler
     event_types: frozenset[str]
+    # Every replica of the process receives each event, rather than one of them.
+    every_replica: bool = False
+
+    @property
+    def pubsub(self) -> str:
+        """The Dapr pub/sub component the process subscribes through."""
+        return EACH_REPLICA_PUBSUB if self.every_replica else SHARED_PUBSUB
 
 
 ROUTES: tuple[Route, ...] = (
@@ -51,7 +64,8 @@ ROUTES: tuple[Route, ...] = (
         frozenset({"reminder.scheduled", "reminder.cancelled"}),
     ),
     Route("app", REMINDERS, Handler.MARK_SENT, frozenset({"reminder.triggered"})),
-    Route("app", TASK_UPDATES, Handler.LIVE_FEED, carried_by(TASK_UPDATES)),
+    # Each replica serves its own browser tabs.
+    Route("app", TASK_UPDATES, Handler.LIVE_FEED, carried_by(TASK_UPDATES), every_replica=True),
     *(Route("audit", topic, Handler.AUDIT, carried_by(topic)) for topic in TOPICS),
 )
 

@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # The local Dapr stack, no containers: PostgreSQL, Kafka, the Dapr scheduler and Sentry (the
-# certificate authority of the sidecars' mTLS), and the app plus the processors recurrence,
-# reminders and audit, each with its own daprd sidecar.
-# usage: scripts/stack.sh up [--fresh] | down | start|restart|pid NAME | status | env
-#        | logs [-f] [NAME]
+# certificate authority of the sidecars' mTLS), the app (REPLICAS of it) plus the processors
+# recurrence, reminders and audit, each with its own daprd sidecar, and with more than one app
+# replica Redis (scripts/redis.sh), where they keep their Reflex state.
+# usage: [REPLICAS=n] scripts/stack.sh up [--fresh] | down | start|restart|pid NAME | status
+#        | env | logs [-f] [NAME]
 #   up       provision what is missing, start what is not running, wait until every sidecar
 #            is healthy (already running: nothing to do). --fresh first drops the stack's
-#            database, empties its Kafka topics and the scheduler's jobs.
+#            database, empties its Kafka topics and the scheduler's jobs. REPLICAS (1 to 9;
+#            unset: as many as run now, 1 when none does) app replicas: the first is
+#            `taskflow` on PORT, the others taskflow-1, taskflow-2, ... on PORT+1, PORT+2, ...;
+#            replicas beyond REPLICAS are stopped, and one started with or without Redis
+#            when the other is needed is started again.
 #   down     stop everything up started, in reverse order (stopped: nothing to do)
 #   start    start one part again, as `up` does, and wait until it answers (running: nothing
-#            to do). NAME: postgres, kafka, scheduler, sentry, an app id (taskflow, recurrence,
-#            reminders, audit) or its sidecar (taskflow-dapr, ...)
+#            to do). NAME: postgres, kafka, redis, scheduler, sentry, an app id (taskflow,
+#            recurrence, reminders, audit), an app replica (taskflow-1, ...) or the sidecar of
+#            either (taskflow-dapr, taskflow-1-dapr, ...)
 #   restart  stop that part (gracefully), then start it
 #   pid      the PID of that part's main process (for the fault tests)
 #   status   one line per process; exit 3 unless all of them run
 #   env      the stack's addresses and tokens as KEY=VALUE lines (for tests and tools);
-#            each app's own tokens are <ID>_APP_API_TOKEN and <ID>_DAPR_API_TOKEN
+#            each app's own tokens are <ID>_APP_API_TOKEN and <ID>_DAPR_API_TOKEN; APP_URLS
+#            lists the app replicas' addresses, the first's (APP_URL) first
 #   logs     the tail of every log, or of one (NAME: taskflow, taskflow-dapr, scheduler, ...)
 # PIDs, logs, the generated secrets file, the scheduler's data and Sentry's certificates are
 # in .data/stack/.
@@ -52,16 +59,14 @@ APPS=(
   "reminders  3102       3520  50021  50022  59192"
   "audit      3103       3530  50031  50032  59193"
 )
-# *sidecar-to-sidecar (service invocation): also in configuration.yaml's name resolution.
+# *sidecar-to-sidecar (service invocation): also in configuration.yaml's name resolution,
+# which resolves `taskflow` to the first replica.
+# App replica r (1, 2, ...) is taskflow-r: the first's ports plus r (the app), plus 100*r
+# (its sidecar's).
+MAX_REPLICAS=9
+REPLICA_STEP=100
 
 # ---------------------------------------------------------------------------------------
-
-for entry in "${APPS[@]:1}"; do
-  read -r id app http grpc internal metrics <<<"$entry"
-  for port in "$app" "$http" "$grpc" "$internal" "$metrics"; do
-    [[ "$APP_PORT" != "$port" ]] || die "PORT=$APP_PORT is the port of $id or its sidecar"
-  done
-done
 
 # Every process this script starts carries this in its environment: `down` and `status`
 # act only on a PID whose process still has it (never on a recycled PID).
@@ -128,6 +133,66 @@ fail_with_log() { # NAME MESSAGE
   log "---- last lines of $(logfile "$1")"
   tail -n 40 "$(logfile "$1")" >&2 || true
   die "$2"
+}
+
+# --- App replicas -----------------------------------------------------------------------
+
+REPLICAS_FILE="$RUN/replicas" # how many app replicas the last `up` ran (none: 1)
+
+recorded_replicas() {
+  local count
+  count="$(cat "$REPLICAS_FILE" 2>/dev/null)" || count=1
+  [[ "$count" =~ ^[1-9][0-9]*$ ]] && ((count <= MAX_REPLICAS)) || count=1
+  echo "$count"
+}
+
+entries() { # COUNT: the lines of APPS, then one per further app replica, its name first
+  local r step name app http grpc internal metrics
+  printf '%s\n' "${APPS[@]}"
+  read -r name app http grpc internal metrics <<<"${APPS[0]}"
+  for ((r = 1; r < $1; r++)); do
+    step=$((REPLICA_STEP * r))
+    echo "$name-$r $((app + r)) $((http + step)) $((grpc + step)) $((internal + step)) $((metrics + step))"
+  done
+}
+
+app_id_of() { # NAME of an app or app replica -> its Dapr app id
+  if [[ "$1" =~ ^(.+)-[0-9]+$ ]]; then echo "${BASH_REMATCH[1]}"; else echo "$1"; fi
+}
+
+replica_names() { # the app replicas of ENTRIES
+  local entry
+  for entry in "${ENTRIES[@]}"; do
+    [[ "$(app_id_of "${entry%% *}")" == taskflow ]] && echo "${entry%% *}"
+  done
+  return 0
+}
+
+with_redis() { # NAME: 1 if that running app replica keeps its Reflex state in Redis, else 0
+  local pid
+  pid="$(cat "$(pidfile "$1")")"
+  if grep -q '^REFLEX_REDIS_URL=.' < <({ tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null); then
+    echo 1
+  else
+    echo 0
+  fi
+}
+
+check_ports() { # no two parts of the stack on one port
+  local -A owner=(
+    [$SCHEDULER_PORT]=scheduler [$SCHEDULER_HEALTHZ_PORT]=scheduler
+    [$SCHEDULER_METRICS_PORT]=scheduler [$ETCD_CLIENT_PORT]=scheduler
+    [$ETCD_PEER_PORT]=scheduler [$SENTRY_PORT]=sentry [$SENTRY_HEALTHZ_PORT]=sentry
+  )
+  local entry name app http grpc internal metrics port
+  for entry in "${ENTRIES[@]}"; do
+    read -r name app http grpc internal metrics <<<"$entry"
+    for port in "$app" "$http" "$grpc" "$internal" "$metrics"; do
+      [[ -z "${owner[$port]:-}" ]] ||
+        die "port $port would be both ${owner[$port]}'s and $name's (PORT=$APP_PORT, REPLICAS=$COUNT)"
+      owner[$port]="$name"
+    done
+  done
 }
 
 # --- Settings derived from scripts/postgres.sh and scripts/kafka.sh ---------------------
@@ -298,28 +363,36 @@ launch_sentry() {
     --log-level info
 }
 
-app_env() { # HTTP_PORT GRPC_PORT: the environment of an app or processor process
+app_env() { # HTTP_PORT GRPC_PORT [VARIABLE...]: the environment of an app or processor
+  # process, without the VARIABLEs.
   # The reconciliation sweep runs often here, so that what a fault left behind is repaired
   # within seconds (the fault tests count on it).
-  echo env -u TASKFLOW_DATABASE_URL -u DATABASE_URL -u TASKFLOW_TEST_POSTGRES_URL \
-    TASKFLOW_RUNTIME=dapr DAPR_HTTP_PORT="$1" DAPR_GRPC_PORT="$2" \
+  local http="$1" grpc="$2" variable unset=()
+  shift 2
+  for variable in "$@"; do unset+=(-u "$variable"); done
+  echo env -u TASKFLOW_DATABASE_URL -u DATABASE_URL -u TASKFLOW_TEST_POSTGRES_URL "${unset[@]}" \
+    TASKFLOW_RUNTIME=dapr DAPR_HTTP_PORT="$http" DAPR_GRPC_PORT="$grpc" \
     DAPR_HEALTH_TIMEOUT="${TASKFLOW_STACK_TIMEOUT:-300}" PYTHONUNBUFFERED=1 \
     TASKFLOW_RECONCILE_SECONDS="${TASKFLOW_RECONCILE_SECONDS:-10}"
 }
 
-start_sidecar() { # ID APP_PORT HTTP GRPC INTERNAL METRICS
-  local id="$1"
-  alive "$id-dapr" && return
+start_sidecar() { # NAME APP_PORT HTTP GRPC INTERNAL METRICS
+  local name="$1" id
+  id="$(app_id_of "$name")"
+  alive "$name-dapr" && return
   for port in "$3" "$4" "$5" "$6"; do
-    listening "$port" && die "port $port (daprd of $id) is taken by another process"
+    listening "$port" && die "port $port (daprd of $name) is taken by another process"
   done
   # The app's own tokens, from the environment (not on a command line): APP_API_TOKEN (sent
   # to the app) and DAPR_API_TOKEN (required from it).
   local -x APP_API_TOKEN="${TOKENS[$id-app]}" DAPR_API_TOKEN="${TOKENS[$id-dapr]}"
+  # What Dapr puts in place of {podName} in component metadata: each app replica's own
+  # consumer group of the live feed (live.yaml).
+  local -x POD_NAME="$name"
   # mTLS between the sidecars, with an identity from Sentry: what access control checks.
   local -x DAPR_TRUST_ANCHORS
   DAPR_TRUST_ANCHORS="$(cat "$TRUST_ANCHORS")"
-  launch "$id-dapr" "$DAPR_BIN/daprd" \
+  launch "$name-dapr" "$DAPR_BIN/daprd" \
     --app-id "$id" --app-port "$2" --app-protocol http --app-channel-address 127.0.0.1 \
     --dapr-listen-addresses 127.0.0.1 \
     --dapr-http-port "$3" --dapr-grpc-port "$4" \
@@ -331,23 +404,41 @@ start_sidecar() { # ID APP_PORT HTTP GRPC INTERNAL METRICS
     --log-level info
 }
 
-start_app() { # ID APP_PORT HTTP GRPC
-  local id="$1" cmd
-  alive "$id" && return
-  listening "$2" && die "port $2 (app $id) is taken by another process"
-  # shellcheck disable=SC2207 # words of a fixed command line
-  cmd=($(app_env "$3" "$4"))
+start_app() { # NAME APP_PORT HTTP GRPC
+  local name="$1" id cmd
+  id="$(app_id_of "$name")"
+  alive "$name" && return
+  listening "$2" && die "port $2 (app $name) is taken by another process"
   # Its own tokens, as its sidecar has them (start_sidecar).
   local -x APP_API_TOKEN="${TOKENS[$id-app]}" DAPR_API_TOKEN="${TOKENS[$id-dapr]}"
-  if [[ "$id" == taskflow ]]; then
-    # The app as `make run` starts it, minus the migration (done above, with the URL).
-    launch "$id" "${cmd[@]}" TASKFLOW_SKIP_MIGRATIONS=1 PORT="$2" "$ROOT/scripts/run.sh"
-  else
-    launch "$id" "${cmd[@]}" HOST=127.0.0.1 PORT="$2" "$ROOT/.venv/bin/python" -m processors "$id"
+  if [[ "$id" != taskflow ]]; then
+    # shellcheck disable=SC2207 # words of a fixed command line
+    cmd=($(app_env "$3" "$4"))
+    launch "$name" "${cmd[@]}" HOST=127.0.0.1 PORT="$2" "$ROOT/.venv/bin/python" -m processors "$id"
+    return
   fi
+  # With more than one replica their Reflex state is in Redis (the URL from the environment,
+  # not on a command line), with one it is in the process.
+  local -x REFLEX_REDIS_URL
+  if ((COUNT > 1)); then
+    REFLEX_REDIS_URL="$("$ROOT/scripts/redis.sh" url)"
+    # shellcheck disable=SC2207
+    cmd=($(app_env "$3" "$4"))
+  else
+    # shellcheck disable=SC2207
+    cmd=($(app_env "$3" "$4" REFLEX_REDIS_URL))
+  fi
+  # Every replica but the first compiles its pages into a folder of its own: the compiled
+  # pages connect to the port of the server that compiled them.
+  local web=()
+  [[ "$name" == "$id" ]] || web=(REFLEX_WEB_WORKDIR="$RUN/web/$name")
+  # The app as `make run` starts it, minus the migration (done above, with the URL), in one
+  # process: its sidecar delivers the replica's live feed to that process alone.
+  launch "$name" "${cmd[@]}" "${web[@]}" TASKFLOW_SKIP_MIGRATIONS=1 PORT="$2" GRANIAN_WORKERS=1 \
+    "$ROOT/scripts/run.sh"
 }
 
-wait_sidecar() { # ID HTTP: GET /v1.0/healthz (healthy once the app answers too)
+wait_sidecar() { # NAME HTTP: GET /v1.0/healthz (healthy once the app answers too)
   local id="$1" deadline=$((SECONDS + ${TASKFLOW_STACK_TIMEOUT:-300}))
   until curl -fsS -o /dev/null "http://127.0.0.1:$2/v1.0/healthz" 2>/dev/null; do
     alive "$id-dapr" || fail_with_log "$id-dapr" "the sidecar of $id exited"
@@ -361,7 +452,7 @@ wait_sidecar() { # ID HTTP: GET /v1.0/healthz (healthy once the app answers too)
   done
 }
 
-wait_app() { # ID APP_PORT: GET /health/ready of the app or processor itself
+wait_app() { # NAME APP_PORT: GET /health/ready of the app or processor itself
   local id="$1" deadline=$((SECONDS + ${TASKFLOW_STACK_TIMEOUT:-300}))
   until curl -fsS -o /dev/null "http://127.0.0.1:$2/health/ready" 2>/dev/null; do
     alive "$id" || fail_with_log "$id" "$id exited"
@@ -373,10 +464,9 @@ wait_app() { # ID APP_PORT: GET /health/ready of the app or processor itself
 all_names() { # in start order
   echo scheduler
   echo sentry
-  local entry id
-  for entry in "${APPS[@]}"; do
-    read -r id _ <<<"$entry"
-    echo "$id-dapr" "$id"
+  local entry
+  for entry in "${ENTRIES[@]}"; do
+    echo "${entry%% *}-dapr" "${entry%% *}"
   done
 }
 
@@ -392,7 +482,7 @@ up() {
   lock
   check_name_resolution
 
-  if ((!fresh)) && status >/dev/null 2>&1; then
+  if ((!fresh)) && converged; then
     log "the stack is already running (scripts/stack.sh status)"
     return 0
   fi
@@ -406,13 +496,22 @@ up() {
   KAFKA_BOOTSTRAP="$("$ROOT/scripts/kafka.sh" bootstrap)"
   write_secrets
 
+  # Redis for the app replicas' state, before them; Redis is shared with other tools too.
+  if ((COUNT > 1)); then
+    "$ROOT/scripts/redis.sh" status >/dev/null 2>&1 || touch "$RUN/redis.ours"
+    "$ROOT/scripts/redis.sh" start >/dev/null 8>&-
+    ln -sfn "$CACHE/redis/server.log" "$RUN/redis.log"
+  fi
+  echo "$COUNT" >"$REPLICAS_FILE"
+  scale
+
   # The apps first: the app's production build is the longest step of all, and the apps
   # reach nothing but their sidecars, which they wait for (the Dapr SDK's
   # DAPR_HEALTH_TIMEOUT); the sidecars start once the database and Kafka are ready.
-  local entry id app http grpc internal metrics
-  for entry in "${APPS[@]}"; do
-    read -r id app http grpc _ <<<"$entry"
-    start_app "$id" "$app" "$http" "$grpc"
+  local entry name app http grpc internal metrics
+  for entry in "${ENTRIES[@]}"; do
+    read -r name app http grpc _ <<<"$entry"
+    start_app "$name" "$app" "$http" "$grpc"
   done
 
   # PostgreSQL and Kafka are shared with other tools: `down` stops them only if `up`
@@ -432,29 +531,68 @@ up() {
   wait_healthy sentry "$SENTRY_HEALTHZ_PORT"
   start_scheduler
   wait_healthy scheduler "$SCHEDULER_HEALTHZ_PORT"
-  for entry in "${APPS[@]}"; do
-    read -r id app http grpc internal metrics <<<"$entry"
-    start_sidecar "$id" "$app" "$http" "$grpc" "$internal" "$metrics"
+  for entry in "${ENTRIES[@]}"; do
+    read -r name app http grpc internal metrics <<<"$entry"
+    start_sidecar "$name" "$app" "$http" "$grpc" "$internal" "$metrics"
   done
-  for entry in "${APPS[@]}"; do
-    read -r id app http _ <<<"$entry"
-    wait_sidecar "$id" "$http"
+  for entry in "${ENTRIES[@]}"; do
+    read -r name app http _ <<<"$entry"
+    wait_sidecar "$name" "$http"
+    # An app started again next to a running sidecar (scale) is not awaited by it.
+    wait_app "$name" "$app"
   done
-  log "stack up in $((SECONDS - started)) s: app http://127.0.0.1:$APP_PORT, logs in $RUN"
+  if ((COUNT == 1)) && [[ -f "$RUN/redis.ours" ]]; then
+    "$ROOT/scripts/redis.sh" stop
+    rm -f "$RUN/redis.ours"
+  fi
+  log "stack up in $((SECONDS - started)) s: app $(app_urls), logs in $RUN"
   status
 }
 
-down() {
-  local entry id apps=() sidecars=()
-  for entry in "${APPS[@]}"; do
-    read -r id _ <<<"$entry"
-    apps+=("$id") sidecars+=("$id-dapr")
+scale() { # stop the app replicas beyond COUNT (with their sidecars), and those started with
+  # Redis when COUNT needs none, or without it when COUNT needs it (`up` starts them again)
+  local r name stray=()
+  for ((r = COUNT; r < MAX_REPLICAS; r++)); do stray+=("taskflow-$r" "taskflow-$r-dapr"); done
+  while read -r name; do
+    if alive "$name" && (($(with_redis "$name") != (COUNT > 1))); then
+      log "$name: starting it again, to keep its state $( ((COUNT > 1)) && echo in Redis || echo in itself)"
+      stray+=("$name")
+    fi
+  done < <(replica_names)
+  stop_all "${stray[@]}"
+}
+
+converged() { # every part runs, as many app replicas as COUNT, each with Redis as it needs
+  local r name
+  status >/dev/null 2>&1 || return 1
+  for ((r = COUNT; r < MAX_REPLICAS; r++)); do
+    ! alive "taskflow-$r" && ! alive "taskflow-$r-dapr" || return 1
   done
-  # Reverse order of `up`: the apps, their sidecars, Sentry and the scheduler, then Kafka,
-  # PostgreSQL.
+  while read -r name; do
+    (($(with_redis "$name") == (COUNT > 1))) || return 1
+  done < <(replica_names)
+  ((COUNT > 1)) || [[ ! -f "$RUN/redis.ours" ]]
+}
+
+down() {
+  local entry name apps=() sidecars=() r
+  for entry in "${APPS[@]}"; do
+    name="${entry%% *}"
+    apps+=("$name") sidecars+=("$name-dapr")
+  done
+  for ((r = 1; r < MAX_REPLICAS; r++)); do
+    apps+=("taskflow-$r") sidecars+=("taskflow-$r-dapr")
+  done
+  # Reverse order of `up`: the apps, their sidecars, Sentry and the scheduler, then Redis,
+  # Kafka, PostgreSQL.
   stop_all "${apps[@]}"
   stop_all "${sidecars[@]}"
   stop_all sentry scheduler
+  rm -f "$REPLICAS_FILE"
+  if [[ -f "$RUN/redis.ours" ]]; then
+    "$ROOT/scripts/redis.sh" stop
+    rm -f "$RUN/redis.ours"
+  fi
   if [[ -f "$RUN/kafka.ours" ]]; then
     "$ROOT/scripts/kafka.sh" stop
     rm -f "$RUN/kafka.ours"
@@ -466,17 +604,16 @@ down() {
   return 0
 }
 
-app_entry() { # ID -> its line of APPS, or fail
-  local entry id
-  for entry in "${APPS[@]}"; do
-    read -r id _ <<<"$entry"
-    [[ "$id" == "$1" ]] && { echo "$entry"; return; }
+app_entry() { # NAME -> its line of ENTRIES, or fail
+  local entry
+  for entry in "${ENTRIES[@]}"; do
+    [[ "${entry%% *}" == "$1" ]] && { echo "$entry"; return; }
   done
-  die "no part named $1 (postgres, kafka, scheduler, sentry, ${APPS[*]%% *}, or an app id with -dapr)"
+  die "no part named $1 (postgres, kafka, redis, scheduler, sentry, ${ENTRIES[*]%% *}, or one of these with -dapr)"
 }
 
 start_one() { # NAME: start one part as `up` does; wait until it answers
-  local name="$1" entry id app http grpc internal metrics tries=0
+  local name="$1" entry app http grpc internal metrics tries=0
   case "$name" in
     postgres)
       # After a crash the old server's processes may still hold its shared memory for a
@@ -487,6 +624,7 @@ start_one() { # NAME: start one part as `up` does; wait until it answers
       done
       ;;
     kafka) "$ROOT/scripts/kafka.sh" start >/dev/null 8>&- ;;
+    redis) "$ROOT/scripts/redis.sh" start >/dev/null 8>&- ;;
     scheduler)
       DAPR_BIN="$("$ROOT/scripts/dapr.sh")"
       mkdir -p "$RUN/scheduler"
@@ -500,15 +638,15 @@ start_one() { # NAME: start one part as `up` does; wait until it answers
       ;;
     *)
       entry="$(app_entry "${name%-dapr}")"
-      read -r id app http grpc internal metrics <<<"$entry"
+      read -r name app http grpc internal metrics <<<"$entry"
       read_tokens || die "no $SECRETS: run scripts/stack.sh up first"
-      if [[ "$name" == *-dapr ]]; then
+      if [[ "$1" == *-dapr ]]; then
         DAPR_BIN="$("$ROOT/scripts/dapr.sh")"
-        start_sidecar "$id" "$app" "$http" "$grpc" "$internal" "$metrics"
-        wait_sidecar "$id" "$http"
+        start_sidecar "$name" "$app" "$http" "$grpc" "$internal" "$metrics"
+        wait_sidecar "$name" "$http"
       else
-        start_app "$id" "$app" "$http" "$grpc"
-        wait_app "$id" "$app"
+        start_app "$name" "$app" "$http" "$grpc"
+        wait_app "$name" "$app"
       fi
       ;;
   esac
@@ -518,6 +656,7 @@ stop_one() { # NAME
   case "$1" in
     postgres) "$ROOT/scripts/postgres.sh" stop ;;
     kafka) "$ROOT/scripts/kafka.sh" stop ;;
+    redis) "$ROOT/scripts/redis.sh" stop ;;
     scheduler | sentry) stop_all "$1" ;;
     *)
       app_entry "${1%-dapr}" >/dev/null
@@ -530,6 +669,7 @@ pid_of() { # NAME
   case "$1" in
     postgres) "$ROOT/scripts/postgres.sh" pid ;;
     kafka) "$ROOT/scripts/kafka.sh" pid ;;
+    redis) "$ROOT/scripts/redis.sh" pid ;;
     *)
       [[ "$1" == scheduler || "$1" == sentry ]] || app_entry "${1%-dapr}" >/dev/null
       alive "$1" || die "$1 is not running"
@@ -550,7 +690,20 @@ status() {
   done < <(all_names | tr ' ' '\n')
   "$ROOT/scripts/postgres.sh" status | sed 's/^/postgres         /' || ok=3
   "$ROOT/scripts/kafka.sh" status | sed 's/^/kafka            /' || ok=3
+  if ((COUNT > 1)); then
+    "$ROOT/scripts/redis.sh" status | sed 's/^/redis            /' || ok=3
+  fi
   return "$ok"
+}
+
+app_urls() { # the app replicas' addresses, the first's first
+  local entry app urls=()
+  for entry in "${ENTRIES[@]}"; do
+    [[ "$(app_id_of "${entry%% *}")" == taskflow ]] || continue
+    read -r _ app _ <<<"$entry"
+    urls+=("http://127.0.0.1:$app")
+  done
+  echo "${urls[*]}"
 }
 
 print_env() {
@@ -559,6 +712,7 @@ print_env() {
   pg_settings
   echo "TASKFLOW_STACK_DATABASE_URL=$PG_URL"
   echo "APP_URL=http://127.0.0.1:$APP_PORT"
+  echo "APP_URLS=$(app_urls)"
   echo "KAFKA_BOOTSTRAP=$("$ROOT/scripts/kafka.sh" bootstrap)"
   echo "SCHEDULER_ADDRESS=127.0.0.1:$SCHEDULER_PORT"
   for entry in "${APPS[@]}"; do
@@ -595,6 +749,16 @@ logs() {
     echo
   done
 }
+
+# How many app replicas: REPLICAS for `up` (unset: as many as run), the running ones otherwise.
+COUNT="$(recorded_replicas)"
+if [[ "${1:-}" == up && -n "${REPLICAS:-}" ]]; then
+  COUNT="$REPLICAS"
+  [[ "$COUNT" =~ ^[1-9][0-9]*$ ]] && ((COUNT <= MAX_REPLICAS)) ||
+    die "REPLICAS must be a number from 1 to $MAX_REPLICAS, not '$REPLICAS'"
+fi
+mapfile -t ENTRIES < <(entries "$COUNT")
+check_ports
 
 case "${1:-}" in
   up) shift; up "$@" ;;

@@ -49,12 +49,14 @@ def token_secrets(app: str) -> tuple[str, str]:
 
 COMPONENT_SCOPES: dict[str, set[str]] = {
     "pubsub": {"taskflow", "recurrence", "reminders", "audit"},
+    "live": {"taskflow"},
     "statestore": {"taskflow"},
     "taskdb": {"taskflow", "reminders", "audit"},
     "secretstore": {"taskflow"},
 }
 COMPONENT_TYPES: dict[str, str] = {
     "pubsub": "pubsub.kafka",
+    "live": "pubsub.kafka",
     "statestore": "state.postgresql",
     "taskdb": "bindings.postgresql",
     "secretstore": "secretstores.kubernetes",

@@ -8,6 +8,8 @@ description marks sensitive comes from a secret.
 
 import re
 
+import pytest
+
 from app.routing import APP_IDS, DEAD_LETTER_KEEPER, ROUTES
 from tests.deploy.manifests import (
     COMPONENT_SCOPES,
@@ -35,7 +37,7 @@ for route in ROUTES:
 SUBSCRIBERS[APP_IDS[DEAD_LETTER_KEEPER]].add(DEADLETTER_TOPIC)
 
 
-def test_components_are_the_four_of_the_contract(objects: tuple[Obj, ...]) -> None:
+def test_components_are_those_of_the_contract(objects: tuple[Obj, ...]) -> None:
     components = {name_of(c): c for c in of_kind(objects, "Component")}
     assert set(components) == set(COMPONENT_TYPES)
     for name, component in components.items():
@@ -98,8 +100,17 @@ def test_pubsub_has_one_consumer_group_per_app(objects: tuple[Obj, ...]) -> None
     assert items["initialOffset"]["value"] == "oldest"
 
 
-def test_pubsub_reaches_the_brokers_of_the_overlay(overlay: str, objects: tuple[Obj, ...]) -> None:
-    items = metadata_items(get(objects, "Component", "pubsub"))
+def test_live_has_one_consumer_group_per_pod(objects: tuple[Obj, ...]) -> None:
+    items = metadata_items(get(objects, "Component", "live"))
+    assert "{podName}" in items["consumerGroup"]["value"]
+    assert items["initialOffset"]["value"] == "newest"
+
+
+@pytest.mark.parametrize("name", ["pubsub", "live"])
+def test_pubsub_reaches_the_brokers_of_the_overlay(
+    overlay: str, objects: tuple[Obj, ...], name: str
+) -> None:
+    items = metadata_items(get(objects, "Component", name))
     value = {k: v.get("value") for k, v in items.items()}
     if overlay == "local":
         assert value["authType"] == "none" and value["disableTls"] == "true"

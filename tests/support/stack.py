@@ -1,8 +1,9 @@
 """The local Dapr stack (scripts/stack.sh) for the integration tier: addresses and helpers.
 
 `running_stack()` brings the stack up once (or finds it running) and yields its addresses;
-it takes the stack down afterwards only if it brought it up. The first run provisions
-PostgreSQL, Kafka and Dapr (a long build of daprd and scheduler, cached after that).
+it takes the stack down afterwards only if it brought it up; `scaled()` runs more app
+replicas for a while. The first run provisions PostgreSQL, Kafka and Dapr (a long build of
+daprd and scheduler, cached after that).
 """
 
 import contextlib
@@ -28,7 +29,8 @@ APP_IDS = ("taskflow", "recurrence", "reminders", "audit")
 class Stack:
     """Where the running stack answers, and the tokens its sidecars and apps expect."""
 
-    app_url: str  # the app (UI and API), as `make run`
+    app_url: str  # the app (UI and API), as `make run`: its first replica
+    app_urls: tuple[str, ...]  # every app replica, the first first
     sidecars: dict[str, str]  # app id -> base URL of its daprd's HTTP API
     apps: dict[str, str]  # app id -> base URL of the app or processor itself
     kafka_bootstrap: str  # host:port of the Kafka broker
@@ -111,6 +113,34 @@ class Stack:
         # The consumer exits non-zero on its timeout: what it printed is the answer.
         return [line for line in result.stdout.splitlines() if line]
 
+    def assignments(self, group: str) -> dict[str, set[str]]:
+        """The topics Kafka assigns to each member of a consumer group now, by member id
+        (Kafka's consumer group tool)."""
+        result = subprocess.run(
+            [
+                str(KAFKA),
+                "run",
+                "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+                "--bootstrap-server",
+                self.kafka_bootstrap,
+                "--describe",
+                "--group",
+                group,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        # GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID,
+        # a line per partition; CONSUMER-ID "-": no member has it.
+        members: dict[str, set[str]] = {}
+        for line in result.stdout.splitlines():
+            fields = line.split()
+            if len(fields) >= 7 and fields[0] == group and fields[6] != "-":
+                members.setdefault(fields[6], set()).add(fields[1])
+        return members
+
 
 def _script(*args: str, timeout: float) -> str:
     """Run scripts/stack.sh; its output, or an error carrying what it said."""
@@ -157,6 +187,7 @@ def is_running() -> bool:
 def stack_from_env(env: dict[str, str]) -> Stack:
     return Stack(
         app_url=env["APP_URL"],
+        app_urls=tuple(env["APP_URLS"].split()),
         sidecars={i: env[f"{i.upper()}_DAPR_HTTP_URL"] for i in APP_IDS},
         apps={i: env[f"{i.upper()}_APP_URL"] for i in APP_IDS},
         kafka_bootstrap=env["KAFKA_BOOTSTRAP"],
@@ -169,13 +200,14 @@ def stack_from_env(env: dict[str, str]) -> Stack:
     )
 
 
-def _run(command: str, log: Path, timeout: float) -> None:
+def _run(command: str, log: Path, timeout: float, replicas: int | None = None) -> None:
     started = time.monotonic()
+    scale = {} if replicas is None else {"REPLICAS": str(replicas)}
     with log.open("a") as out:
         result = subprocess.run(
             [str(SCRIPT), command],
             # The app makes sure the test admin exists (a stack started otherwise needs them too).
-            env={**os.environ, **ADMIN_ENV},
+            env={**os.environ, **ADMIN_ENV, **scale},
             stdout=out,
             stderr=subprocess.STDOUT,
             timeout=timeout,
@@ -206,3 +238,14 @@ def running_stack(log: Path, timeout: float = 3600) -> Iterator[Stack]:
     finally:
         if ours:
             _run("down", log, 300)
+
+
+@contextlib.contextmanager
+def scaled(stack: Stack, replicas: int, log: Path, timeout: float = 1800) -> Iterator[Stack]:
+    """The running `stack` with `replicas` app replicas (`REPLICAS=n scripts/stack.sh up`),
+    brought back to as many as it had afterwards."""
+    _run("up", log, timeout, replicas)
+    try:
+        yield stack_from_env(stack_env())
+    finally:
+        _run("up", log, timeout, len(stack.app_urls))

@@ -16,14 +16,21 @@ from app.domain.events import (
     message,
     parse_event,
 )
-from app.routing import APP_IDS, DEAD_LETTER_KEEPER, ROUTES, Handler, routes_of
+from app.routing import (
+    APP_IDS,
+    DEAD_LETTER_KEEPER,
+    EACH_REPLICA_PUBSUB,
+    ROUTES,
+    SHARED_PUBSUB,
+    Handler,
+    routes_of,
+)
 from app.services.dispatch import Dispatcher, EventHandler
 from tests.support.events import a_message, an_event
 
 ROOT = Path(__file__).resolve().parents[2]
-SUBSCRIPTION_FILES = [
-    ROOT / "dapr-components" / mode / "subscriptions.yaml" for mode in ("self-hosted", "kubernetes")
-]
+COMPONENT_SETS = [ROOT / "dapr-components" / mode for mode in ("self-hosted", "kubernetes")]
+SUBSCRIPTION_FILES = [components / "subscriptions.yaml" for components in COMPONENT_SETS]
 
 
 class Recorder:
@@ -120,7 +127,7 @@ async def test_what_is_not_an_event_is_set_aside_naming_what_is_wrong(
     assert error.startswith(f"not a TaskFlow event: {where}: "), error
 
 
-def _subscriptions(path: Path) -> list[dict[str, Any]]:
+def _documents(path: Path) -> list[dict[str, Any]]:
     return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
 
 
@@ -131,7 +138,7 @@ def test_both_subscription_sets_are_the_ones_the_table_makes() -> None:
             "kind": "Subscription",
             "metadata": {"name": f"{APP_IDS[route.role]}-{route.topic}"},
             "spec": {
-                "pubsubname": "pubsub",
+                "pubsubname": route.pubsub,
                 "topic": route.topic,
                 "routes": {"default": f"/events/{route.topic}"},
                 "deadLetterTopic": DEAD_LETTERS,
@@ -147,7 +154,7 @@ def test_both_subscription_sets_are_the_ones_the_table_makes() -> None:
             "kind": "Subscription",
             "metadata": {"name": DEAD_LETTERS},
             "spec": {
-                "pubsubname": "pubsub",
+                "pubsubname": SHARED_PUBSUB,
                 "topic": DEAD_LETTERS,
                 "routes": {"default": f"/events/{DEAD_LETTERS}"},
             },
@@ -156,4 +163,43 @@ def test_both_subscription_sets_are_the_ones_the_table_makes() -> None:
     )
     key = "{0[metadata][name]}".format
     for path in SUBSCRIPTION_FILES:
-        assert sorted(_subscriptions(path), key=key) == sorted(expected, key=key), path
+        assert sorted(_documents(path), key=key) == sorted(expected, key=key), path
+
+
+def test_only_the_live_feed_runs_in_every_replica() -> None:
+    """Every other handler acts once per event however many replicas run (a reminder is
+    marked sent once); the live feed is for the tabs each replica serves."""
+    assert {route.handler for route in ROUTES if route.every_replica} == {Handler.LIVE_FEED}
+
+
+def _kafka_components(components: Path) -> dict[str, dict[str, Any]]:
+    found = [doc for path in sorted(components.glob("*.yaml")) for doc in _documents(path)]
+    return {
+        doc["metadata"]["name"]: doc
+        for doc in found
+        if doc["kind"] == "Component" and doc["spec"]["type"] == "pubsub.kafka"
+    }
+
+
+@pytest.mark.parametrize("components", COMPONENT_SETS, ids=lambda path: path.name)
+def test_the_kafka_components_give_each_replica_its_group_where_the_table_says(
+    components: Path,
+) -> None:
+    kafka = _kafka_components(components)
+    assert set(kafka) == {SHARED_PUBSUB, EACH_REPLICA_PUBSUB}
+    settings = {
+        name: {item["name"]: item for item in component["spec"]["metadata"]}
+        for name, component in kafka.items()
+    }
+    # One consumer group per process (its app id), shared by its replicas...
+    assert settings[SHARED_PUBSUB]["consumerGroup"]["value"] == "{appID}"
+    # ... or one per replica (its pod name, which Dapr takes from the sidecar's POD_NAME).
+    assert "{podName}" in settings[EACH_REPLICA_PUBSUB]["consumerGroup"]["value"]
+    # The same brokers.
+    assert (
+        settings[SHARED_PUBSUB]["brokers"]["secretKeyRef"]
+        == settings[EACH_REPLICA_PUBSUB]["brokers"]["secretKeyRef"]
+    )
+    # Each replica's component is for the processes that subscribe through it.
+    subscribers = {APP_IDS[route.role] for route in ROUTES if route.every_replica}
+    assert set(kafka[EACH_REPLICA_PUBSUB]["scopes"]) == subscribers
