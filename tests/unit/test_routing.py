@@ -54,7 +54,8 @@ def dispatcher(recorder: Recorder, role: Any = None) -> Dispatcher:
         (TASK_UPDATES, "task.created", {Handler.LIVE_FEED, Handler.AUDIT}),
         (REMINDERS, "reminder.scheduled", {Handler.KEEP_JOBS, Handler.AUDIT}),
         (REMINDERS, "reminder.triggered", {Handler.MARK_SENT, Handler.AUDIT}),
-        (TASK_UPDATES, "reminder.sent", {Handler.LIVE_FEED, Handler.AUDIT}),
+        (TASK_UPDATES, "reminder.sent", {Handler.LIVE_FEED, Handler.NOTIFY, Handler.AUDIT}),
+        (TASK_UPDATES, "notification.failed", {Handler.LIVE_FEED, Handler.AUDIT}),
     ],
 )
 async def test_each_event_reaches_the_handlers_the_table_names(
@@ -74,6 +75,11 @@ async def test_a_process_of_dapr_mode_receives_only_its_own_routes() -> None:
     await recurrence.deliver(TASK_EVENTS, a_message("task.updated"))
     assert recorder.calls == [(Handler.NEXT_OCCURRENCE, TASK_EVENTS, "task.completed")]
     assert dispatcher(recorder, "audit").topics == [TASK_EVENTS, REMINDERS, TASK_UPDATES]
+    notifier = dispatcher(recorder, "notifier")
+    assert notifier.topics == [TASK_UPDATES]
+    await notifier.deliver(TASK_UPDATES, a_message("task.created"))
+    await notifier.deliver(TASK_UPDATES, a_message("reminder.sent"))
+    assert recorder.calls[1:] == [(Handler.NOTIFY, TASK_UPDATES, "reminder.sent")]
 
 
 def test_every_event_type_reads_back_as_it_was_written() -> None:
