@@ -234,8 +234,9 @@ def test_a_fired_reminder_reaches_every_channel_once_and_its_audit_trail(
     assert received.verified
     assert received.body["task"]["id"] == task["id"] and received.body["reminder"]["late"]
 
-    delivered = eventually(
-        lambda: len(found := _audited(person, task["id"], "notification.delivered")) == 2 and found,
+    delivered = poll(
+        lambda: _audited(person, task["id"], "notification.delivered"),
+        lambda found: len(found) == 2,
         timeout=20,
     )
     assert {(e["data"]["channel_id"], e["data"]["channel_type"]) for e in delivered} == {
