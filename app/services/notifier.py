@@ -106,8 +106,11 @@ class Courier:
                     pass
             except Exception:
                 log.exception("sending notifications failed; trying again")
+            # Not asyncio.wait_for: on Python 3.11 it can swallow the cancellation of a
+            # shutdown that arrives just as the event is set.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._idle_seconds)
+                async with asyncio.timeout(self._idle_seconds):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def drain(self) -> int:

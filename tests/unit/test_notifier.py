@@ -3,6 +3,7 @@ loopback: each fired reminder reaches each channel of its owner once, a failure 
 with backoff on the clock the test moves, and the last failure is set aside as a dead letter.
 Every outcome is stored with its event for the task's audit trail."""
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -331,3 +332,18 @@ async def test_a_channel_test_is_sent_at_once(
     [received] = receiver.wait_for(1)
     assert received.verified and received.body["event"] == "channel.test"
     assert await setup.deliveries() == []
+
+
+async def test_the_courier_stops_when_cancelled_as_it_is_woken(setup: Setup) -> None:
+    """A shutdown that comes as a reminder fires must not be lost (the app would wait for ever)."""
+    await setup.channels.create(OWNER, ChannelType.EMAIL, "someone@example.com")
+    _, sent = await setup.fired()
+    running = asyncio.create_task(setup.courier.run())
+    async with asyncio.timeout(10):
+        while getattr(running.get_coro().cr_await, "__name__", "") != "wait":  # type: ignore[union-attr]
+            await asyncio.sleep(0.01)
+    await setup.courier.enqueue(sent)
+    running.cancel()
+    async with asyncio.timeout(10):
+        await asyncio.wait([running])
+    assert running.cancelled()
