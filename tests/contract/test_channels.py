@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from app.domain.notifications import MAX_ATTEMPTS
+from app.repositories.channels import MAX_CHANNELS
 from tests.contract.helpers import MISSING_ID, assert_invalid, assert_not_found, audit_of
 from tests.support.accounts import READ, bearer, log_in, make_token, make_user
 from tests.support.api import AppClient, api_client
@@ -279,3 +280,12 @@ def test_a_webhook_that_keeps_failing_is_retried_then_set_aside_visibly(
     assert api.post(f"/api/dead-letters/{letter['id']}/replay").status_code == 200
     eventually(lambda: _audited(person, task["id"], "notification.delivered"), timeout=20)
     assert len(poll(lambda: _hooks_at(receiver, path), timeout=QUIET_SECONDS)) == MAX_ATTEMPTS + 1
+
+
+def test_a_user_has_at_most_so_many_channels(person: AppClient) -> None:
+    for number in range(MAX_CHANNELS):
+        _create(person, "webhook", f"https://hooks.example.org/{number}")
+    refused = person.post("/api/channels", json={"type": "email", "target": "me@example.org"})
+    assert refused.status_code == 409, refused.text
+    assert str(MAX_CHANNELS) in refused.json()["detail"]
+    assert len(_channels(person)) == MAX_CHANNELS
