@@ -2,6 +2,7 @@
 every message it accepts, parsed."""
 
 import contextlib
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -72,15 +73,21 @@ class MailServer:
 
 
 @contextlib.contextmanager
-def mail_server() -> Iterator[MailServer]:
-    """The server, listening on a free loopback port while the context is open."""
+def mail_server(
+    tls: ssl.SSLContext | None = None, starttls: ssl.SSLContext | None = None
+) -> Iterator[MailServer]:
+    """The server, listening on a free loopback port while the context is open: with `tls`,
+    TLS from the first byte; with `starttls`, it offers STARTTLS and takes no mail without."""
     server = MailServer(free_port())
     controller = Controller(
         server,
         hostname="127.0.0.1",
         port=server.port,
         authenticator=server.authenticate,
-        auth_require_tls=False,
+        auth_require_tls=starttls is not None,
+        ssl_context=tls,
+        tls_context=starttls,
+        require_starttls=starttls is not None,
     )
     controller.start()
     try:
