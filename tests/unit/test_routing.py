@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 import yaml
 
+from app.bootstrap import bootstrap
+from app.config import Settings
 from app.domain.events import (
     DEAD_LETTERS,
     REMINDERS,
@@ -163,3 +165,19 @@ def test_both_subscription_sets_are_the_ones_the_table_makes() -> None:
     key = "{0[metadata][name]}".format
     for path in SUBSCRIPTION_FILES:
         assert sorted(_subscriptions(path), key=key) == sorted(expected, key=key), path
+
+
+@pytest.mark.parametrize(("role", "sends"), [("notifier", True), ("app", False), ("audit", False)])
+def test_in_dapr_mode_only_the_notifier_process_sends_notifications(role: Any, sends: bool) -> None:
+    settings = Settings(runtime="dapr", database_url="", timezone="UTC", app_api_token="t")
+    runtime = bootstrap(settings, role)
+    assert (runtime.courier is not None) == sends
+    if sends:
+        assert runtime.dispatcher.topics == [TASK_UPDATES]
+
+
+def test_in_embedded_mode_the_app_sends_notifications(tmp_path: Path) -> None:
+    settings = Settings(
+        runtime="local", database_url=f"sqlite:///{tmp_path / 'db'}", timezone="UTC"
+    )
+    assert bootstrap(settings).courier is not None
