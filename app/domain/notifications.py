@@ -17,6 +17,8 @@ from app.domain.enums import Priority
 MAX_ATTEMPTS = 5
 SIGNATURE_HEADER = "X-TaskFlow-Signature"
 TIMESTAMP_HEADER = "X-TaskFlow-Timestamp"
+# The event a channel's test notification names.
+TEST_EVENT = "channel.test"
 
 
 class Notification(BaseModel):
@@ -74,9 +76,6 @@ def html_body(notification: Notification) -> str:
     if notification.event == TEST_EVENT:
         parts.append("<p>This is a test: the channel works.</p>")
     return "<!DOCTYPE html>\n<html><body>" + "".join(parts) + "</body></html>\n"
-
-
-TEST_EVENT = "channel.test"
 
 
 def webhook_body(notification: Notification) -> dict[str, Any]:

@@ -120,9 +120,3 @@ class DeliveryRepository:
             outbox_inserts(*events),
         )
         return bool(rows)
-
-    async def of_reminder(self, reminder_id: int) -> list[Delivery]:
-        rows = await self._sql.fetch(
-            sa.select(_D).where(_D.c.reminder_id == reminder_id).order_by(_D.c.id)
-        )
-        return from_rows(Delivery, _D, rows)
