@@ -33,7 +33,9 @@ from app.services.tasks import TaskService
 
 log = logging.getLogger(__name__)
 
-BATCH = 100
+# Deliveries claimed, and attempted side by side, in one pass: few enough for a small mail
+# server's connection limit.
+BATCH = 20
 ERROR_MAX = 2000
 
 
@@ -57,6 +59,7 @@ class Courier:
         self._dead_letters = dead_letters
         self._events_written = events_written
         self._retry_seconds = retry_seconds
+        self._send_timeout = send_timeout_seconds
         # A lease outlives the longest attempt, so no two couriers send one delivery.
         self._lease = timedelta(seconds=send_timeout_seconds * 2 + 10)
         self._clock = clock
@@ -139,7 +142,12 @@ class Courier:
         try:
             if sender is None:
                 raise DeliveryFailed(f"this server sends no {channel.type.value}")
-            await sender.send(channel, Notification.model_validate(delivery.notification))
+            notification = Notification.model_validate(delivery.notification)
+            try:
+                async with asyncio.timeout(self._send_timeout):
+                    await sender.send(channel, notification)
+            except TimeoutError:
+                raise DeliveryFailed(f"no answer within {self._send_timeout:g} s") from None
         except DeliveryFailed as failure:
             error = str(failure)[:ERROR_MAX] or type(failure).__name__
         else:

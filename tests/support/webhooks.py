@@ -30,6 +30,8 @@ class WebhookReceiver:
         self.secrets: dict[str, str] = {}
         # Status codes to answer a path with, one per request, before answering 204.
         self.answers: dict[str, list[int]] = {}
+        # Seconds to wait before answering a path, as a server too busy to answer would.
+        self.stalls: dict[str, float] = {}
         self.base_url = ""
         self._arrived = threading.Condition()
 
@@ -54,6 +56,7 @@ class WebhookReceiver:
         with self._arrived:
             self.received.append(Received(path, timestamp, signature, json.loads(raw), verified))
             self._arrived.notify_all()
+        time.sleep(self.stalls.get(path, 0))
         planned = self.answers.get(path)
         return planned.pop(0) if planned else 204
 

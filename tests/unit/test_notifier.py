@@ -73,7 +73,7 @@ class Setup:
         self.channels = ChannelService(sql, self.senders, "UTC", clock)
         self.courier = self.new_courier()
 
-    def new_courier(self) -> Courier:
+    def new_courier(self, timeout: float = TIMEOUT_SECONDS) -> Courier:
         return Courier(
             self.sql,
             self.tasks,
@@ -81,7 +81,7 @@ class Setup:
             self.dead_letters,
             _written,
             RETRY_SECONDS,
-            TIMEOUT_SECONDS,
+            timeout,
             self.clock,
         )
 
@@ -134,6 +134,7 @@ async def setup(sql: EngineSql, smtp: MailServer, receiver: WebhookReceiver) -> 
     smtp.refused.clear()
     receiver.received.clear()
     receiver.answers.clear()
+    receiver.stalls.clear()
     return Setup(sql, smtp, Clock())
 
 
@@ -270,6 +271,21 @@ async def test_a_failing_webhook_is_retried_with_backoff_then_dead_lettered(
         "notification.failed",
         "notification.delivered",
     ]
+
+
+async def test_an_attempt_that_gets_no_answer_in_time_is_retried(
+    setup: Setup, receiver: WebhookReceiver
+) -> None:
+    await _webhook(setup, receiver, "/slow")
+    receiver.stalls["/slow"] = 2.0
+    _, sent = await setup.fired()
+    courier = setup.new_courier(timeout=0.2)
+    await courier.enqueue(sent)
+    assert await courier.drain() == 1
+    [delivery] = await setup.deliveries()
+    assert delivery["status"] == DeliveryStatus.PENDING and delivery["attempts"] == 1
+    assert delivery["last_error"] == "no answer within 0.2 s"
+    assert delivery["claimed_until"] is None
 
 
 async def test_a_refused_mailbox_and_a_server_down_are_retried(
