@@ -20,21 +20,38 @@ from app.adapters.local.jobs import AsyncioJobs
 from app.adapters.local.kv import SqlKeyValue
 from app.adapters.local.secrets import EnvSecrets
 from app.adapters.local.sql import EngineSql, create_engine
-from app.config import Settings
+from app.adapters.notify.mail import SmtpMailer
+from app.adapters.notify.webhook import WebhookPoster
+from app.config import NotifySettings, Settings
+from app.domain.channels import ChannelType
 from app.live import LiveFeed
-from app.ports import EventBus, Invoker, JobHandler, Jobs, KeyValue, Secrets, Sql
+from app.ports import (
+    Clock,
+    EventBus,
+    Invoker,
+    JobHandler,
+    Jobs,
+    KeyValue,
+    Secrets,
+    Sender,
+    Sql,
+    utc_now,
+)
 from app.routing import SHARED_PUBSUB, Handler, Role, routes_of
 from app.services.audit import AuditService
+from app.services.channels import ChannelService
 from app.services.dead_letters import DeadLetterForwarder, DeadLetterService
 from app.services.dispatch import DeadLetterSink, Dispatcher, EventHandler
 from app.services.health import HealthService
 from app.services.history import HistoryService
+from app.services.notifier import Courier
 from app.services.outbox import OutboxRelay
 from app.services.reconcile import ReminderJobsSweep, SuccessorSweep, Sweep, arm_pending, run_sweeps
 from app.services.reminders import ReminderService
 from app.services.stats import StatsService
 from app.services.tasks import TaskService
 from processors.audit.handler import AuditHandler
+from processors.notifier.handler import NotifierHandler
 from processors.recurrence.handler import RecurrenceHandler
 from processors.reminders.handler import RemindersHandler
 
@@ -54,6 +71,7 @@ class Runtime:
     relay: OutboxRelay
     dead_letters: DeadLetterService
     health: HealthService
+    channels: ChannelService
     # The events this process consumes: in Dapr mode the sidecar delivers them to /events.
     dispatcher: Dispatcher
     # What the scheduler calls back (Dapr mode, reminders processor).
@@ -66,6 +84,8 @@ class Runtime:
     # Every task-updates event, for the browser tabs this process serves.
     live: LiveFeed = field(default_factory=LiveFeed)
     sweeps: list[Sweep] = field(default_factory=list)
+    # Sends fired reminders to their channels (embedded mode, and the notifier processor).
+    courier: Courier | None = None
 
     @property
     def embedded(self) -> bool:
@@ -82,6 +102,8 @@ class Runtime:
         background = [asyncio.create_task(self._reconcile())]
         if self.role == "app":
             background.append(asyncio.create_task(self._relay()))
+        if self.courier is not None:
+            background.append(asyncio.create_task(self._send_notifications(self.courier)))
         try:
             yield
         finally:
@@ -99,6 +121,11 @@ class Runtime:
         if self.sidecar is not None:
             await self.sidecar.connected()
         await self.relay.run()
+
+    async def _send_notifications(self, courier: Courier) -> None:
+        if self.sidecar is not None:
+            await self.sidecar.connected()
+        await courier.run()
 
     async def _reconcile(self) -> None:
         if not self.sweeps:
@@ -139,10 +166,20 @@ def build_adapters(settings: Settings) -> Adapters:
     raise ValueError(f"TASKFLOW_RUNTIME must be 'local' or 'dapr', not {settings.runtime!r}")
 
 
-def bootstrap(settings: Settings, role: Role = "app") -> Runtime:
+def build_senders(settings: NotifySettings, clock: Clock) -> dict[ChannelType, Sender]:
+    """A sender per channel type this install can send on: mail only with an SMTP server."""
+    senders: dict[ChannelType, Sender] = {
+        ChannelType.WEBHOOK: WebhookPoster(clock, settings.send_timeout_seconds)
+    }
+    if settings.mail is not None:
+        senders[ChannelType.EMAIL] = SmtpMailer(settings.mail, settings.send_timeout_seconds)
+    return senders
+
+
+def bootstrap(settings: Settings, role: Role = "app", clock: Clock = utc_now) -> Runtime:
     """The process of `role`. Embedded mode is one process, the app, running every handler of
     the event table on the in-process bus; in Dapr mode each role is a process of its own
-    that receives its routes' topics from its sidecar."""
+    that receives its routes' topics from its sidecar. `clock` is the notifications' now."""
     embedded = settings.runtime == "local"
     if embedded and role != "app":
         raise ValueError(f"the {role} processor runs inside the app in embedded mode")
@@ -156,6 +193,17 @@ def bootstrap(settings: Settings, role: Role = "app") -> Runtime:
     audit = AuditService(sql)
     dead_letters = DeadLetterService(sql, events_written)
     live = LiveFeed()
+    senders = build_senders(settings.notify, clock)
+    courier = Courier(
+        sql,
+        tasks,
+        senders,
+        dead_letters,
+        events_written,
+        settings.notify.retry_seconds,
+        settings.notify.send_timeout_seconds,
+        clock,
+    )
 
     jobs: Jobs
     local_jobs: AsyncioJobs | None = None
@@ -173,6 +221,7 @@ def bootstrap(settings: Settings, role: Role = "app") -> Runtime:
         Handler.MARK_SENT: reminders.mark_sent,
         Handler.LIVE_FEED: live.publish,
         Handler.AUDIT: AuditHandler(audit),
+        Handler.NOTIFY: NotifierHandler(courier),
     }
     # The recurrence processor has no database: it forwards what it sets aside to the app.
     set_aside: DeadLetterSink = (
@@ -207,6 +256,7 @@ def bootstrap(settings: Settings, role: Role = "app") -> Runtime:
         relay=relay,
         dead_letters=dead_letters,
         health=health,
+        channels=ChannelService(sql, senders, settings.timezone, clock),
         dispatcher=dispatcher,
         on_job=keep_jobs.on_job if role == "reminders" else None,
         ready=_readiness(role, sql, adapters.sidecar),
@@ -214,6 +264,7 @@ def bootstrap(settings: Settings, role: Role = "app") -> Runtime:
         jobs=local_jobs,
         live=live,
         sweeps=sweeps,
+        courier=courier if embedded or role == "notifier" else None,
     )
 
 

@@ -4,6 +4,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from app.domain import users
 
@@ -97,6 +98,76 @@ class AccountSettings:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """The SMTP server reminders are mailed through (TASKFLOW_SMTP_URL), and the sender."""
+
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    # smtps://: TLS from the first byte; ?starttls=true: upgraded after connecting.
+    tls: bool = False
+    starttls: bool = False
+    sender: str = "taskflow@localhost"
+
+    @classmethod
+    def from_env(cls) -> "MailSettings | None":
+        """None when TASKFLOW_SMTP_URL is unset: email channels cannot be sent then."""
+        raw = _text("TASKFLOW_SMTP_URL")
+        if raw is None:
+            return None
+        wrong = ValueError(
+            "TASKFLOW_SMTP_URL must look like smtp://user:password@host:port "
+            "(smtps:// for TLS, ?starttls=true to upgrade)"
+        )
+        try:
+            url = urlsplit(raw)
+            port = url.port
+        except ValueError:
+            raise wrong from None
+        query = parse_qs(url.query)
+        starttls = query.pop("starttls", ["false"])[-1].lower()
+        if url.scheme not in ("smtp", "smtps") or not url.hostname or query:
+            raise wrong
+        if starttls not in ("true", "false") or (starttls == "true" and url.scheme == "smtps"):
+            raise ValueError("TASKFLOW_SMTP_URL: starttls is true or false, and not with smtps://")
+        tls = url.scheme == "smtps"
+        sender = _text("TASKFLOW_MAIL_FROM") or f"taskflow@{url.hostname}"
+        return cls(
+            host=url.hostname,
+            port=port or (465 if tls else 25),
+            username=unquote(url.username) if url.username else None,
+            password=unquote(url.password) if url.password else None,
+            tls=tls,
+            starttls=starttls == "true",
+            sender=sender,
+        )
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """How fired reminders reach their owners' channels."""
+
+    # None: no SMTP server configured; email channels cannot be made.
+    mail: MailSettings | None = None
+    # The first retry of a failed delivery waits this long, each further one twice as long.
+    retry_seconds: float = 30.0
+    # How long one attempt (connecting, sending) may take.
+    send_timeout_seconds: float = 20.0
+
+    @classmethod
+    def from_env(cls) -> "NotifySettings":
+        default = cls()
+        return cls(
+            mail=MailSettings.from_env(),
+            retry_seconds=_positive("TASKFLOW_NOTIFY_RETRY_SECONDS", default.retry_seconds),
+            send_timeout_seconds=_positive(
+                "TASKFLOW_NOTIFY_TIMEOUT_SECONDS", default.send_timeout_seconds
+            ),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     runtime: str
     database_url: str
@@ -121,6 +192,7 @@ class Settings:
     # needs (and nothing more) after every upgrade.
     database_runtime_role: str | None = None
     accounts: AccountSettings = field(default_factory=AccountSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
     def __post_init__(self) -> None:
         for host in self.allowed_hosts:
@@ -174,6 +246,7 @@ class Settings:
             app_api_token=os.environ.get("APP_API_TOKEN") or None,
             database_runtime_role=os.environ.get("TASKFLOW_DATABASE_RUNTIME_ROLE") or None,
             accounts=AccountSettings.from_env(),
+            notify=NotifySettings.from_env(),
         )
 
 

@@ -6,6 +6,9 @@ from typing import Any, Protocol
 
 from sqlalchemy.sql import Executable
 
+from app.domain.channels import Channel
+from app.domain.notifications import Notification
+
 Row = Sequence[Any]
 # What "now" is; tests pass their own.
 Clock = Callable[[], datetime]
@@ -89,3 +92,16 @@ class Invoker(Protocol):
     async def create_successor(
         self, owner: int, parent_id: int, due_date: datetime, rule: str
     ) -> None: ...
+
+
+class DeliveryFailed(Exception):
+    """A channel's server refused a notification, or could not be reached; the message says
+    which and why."""
+
+
+class Sender(Protocol):
+    """Sends notifications on the channels of one type (mail, webhooks)."""
+
+    async def send(self, channel: Channel, notification: Notification) -> None:
+        """Return once the channel's server accepted it; raise DeliveryFailed otherwise."""
+        ...

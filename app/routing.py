@@ -11,14 +11,15 @@ from typing import Literal
 from app.domain.events import REMINDERS, TASK_EVENTS, TASK_UPDATES, TOPICS, TOPICS_BY_EVENT_TYPE
 
 # The processes of Dapr mode; in embedded mode the app runs every route itself.
-Role = Literal["app", "recurrence", "reminders", "audit"]
-ROLES: tuple[Role, ...] = ("app", "recurrence", "reminders", "audit")
+Role = Literal["app", "recurrence", "reminders", "audit", "notifier"]
+ROLES: tuple[Role, ...] = ("app", "recurrence", "reminders", "audit", "notifier")
 # Each process's Dapr app id.
 APP_IDS: dict[Role, str] = {
     "app": "taskflow",
     "recurrence": "recurrence",
     "reminders": "reminders",
     "audit": "audit",
+    "notifier": "notifier",
 }
 # The two Dapr pub/sub components, on the same Kafka (dapr-components/). Kafka hands each event
 # to one member of a consumer group: on SHARED_PUBSUB the group is the app id, so the
@@ -34,6 +35,7 @@ class Handler(StrEnum):
     MARK_SENT = "a triggered reminder marked sent, once"
     LIVE_FEED = "the open browser tabs"
     AUDIT = "the audit trail"
+    NOTIFY = "a fired reminder sent to its owner's channels, once each"
 
 
 def carried_by(topic: str) -> frozenset[str]:
@@ -66,6 +68,7 @@ ROUTES: tuple[Route, ...] = (
     Route("app", REMINDERS, Handler.MARK_SENT, frozenset({"reminder.triggered"})),
     # Each replica serves its own browser tabs.
     Route("app", TASK_UPDATES, Handler.LIVE_FEED, carried_by(TASK_UPDATES), every_replica=True),
+    Route("notifier", TASK_UPDATES, Handler.NOTIFY, frozenset({"reminder.sent"})),
     *(Route("audit", topic, Handler.AUDIT, carried_by(topic)) for topic in TOPICS),
 )
 

@@ -1,4 +1,5 @@
-"""`python -m processors <recurrence|reminders|audit>`: serve one processor on HOST:PORT."""
+"""`python -m processors <recurrence|reminders|audit|notifier>`: serve one processor on
+HOST:PORT."""
 
 import os
 import sys

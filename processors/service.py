@@ -10,7 +10,7 @@ from app.callbacks import callbacks_router
 from app.config import Settings
 from app.routing import Role
 
-NAMES: tuple[Role, ...] = ("recurrence", "reminders", "audit")
+NAMES: tuple[Role, ...] = ("recurrence", "reminders", "audit", "notifier")
 
 
 def create_processor_app(name: Role, settings: Settings) -> FastAPI:

@@ -15,6 +15,7 @@ from app.chat.service import ChatService
 from app.domain.users import Principal, User
 from app.services.accounts import AccountService
 from app.services.audit import AuditService
+from app.services.channels import ChannelService
 from app.services.dead_letters import DeadLetterService
 from app.services.reminders import ReminderService
 from app.services.tasks import TaskService
@@ -52,6 +53,10 @@ async def get_dead_letters(runtime: RuntimeDep) -> DeadLetterService:
     return runtime.dead_letters
 
 
+async def get_channels(runtime: RuntimeDep) -> ChannelService:
+    return runtime.channels
+
+
 async def get_chat(web_app: WebAppDep) -> ChatService:
     return web_app.chat
 
@@ -61,6 +66,7 @@ Reminders = Annotated[ReminderService, Depends(get_reminders)]
 Audit = Annotated[AuditService, Depends(get_audit)]
 Chat = Annotated[ChatService, Depends(get_chat)]
 DeadLetters = Annotated[DeadLetterService, Depends(get_dead_letters)]
+Channels = Annotated[ChannelService, Depends(get_channels)]
 
 
 async def get_accounts(web_app: WebAppDep) -> AccountService:

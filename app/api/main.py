@@ -19,6 +19,7 @@ from app.api.responses import FORBIDDEN, UNAUTHENTICATED
 from app.api.routes import (
     audit,
     auth,
+    channels,
     chat,
     dead_letters,
     health,
@@ -71,7 +72,8 @@ def create_api(app: WebApp) -> FastAPI:
     api.state.web_app = app
     # User data: someone signed in, allowed to write when the method writes.
     private = [
-        module.router for module in (tasks, reminders, audit, dead_letters, chat, users, tokens)
+        module.router
+        for module in (tasks, reminders, audit, dead_letters, chat, users, tokens, channels)
     ]
     # Open: signing in, and health (which carries no user data). The Dapr callbacks check the
     # app's own token.

@@ -110,6 +110,26 @@ class ReminderSent(EventBase):
     late: bool
 
 
+class NotificationOutcome(EventBase):
+    """What became of a fired reminder on one of its owner's channels."""
+
+    reminder_id: int
+    channel_id: int
+    channel_type: str
+    attempts: int
+
+
+class NotificationDelivered(NotificationOutcome):
+    event_type: Literal["notification.delivered"] = "notification.delivered"
+
+
+class NotificationFailed(NotificationOutcome):
+    """Given up after its last attempt; the reminder.sent event waits as a dead letter."""
+
+    event_type: Literal["notification.failed"] = "notification.failed"
+    error: str
+
+
 class DeadLetterForwarded(EventBase):
     """An event a processor without a database rejected, on its way to the app's list."""
 
@@ -128,6 +148,8 @@ Event = Annotated[
     | ReminderCancelled
     | ReminderTriggered
     | ReminderSent
+    | NotificationDelivered
+    | NotificationFailed
     | DeadLetterForwarded,
     Field(discriminator="event_type"),
 ]
@@ -142,6 +164,8 @@ TOPICS_BY_EVENT_TYPE: dict[str, tuple[str, ...]] = {
     "reminder.cancelled": (REMINDERS,),
     "reminder.triggered": (REMINDERS,),
     "reminder.sent": (TASK_UPDATES,),
+    "notification.delivered": (TASK_UPDATES,),
+    "notification.failed": (TASK_UPDATES,),
     "dead_letter.forwarded": (DEAD_LETTERS,),
 }
 

@@ -4,6 +4,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.domain.channels import TARGET_MAX as CHANNEL_TARGET_MAX
 from app.domain.offsets import MAX_OFFSET_TEXT
 from app.domain.recurrence import MAX_RULE_LENGTH
 from app.domain.task_fields import TIMEZONE_MAX, TITLE_MAX
@@ -222,4 +223,57 @@ API_TOKEN = sa.Table(
     sa.Column("expires_at", UtcDateTime),
     sa.Column("last_used_at", UtcDateTime),
     sa.Index("ix_api_token_user_id", "user_id"),
+)
+
+# Where a user's reminders are sent besides the open tabs (issue 13).
+NOTIFICATION_CHANNEL = sa.Table(
+    "notification_channel",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "owner_id", sa.Integer, sa.ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("target", sa.String(CHANNEL_TARGET_MAX), nullable=False),
+    # A webhook's signing secret: it must be kept as it is, to sign with.
+    sa.Column("secret", sa.String(64)),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_notification_channel_owner_id", "owner_id", "id"),
+)
+
+# One fired reminder on one channel: a redelivered reminder.sent finds its row and sends nothing.
+NOTIFICATION_DELIVERY = sa.Table(
+    "notification_delivery",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "reminder_id",
+        sa.Integer,
+        sa.ForeignKey("reminder.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column(
+        "channel_id",
+        sa.Integer,
+        sa.ForeignKey("notification_channel.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column(
+        "owner_id", sa.Integer, sa.ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("task_id", sa.Integer),
+    sa.Column("notification", sa.JSON, nullable=False),
+    sa.Column("event", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
+    sa.Column("claimed_until", UtcDateTime),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("delivered_at", UtcDateTime),
+    sa.UniqueConstraint(
+        "reminder_id", "channel_id", name="ux_notification_delivery_reminder_channel"
+    ),
+    sa.Index("ix_notification_delivery_status_next", "status", "next_attempt_at"),
+    sa.Index("ix_notification_delivery_channel_id", "channel_id"),
 )

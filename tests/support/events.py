@@ -8,6 +8,8 @@ from app.domain.enums import Priority, Recurrence, ReminderStatus, RepeatFrom, T
 from app.domain.events import (
     DeadLetterForwarded,
     Event,
+    NotificationDelivered,
+    NotificationFailed,
     ReminderCancelled,
     ReminderScheduled,
     ReminderSent,
@@ -51,6 +53,12 @@ def an_event(event_type: str, task_id: int | None = 1, **fields: Any) -> Event:
         "reminder_offset": "0 minutes",
         "status": ReminderStatus.PENDING,
     }
+    outcome = {
+        "reminder_id": task_id or 1,
+        "channel_id": 1,
+        "channel_type": "webhook",
+        "attempts": 1,
+    }
     kinds: dict[str, Any] = {
         "task.created": (TaskCreated, {"task_data": task}),
         "task.updated": (TaskUpdated, {"task_data": task, "update_data": {"title": task.title}}),
@@ -81,6 +89,8 @@ def an_event(event_type: str, task_id: int | None = 1, **fields: Any) -> Event:
                 "late": False,
             },
         ),
+        "notification.delivered": (NotificationDelivered, outcome),
+        "notification.failed": (NotificationFailed, {**outcome, "error": "refused"}),
         "dead_letter.forwarded": (
             DeadLetterForwarded,
             {"topic": "task-events", "payload": {}, "error": "rejected"},

@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 import yaml
 
+from app.bootstrap import bootstrap
+from app.config import Settings
 from app.domain.events import (
     DEAD_LETTERS,
     REMINDERS,
@@ -61,7 +63,8 @@ def dispatcher(recorder: Recorder, role: Any = None) -> Dispatcher:
         (TASK_UPDATES, "task.created", {Handler.LIVE_FEED, Handler.AUDIT}),
         (REMINDERS, "reminder.scheduled", {Handler.KEEP_JOBS, Handler.AUDIT}),
         (REMINDERS, "reminder.triggered", {Handler.MARK_SENT, Handler.AUDIT}),
-        (TASK_UPDATES, "reminder.sent", {Handler.LIVE_FEED, Handler.AUDIT}),
+        (TASK_UPDATES, "reminder.sent", {Handler.LIVE_FEED, Handler.NOTIFY, Handler.AUDIT}),
+        (TASK_UPDATES, "notification.failed", {Handler.LIVE_FEED, Handler.AUDIT}),
     ],
 )
 async def test_each_event_reaches_the_handlers_the_table_names(
@@ -81,6 +84,11 @@ async def test_a_process_of_dapr_mode_receives_only_its_own_routes() -> None:
     await recurrence.deliver(TASK_EVENTS, a_message("task.updated"))
     assert recorder.calls == [(Handler.NEXT_OCCURRENCE, TASK_EVENTS, "task.completed")]
     assert dispatcher(recorder, "audit").topics == [TASK_EVENTS, REMINDERS, TASK_UPDATES]
+    notifier = dispatcher(recorder, "notifier")
+    assert notifier.topics == [TASK_UPDATES]
+    await notifier.deliver(TASK_UPDATES, a_message("task.created"))
+    await notifier.deliver(TASK_UPDATES, a_message("reminder.sent"))
+    assert recorder.calls[1:] == [(Handler.NOTIFY, TASK_UPDATES, "reminder.sent")]
 
 
 def test_every_event_type_reads_back_as_it_was_written() -> None:
@@ -203,3 +211,19 @@ def test_the_kafka_components_give_each_replica_its_group_where_the_table_says(
     # Each replica's component is for the processes that subscribe through it.
     subscribers = {APP_IDS[route.role] for route in ROUTES if route.every_replica}
     assert set(kafka[EACH_REPLICA_PUBSUB]["scopes"]) == subscribers
+
+
+@pytest.mark.parametrize(("role", "sends"), [("notifier", True), ("app", False), ("audit", False)])
+def test_in_dapr_mode_only_the_notifier_process_sends_notifications(role: Any, sends: bool) -> None:
+    settings = Settings(runtime="dapr", database_url="", timezone="UTC", app_api_token="t")
+    runtime = bootstrap(settings, role)
+    assert (runtime.courier is not None) == sends
+    if sends:
+        assert runtime.dispatcher.topics == [TASK_UPDATES]
+
+
+def test_in_embedded_mode_the_app_sends_notifications(tmp_path: Path) -> None:
+    settings = Settings(
+        runtime="local", database_url=f"sqlite:///{tmp_path / 'db'}", timezone="UTC"
+    )
+    assert bootstrap(settings).courier is not None

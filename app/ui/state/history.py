@@ -23,6 +23,8 @@ _WHAT = {
     "reminder.cancelled": "Reminder cancelled",
     "reminder.triggered": "Reminder fired",
     "reminder.sent": "Reminder shown",
+    "notification.delivered": "Reminder delivered",
+    "notification.failed": "Reminder not delivered",
 }
 
 
@@ -117,4 +119,8 @@ def _detail(event_type: str, data: dict[str, Any], zone: str) -> str:
         at = wall_clock(datetime.fromisoformat(data["scheduled_at"]), zone)
         late = " (late)" if data.get("late") else ""
         return f"for {at}{late}"
+    if event_type.startswith("notification."):
+        tries = data.get("attempts", 1)
+        detail = f"by {data.get('channel_type')} after {tries} attempt{'s' * (tries != 1)}"
+        return f"{detail}: {data['error']}" if data.get("error") else detail
     return ""

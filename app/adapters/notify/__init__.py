@@ -1,0 +1,1 @@
+"""Senders of notifications: mail over SMTP, webhooks over HTTP."""

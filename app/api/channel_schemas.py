@@ -1,0 +1,40 @@
+"""Request and response bodies of /api/channels."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from app.api.schemas import NO_NUL, Strict
+from app.domain.channels import TARGET_MAX, Channel, ChannelType
+
+
+class ChannelCreate(Strict):
+    type: ChannelType
+    target: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=TARGET_MAX,
+            description="email: an address; webhook: an http(s) URL to POST to.",
+        ),
+        NO_NUL,
+    ]
+
+
+class ChannelOut(BaseModel):
+    id: int
+    type: ChannelType
+    target: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, channel: Channel) -> "ChannelOut":
+        return cls(**channel.model_dump(exclude={"owner_id", "secret"}))
+
+
+class NewChannelOut(ChannelOut):
+    secret: str | None = Field(
+        description="A webhook's signing secret: shown this once, never again. None for the "
+        "other types."
+    )

@@ -1,0 +1,141 @@
+"""What a fired reminder tells its owner on a channel: the notification, its mail subject and
+bodies, the webhook's JSON and signature, and the state of one delivery."""
+
+import hashlib
+import hmac
+import html
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+
+from app.domain.enums import Priority
+
+# Attempts at one delivery before it is given up and set aside as a dead letter.
+MAX_ATTEMPTS = 5
+SIGNATURE_HEADER = "X-TaskFlow-Signature"
+TIMESTAMP_HEADER = "X-TaskFlow-Timestamp"
+# The event a channel's test notification names.
+TEST_EVENT = "channel.test"
+
+
+class Notification(BaseModel):
+    """One reminder as it is sent: what the task was when the reminder fired."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # "reminder.sent" for a fired reminder; "channel.test" for a channel's test.
+    event: str
+    reminder_id: int | None
+    task_id: int | None
+    title: str
+    description: str = ""
+    due_date: datetime | None
+    timezone: str
+    priority: Priority
+    scheduled_at: datetime
+    fired_at: datetime
+    late: bool = False
+
+
+def due_text(notification: Notification) -> str:
+    """When the task is due, in the task's own time zone: 'Tue 3 Mar 2026, 09:00 CET'."""
+    if notification.due_date is None:
+        return "no due date"
+    local = notification.due_date.astimezone(ZoneInfo(notification.timezone))
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()}"
+
+
+def subject(notification: Notification) -> str:
+    if notification.event == TEST_EVENT:
+        return "TaskFlow: a test notification"
+    late = " (late)" if notification.late else ""
+    return f"Reminder{late}: {notification.title}"
+
+
+def text_body(notification: Notification) -> str:
+    lines = [notification.title, "", f"Due: {due_text(notification)}"]
+    lines.append(f"Priority: {notification.priority.value}")
+    if notification.description:
+        lines += ["", notification.description]
+    if notification.event == TEST_EVENT:
+        lines += ["", "This is a test: the channel works."]
+    return "\n".join(lines) + "\n"
+
+
+def html_body(notification: Notification) -> str:
+    parts = [
+        f"<h2>{html.escape(notification.title)}</h2>",
+        f"<p>Due: <strong>{html.escape(due_text(notification))}</strong><br>",
+        f"Priority: {html.escape(notification.priority.value)}</p>",
+    ]
+    if notification.description:
+        parts.append(f"<p>{html.escape(notification.description)}</p>")
+    if notification.event == TEST_EVENT:
+        parts.append("<p>This is a test: the channel works.</p>")
+    return "<!DOCTYPE html>\n<html><body>" + "".join(parts) + "</body></html>\n"
+
+
+def webhook_body(notification: Notification) -> dict[str, Any]:
+    """The JSON a webhook is sent: `{event, task, reminder, actions}`."""
+    data = notification.model_dump(mode="json")
+    return {
+        "event": notification.event,
+        "task": {
+            "id": notification.task_id,
+            "title": notification.title,
+            "description": notification.description,
+            "due_date": data["due_date"],
+            "timezone": notification.timezone,
+            "priority": notification.priority.value,
+        },
+        "reminder": {
+            "id": notification.reminder_id,
+            "scheduled_at": data["scheduled_at"],
+            "fired_at": data["fired_at"],
+            "late": notification.late,
+        },
+        # The links a notification offers (done, snooze); none yet.
+        "actions": [],
+    }
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """`sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`, keyed with the channel's secret."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return f"sha256={digest.hexdigest()}"
+
+
+def retry_delay(attempts: int, first: float) -> timedelta:
+    """How long to wait after `attempts` failed attempts: `first` seconds, then twice as long
+    each time."""
+    return timedelta(seconds=first * 2 ** max(attempts - 1, 0))
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class Delivery(BaseModel):
+    """One reminder on one channel: sent once, retried with backoff until it is delivered or
+    the attempts run out."""
+
+    id: int | None = None
+    reminder_id: int
+    channel_id: int
+    owner_id: int
+    task_id: int | None
+    notification: dict[str, Any]
+    # The event that asked for it (reminder.sent), set aside with it if it fails for good.
+    event: dict[str, Any]
+    status: DeliveryStatus
+    attempts: int = 0
+    next_attempt_at: datetime
+    claimed_until: datetime | None = None
+    last_error: str | None = None
+    created_at: datetime
+    delivered_at: datetime | None = None

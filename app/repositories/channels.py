@@ -1,0 +1,70 @@
+"""The notification channels' statements, each scoped to the channel's owner."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from app.domain.channels import Channel, ChannelType
+from app.ports import Sql
+from app.repositories.ownership import owned
+from app.repositories.rows import from_row, from_rows
+from app.repositories.tables import NOTIFICATION_CHANNEL
+
+# A user's channels are few; listing them never pages.
+MAX_CHANNELS = 50
+
+
+class ChannelRepository:
+    def __init__(self, sql: Sql) -> None:
+        self._sql = sql
+
+    async def add(
+        self,
+        owner: int,
+        kind: ChannelType,
+        target: str,
+        secret: str | None,
+        created_at: datetime,
+    ) -> Channel | None:
+        """The new channel; None when the owner has MAX_CHANNELS already."""
+        room = (
+            sa.select(sa.func.count()).where(owned(NOTIFICATION_CHANNEL, owner)).scalar_subquery()
+            < MAX_CHANNELS
+        )
+        row = sa.select(
+            sa.literal(owner, sa.Integer),
+            sa.literal(kind.value, sa.String),
+            sa.literal(target, sa.String),
+            sa.literal(secret, sa.String),
+            sa.literal(created_at, NOTIFICATION_CHANNEL.c.created_at.type),
+        ).where(room)
+        rows = await self._sql.write(
+            sa.insert(NOTIFICATION_CHANNEL)
+            .from_select(["owner_id", "type", "target", "secret", "created_at"], row)
+            .returning(*NOTIFICATION_CHANNEL.c)
+        )
+        return from_row(Channel, NOTIFICATION_CHANNEL, rows[0]) if rows else None
+
+    async def of_owner(self, owner: int) -> list[Channel]:
+        rows = await self._sql.fetch(
+            sa.select(NOTIFICATION_CHANNEL)
+            .where(owned(NOTIFICATION_CHANNEL, owner))
+            .order_by(NOTIFICATION_CHANNEL.c.id)
+        )
+        return from_rows(Channel, NOTIFICATION_CHANNEL, rows)
+
+    async def get(self, owner: int, channel_id: int) -> Channel | None:
+        rows = await self._sql.fetch(
+            sa.select(NOTIFICATION_CHANNEL).where(
+                owned(NOTIFICATION_CHANNEL, owner), NOTIFICATION_CHANNEL.c.id == channel_id
+            )
+        )
+        return from_row(Channel, NOTIFICATION_CHANNEL, rows[0]) if rows else None
+
+    async def remove(self, owner: int, channel_id: int) -> bool:
+        rows = await self._sql.write(
+            sa.delete(NOTIFICATION_CHANNEL)
+            .where(owned(NOTIFICATION_CHANNEL, owner), NOTIFICATION_CHANNEL.c.id == channel_id)
+            .returning(NOTIFICATION_CHANNEL.c.id)
+        )
+        return bool(rows)

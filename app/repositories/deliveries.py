@@ -1,0 +1,122 @@
+"""The notification deliveries' statements: one row per fired reminder and channel, claimed
+for a lease by the courier that sends it, and marked with the event that tells the audit."""
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as upsert_insert
+
+from app.domain.channels import ChannelType
+from app.domain.events import Event
+from app.domain.notifications import Delivery, DeliveryStatus
+from app.ports import Sql
+from app.repositories.outbox import outbox_inserts
+from app.repositories.rows import from_rows
+from app.repositories.tables import NOTIFICATION_CHANNEL, NOTIFICATION_DELIVERY
+
+_D = NOTIFICATION_DELIVERY
+
+
+class DeliveryRepository:
+    def __init__(self, sql: Sql) -> None:
+        self._sql = sql
+
+    async def add_for_channels(
+        self,
+        owner: int,
+        reminder_id: int,
+        task_id: int | None,
+        notification: dict[str, Any],
+        event: dict[str, Any],
+        kinds: frozenset[ChannelType],
+        now: datetime,
+    ) -> int:
+        """A pending delivery of the reminder on each of the owner's channels of `kinds` it has
+        none on;
+        one it failed on for good is tried again (a dead letter replayed). How many are new
+        or renewed."""
+        columns = {
+            "reminder_id": sa.literal(reminder_id, sa.Integer),
+            "channel_id": NOTIFICATION_CHANNEL.c.id,
+            "owner_id": NOTIFICATION_CHANNEL.c.owner_id,
+            "task_id": sa.literal(task_id, sa.Integer),
+            "notification": sa.literal(notification, _D.c.notification.type),
+            "event": sa.literal(event, _D.c.event.type),
+            "status": sa.literal(DeliveryStatus.PENDING.value, sa.String),
+            "attempts": sa.literal(0, sa.Integer),
+            "next_attempt_at": sa.literal(now, _D.c.next_attempt_at.type),
+            "created_at": sa.literal(now, _D.c.created_at.type),
+        }
+        channels = sa.select(*columns.values()).where(
+            NOTIFICATION_CHANNEL.c.owner_id == owner,
+            NOTIFICATION_CHANNEL.c.type.in_(sorted(kind.value for kind in kinds)),
+        )
+        insert = upsert_insert(_D).from_select(list(columns), channels)
+        rows = await self._sql.write(
+            insert.on_conflict_do_update(
+                index_elements=["reminder_id", "channel_id"],
+                set_={
+                    "status": DeliveryStatus.PENDING.value,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "claimed_until": None,
+                    "event": insert.excluded.event,
+                },
+                where=_D.c.status == DeliveryStatus.FAILED.value,
+            ).returning(_D.c.id)
+        )
+        return len(rows)
+
+    async def claim(self, now: datetime, until: datetime, limit: int) -> list[Delivery]:
+        """Lease up to `limit` pending deliveries that are due and held by nobody."""
+        due = (
+            sa.select(_D.c.id)
+            .where(
+                _D.c.status == DeliveryStatus.PENDING.value,
+                _D.c.next_attempt_at <= now,
+                sa.or_(_D.c.claimed_until.is_(None), _D.c.claimed_until < now),
+            )
+            .order_by(_D.c.next_attempt_at, _D.c.id)
+            .limit(limit)
+        )
+        rows = await self._sql.write(
+            sa.update(_D)
+            .where(
+                _D.c.id.in_(due.scalar_subquery()),
+                sa.or_(_D.c.claimed_until.is_(None), _D.c.claimed_until < now),
+            )
+            .values(claimed_until=until)
+            .returning(*_D.c)
+        )
+        return from_rows(Delivery, _D, rows)
+
+    async def delivered(self, delivery: Delivery, at: datetime, events: list[Event]) -> bool:
+        """Mark it delivered, if the lease still holds, and store its events with it."""
+        return await self._finish(
+            delivery, events, status=DeliveryStatus.DELIVERED.value, delivered_at=at
+        )
+
+    async def retry_at(self, delivery: Delivery, at: datetime, error: str) -> bool:
+        """Count the failed attempt; the next one is due at `at`."""
+        return await self._finish(delivery, [], next_attempt_at=at, last_error=error)
+
+    async def failed(self, delivery: Delivery, error: str, events: list[Event]) -> bool:
+        """Give it up for good, storing its events with it."""
+        return await self._finish(
+            delivery, events, status=DeliveryStatus.FAILED.value, last_error=error
+        )
+
+    async def _finish(self, delivery: Delivery, events: list[Event], **values: Any) -> bool:
+        rows = await self._sql.write(
+            sa.update(_D)
+            .where(
+                _D.c.id == delivery.id,
+                _D.c.status == DeliveryStatus.PENDING.value,
+                _D.c.claimed_until == delivery.claimed_until,
+            )
+            .values(attempts=_D.c.attempts + 1, claimed_until=None, **values)
+            .returning(_D.c.id),
+            outbox_inserts(*events),
+        )
+        return bool(rows)

@@ -1,0 +1,76 @@
+"""A user's notification channels: list, add, remove, and send one a test."""
+
+import secrets
+from collections.abc import Mapping
+
+from app.domain import channels
+from app.domain.channels import AVAILABLE, Channel, ChannelType
+from app.domain.enums import Priority
+from app.domain.notifications import TEST_EVENT, Notification
+from app.ports import Clock, Sender, Sql, utc_now
+from app.repositories.channels import MAX_CHANNELS, ChannelRepository
+from app.services.errors import Conflict, Invalid, NotFound
+
+# A webhook's signing secret: 32 random bytes, as hex.
+SECRET_BYTES = 32
+
+
+class ChannelService:
+    def __init__(
+        self,
+        sql: Sql,
+        senders: Mapping[ChannelType, Sender],
+        timezone: str,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._channels = ChannelRepository(sql)
+        self._senders = senders
+        self._timezone = timezone
+        self._clock = clock
+
+    async def of(self, owner: int) -> list[Channel]:
+        return await self._channels.of_owner(owner)
+
+    async def create(self, owner: int, kind: ChannelType, target: str) -> Channel:
+        """The new channel; a webhook's carries its secret (shown this once)."""
+        if kind not in AVAILABLE:
+            raise Invalid("type", f"{kind.value} channels are not available yet")
+        if kind not in self._senders:
+            raise Invalid("type", f"this server sends no {kind.value} (it is not configured)")
+        try:
+            checked = channels.target(kind, target)
+        except ValueError as error:
+            raise Invalid("target", str(error)) from None
+        secret = secrets.token_hex(SECRET_BYTES) if kind == ChannelType.WEBHOOK else None
+        channel = await self._channels.add(owner, kind, checked, secret, self._clock())
+        if channel is None:
+            raise Conflict(f"a user has at most {MAX_CHANNELS} channels")
+        return channel
+
+    async def delete(self, owner: int, channel_id: int) -> None:
+        if not await self._channels.remove(owner, channel_id):
+            raise NotFound("channel", channel_id)
+
+    async def test(self, owner: int, channel_id: int) -> None:
+        """Send the channel a test notification now; DeliveryFailed when its server refuses."""
+        channel = await self._channels.get(owner, channel_id)
+        if channel is None:
+            raise NotFound("channel", channel_id)
+        sender = self._senders.get(channel.type)
+        if sender is None:
+            raise Conflict(f"this server sends no {channel.type.value} (it is not configured)")
+        now = self._clock()
+        await sender.send(
+            channel,
+            Notification(
+                event=TEST_EVENT,
+                reminder_id=None,
+                task_id=None,
+                title="A test notification from TaskFlow",
+                due_date=now,
+                timezone=self._timezone,
+                priority=Priority.MEDIUM,
+                scheduled_at=now,
+                fired_at=now,
+            ),
+        )

@@ -1,0 +1,171 @@
+"""Fired reminders sent to their owners' channels.
+
+The notifier processor hands each `reminder.sent` (stored once per reminder, when it is marked
+sent) to `Courier.enqueue`, which stores one pending delivery per channel of the owner, unique
+per reminder and channel, so a redelivered event sends nothing twice. The courier sends the
+pending deliveries off the event's path, each under a lease: a failed attempt is tried again
+with backoff, and after the last one the delivery fails for good and its event is set aside
+as a dead letter. Each outcome is stored with an event (notification.delivered / .failed) for
+the task's audit trail.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+
+from app.domain.channels import ChannelType
+from app.domain.events import (
+    TASK_UPDATES,
+    NotificationDelivered,
+    NotificationFailed,
+    ReminderSent,
+    message,
+)
+from app.domain.notifications import MAX_ATTEMPTS, Delivery, Notification, retry_delay
+from app.ports import Clock, DeliveryFailed, Sender, Sql, utc_now
+from app.repositories.channels import ChannelRepository
+from app.repositories.deliveries import DeliveryRepository
+from app.services.dispatch import DeadLetterSink
+from app.services.errors import NotFound
+from app.services.tasks import TaskService
+
+log = logging.getLogger(__name__)
+
+# Deliveries claimed, and attempted side by side, in one pass: few enough for a small mail
+# server's connection limit.
+BATCH = 20
+ERROR_MAX = 2000
+
+
+class Courier:
+    def __init__(
+        self,
+        sql: Sql,
+        tasks: TaskService,
+        senders: Mapping[ChannelType, Sender],
+        dead_letters: DeadLetterSink,
+        events_written: Callable[[], None],
+        retry_seconds: float,
+        send_timeout_seconds: float,
+        clock: Clock = utc_now,
+        idle_seconds: float = 1.0,
+    ) -> None:
+        self._deliveries = DeliveryRepository(sql)
+        self._channels = ChannelRepository(sql)
+        self._tasks = tasks
+        self._senders = senders
+        self._dead_letters = dead_letters
+        self._events_written = events_written
+        self._retry_seconds = retry_seconds
+        self._send_timeout = send_timeout_seconds
+        # A lease outlives the longest attempt, so no two couriers send one delivery.
+        self._lease = timedelta(seconds=send_timeout_seconds * 2 + 10)
+        self._clock = clock
+        self._idle_seconds = idle_seconds
+        self._wake = asyncio.Event()
+
+    async def enqueue(self, sent: ReminderSent) -> None:
+        """A pending delivery of the fired reminder on each of its owner's channels that has
+        none yet (a failed one is tried again), then wake the courier."""
+        owner = sent.user_id
+        if owner is None or sent.task_id is None:
+            return
+        try:
+            task = await self._tasks.get(owner, sent.task_id)
+        except NotFound:
+            return  # deleted since: nobody is waiting for it
+        notification = Notification(
+            event=sent.event_type,
+            reminder_id=sent.reminder_id,
+            task_id=task.id,
+            title=task.title,
+            description=task.description,
+            due_date=task.due_date,
+            timezone=task.timezone,
+            priority=task.priority,
+            scheduled_at=sent.scheduled_at,
+            fired_at=sent.fired_at,
+            late=sent.late,
+        )
+        added = await self._deliveries.add_for_channels(
+            owner,
+            sent.reminder_id,
+            task.id,
+            notification.model_dump(mode="json"),
+            message(sent),
+            frozenset(self._senders),
+            self._clock(),
+        )
+        if added:
+            self._wake.set()
+
+    async def run(self) -> None:
+        """Send what is due, then wait to be woken (or for the next retry to come due)."""
+        while True:
+            try:
+                while await self.drain():
+                    pass
+            except Exception:
+                log.exception("sending notifications failed; trying again")
+            # Not asyncio.wait_for: on Python 3.11 it can swallow the cancellation of a
+            # shutdown that arrives just as the event is set.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._idle_seconds):
+                    await self._wake.wait()
+            self._wake.clear()
+
+    async def drain(self) -> int:
+        """One pass: claim the due deliveries and attempt each once, side by side; how many
+        were attempted."""
+        now = self._clock()
+        claimed = await self._deliveries.claim(now, now + self._lease, BATCH)
+        await asyncio.gather(*(self._attempt(delivery) for delivery in claimed))
+        return len(claimed)
+
+    async def _attempt(self, delivery: Delivery) -> None:
+        channel = await self._channels.get(delivery.owner_id, delivery.channel_id)
+        if channel is None:
+            return  # removed meanwhile: its deliveries went with it
+        sender = self._senders.get(channel.type)
+        attempts = delivery.attempts + 1
+        outcome = {
+            "task_id": delivery.task_id,
+            "user_id": delivery.owner_id,
+            "correlation_id": delivery.event.get("correlation_id", ""),
+            "reminder_id": delivery.reminder_id,
+            "channel_id": channel.id,
+            "channel_type": channel.type.value,
+            "attempts": attempts,
+        }
+        try:
+            if sender is None:
+                raise DeliveryFailed(f"this server sends no {channel.type.value}")
+            notification = Notification.model_validate(delivery.notification)
+            try:
+                async with asyncio.timeout(self._send_timeout):
+                    await sender.send(channel, notification)
+            except TimeoutError:
+                raise DeliveryFailed(f"no answer within {self._send_timeout:g} s") from None
+        except DeliveryFailed as failure:
+            error = str(failure)[:ERROR_MAX] or type(failure).__name__
+        else:
+            delivered = NotificationDelivered(**outcome)
+            if await self._deliveries.delivered(delivery, self._clock(), [delivered]):
+                self._events_written()
+            return
+        log.warning("notification %s, attempt %d: %s", delivery.id, attempts, error)
+        if attempts < MAX_ATTEMPTS:
+            next_at = self._clock() + retry_delay(attempts, self._retry_seconds)
+            await self._deliveries.retry_at(delivery, next_at, error)
+            return
+        failed = NotificationFailed(**outcome, error=error)
+        if await self._deliveries.failed(delivery, error, [failed]):
+            self._events_written()
+            await self._dead_letters.record(
+                TASK_UPDATES,
+                delivery.event,
+                f"notification on {channel.type.value} channel {channel.id} failed after "
+                f"{attempts} attempts: {error}",
+            )

@@ -1,0 +1,96 @@
+"""A real HTTP receiver of webhooks on loopback: it checks each request's signature on its own
+(HMAC-SHA256 of "<timestamp>.<body>" with the secret it was given) and answers as told."""
+
+import contextlib
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Received:
+    path: str
+    timestamp: str
+    signature: str
+    body: dict[str, Any]
+    # The signature matched the body with the path's secret.
+    verified: bool
+
+
+class WebhookReceiver:
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        # Each path's signing secret (as the channel's create answer gave it).
+        self.secrets: dict[str, str] = {}
+        # Status codes to answer a path with, one per request, before answering 204.
+        self.answers: dict[str, list[int]] = {}
+        # Seconds to wait before answering a path, as a server too busy to answer would.
+        self.stalls: dict[str, float] = {}
+        self.base_url = ""
+        self._arrived = threading.Condition()
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def record(self, path: str, headers: Any, raw: bytes) -> int:
+        timestamp = headers.get("X-TaskFlow-Timestamp", "")
+        signature = headers.get("X-TaskFlow-Signature", "")
+        secret = self.secrets.get(path)
+        expected = (
+            "sha256="
+            + hmac.new(secret.encode(), f"{timestamp}.".encode() + raw, hashlib.sha256).hexdigest()
+            if secret
+            else None
+        )
+        verified = (
+            expected is not None
+            and timestamp.isdigit()
+            and hmac.compare_digest(expected, signature)
+        )
+        with self._arrived:
+            self.received.append(Received(path, timestamp, signature, json.loads(raw), verified))
+            self._arrived.notify_all()
+        time.sleep(self.stalls.get(path, 0))
+        planned = self.answers.get(path)
+        return planned.pop(0) if planned else 204
+
+    def wait_for(self, count: int, timeout: float = 10) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while len(self.received) < count:
+                left = deadline - time.monotonic()
+                assert left > 0, f"{len(self.received)} of {count} webhooks within {timeout} s"
+                self._arrived.wait(left)
+            return list(self.received)
+
+
+@contextlib.contextmanager
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(receiver.record(self.path, self.headers, raw))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    receiver.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
