@@ -33,8 +33,14 @@ OVERLAYS = ("local", "cloud")
 NAMESPACE = "taskflow"
 
 # The contract the lead fixed: Dapr app ids and the port each app listens on.
-DAPR_APPS: dict[str, int] = {"taskflow": 3000, "recurrence": 8000, "reminders": 8000, "audit": 8000}
-PROCESSORS = ("recurrence", "reminders", "audit")
+DAPR_APPS: dict[str, int] = {
+    "taskflow": 3000,
+    "recurrence": 8000,
+    "reminders": 8000,
+    "audit": 8000,
+    "notifier": 8000,
+}
+PROCESSORS = ("recurrence", "reminders", "audit", "notifier")
 TOPICS = EVENT_TOPICS
 DEADLETTER_TOPIC = DEAD_LETTERS
 GEMINI_SECRET = entry_name(API_KEY_SECRET)
@@ -48,10 +54,10 @@ def token_secrets(app: str) -> tuple[str, str]:
 
 
 COMPONENT_SCOPES: dict[str, set[str]] = {
-    "pubsub": {"taskflow", "recurrence", "reminders", "audit"},
+    "pubsub": {"taskflow", "recurrence", "reminders", "audit", "notifier"},
     "live": {"taskflow"},
     "statestore": {"taskflow"},
-    "taskdb": {"taskflow", "reminders", "audit"},
+    "taskdb": {"taskflow", "reminders", "audit", "notifier"},
     "secretstore": {"taskflow"},
 }
 COMPONENT_TYPES: dict[str, str] = {
@@ -75,6 +81,8 @@ SECRETS: dict[str, set[str]] = {
     # Read by the app alone, through Dapr's secret store.
     GEMINI_SECRET: {"value"},
     "taskflow-redis": {"password"},
+    # Read by the notifier alone, to send mail (optional).
+    "taskflow-smtp": {"url", "from"},
     "taskflow-postgres": {"password", "migrator-password", "runtime-password"},
     # Dapr's injector reads the key `token` of the Secrets named by dapr.io/app-token-secret
     # and dapr.io/api-token-secret: two of its own for each app.
