@@ -6,6 +6,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.databases import TEMPLATES, migrated_database
+from tests.support.mail import MailServer, mail_server
+from tests.support.webhooks import WebhookReceiver, webhook_receiver
 
 # The real OpenID provider of the sign-in tests (fixture `oidc_provider`).
 pytest_plugins = ["tests.support.oidc"]
@@ -31,3 +33,17 @@ def database_url(
     """A migrated, empty database of each kind the service runs on."""
     with migrated_database(request.param, tmp_path_factory.mktemp("database")) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[MailServer]:
+    """A real SMTP server on loopback that keeps what it receives."""
+    with mail_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[WebhookReceiver]:
+    """A real HTTP receiver on loopback that checks webhook signatures."""
+    with webhook_receiver() as server:
+        yield server

@@ -17,27 +17,15 @@ from tests.contract.helpers import MISSING_ID, assert_invalid, assert_not_found,
 from tests.support.accounts import READ, bearer, log_in, make_token, make_user
 from tests.support.api import AppClient, api_client
 from tests.support.databases import migrated_database, migrated_sqlite_url
-from tests.support.mail import MailServer, bodies, mail_server
+from tests.support.mail import MailServer, bodies
 from tests.support.tasks import Json, create_task, eventually, poll, unique
-from tests.support.webhooks import WebhookReceiver, webhook_receiver
+from tests.support.webhooks import WebhookReceiver
 
 CHANNEL_FIELDS = {"id", "type", "target", "created_at"}
 SENDER = "TaskFlow <reminders@taskflow.test>"
 PAST = "2020-01-01T09:00:00Z"
 # How long a test waits for what must not come (a second delivery).
 QUIET_SECONDS = 2.0
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[MailServer]:
-    with mail_server() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[WebhookReceiver]:
-    with webhook_receiver() as server:
-        yield server
 
 
 @pytest.fixture(

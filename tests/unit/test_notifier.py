@@ -4,7 +4,6 @@ with backoff on the clock the test moves, and the last failure is set aside as a
 Every outcome is stored with its event for the task's audit trail."""
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,10 +27,10 @@ from app.services.notifier import Courier
 from app.services.reminders import ReminderService
 from app.services.tasks import TaskService
 from tests.support.delivery import Clock
-from tests.support.mail import MailServer, bodies, mail_server
+from tests.support.mail import MailServer, bodies
 from tests.support.owners import OWNER, STRANGER
 from tests.support.servers import free_port
-from tests.support.webhooks import WebhookReceiver, webhook_receiver
+from tests.support.webhooks import WebhookReceiver
 
 RETRY_SECONDS = 30.0
 TIMEOUT_SECONDS = 5.0
@@ -40,18 +39,6 @@ SENDER = "reminders@taskflow.test"
 
 def _written() -> None:
     """These tests run no outbox relay: they read the outbox."""
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[MailServer]:
-    with mail_server() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[WebhookReceiver]:
-    with webhook_receiver() as server:
-        yield server
 
 
 class Setup:
