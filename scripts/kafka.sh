@@ -12,15 +12,15 @@
 #   run        run a Kafka tool class on the same classpath, e.g.
 #              scripts/kafka.sh run org.apache.kafka.tools.consumer.ConsoleConsumer \
 #                --bootstrap-server "$(scripts/kafka.sh bootstrap)" --topic task-events --from-beginning
-# ports: TASKFLOW_KAFKA_PORT (broker, default 59092), TASKFLOW_KAFKA_CONTROLLER_PORT (59093)
+# ports: TASKFLOW_KAFKA_PORT (broker, default 29092), TASKFLOW_KAFKA_CONTROLLER_PORT (29093)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 KAFKA_VERSION=4.4.0 # org.apache.kafka:kafka_2.13 (Scala 2.13), latest 4.x on Maven Central
 LOG4J_VERSION=2.25.5 # the log4j-core that kafka_2.13 depends on; binding for slf4j 1.7
-PORT="${TASKFLOW_KAFKA_PORT:-59092}"
-CONTROLLER_PORT="${TASKFLOW_KAFKA_CONTROLLER_PORT:-59093}"
+PORT="${TASKFLOW_KAFKA_PORT:-29092}"
+CONTROLLER_PORT="${TASKFLOW_KAFKA_CONTROLLER_PORT:-29093}"
 BOOTSTRAP="127.0.0.1:$PORT"
 # topic:partitions. The dead-letter topic takes what the subscriptions give up on.
 TOPICS=(task-events:3 reminders:3 task-updates:3 taskflow-deadletter:1)
@@ -154,9 +154,17 @@ background.threads=2
 CONF
 }
 
-# KRaft storage is formatted once, with a cluster id generated once.
+start_errors() { # FROM_BYTE: the errors this start wrote to the log, else its last lines
+  tail -c "+$1" "$LOG" | grep -m 10 -E ' (ERROR|FATAL) |Exception' >&2 || tail -n 30 "$LOG" >&2
+}
+
+# KRaft storage is formatted once, with a cluster id generated once. It records the
+# controller's address, so storage formatted for other ports is formatted anew.
 format_storage() {
-  [[ -f "$DATA/meta.properties" ]] && return
+  local formatted_for="$HOME_DIR/data-ports"
+  [[ -f "$DATA/meta.properties" && "$(cat "$formatted_for" 2>/dev/null)" == "$PORT $CONTROLLER_PORT" ]] && return
+  rm -rf "$DATA"
+  mkdir -p "$DATA"
   local id_file="$HOME_DIR/cluster-id"
   if [[ ! -s "$id_file" ]]; then
     kafka_java kafka.tools.StorageTool random-uuid >"$id_file.tmp" 2>/dev/null
@@ -166,6 +174,7 @@ format_storage() {
   kafka_java kafka.tools.StorageTool format --standalone --ignore-formatted \
     --cluster-id "$(cat "$id_file")" --config "$CONF" >>"$LOG" 2>&1 ||
     { tail -n 20 "$LOG" >&2; die "could not format Kafka storage"; }
+  echo "$PORT $CONTROLLER_PORT" >"$formatted_for"
 }
 
 pid() { [[ -s "$PIDFILE" ]] && cat "$PIDFILE"; }
@@ -199,6 +208,7 @@ start() {
     write_config
     format_storage
     log "starting Kafka $KAFKA_VERSION on $BOOTSTRAP (log: $LOG)"
+    local log_from=$(($(stat -c %s "$LOG" 2>/dev/null || echo 0) + 1))
     # setsid: its own session, so a Ctrl-C in the calling shell does not reach it.
     setsid "$JAVA" -Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
       -Djava.awt.headless=true -Dlog4j2.configurationFile="$LOG4J_CONF" \
@@ -212,7 +222,7 @@ start() {
     done
     local deadline=$((SECONDS + 90))
     until listening; do
-      running || { tail -n 30 "$LOG" >&2; die "Kafka exited during start-up"; }
+      running || { start_errors "$log_from"; die "Kafka exited during start-up"; }
       ((SECONDS < deadline)) || { tail -n 30 "$LOG" >&2; die "Kafka not listening after 90 s"; }
       sleep 0.5
     done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's own PostgreSQL cluster (not the system one), kept under the cache.
 # usage: scripts/postgres.sh start|stop|status|pid|url [ROLE]|database NAME [--fresh]
-#   port: TASKFLOW_PG_PORT (default 55432)
+#   port: TASKFLOW_PG_PORT (default 25432)
 #   url       the SQLAlchemy URL of the database `taskflow` as ROLE: taskflow (the default:
 #             the tests' role, which may create databases), taskflow_migrator or
 #             taskflow_runtime
@@ -13,7 +13,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-PORT="${TASKFLOW_PG_PORT:-55432}"
+PORT="${TASKFLOW_PG_PORT:-25432}"
 # Each role's password is its name: the cluster listens on loopback only.
 ROLES=(taskflow taskflow_migrator taskflow_runtime)
 url_of() { echo "postgresql+psycopg://$1:$1@127.0.0.1:$PORT/taskflow"; }

@@ -8,12 +8,12 @@
 #   url     redis://:<password>@127.0.0.1:<port>/0; the password is made once (mode 0600)
 #   status  "running: 127.0.0.1:<port>" or "stopped" (exit 3)
 #   pid     the server's PID (exit 3 when stopped)
-# port: TASKFLOW_REDIS_PORT (default 56379)
+# port: TASKFLOW_REDIS_PORT (default 26379)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-PORT="${TASKFLOW_REDIS_PORT:-56379}"
+PORT="${TASKFLOW_REDIS_PORT:-26379}"
 HOME_DIR="$CACHE/redis"
 CONF="$HOME_DIR/redis.conf"
 PASSWORD_FILE="$HOME_DIR/password"

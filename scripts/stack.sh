@@ -40,24 +40,26 @@ SENTRY_CONFIG="$ROOT/dapr-components/sentry.yaml"
 TRUST_ANCHORS="$RUN/sentry/ca.crt" # made by Sentry on its first start
 
 # --- Ports: the one place they are set -------------------------------------------------
-# PostgreSQL 55432 (scripts/postgres.sh) and Kafka 59092/59093 (scripts/kafka.sh) keep
+# PostgreSQL 25432 (scripts/postgres.sh) and Kafka 29092/29093 (scripts/kafka.sh) keep
 # their own settings. Dapr's defaults (3500, 50001, 9090, 8080, 2379/2380) are avoided
 # where two processes would share them, and nothing else listens beyond loopback except
-# the app (HOST, as `make run`).
-SCHEDULER_PORT=50006         # gRPC API the sidecars connect to
-SCHEDULER_HEALTHZ_PORT=58086 # GET /healthz
-SCHEDULER_METRICS_PORT=59196
-SENTRY_PORT=50003          # gRPC API the sidecars get their certificates from
-SENTRY_HEALTHZ_PORT=58087 # GET /healthz (Sentry listens for it on every interface)
-ETCD_CLIENT_PORT=52379 # the scheduler's embedded etcd
-ETCD_PEER_PORT=52380
+# the app (HOST, as `make run`). Every port here, in scripts/postgres.sh, kafka.sh and
+# redis.sh is below Linux's ephemeral range (32768-60999): a client retrying a stopped
+# server's port from an ephemeral port can otherwise connect to itself and hold that port.
+SCHEDULER_PORT=20006         # gRPC API the sidecars connect to
+SCHEDULER_HEALTHZ_PORT=28086 # GET /healthz
+SCHEDULER_METRICS_PORT=29196
+SENTRY_PORT=20003          # gRPC API the sidecars get their certificates from
+SENTRY_HEALTHZ_PORT=28087 # GET /healthz (Sentry listens for it on every interface)
+ETCD_CLIENT_PORT=22379 # the scheduler's embedded etcd
+ETCD_PEER_PORT=22380
 APP_PORT="${PORT:-3000}" # the app: UI and API, as `make run`
 #        app id     app port   daprd HTTP  gRPC   internal gRPC*  metrics
 APPS=(
-  "taskflow   $APP_PORT  3500  50001  50002  59190"
-  "recurrence 3101       3510  50011  50012  59191"
-  "reminders  3102       3520  50021  50022  59192"
-  "audit      3103       3530  50031  50032  59193"
+  "taskflow   $APP_PORT  3500  20001  20002  29190"
+  "recurrence 3101       3510  20011  20012  29191"
+  "reminders  3102       3520  20021  20022  29192"
+  "audit      3103       3530  20031  20032  29193"
 )
 # *sidecar-to-sidecar (service invocation): also in configuration.yaml's name resolution,
 # which resolves `taskflow` to the first replica.
