@@ -21,6 +21,7 @@ from app.adapters.local.kv import SqlKeyValue
 from app.adapters.local.secrets import EnvSecrets
 from app.adapters.local.sql import EngineSql, create_engine
 from app.adapters.notify.mail import SmtpMailer
+from app.adapters.notify.ntfy import NtfyPublisher
 from app.adapters.notify.webhook import WebhookPoster
 from app.config import NotifySettings, Settings
 from app.domain.channels import ChannelType
@@ -169,7 +170,8 @@ def build_adapters(settings: Settings) -> Adapters:
 def build_senders(settings: NotifySettings, clock: Clock) -> dict[ChannelType, Sender]:
     """A sender per channel type this install can send on: mail only with an SMTP server."""
     senders: dict[ChannelType, Sender] = {
-        ChannelType.WEBHOOK: WebhookPoster(clock, settings.send_timeout_seconds)
+        ChannelType.NTFY: NtfyPublisher(settings.send_timeout_seconds),
+        ChannelType.WEBHOOK: WebhookPoster(clock, settings.send_timeout_seconds),
     }
     if settings.mail is not None:
         senders[ChannelType.EMAIL] = SmtpMailer(settings.mail, settings.send_timeout_seconds)

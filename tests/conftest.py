@@ -7,6 +7,7 @@ import pytest
 
 from tests.support.databases import TEMPLATES, migrated_database
 from tests.support.mail import MailServer, mail_server
+from tests.support.ntfy import NtfyServer, ntfy_server
 from tests.support.webhooks import WebhookReceiver, webhook_receiver
 
 # The real OpenID provider of the sign-in tests (fixture `oidc_provider`).
@@ -46,4 +47,11 @@ def smtp() -> Iterator[MailServer]:
 def receiver() -> Iterator[WebhookReceiver]:
     """A real HTTP receiver on loopback that checks webhook signatures."""
     with webhook_receiver() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def ntfy() -> Iterator[NtfyServer]:
+    """An ntfy server on loopback that keeps what is published for its subscribers."""
+    with ntfy_server() as server:
         yield server

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from app.api.schemas import NO_NUL, Strict
-from app.domain.channels import TARGET_MAX, Channel, ChannelType
+from app.domain.channels import TARGET_MAX, TOKEN_MAX, Channel, ChannelType
 
 
 class ChannelCreate(Strict):
@@ -16,10 +16,20 @@ class ChannelCreate(Strict):
         Field(
             min_length=1,
             max_length=TARGET_MAX,
-            description="email: an address; webhook: an http(s) URL to POST to.",
+            description="email: an address; ntfy: the URL of a topic, like "
+            "https://ntfy.sh/my-reminders; webhook: an http(s) URL to POST to.",
         ),
         NO_NUL,
     ]
+    token: Annotated[
+        str | None,
+        Field(
+            max_length=TOKEN_MAX,
+            description="ntfy only: an access token for a topic that needs one (tk_...). "
+            "Kept to publish with, never shown again.",
+        ),
+        NO_NUL,
+    ] = None
 
 
 class ChannelOut(BaseModel):
@@ -36,5 +46,5 @@ class ChannelOut(BaseModel):
 class NewChannelOut(ChannelOut):
     secret: str | None = Field(
         description="A webhook's signing secret: shown this once, never again. None for the "
-        "other types."
+        "other types (an ntfy channel's token is never shown)."
     )

@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict
 
 TARGET_MAX = 500
-TOKEN_MAX = 200
+# An ntfy access token (tk_ and 29 letters or digits today), kept to send with.
+TOKEN_MAX = 64
 
 
 class ChannelType(StrEnum):
@@ -21,10 +22,13 @@ class ChannelType(StrEnum):
 
 
 # The types a notification can be sent on today; the others are refused when a channel is made.
-AVAILABLE = frozenset({ChannelType.EMAIL, ChannelType.WEBHOOK})
+AVAILABLE = frozenset({ChannelType.EMAIL, ChannelType.NTFY, ChannelType.WEBHOOK})
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _EMAIL = re.compile(rf"[^@\s\"(),:;<>\[\\\]]{{1,64}}@{_LABEL}(?:\.{_LABEL})+")
+# ntfy's own rule for a topic's name.
+_NTFY_TOPIC = re.compile(r"[-_A-Za-z0-9]{1,64}")
+_TOKEN = re.compile(rf"[!-~]{{1,{TOKEN_MAX}}}")
 
 
 def email(text: str) -> str:
@@ -49,14 +53,53 @@ def http_url(text: str) -> str:
     return url
 
 
+def ntfy_topic(text: str) -> str:
+    """The URL of a topic on an ntfy server, like https://ntfy.sh/my-reminders."""
+    url = http_url(text).rstrip("/")
+    parts = urlsplit(url)
+    if parts.query or parts.fragment or not _NTFY_TOPIC.fullmatch(parts.path.rpartition("/")[2]):
+        raise ValueError(
+            "target must be the URL of an ntfy topic, like https://ntfy.sh/my-reminders "
+            "(the topic: 1 to 64 letters, digits, - or _)"
+        )
+    return url
+
+
+def split_topic(url: str) -> tuple[str, str]:
+    """An ntfy topic's URL as (the server's URL, the topic)."""
+    server, _, topic = url.rpartition("/")
+    return server, topic
+
+
 def target(kind: ChannelType, text: str) -> str:
-    """The target of a channel of `kind`, checked: an address for email, else a URL."""
-    return email(text) if kind == ChannelType.EMAIL else http_url(text)
+    """The target of a channel of `kind`, checked: an address for email, a topic's URL for
+    ntfy, else a URL."""
+    if kind == ChannelType.EMAIL:
+        return email(text)
+    if kind == ChannelType.NTFY:
+        return ntfy_topic(text)
+    return http_url(text)
+
+
+def access_token(kind: ChannelType, text: str | None) -> str | None:
+    """The access token a channel of `kind` sends with: only ntfy takes one, and needs none
+    for a topic anyone may publish to."""
+    if text is None or not text.strip():
+        return None
+    if kind != ChannelType.NTFY:
+        raise ValueError("token is for ntfy channels only")
+    token = text.strip()
+    if not _TOKEN.fullmatch(token):
+        raise ValueError(
+            f"token must be an ntfy access token: up to {TOKEN_MAX} characters, no spaces"
+        )
+    return token
 
 
 class Channel(BaseModel):
-    """One place a user's reminders are sent. A webhook's `secret` signs what it is sent; it is
-    shown once, when the channel is made."""
+    """One place a user's reminders are sent. `secret` is a webhook's signing secret, made here
+    and shown once, when the channel is made; or an ntfy channel's access token, given by its
+    owner and never shown again."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -66,3 +109,7 @@ class Channel(BaseModel):
     target: str
     secret: str | None = None
     created_at: datetime
+
+    @property
+    def signing_secret(self) -> str | None:
+        return self.secret if self.type == ChannelType.WEBHOOK else None

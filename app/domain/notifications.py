@@ -55,14 +55,18 @@ def subject(notification: Notification) -> str:
     return f"Reminder{late}: {notification.title}"
 
 
-def text_body(notification: Notification) -> str:
-    lines = [notification.title, "", f"Due: {due_text(notification)}"]
-    lines.append(f"Priority: {notification.priority.value}")
+def _details(notification: Notification) -> list[str]:
+    """The lines under the title of a plain-text notification."""
+    lines = [f"Due: {due_text(notification)}", f"Priority: {notification.priority.value}"]
     if notification.description:
         lines += ["", notification.description]
     if notification.event == TEST_EVENT:
         lines += ["", "This is a test: the channel works."]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def text_body(notification: Notification) -> str:
+    return "\n".join([notification.title, "", *_details(notification)]) + "\n"
 
 
 def html_body(notification: Notification) -> str:
@@ -99,6 +103,21 @@ def webhook_body(notification: Notification) -> dict[str, Any]:
         },
         # The links a notification offers (done, snooze); none yet.
         "actions": [],
+    }
+
+
+# ntfy's priorities run from 1 (min) through 3 (default) to 5 (max).
+NTFY_PRIORITY = {Priority.LOW: 2, Priority.MEDIUM: 3, Priority.HIGH: 4}
+
+
+def ntfy_message(notification: Notification, topic: str) -> dict[str, Any]:
+    """What ntfy is sent to publish the notification to `topic` (its JSON publishing)."""
+    return {
+        "topic": topic,
+        "title": subject(notification),
+        "message": "\n".join(_details(notification)),
+        "priority": NTFY_PRIORITY[notification.priority],
+        "tags": ["alarm_clock"],
     }
 
 

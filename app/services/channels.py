@@ -31,8 +31,11 @@ class ChannelService:
     async def of(self, owner: int) -> list[Channel]:
         return await self._channels.of_owner(owner)
 
-    async def create(self, owner: int, kind: ChannelType, target: str) -> Channel:
-        """The new channel; a webhook's carries its secret (shown this once)."""
+    async def create(
+        self, owner: int, kind: ChannelType, target: str, token: str | None = None
+    ) -> Channel:
+        """The new channel; a webhook's carries its signing secret (shown this once), an ntfy
+        channel's the access token it was given, if any."""
         if kind not in AVAILABLE:
             raise Invalid("type", f"{kind.value} channels are not available yet")
         if kind not in self._senders:
@@ -41,7 +44,12 @@ class ChannelService:
             checked = channels.target(kind, target)
         except ValueError as error:
             raise Invalid("target", str(error)) from None
-        secret = secrets.token_hex(SECRET_BYTES) if kind == ChannelType.WEBHOOK else None
+        try:
+            secret = channels.access_token(kind, token)
+        except ValueError as error:
+            raise Invalid("token", str(error)) from None
+        if kind == ChannelType.WEBHOOK:
+            secret = secrets.token_hex(SECRET_BYTES)
         channel = await self._channels.add(owner, kind, checked, secret, self._clock())
         if channel is None:
             raise Conflict(f"a user has at most {MAX_CHANNELS} channels")

@@ -3,6 +3,7 @@ SMTP server and a real webhook receiver on loopback, each fired reminder once on
 of its owner, every outcome in the task's audit trail, a failure retried and then set aside
 where an operator sees it."""
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from tests.support.accounts import READ, bearer, log_in, make_token, make_user
 from tests.support.api import AppClient, api_client
 from tests.support.databases import migrated_database, migrated_sqlite_url
 from tests.support.mail import MailServer, bodies
+from tests.support.ntfy import NtfyServer
 from tests.support.tasks import Json, create_task, eventually, poll, unique
 from tests.support.webhooks import WebhookReceiver
 
@@ -75,6 +77,26 @@ def _webhook(client: httpx.Client, receiver: WebhookReceiver, path: str) -> Json
     return channel
 
 
+def _ntfy(client: httpx.Client, ntfy: NtfyServer, token: str | None = None) -> Json:
+    """A channel to a new topic of the ntfy server, which needs `token` when one is given."""
+    topic = unique("topic")
+    if token is not None:
+        ntfy.tokens[topic] = token
+    response = client.post(
+        "/api/channels", json={"type": "ntfy", "target": ntfy.topic_url(topic), "token": token}
+    )
+    assert response.status_code == 201, response.text
+    channel: Json = response.json()
+    return channel
+
+
+def _published(channel: Json) -> list[Json]:
+    """What a subscriber of the channel's ntfy topic reads, as ntfy's clients poll it."""
+    response = httpx.get(f"{channel['target']}/json", params={"poll": 1}, timeout=10)
+    assert response.status_code == 200, response.text
+    return [json.loads(line) for line in response.text.splitlines()]
+
+
 def _channels(client: httpx.Client) -> list[Json]:
     response = client.get("/api/channels")
     assert response.status_code == 200, response.text
@@ -103,6 +125,14 @@ def test_an_email_channel_is_made_listed_and_removed(person: AppClient) -> None:
     assert_not_found(person.delete(f"/api/channels/{made['id']}"), "channel", made["id"])
 
 
+def test_an_ntfy_channel_keeps_its_token_to_itself(person: AppClient, ntfy: NtfyServer) -> None:
+    made = _ntfy(person, ntfy, token="tk_" + "a1" * 14 + "b")
+    assert made["type"] == "ntfy" and made["secret"] is None
+    assert "tk_" not in person.get("/api/channels").text
+    trailing = _create(person, "ntfy", "https://ntfy.example.org/Reminders_1/")
+    assert trailing["target"] == "https://ntfy.example.org/Reminders_1"
+
+
 def test_a_webhook_channel_shows_its_secret_once(person: AppClient) -> None:
     made = _create(person, "webhook", "https://hooks.example.org/taskflow?x=1")
     secret = made["secret"]
@@ -117,7 +147,13 @@ def test_a_webhook_channel_shows_its_secret_once(person: AppClient) -> None:
     ("body", "field", "says"),
     [
         ({"type": "pager", "target": "x"}, "type", ""),
-        ({"type": "ntfy", "target": "https://ntfy.sh/mine"}, "type", "not available yet"),
+        ({"type": "ntfy", "target": "https://ntfy.sh"}, "target", "ntfy topic"),
+        ({"type": "ntfy", "target": "https://ntfy.sh/a/b c"}, "target", "http"),
+        ({"type": "ntfy", "target": "https://ntfy.sh/mine?x=1"}, "target", "ntfy topic"),
+        ({"type": "ntfy", "target": "https://ntfy.sh/" + "t" * 65}, "target", "ntfy topic"),
+        ({"type": "ntfy", "target": "https://ntfy.sh/mine", "token": "tk a"}, "token", "spaces"),
+        ({"type": "ntfy", "target": "https://ntfy.sh/mine", "token": "t" * 65}, "token", ""),
+        ({"type": "email", "target": "me@example.org", "token": "tk_1"}, "token", "ntfy"),
         ({"type": "webpush", "target": "https://push.example"}, "type", "not available yet"),
         ({"type": "email", "target": "not an address"}, "target", "email address"),
         ({"type": "email", "target": "me@localhost"}, "target", "email address"),
@@ -194,24 +230,40 @@ def test_a_channel_test_is_sent_at_once(
     assert "answered 503" in refused.json()["detail"]
 
 
+def test_an_ntfy_test_is_published_with_its_token(person: AppClient, ntfy: NtfyServer) -> None:
+    channel = _ntfy(person, ntfy, token="tk_right")
+    assert person.post(f"/api/channels/{channel['id']}/test").status_code == 202
+    [message] = _published(channel)
+    assert message["title"] == "TaskFlow: a test notification"
+    assert "the channel works" in message["message"] and message["priority"] == 3
+
+    ntfy.tokens[channel["target"].rsplit("/", 1)[1]] = "tk_changed"
+    refused = person.post(f"/api/channels/{channel['id']}/test")
+    assert refused.status_code == 502, refused.text
+    assert "answered 401" in refused.json()["detail"]
+    assert len(_published(channel)) == 1
+
+
 def _audited(client: httpx.Client, task_id: int, event_type: str) -> list[Json]:
     entries, _ = audit_of(client, task_id, event_type=event_type)
     return entries
 
 
 def test_a_fired_reminder_reaches_every_channel_once_and_its_audit_trail(
-    person: AppClient, smtp: MailServer, receiver: WebhookReceiver
+    person: AppClient, smtp: MailServer, receiver: WebhookReceiver, ntfy: NtfyServer
 ) -> None:
     address = f"{unique('r')}@example.org"
     mail = _create(person, "email", address)
     path = f"/{unique('hook')}"
     hook = _webhook(person, receiver, path)
+    phone = _ntfy(person, ntfy)
     task = create_task(
         person,
         title="Water the plants",
         due_date=PAST,
         timezone="America/New_York",
         reminder_offset="1 hour",
+        priority="high",
     )
 
     [sent] = eventually(lambda: _mails_to(smtp, address), timeout=20)
@@ -223,17 +275,23 @@ def test_a_fired_reminder_reaches_every_channel_once_and_its_audit_trail(
     assert received.verified
     assert received.body["task"]["id"] == task["id"] and received.body["reminder"]["late"]
 
+    [pushed] = eventually(lambda: _published(phone), timeout=20)
+    assert pushed["title"] == "Reminder (late): Water the plants"
+    assert pushed["priority"] == 4 and "Due: Wed 1 Jan 2020, 04:00 EST" in pushed["message"]
+
     delivered = poll(
         lambda: _audited(person, task["id"], "notification.delivered"),
-        lambda found: len(found) == 2,
+        lambda found: len(found) == 3,
         timeout=20,
     )
     assert {(e["data"]["channel_id"], e["data"]["channel_type"]) for e in delivered} == {
         (mail["id"], "email"),
         (hook["id"], "webhook"),
+        (phone["id"], "ntfy"),
     }
     time.sleep(QUIET_SECONDS)
     assert len(_mails_to(smtp, address)) == 1 and len(_hooks_at(receiver, path)) == 1
+    assert len(_published(phone)) == 1
 
 
 def test_a_webhook_that_keeps_failing_is_retried_then_set_aside_visibly(

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 
 from app.config import MailSettings, NotifySettings
-from app.domain.channels import ChannelType, target
+from app.domain.channels import ChannelType, access_token, split_topic, target
 from app.domain.enums import Priority
-from app.domain.notifications import Notification, due_text, retry_delay, signature
+from app.domain.notifications import Notification, due_text, ntfy_message, retry_delay, signature
 
 
 @pytest.mark.parametrize(
@@ -64,6 +64,72 @@ def test_a_webhook_target_that_is_no_http_url_is_refused(text: str) -> None:
 def test_a_webhook_target_is_kept_as_given() -> None:
     url = "https://hooks.example.org:8443/a/b?c=d"
     assert target(ChannelType.WEBHOOK, f" {url} ") == url
+
+
+@pytest.mark.parametrize(
+    ("text", "server", "topic"),
+    [
+        ("https://ntfy.sh/my-reminders", "https://ntfy.sh", "my-reminders"),
+        (
+            " https://push.example.org:8080/ntfy/Topic_1/ ",
+            "https://push.example.org:8080/ntfy",
+            "Topic_1",
+        ),
+    ],
+)
+def test_an_ntfy_target_is_a_topic_on_a_server(text: str, server: str, topic: str) -> None:
+    assert split_topic(target(ChannelType.NTFY, text)) == (server, topic)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://ntfy.sh",
+        "https://ntfy.sh/",
+        "https://ntfy.sh/a.b",
+        "https://ntfy.sh/t?x=1",
+        "https://ntfy.sh/t#x",
+    ],
+)
+def test_an_ntfy_target_without_a_topic_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="ntfy topic"):
+        target(ChannelType.NTFY, text)
+
+
+def test_only_ntfy_channels_take_an_access_token() -> None:
+    assert access_token(ChannelType.NTFY, " tk_abc ") == "tk_abc"
+    assert access_token(ChannelType.NTFY, "") is None
+    assert access_token(ChannelType.WEBHOOK, None) is None
+    with pytest.raises(ValueError, match="ntfy channels only"):
+        access_token(ChannelType.EMAIL, "tk_abc")
+    with pytest.raises(ValueError, match="no spaces"):
+        access_token(ChannelType.NTFY, "tk abc")
+
+
+@pytest.mark.parametrize(("priority", "ntfy_priority"), [("low", 2), ("medium", 3), ("high", 4)])
+def test_ntfy_is_sent_the_title_due_time_and_priority(priority: str, ntfy_priority: int) -> None:
+    due = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    notification = Notification(
+        event="reminder.sent",
+        reminder_id=1,
+        task_id=1,
+        title="Pay rent",
+        description="Transfer to the landlord",
+        due_date=due,
+        timezone="Europe/Berlin",
+        priority=Priority(priority),
+        scheduled_at=due,
+        fired_at=due,
+    )
+    assert ntfy_message(notification, "rent") == {
+        "topic": "rent",
+        "title": "Reminder: Pay rent",
+        "message": (
+            f"Due: Sun 29 Mar 2026, 03:30 CEST\nPriority: {priority}\n\nTransfer to the landlord"
+        ),
+        "priority": ntfy_priority,
+        "tags": ["alarm_clock"],
+    }
 
 
 def test_the_signature_is_an_hmac_of_timestamp_dot_body() -> None:

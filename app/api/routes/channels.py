@@ -36,8 +36,8 @@ async def create_channel(
     body: ChannelCreate, channels: Channels, user: WritingUser
 ) -> NewChannelOut:
     """A new channel; a webhook's `secret` signs what it is sent and is in this answer only."""
-    channel = await channels.create(user.id, body.type, body.target)
-    return NewChannelOut(**ChannelOut.of(channel).model_dump(), secret=channel.secret)
+    channel = await channels.create(user.id, body.type, body.target, body.token)
+    return NewChannelOut(**ChannelOut.of(channel).model_dump(), secret=channel.signing_secret)
 
 
 @router.delete("/{channel_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
