@@ -5,10 +5,11 @@ Only the sidecar may call these: it sends the process's app API token (APP_API_T
 per app) with every call.
 """
 
+import contextlib
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -19,7 +20,7 @@ from app.adapters.dapr.jobs import due_time_of
 from app.domain.events import DEAD_LETTERS
 from app.domain.models import Task
 from app.domain.task_fields import MAX_ID
-from app.ports import JobHandler
+from app.ports import BusUnavailable, JobHandler, StoreUnavailable
 from app.services.dead_letters import DeadLetterService
 from app.services.dispatch import Dispatcher
 
@@ -38,6 +39,17 @@ def sidecar_only(app_token: str | None) -> Callable[[str | None], None]:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "only the Dapr sidecar may call this")
 
     return check
+
+
+@contextlib.contextmanager
+def _again_if_unavailable(path: str) -> Iterator[None]:
+    """A database or broker that is down answers 503, said in one line: the sidecar (or the
+    scheduler) calls again, so it is no error of this process."""
+    try:
+        yield
+    except (StoreUnavailable, BusUnavailable) as error:
+        log.warning("%s: %s; it is delivered again", path, error)
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
 
 
 # (owner, parent_id, due_date, rule)
@@ -69,8 +81,9 @@ def callbacks_router(
     topic's deliveries, and with `create_successor` /internal/tasks/<id>/successor (service
     invocation from the recurrence processor).
 
-    A delivery the dispatcher sets aside is answered as done. Any other failure answers 500,
-    and the sidecar delivers it again for as long as it takes (a database that is down)."""
+    A delivery the dispatcher sets aside is answered as done. A database or broker that is
+    down answers 503, any other failure 500, and the sidecar delivers it again for as long as
+    it takes."""
     router = APIRouter(dependencies=[Depends(sidecar_only(app_token))], include_in_schema=False)
 
     if dead_letter_keeper is not None:
@@ -86,7 +99,8 @@ def callbacks_router(
     async def deliver(topic: str, request: Request) -> dict[str, str]:
         envelope = _json_or_text(await request.body())
         event = envelope.get("data") if isinstance(envelope, dict) else None
-        await dispatcher.deliver(topic, event if isinstance(event, dict) else envelope)
+        with _again_if_unavailable(request.url.path):
+            await dispatcher.deliver(topic, event if isinstance(event, dict) else envelope)
         return {"status": "SUCCESS"}
 
     if on_job is not None:
@@ -104,7 +118,8 @@ def callbacks_router(
                 # the reconciliation sweep arms again whatever is still pending.
                 log.warning("job %s came without its due time; dropped", name)
                 return {"status": "DROPPED"}
-            await job_handler(name, due_time)
+            with _again_if_unavailable(request.url.path):
+                await job_handler(name, due_time)
             return {"status": "SUCCESS"}
 
     if create_successor is not None:

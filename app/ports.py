@@ -82,6 +82,10 @@ class StoreUnavailable(Exception):
     """The database could not be reached, or did not finish the statement: try again later."""
 
 
+class BusUnavailable(Exception):
+    """The broker did not take the message: try again later."""
+
+
 class Secrets(Protocol):
     async def get(self, name: str) -> str | None: ...
 

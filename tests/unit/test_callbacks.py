@@ -8,9 +8,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.adapters.dapr.jobs import job_data
 from app.callbacks import callbacks_router
 from app.config import ROOT, Settings
+from app.domain.events import REMINDERS, ReminderCancelled, message
 from app.domain.models import Task
+from app.ports import BusUnavailable, StoreUnavailable
+from app.routing import Handler, Route
 from app.services.dispatch import Dispatcher
 
 TOKEN = "sidecar-secret"
@@ -140,3 +144,36 @@ def test_a_processor_refuses_to_start_without_its_app_token() -> None:
     assert started.returncode == 1
     assert "APP_API_TOKEN must be set" in started.stderr
     assert "Traceback" not in started.stderr
+
+
+def test_a_database_or_broker_that_is_down_answers_503_to_be_delivered_again() -> None:
+    async def store_down(topic: str, event: object) -> None:
+        raise StoreUnavailable("the database failed: connection refused")
+
+    async def broker_down(name: str, armed_for: datetime) -> None:
+        raise BusUnavailable("publishing to reminders failed: circuit breaker is open")
+
+    route = Route("audit", REMINDERS, Handler.AUDIT, frozenset({"reminder.cancelled"}))
+    app = FastAPI()
+    app.include_router(
+        callbacks_router(
+            TOKEN, Dispatcher([route], {Handler.AUDIT: store_down}, NoDeadLetters()), broker_down
+        )
+    )
+    cancelled = ReminderCancelled(
+        task_id=1,
+        user_id=1,
+        reminder_id=2,
+        scheduled_at=datetime(2030, 1, 2, 9, tzinfo=UTC),
+        reminder_offset="1 hour",
+        status="cancelled",
+    )
+    due = datetime(2030, 1, 2, 9, tzinfo=UTC)
+    with TestClient(app) as client:
+        delivery = client.post(
+            f"/events/{REMINDERS}", json={"data": message(cancelled)}, headers=HEADERS
+        )
+        job = client.post("/job/reminder-2", json=job_data("reminder-2", due), headers=HEADERS)
+    assert (delivery.status_code, job.status_code) == (503, 503)
+    assert "connection refused" in delivery.json()["detail"]
+    assert "circuit breaker" in job.json()["detail"]

@@ -2,8 +2,10 @@
 
 import json
 
+from dapr.clients.exceptions import DaprGrpcError
+
 from app.adapters.dapr.sidecar import Sidecar
-from app.ports import Message
+from app.ports import BusUnavailable, Message
 
 
 class SidecarBus:
@@ -12,11 +14,14 @@ class SidecarBus:
         self._pubsub = pubsub
 
     async def publish(self, topic: str, message: Message, key: str | None = None) -> None:
-        await self._sidecar.client.publish_event(
-            pubsub_name=self._pubsub,
-            topic_name=topic,
-            data=json.dumps(message),
-            data_content_type="application/json",
-            # Kafka keeps the order of the events of one partition, and so of one key.
-            publish_metadata={"partitionKey": key} if key is not None else {},
-        )
+        try:
+            await self._sidecar.client.publish_event(
+                pubsub_name=self._pubsub,
+                topic_name=topic,
+                data=json.dumps(message),
+                data_content_type="application/json",
+                # Kafka keeps the order of the events of one partition, and so of one key.
+                publish_metadata={"partitionKey": key} if key is not None else {},
+            )
+        except DaprGrpcError as error:
+            raise BusUnavailable(f"publishing to {topic} failed: {error.details()}") from error
