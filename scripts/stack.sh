@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The local Dapr stack, no containers: PostgreSQL, Kafka, the Dapr scheduler and Sentry (the
 # certificate authority of the sidecars' mTLS), the app (REPLICAS of it) plus the processors
-# recurrence, reminders and audit, each with its own daprd sidecar, and with more than one app
-# replica Redis (scripts/redis.sh), where they keep their Reflex state.
+# recurrence, reminders, audit and notifier, each with its own daprd sidecar, and with more
+# than one app replica Redis (scripts/redis.sh), where they keep their Reflex state. The
+# notifier mails through TASKFLOW_SMTP_URL when `up` finds it in its environment.
 # usage: [REPLICAS=n] scripts/stack.sh up [--fresh] | down | start|restart|pid NAME | status
 #        | env | logs [-f] [NAME]
 #   up       provision what is missing, start what is not running, wait until every sidecar
@@ -15,8 +16,8 @@
 #   down     stop everything up started, in reverse order (stopped: nothing to do)
 #   start    start one part again, as `up` does, and wait until it answers (running: nothing
 #            to do). NAME: postgres, kafka, redis, scheduler, sentry, an app id (taskflow,
-#            recurrence, reminders, audit), an app replica (taskflow-1, ...) or the sidecar of
-#            either (taskflow-dapr, taskflow-1-dapr, ...)
+#            recurrence, reminders, audit, notifier), an app replica (taskflow-1, ...) or
+#            the sidecar of either (taskflow-dapr, taskflow-1-dapr, ...)
 #   restart  stop that part (gracefully), then start it
 #   pid      the PID of that part's main process (for the fault tests)
 #   status   one line per process; exit 3 unless all of them run
@@ -60,6 +61,7 @@ APPS=(
   "recurrence 3101       3510  20011  20012  29191"
   "reminders  3102       3520  20021  20022  29192"
   "audit      3103       3530  20031  20032  29193"
+  "notifier   3104       3540  20041  20042  29194"
 )
 # *sidecar-to-sidecar (service invocation): also in configuration.yaml's name resolution,
 # which resolves `taskflow` to the first replica.

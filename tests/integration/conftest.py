@@ -9,19 +9,34 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from tests.support.mail import MailServer, mail_server
 from tests.support.stack import Stack, running_stack
 
 FIGURES = pytest.StashKey[list[str]]()
+STACK_MAIL_FROM = "TaskFlow <reminders@stack.taskflow.test>"
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The whole stack, up once per test run (down at the end if this run started it)."""
+def stack_smtp() -> Iterator[MailServer]:
+    """The SMTP server the stack's notifier mails through."""
+    with mail_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, stack_smtp: MailServer) -> Iterator[Stack]:
+    """The whole stack, up once per test run (down at the end if this run started it). Every
+    start of a part of it, also by a fault test, sees the mail settings."""
     if os.environ.get("TASKFLOW_SKIP_STACK") == "1":
         pytest.skip("TASKFLOW_SKIP_STACK=1")
     log = tmp_path_factory.mktemp("stack") / "stack.log"
-    with running_stack(log) as running:
-        yield running
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TASKFLOW_SMTP_URL", stack_smtp.url)
+        patch.setenv("TASKFLOW_MAIL_FROM", STACK_MAIL_FROM)
+        # The tests' webhook receivers listen on loopback.
+        patch.setenv("TASKFLOW_WEBHOOK_ALLOW_PRIVATE", "1")
+        with running_stack(log) as running:
+            yield running
 
 
 @pytest.fixture

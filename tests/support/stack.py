@@ -22,7 +22,7 @@ from tests.support.accounts import ADMIN_ENV, admin_token, bearer
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "stack.sh"
 KAFKA = ROOT / "scripts" / "kafka.sh"
-APP_IDS = ("taskflow", "recurrence", "reminders", "audit")
+APP_IDS = ("taskflow", "recurrence", "reminders", "audit", "notifier")
 
 
 @dataclass(frozen=True)
