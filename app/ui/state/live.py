@@ -1,6 +1,7 @@
 """Live updates: each open tab waits on the process's live feed in a background event and,
 when its user's tasks change anywhere (another tab, the chat, the recurrence processor), lists
-its board again; a reminder that fires shows a toast in every tab of its owner."""
+its board again (one listing shared by every tab of the user showing the same view); a
+reminder that fires shows a toast in every tab of its owner."""
 
 import contextlib
 import logging
@@ -66,7 +67,7 @@ class LiveState(rx.State):
                 return
             try:
                 async with self:
-                    await (await self.get_state(BoardState))._reload()
+                    await (await self.get_state(BoardState))._reload(seen=seq)
                     if changes:
                         await (await self.get_state(HistoryState))._refresh()
                         await (await self.get_state(StatsState))._refresh()
