@@ -7,16 +7,19 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 import reflex as rx
 from reflex.event import EventSpec
 
 from app.domain.events import ReminderSent
+from app.domain.users import User
 from app.live import Change
 from app.services.errors import NotFound
 from app.ui import routes
 from app.ui.format import wall_clock
+from app.ui.shared_work import SharedWork
 from app.ui.state.account import session_user
 from app.ui.state.board import BoardState
 from app.ui.state.event import event
@@ -32,6 +35,9 @@ WAIT_SECONDS = 20.0
 GIVE_UP_SECONDS = 120.0
 TOAST_MS = 15_000
 RELIST_SECONDS = 60.0
+
+# A sign-in's session is looked up once a change, however many tabs it has open.
+_shared_sessions: SharedWork[tuple[str, int], User | None] = SharedWork()
 
 
 class LiveState(rx.State):
@@ -61,7 +67,7 @@ class LiveState(rx.State):
                 # Nothing changed; still, now and then "in 2 h" must become "in 1 h".
                 continue
             listed = now
-            if await session_user(cookie) is None:
+            if await _shared_sessions.get((cookie, seq), partial(session_user, cookie)) is None:
                 # Signed out meanwhile (here or everywhere): this tab shows nothing more.
                 yield rx.redirect(routes.LOGIN)
                 return
