@@ -55,7 +55,7 @@ class LiveState(rx.State):
         while True:
             changes = await feed.wait(seq, WAIT_SECONDS, owner)
             now = time.monotonic()
-            if is_connected(token):
+            if await is_connected(token):
                 gone_since = None
             elif gone_since is None:
                 gone_since = now
