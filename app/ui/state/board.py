@@ -17,8 +17,9 @@ import reflex as rx
 from reflex.event import EventSpec
 
 from app.domain.enums import TaskStatus
-from app.domain.queries import DEFAULT_ORDER, SortField, SortOrder
+from app.domain.queries import DEFAULT_ORDER, SortField, SortOrder, TaskQuery
 from app.services.errors import NotFound
+from app.ui.shared_work import SharedWork
 from app.ui.state.event import event
 from app.ui.state.quick import add_from_line
 from app.ui.state.rows import TaskRow, row_of
@@ -44,6 +45,37 @@ UNDO_SECONDS = 6
 class DeletedRow:
     id: int = 0
     title: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Listing:
+    """One page of a view as the board shows it; `seq`: the live feed's position when it was
+    asked for (it reflects every change up to there)."""
+
+    seq: int
+    total: int
+    rows: tuple[TaskRow, ...]
+
+
+# Keyed by (owner, query, live feed position): see app/ui/shared_work.py.
+_shared_listings: SharedWork[tuple[int, TaskQuery, int], Listing] = SharedWork()
+
+
+async def _listing(owner: int, view: View, seen: int | None) -> Listing:
+    """The page `view` shows `owner`: made now, or, with `seen`, shared with the other tabs
+    asking for the same at the same live feed position."""
+    query = view.task_query(current_app().runtime.settings.timezone)
+    if seen is None:
+        return await _list(owner, query)
+    return await _shared_listings.get((owner, query, seen), lambda: _list(owner, query))
+
+
+async def _list(owner: int, query: TaskQuery) -> Listing:
+    runtime = current_app().runtime
+    seq = runtime.live.last_seq
+    page = await runtime.tasks.query(owner, query)
+    now = datetime.now(UTC)
+    return Listing(seq, page.total, tuple(row_of(task, now) for task in page.tasks))
 
 
 class BoardState(rx.State):
@@ -99,29 +131,25 @@ class BoardState(rx.State):
         for name, value in dataclasses.asdict(view).items():
             setattr(self, name, value)
 
-    async def _reload(self) -> None:
-        """List the current page again (other states call this after they change tasks)."""
-        runtime = current_app().runtime
-        self._loaded_at = runtime.live.last_seq
-        query = self._view().task_query(runtime.settings.timezone)
+    async def _reload(self, seen: int | None = None) -> None:
+        """List the current page again (other states call this after they change tasks).
+        With `seen`, a position of the live feed the listing must reflect: every tab of the
+        same user and view asking for the same position gets one listing, made once."""
         owner = await owner_of(self)
         try:
-            page = await runtime.tasks.query(owner, query)
-            if not page.tasks and page.total and self.page > 1:
-                self.page = page_count(page.total)
-                page = await runtime.tasks.query(
-                    owner, self._view().task_query(runtime.settings.timezone)
-                )
+            listing = await _listing(owner, self._view(), seen)
+            if not listing.rows and listing.total and self.page > 1:
+                self.page = page_count(listing.total)
+                listing = await _listing(owner, self._view(), seen)
         except Exception:
             log.exception("listing tasks failed")
             self.error = "The tasks could not be loaded. Try again in a moment."
             self.loading = False
             return
-        now = datetime.now(UTC)
+        self._loaded_at = listing.seq
         hidden = {row.id for row in self.deleted}
-        shown = [task for task in page.tasks if task.id not in hidden]
-        self.rows = [row_of(task, now) for task in shown]
-        self.total = page.total - (len(page.tasks) - len(shown))
+        self.rows = [row for row in listing.rows if row.id not in hidden]
+        self.total = listing.total - (len(listing.rows) - len(self.rows))
         self.error = ""
         self.loading = False
 

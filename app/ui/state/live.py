@@ -1,21 +1,25 @@
 """Live updates: each open tab waits on the process's live feed in a background event and,
 when its user's tasks change anywhere (another tab, the chat, the recurrence processor), lists
-its board again; a reminder that fires shows a toast in every tab of its owner."""
+its board again (one listing shared by every tab of the user showing the same view); a
+reminder that fires shows a toast in every tab of its owner."""
 
 import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 import reflex as rx
 from reflex.event import EventSpec
 
 from app.domain.events import ReminderSent
+from app.domain.users import User
 from app.live import Change
 from app.services.errors import NotFound
 from app.ui import routes
 from app.ui.format import wall_clock
+from app.ui.shared_work import SharedWork
 from app.ui.state.account import session_user
 from app.ui.state.board import BoardState
 from app.ui.state.event import event
@@ -31,6 +35,9 @@ WAIT_SECONDS = 20.0
 GIVE_UP_SECONDS = 120.0
 TOAST_MS = 15_000
 RELIST_SECONDS = 60.0
+
+# A sign-in's session is looked up once a change, however many tabs it has open.
+_shared_sessions: SharedWork[tuple[str, int], User | None] = SharedWork()
 
 
 class LiveState(rx.State):
@@ -48,7 +55,7 @@ class LiveState(rx.State):
         while True:
             changes = await feed.wait(seq, WAIT_SECONDS, owner)
             now = time.monotonic()
-            if is_connected(token):
+            if await is_connected(token):
                 gone_since = None
             elif gone_since is None:
                 gone_since = now
@@ -60,13 +67,13 @@ class LiveState(rx.State):
                 # Nothing changed; still, now and then "in 2 h" must become "in 1 h".
                 continue
             listed = now
-            if await session_user(cookie) is None:
+            if await _shared_sessions.get((cookie, seq), partial(session_user, cookie)) is None:
                 # Signed out meanwhile (here or everywhere): this tab shows nothing more.
                 yield rx.redirect(routes.LOGIN)
                 return
             try:
                 async with self:
-                    await (await self.get_state(BoardState))._reload()
+                    await (await self.get_state(BoardState))._reload(seen=seq)
                     if changes:
                         await (await self.get_state(HistoryState))._refresh()
                         await (await self.get_state(StatsState))._refresh()
