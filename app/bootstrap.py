@@ -22,6 +22,7 @@ from app.adapters.local.secrets import EnvSecrets
 from app.adapters.local.sql import EngineSql, create_engine
 from app.adapters.notify.mail import SmtpMailer
 from app.adapters.notify.ntfy import NtfyPublisher
+from app.adapters.notify.targets import WebhookTargets
 from app.adapters.notify.webhook import WebhookPoster
 from app.config import NotifySettings, Settings
 from app.domain.channels import ChannelType
@@ -167,11 +168,13 @@ def build_adapters(settings: Settings) -> Adapters:
     raise ValueError(f"TASKFLOW_RUNTIME must be 'local' or 'dapr', not {settings.runtime!r}")
 
 
-def build_senders(settings: NotifySettings, clock: Clock) -> dict[ChannelType, Sender]:
+def build_senders(
+    settings: NotifySettings, clock: Clock, webhook_targets: WebhookTargets
+) -> dict[ChannelType, Sender]:
     """A sender per channel type this install can send on: mail only with an SMTP server."""
     senders: dict[ChannelType, Sender] = {
-        ChannelType.NTFY: NtfyPublisher(settings.send_timeout_seconds),
-        ChannelType.WEBHOOK: WebhookPoster(clock, settings.send_timeout_seconds),
+        ChannelType.NTFY: NtfyPublisher(settings.send_timeout_seconds, webhook_targets),
+        ChannelType.WEBHOOK: WebhookPoster(clock, settings.send_timeout_seconds, webhook_targets),
     }
     if settings.mail is not None:
         senders[ChannelType.EMAIL] = SmtpMailer(settings.mail, settings.send_timeout_seconds)
@@ -195,7 +198,10 @@ def bootstrap(settings: Settings, role: Role = "app", clock: Clock = utc_now) ->
     audit = AuditService(sql)
     dead_letters = DeadLetterService(sql, events_written)
     live = LiveFeed()
-    senders = build_senders(settings.notify, clock)
+    webhook_targets = WebhookTargets(
+        settings.notify.webhook_allow_private, settings.notify.send_timeout_seconds
+    )
+    senders = build_senders(settings.notify, clock, webhook_targets)
     courier = Courier(
         sql,
         tasks,
@@ -258,7 +264,7 @@ def bootstrap(settings: Settings, role: Role = "app", clock: Clock = utc_now) ->
         relay=relay,
         dead_letters=dead_letters,
         health=health,
-        channels=ChannelService(sql, senders, settings.timezone, clock),
+        channels=ChannelService(sql, senders, settings.timezone, webhook_targets, clock),
         dispatcher=dispatcher,
         on_job=keep_jobs.on_job if role == "reminders" else None,
         ready=_readiness(role, sql, adapters.sidecar),

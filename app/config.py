@@ -154,6 +154,9 @@ class NotifySettings:
     retry_seconds: float = 30.0
     # How long one attempt (connecting, sending) may take.
     send_timeout_seconds: float = 20.0
+    # Webhooks may go to loopback, private and link-local addresses (receivers on the
+    # server's own network); by default only public addresses are posted to.
+    webhook_allow_private: bool = False
 
     @classmethod
     def from_env(cls) -> "NotifySettings":
@@ -164,6 +167,7 @@ class NotifySettings:
             send_timeout_seconds=_positive(
                 "TASKFLOW_NOTIFY_TIMEOUT_SECONDS", default.send_timeout_seconds
             ),
+            webhook_allow_private=_flag("TASKFLOW_WEBHOOK_ALLOW_PRIVATE"),
         )
 
 
@@ -253,6 +257,14 @@ class Settings:
 def _text(name: str) -> str | None:
     """The variable's value without surrounding blanks; None when unset or blank."""
     return os.environ.get(name, "").strip() or None
+
+
+def _flag(name: str) -> bool:
+    """1 or true: on; 0, false or unset: off."""
+    raw = os.environ.get(name, "").strip().lower()
+    if raw not in ("", "0", "1", "false", "true"):
+        raise ValueError(f"{name} must be 1 or 0 (true or false), not {raw!r}")
+    return raw in ("1", "true")
 
 
 def _positive(name: str, default: float) -> float:

@@ -103,6 +103,14 @@ class DeliveryFailed(Exception):
     which and why."""
 
 
+class TargetGuard(Protocol):
+    """Which webhook URLs this server may post to."""
+
+    async def check(self, url: str) -> None:
+        """Raise ValueError, saying why, when `url` leads where this server must not post."""
+        ...
+
+
 class Sender(Protocol):
     """Sends notifications on the channels of one type (mail, webhooks)."""
 

@@ -25,7 +25,7 @@ class ChannelType(StrEnum):
 AVAILABLE = frozenset({ChannelType.EMAIL, ChannelType.NTFY, ChannelType.WEBHOOK})
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_EMAIL = re.compile(rf"[^@\s\"(),:;<>\[\\\]]{{1,64}}@{_LABEL}(?:\.{_LABEL})+")
+_EMAIL = re.compile(rf"[^@\s\x00-\x1f\x7f\"(),:;<>\[\\\]]{{1,64}}@{_LABEL}(?:\.{_LABEL})+")
 # ntfy's own rule for a topic's name.
 _NTFY_TOPIC = re.compile(r"[-_A-Za-z0-9]{1,64}")
 _TOKEN = re.compile(rf"[!-~]{{1,{TOKEN_MAX}}}")
@@ -48,7 +48,11 @@ def http_url(text: str) -> str:
         usable = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
     except ValueError:  # a port out of range, a malformed IPv6 address
         usable = False
-    if not usable or len(url) > TARGET_MAX or any(char.isspace() for char in url):
+    if (
+        not usable
+        or len(url) > TARGET_MAX
+        or any(char.isspace() or not char.isprintable() for char in url)
+    ):
         raise ValueError("target must be an http:// or https:// URL with a host")
     return url
 

@@ -7,7 +7,7 @@ from app.domain import channels
 from app.domain.channels import AVAILABLE, Channel, ChannelType
 from app.domain.enums import Priority
 from app.domain.notifications import TEST_EVENT, Notification
-from app.ports import Clock, Sender, Sql, utc_now
+from app.ports import Clock, Sender, Sql, TargetGuard, utc_now
 from app.repositories.channels import MAX_CHANNELS, ChannelRepository
 from app.services.errors import Conflict, Invalid, NotFound
 
@@ -21,12 +21,18 @@ class ChannelService:
         sql: Sql,
         senders: Mapping[ChannelType, Sender],
         timezone: str,
+        webhook_targets: TargetGuard,
         clock: Clock = utc_now,
     ) -> None:
         self._channels = ChannelRepository(sql)
         self._senders = senders
+        self._webhook_targets = webhook_targets
         self._timezone = timezone
         self._clock = clock
+
+    def types(self) -> list[ChannelType]:
+        """The types of channel this server can send on, in the order ChannelType lists them."""
+        return [kind for kind in ChannelType if kind in AVAILABLE and kind in self._senders]
 
     async def of(self, owner: int) -> list[Channel]:
         return await self._channels.of_owner(owner)
@@ -42,6 +48,8 @@ class ChannelService:
             raise Invalid("type", f"this server sends no {kind.value} (it is not configured)")
         try:
             checked = channels.target(kind, target)
+            if kind != ChannelType.EMAIL:
+                await self._webhook_targets.check(checked)
         except ValueError as error:
             raise Invalid("target", str(error)) from None
         try:

@@ -38,7 +38,8 @@ def api(
     tmp_path_factory: pytest.TempPathFactory,
     smtp: MailServer,
 ) -> Iterator[AppClient]:
-    """The API with mail configured and quick retries, on a database of its own."""
+    """The API with mail configured, quick retries, and webhooks allowed to private addresses
+    (the receiver is on loopback), on a database of its own."""
     folder: Path = tmp_path_factory.mktemp("channels")
     with (
         migrated_database(request.param, folder, "taskflow_channels") as url,
@@ -47,6 +48,7 @@ def api(
             TASKFLOW_SMTP_URL=smtp.url,
             TASKFLOW_MAIL_FROM=SENDER,
             TASKFLOW_NOTIFY_RETRY_SECONDS="0.05",
+            TASKFLOW_WEBHOOK_ALLOW_PRIVATE="1",
         ) as client,
     ):
         yield client
@@ -175,7 +177,9 @@ def test_a_channel_that_cannot_work_is_422_naming_the_field(
 
 
 def test_email_is_refused_where_no_smtp_server_is_configured(tmp_path: Path) -> None:
-    with api_client(migrated_sqlite_url(tmp_path), TASKFLOW_SMTP_URL="") as bare:
+    with api_client(
+        migrated_sqlite_url(tmp_path), TASKFLOW_SMTP_URL="", TASKFLOW_WEBHOOK_ALLOW_PRIVATE="1"
+    ) as bare:
         response = bare.post("/api/channels", json={"type": "email", "target": "me@example.org"})
         assert_invalid(response, "body", "type")
         assert "not configured" in response.text

@@ -19,6 +19,7 @@ from tests.e2e.browser import (  # noqa: F401 (fixtures)
     open_board,
 )
 from tests.support.accounts import ADMIN_ENV, admin_token, bearer
+from tests.support.mail import MailServer, mail_server
 from tests.support.servers import ROOT, free_port, wait_until_ready
 
 COLD_START_SECONDS = 600
@@ -91,9 +92,25 @@ class Product:
 
 
 @pytest.fixture(scope="session")
-def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
+def product_smtp() -> Iterator[MailServer]:
+    """The real SMTP server on loopback the shared product mails through."""
+    with mail_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def product(
+    tmp_path_factory: pytest.TempPathFactory, product_smtp: MailServer
+) -> Iterator[Product]:
+    """The shared product, mailing through `product_smtp`; its webhooks may go to private
+    addresses (the tests' receiver is on loopback)."""
     folder = tmp_path_factory.mktemp("product")
-    running = Product(f"sqlite:///{folder / 'taskflow.db'}", folder / "run.log")
+    running = Product(
+        f"sqlite:///{folder / 'taskflow.db'}",
+        folder / "run.log",
+        TASKFLOW_SMTP_URL=product_smtp.url,
+        TASKFLOW_WEBHOOK_ALLOW_PRIVATE="1",
+    )
     running.start()
     try:
         yield running

@@ -21,6 +21,8 @@ class Received:
     body: dict[str, Any]
     # The signature matched the body with the path's secret.
     verified: bool
+    # The Host header: the name in the channel's URL.
+    host: str
 
 
 class WebhookReceiver:
@@ -32,6 +34,8 @@ class WebhookReceiver:
         self.answers: dict[str, list[int]] = {}
         # Seconds to wait before answering a path, as a server too busy to answer would.
         self.stalls: dict[str, float] = {}
+        # Where a path redirects to (answered 307 with that Location).
+        self.redirects: dict[str, str] = {}
         self.base_url = ""
         self._arrived = threading.Condition()
 
@@ -54,7 +58,11 @@ class WebhookReceiver:
             and hmac.compare_digest(expected, signature)
         )
         with self._arrived:
-            self.received.append(Received(path, timestamp, signature, json.loads(raw), verified))
+            self.received.append(
+                Received(
+                    path, timestamp, signature, json.loads(raw), verified, headers.get("Host", "")
+                )
+            )
             self._arrived.notify_all()
         time.sleep(self.stalls.get(path, 0))
         planned = self.answers.get(path)
@@ -77,7 +85,11 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            self.send_response(receiver.record(self.path, self.headers, raw))
+            status = receiver.record(self.path, self.headers, raw)
+            moved = receiver.redirects.get(self.path)
+            self.send_response(307 if moved else status)
+            if moved:
+                self.send_header("Location", moved)
             self.send_header("Content-Length", "0")
             self.end_headers()
 

@@ -34,6 +34,8 @@ def test_an_email_target_is_an_address(text: str, stored: str) -> None:
         "a@b@example.org",
         "me@-example.org",
         "<me@example.org>",
+        "m\x00e@example.org",
+        "m\x7fe@example.org",
         f"{'x' * 65}@example.org",
     ],
 )
@@ -54,6 +56,8 @@ def test_an_email_target_that_is_no_address_is_refused(text: str) -> None:
         "http://example.org:70000/",
         "http://[::1/",
         "javascript:x",
+        "https://example.org/\x00",
+        "https://exa\x00mple.org/",
     ],
 )
 def test_a_webhook_target_that_is_no_http_url_is_refused(text: str) -> None:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from app.adapters.local.sql import EngineSql
 from app.adapters.notify.mail import SmtpMailer
+from app.adapters.notify.targets import WebhookTargets
 from app.adapters.notify.webhook import WebhookPoster
 from app.config import MailSettings
 from app.domain.channels import Channel, ChannelType
@@ -51,13 +52,15 @@ class Setup:
         mail = MailSettings(
             host="127.0.0.1", port=smtp.port, username="mailer", password="mail-password"
         )
+        # The receiver is on loopback: private addresses are allowed.
+        targets = WebhookTargets(allow_private=True, timeout=TIMEOUT_SECONDS)
         self.senders: dict[ChannelType, Sender] = {
             ChannelType.EMAIL: SmtpMailer(
                 MailSettings(**{**mail.__dict__, "sender": SENDER}), TIMEOUT_SECONDS
             ),
-            ChannelType.WEBHOOK: WebhookPoster(clock, TIMEOUT_SECONDS),
+            ChannelType.WEBHOOK: WebhookPoster(clock, TIMEOUT_SECONDS, targets),
         }
-        self.channels = ChannelService(sql, self.senders, "UTC", clock)
+        self.channels = ChannelService(sql, self.senders, "UTC", targets, clock)
         self.courier = self.new_courier()
 
     def new_courier(self, timeout: float = TIMEOUT_SECONDS) -> Courier:

@@ -2,20 +2,24 @@
 
 import httpx
 
+from app.adapters.notify.targets import WebhookTargets
 from app.domain.channels import Channel, split_topic
 from app.domain.notifications import Notification, ntfy_message
 from app.ports import DeliveryFailed
 
 
 class NtfyPublisher:
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, targets: WebhookTargets) -> None:
         self._timeout = timeout
+        self._targets = targets
 
     async def send(self, channel: Channel, notification: Notification) -> None:
         server, topic = split_topic(channel.target)
         headers = {"Authorization": f"Bearer {channel.secret}"} if channel.secret else {}
         try:
-            async with httpx.AsyncClient(timeout=self._timeout) as client:
+            async with httpx.AsyncClient(
+                timeout=self._timeout, transport=self._targets.transport()
+            ) as client:
                 response = await client.post(
                     f"{server}/", json=ntfy_message(notification, topic), headers=headers
                 )

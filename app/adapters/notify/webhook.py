@@ -4,6 +4,7 @@ import json
 
 import httpx
 
+from app.adapters.notify.targets import WebhookTargets
 from app.domain.channels import Channel
 from app.domain.notifications import (
     SIGNATURE_HEADER,
@@ -16,9 +17,10 @@ from app.ports import Clock, DeliveryFailed
 
 
 class WebhookPoster:
-    def __init__(self, clock: Clock, timeout: float) -> None:
+    def __init__(self, clock: Clock, timeout: float, targets: WebhookTargets) -> None:
         self._clock = clock
         self._timeout = timeout
+        self._targets = targets
 
     async def send(self, channel: Channel, notification: Notification) -> None:
         if channel.secret is None:
@@ -31,7 +33,9 @@ class WebhookPoster:
             SIGNATURE_HEADER: signature(channel.secret, timestamp, body),
         }
         try:
-            async with httpx.AsyncClient(timeout=self._timeout) as client:
+            async with httpx.AsyncClient(
+                timeout=self._timeout, transport=self._targets.transport()
+            ) as client:
                 response = await client.post(channel.target, content=body, headers=headers)
         except httpx.HTTPError as error:
             raise DeliveryFailed(f"webhook {channel.target}: {error!r}") from error

@@ -1,4 +1,5 @@
-"""The settings page's panels: API tokens, the password, and the sessions."""
+"""The settings page's panels: API tokens, the password, and the sessions; and the parts
+every panel is made of."""
 
 from typing import Any
 
@@ -60,31 +61,29 @@ def error_text(error: rx.Var[str]) -> rx.Component:
     )
 
 
-def new_token() -> rx.Component:
-    """The token just made, this once."""
+def shown_once(
+    value: rx.Var[str],
+    label: str,
+    on_copy: EventType[()],
+    on_dismiss: EventType[()],
+    *intro: rx.Component | rx.Var[str] | str,
+) -> rx.Component:
+    """`value` (named `label`) just made, this once, with a copy button; `intro` says what it
+    is."""
     return rx.cond(
-        TokensState.new_token != "",
+        value != "",
         rx.callout.root(
             rx.vstack(
-                rx.callout.text(
-                    "Your new token “",
-                    TokensState.new_token_name,
-                    "”. Copy it now: it is not shown again.",
-                ),
+                rx.callout.text(*intro),
                 rx.hstack(
-                    rx.code(TokensState.new_token, aria_label="New token", word_break="break-all"),
-                    rx.button(
-                        rx.icon("copy", size=14),
-                        "Copy",
-                        size="1",
-                        on_click=TokensState.copy_new_token,
-                    ),
+                    rx.code(value, aria_label=label, word_break="break-all"),
+                    rx.button(rx.icon("copy", size=14), "Copy", size="1", on_click=on_copy),
                     rx.button(
                         "Done",
                         size="1",
                         variant="soft",
                         color_scheme="gray",
-                        on_click=TokensState.dismiss_new_token,
+                        on_click=on_dismiss,
                     ),
                     align="center",
                     wrap="wrap",
@@ -94,6 +93,45 @@ def new_token() -> rx.Component:
             color_scheme="green",
             width="100%",
         ),
+    )
+
+
+def confirm_dialog(
+    open_: rx.Var[bool],
+    on_open_change: EventType[bool],
+    title: rx.Component,
+    description: str,
+    action: str,
+    on_confirm: EventType[()],
+) -> rx.Component:
+    """Asks before something that cannot be undone: `action` does it, Cancel does not."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            title,
+            rx.alert_dialog.description(description),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button(action, color_scheme="red", on_click=on_confirm)),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
+            ),
+        ),
+        open=open_,
+        on_open_change=on_open_change,
+    )
+
+
+def new_token() -> rx.Component:
+    """The token just made, this once."""
+    return shown_once(
+        TokensState.new_token,
+        "New token",
+        TokensState.copy_new_token,
+        TokensState.dismiss_new_token,
+        "Your new token “",
+        TokensState.new_token_name,
+        "”. Copy it now: it is not shown again.",
     )
 
 

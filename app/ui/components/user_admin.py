@@ -4,7 +4,13 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from app.domain.users import PASSWORD_MAX, PASSWORD_RULE, USERNAME_MAX, USERNAME_RULE
-from app.ui.components.settings_panels import error_text, inline_form, labelled, panel
+from app.ui.components.settings_panels import (
+    confirm_dialog,
+    error_text,
+    inline_form,
+    labelled,
+    panel,
+)
 from app.ui.state.users import UserRow, UsersState
 
 
@@ -78,25 +84,14 @@ def user_table() -> rx.Component:
 
 
 def delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete ", UsersState.deleting_name, "?"),
-            rx.alert_dialog.description(
-                "Their tasks, reminders, history, sessions and API tokens are deleted with "
-                "them. This cannot be undone."
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button("Delete user", color_scheme="red", on_click=UsersState.delete)
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-        ),
-        open=UsersState.confirming,
-        on_open_change=UsersState.set_confirming,
+    return confirm_dialog(
+        UsersState.confirming,
+        UsersState.set_confirming,
+        rx.alert_dialog.title("Delete ", UsersState.deleting_name, "?"),
+        "Their tasks, reminders, history, sessions and API tokens are deleted with them. This "
+        "cannot be undone.",
+        "Delete user",
+        UsersState.delete,
     )
 
 

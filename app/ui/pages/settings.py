@@ -1,13 +1,18 @@
-"""The signed-in user's settings: API tokens, the password, the sessions."""
+"""The signed-in user's settings: notification channels, API tokens, the password, the
+sessions."""
 
 import reflex as rx
 
+from app.ui.components.channel_panel import notifications_panel
 from app.ui.components.page_frame import page_frame
 from app.ui.components.settings_panels import password_panel, sessions_panel, tokens_panel
+from app.ui.state.channels import ChannelsState
 from app.ui.state.tokens import TokensState
 
-ON_LOAD = [TokensState.load]
+ON_LOAD = [ChannelsState.load, TokensState.load]
 
 
 def settings() -> rx.Component:
-    return page_frame("Settings", tokens_panel(), password_panel(), sessions_panel())
+    return page_frame(
+        "Settings", notifications_panel(), tokens_panel(), password_panel(), sessions_panel()
+    )

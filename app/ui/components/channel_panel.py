@@ -1,0 +1,156 @@
+"""The settings page's notifications: the user's channels, a form to add one, a new webhook's
+secret shown once, how a test went, and the confirmation of a deletion."""
+
+import reflex as rx
+from reflex.vars import ObjectVar
+
+from app.domain.channels import TARGET_MAX, ChannelType
+from app.ui.components.settings_panels import (
+    confirm_dialog,
+    error_text,
+    inline_form,
+    labelled,
+    panel,
+    shown_once,
+)
+from app.ui.state.channels import ChannelRow, ChannelsState, TypeChoice
+
+
+def type_item(choice: ObjectVar[TypeChoice]) -> rx.Component:
+    return rx.select.item(choice.name, value=choice.value)
+
+
+def channel_form() -> rx.Component:
+    return inline_form(
+        "Add channel",
+        ChannelsState.create,
+        labelled(
+            "Type",
+            rx.select.root(
+                rx.select.trigger(id="channel-type", aria_label="Type"),
+                rx.select.content(rx.foreach(ChannelsState.types, type_item)),
+                value=ChannelsState.kind,
+                on_change=ChannelsState.set_kind,
+            ),
+            "channel-type",
+        ),
+        labelled(
+            "Target",
+            rx.input(
+                id="channel-target",
+                name="target",
+                placeholder=rx.cond(
+                    ChannelsState.kind == ChannelType.EMAIL.value,
+                    "someone@example.org",
+                    "https://example.org/taskflow-hook",
+                ),
+                max_length=TARGET_MAX,
+                required=True,
+                width="22em",
+            ),
+            "channel-target",
+        ),
+    )
+
+
+def new_secret() -> rx.Component:
+    """A new webhook's signing secret, this once."""
+    return shown_once(
+        ChannelsState.new_secret,
+        "Signing secret",
+        ChannelsState.copy_secret,
+        ChannelsState.dismiss_secret,
+        "The signing secret of the webhook ",
+        ChannelsState.new_secret_target,
+        ": it signs every request (X-TaskFlow-Signature). Copy it now: it is not shown again.",
+    )
+
+
+def test_outcome() -> rx.Component:
+    return rx.cond(
+        ChannelsState.outcome != "",
+        rx.callout.root(
+            rx.callout.text(ChannelsState.outcome),
+            color_scheme=rx.cond(ChannelsState.outcome_failed, "red", "green"),
+            role="status",
+            aria_label="Test notification",
+            width="100%",
+        ),
+    )
+
+
+def channel_row(row: ObjectVar[ChannelRow]) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row.type),
+        rx.table.row_header_cell(row.target, word_break="break-all"),
+        rx.table.cell(row.created),
+        rx.table.cell(
+            rx.hstack(
+                rx.button(
+                    "Send test",
+                    size="1",
+                    variant="soft",
+                    on_click=ChannelsState.send_test(row.id),
+                    aria_label=f"Send a test to {row.target}",
+                ),
+                rx.button(
+                    "Delete",
+                    size="1",
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=ChannelsState.ask_delete(row.id),
+                    aria_label=f"Delete {row.target}",
+                ),
+                spacing="2",
+            )
+        ),
+        aria_label=row.target,
+    )
+
+
+def channel_table() -> rx.Component:
+    return rx.cond(
+        ChannelsState.rows.length() > 0,
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(title)
+                        for title in ("Type", "Target", "Created", "")
+                    ]
+                )
+            ),
+            rx.table.body(rx.foreach(ChannelsState.rows, channel_row)),
+            width="100%",
+            aria_label="Channels",
+        ),
+        rx.text("No channels yet.", size="2", color=rx.color("gray", 11)),
+    )
+
+
+def delete_dialog() -> rx.Component:
+    return confirm_dialog(
+        ChannelsState.confirming,
+        ChannelsState.set_confirming,
+        rx.alert_dialog.title("Stop notifications to ", ChannelsState.deleting_target, "?"),
+        "The channel is deleted; reminders no longer go there.",
+        "Delete channel",
+        ChannelsState.delete,
+    )
+
+
+def notifications_panel() -> rx.Component:
+    return panel(
+        "Notifications",
+        rx.text(
+            "Where your reminders go when no TaskFlow tab is open.",
+            size="2",
+            color=rx.color("gray", 11),
+        ),
+        channel_form(),
+        error_text(ChannelsState.error),
+        new_secret(),
+        test_outcome(),
+        channel_table(),
+        delete_dialog(),
+    )

@@ -1,0 +1,164 @@
+"""The settings page's notification channels: where reminders go when no tab is open. Add one
+of the types this server sends (a webhook's signing secret shown this once, with a copy
+button), list them, send one a test and see how it went, delete one once confirmed."""
+
+import contextlib
+import dataclasses
+from collections.abc import AsyncIterator
+from typing import Any
+
+import reflex as rx
+from reflex.event import EventSpec
+
+from app.domain.channels import Channel, ChannelType
+from app.ports import DeliveryFailed
+from app.services.errors import Conflict, Invalid, NotFound
+from app.ui.format import wall_clock
+from app.ui.state.event import event
+from app.ui.state.session import owner_of
+from app.web import current_app
+
+TYPE_NAMES = {
+    ChannelType.EMAIL: "Email",
+    ChannelType.NTFY: "ntfy",
+    ChannelType.WEBHOOK: "Webhook",
+    ChannelType.WEBPUSH: "Web Push",
+}
+
+
+@dataclasses.dataclass
+class ChannelRow:
+    id: int = 0
+    type: str = ""
+    target: str = ""
+    created: str = ""
+
+
+@dataclasses.dataclass
+class TypeChoice:
+    value: str = ""
+    name: str = ""
+
+
+class ChannelsState(rx.State):
+    rows: rx.Field[list[ChannelRow]] = rx.field(default_factory=list)
+    # The types this server can send on, and the one the form adds.
+    types: rx.Field[list[TypeChoice]] = rx.field(default_factory=list)
+    kind: rx.Field[str] = rx.field(ChannelType.EMAIL.value)
+    error: rx.Field[str] = rx.field("")
+    # A new webhook's signing secret: shown until the user dismisses it, and never again.
+    new_secret: rx.Field[str] = rx.field("")
+    new_secret_target: rx.Field[str] = rx.field("")
+    # How the last test went: said while it is sent, then sent or the server's error.
+    outcome: rx.Field[str] = rx.field("")
+    outcome_failed: rx.Field[bool] = rx.field(False)
+    # The channel whose deletion waits for the user's confirmation.
+    deleting_id: rx.Field[int] = rx.field(0)
+    deleting_target: rx.Field[str] = rx.field("")
+    confirming: rx.Field[bool] = rx.field(False)
+
+    @event
+    async def load(self) -> None:
+        self.new_secret = self.new_secret_target = self.outcome = self.error = ""
+        self.confirming = False
+        kinds = current_app().runtime.channels.types()
+        self.types = [TypeChoice(kind.value, TYPE_NAMES[kind]) for kind in kinds]
+        if self.kind not in {kind.value for kind in kinds} and kinds:
+            self.kind = kinds[0].value
+        await self._list()
+
+    @event
+    def set_kind(self, value: str) -> None:
+        if value in {choice.value for choice in self.types}:
+            self.kind = value
+
+    @event
+    async def create(self, form: dict[str, Any]) -> EventSpec | None:
+        target = str(form.get("target", "")).strip()
+        if not target:
+            self.error = "Target: enter where the notifications go."
+            return None
+        try:
+            made = await current_app().runtime.channels.create(
+                await owner_of(self), ChannelType(self.kind), target
+            )
+        except Invalid as refused:
+            self.error = _naming(refused)
+            return None
+        except Conflict as full:
+            self.error = f"{str(full).capitalize()}."
+            return None
+        self.error = self.outcome = ""
+        self.new_secret = made.secret or ""
+        self.new_secret_target = made.target if made.secret else ""
+        await self._list()
+        return rx.set_value("channel-target", "")
+
+    @event
+    def dismiss_secret(self) -> None:
+        self.new_secret = self.new_secret_target = ""
+
+    @event
+    def copy_secret(self) -> list[EventSpec]:
+        return [rx.set_clipboard(self.new_secret), rx.toast.success("Secret copied")]
+
+    @event
+    async def send_test(self, channel_id: int) -> AsyncIterator[None]:
+        row = next((row for row in self.rows if row.id == channel_id), None)
+        if row is None:
+            return
+        self.outcome, self.outcome_failed = f"Sending a test to {row.target}…", False
+        yield
+        try:
+            await current_app().runtime.channels.test(await owner_of(self), row.id)
+        except DeliveryFailed as failed:
+            self.outcome, self.outcome_failed = f"The test was not sent: {failed}", True
+            return
+        except (NotFound, Conflict) as gone:
+            self.outcome, self.outcome_failed = f"The test was not sent: {gone}.", True
+            await self._list()
+            return
+        self.outcome = f"Test sent to {row.target}."
+
+    @event
+    def ask_delete(self, channel_id: int) -> None:
+        row = next((row for row in self.rows if row.id == channel_id), None)
+        if row is not None:
+            self.deleting_id, self.deleting_target = row.id, row.target
+            self.confirming = True
+
+    @event
+    def set_confirming(self, value: bool) -> None:
+        self.confirming = value
+
+    @event
+    async def delete(self) -> EventSpec:
+        self.confirming = False
+        # Deleted meanwhile (in another tab, say): gone all the same.
+        with contextlib.suppress(NotFound):
+            await current_app().runtime.channels.delete(await owner_of(self), self.deleting_id)
+        await self._list()
+        return rx.toast.success(f"No more notifications to {self.deleting_target}")
+
+    async def _list(self) -> None:
+        web_app = current_app()
+        zone = web_app.runtime.settings.timezone
+        channels = await web_app.runtime.channels.of(await owner_of(self))
+        self.rows = [_row(channel, zone) for channel in channels]
+
+
+def _naming(refused: Invalid) -> str:
+    """The service's refusal, naming the form's field: "Target must be an email address…"."""
+    message = str(refused)
+    if message.startswith(refused.field):
+        return f"{message[0].upper()}{message[1:]}."
+    return f"{refused.field.capitalize()}: {message}."
+
+
+def _row(channel: Channel, zone: str) -> ChannelRow:
+    return ChannelRow(
+        id=channel.id,
+        type=TYPE_NAMES[channel.type],
+        target=channel.target,
+        created=wall_clock(channel.created_at, zone),
+    )
