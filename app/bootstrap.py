@@ -38,6 +38,7 @@ from app.ports import (
     utc_now,
 )
 from app.routing import SHARED_PUBSUB, Handler, Role, routes_of
+from app.services.action_links import ActionLinks
 from app.services.audit import AuditService
 from app.services.channels import ChannelService
 from app.services.dead_letters import DeadLetterForwarder, DeadLetterService
@@ -72,6 +73,8 @@ class Runtime:
     dead_letters: DeadLetterService
     health: HealthService
     channels: ChannelService
+    # The done and snooze links of the notifications.
+    action_links: ActionLinks
     # The events this process consumes: in Dapr mode the sidecar delivers them to /events.
     dispatcher: Dispatcher
     # What the scheduler calls back (Dapr mode, reminders processor).
@@ -190,6 +193,9 @@ def bootstrap(settings: Settings, role: Role = "app", clock: Clock = utc_now) ->
     events_written = relay.notify if role == "app" else _no_events
     tasks = TaskService(sql, settings.timezone, events_written)
     reminders = ReminderService(sql, tasks, events_written)
+    action_links = ActionLinks(
+        sql, tasks, reminders, settings.notify.public_url, settings.timezone, clock
+    )
     audit = AuditService(sql)
     dead_letters = DeadLetterService(sql, events_written)
     live = LiveFeed()
@@ -203,6 +209,7 @@ def bootstrap(settings: Settings, role: Role = "app", clock: Clock = utc_now) ->
         settings.notify.retry_seconds,
         settings.notify.send_timeout_seconds,
         clock,
+        links=action_links,
     )
 
     jobs: Jobs
@@ -257,6 +264,7 @@ def bootstrap(settings: Settings, role: Role = "app", clock: Clock = utc_now) ->
         dead_letters=dead_letters,
         health=health,
         channels=ChannelService(sql, senders, settings.timezone, clock),
+        action_links=action_links,
         dispatcher=dispatcher,
         on_job=keep_jobs.on_job if role == "reminders" else None,
         ready=_readiness(role, sql, adapters.sidecar),

@@ -154,12 +154,16 @@ class NotifySettings:
     retry_seconds: float = 30.0
     # How long one attempt (connecting, sending) may take.
     send_timeout_seconds: float = 20.0
+    # Where people reach the app (TASKFLOW_PUBLIC_URL): the links a notification carries
+    # (done, snooze) point under it.
+    public_url: str = f"http://127.0.0.1:{DEFAULT_PORT}"
 
     @classmethod
-    def from_env(cls) -> "NotifySettings":
+    def from_env(cls, port: int = DEFAULT_PORT) -> "NotifySettings":
         default = cls()
         return cls(
             mail=MailSettings.from_env(),
+            public_url=_public_url(port),
             retry_seconds=_positive("TASKFLOW_NOTIFY_RETRY_SECONDS", default.retry_seconds),
             send_timeout_seconds=_positive(
                 "TASKFLOW_NOTIFY_TIMEOUT_SECONDS", default.send_timeout_seconds
@@ -246,13 +250,34 @@ class Settings:
             app_api_token=os.environ.get("APP_API_TOKEN") or None,
             database_runtime_role=os.environ.get("TASKFLOW_DATABASE_RUNTIME_ROLE") or None,
             accounts=AccountSettings.from_env(),
-            notify=NotifySettings.from_env(),
+            notify=NotifySettings.from_env(_whole("PORT", DEFAULT_PORT)),
         )
 
 
 def _text(name: str) -> str | None:
     """The variable's value without surrounding blanks; None when unset or blank."""
     return os.environ.get(name, "").strip() or None
+
+
+def _public_url(port: int) -> str:
+    """TASKFLOW_PUBLIC_URL without a trailing slash; by default the app as `make run` serves it
+    on `port`."""
+    raw = _text("TASKFLOW_PUBLIC_URL")
+    if raw is None:
+        return f"http://127.0.0.1:{port}"
+    try:
+        url = urlsplit(raw)
+        valid = url.port is None or url.port > 0
+    except ValueError:
+        valid = False
+    if not valid or url.scheme not in ("http", "https") or not url.hostname:
+        valid = False
+    if not valid or url.query or url.fragment:
+        raise ValueError(
+            "TASKFLOW_PUBLIC_URL must be the http(s) address people reach the app at, like "
+            f"https://todo.example.com, not {raw!r}"
+        )
+    return raw.rstrip("/")
 
 
 def _positive(name: str, default: float) -> float:

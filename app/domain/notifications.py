@@ -21,6 +21,16 @@ TIMESTAMP_HEADER = "X-TaskFlow-Timestamp"
 TEST_EVENT = "channel.test"
 
 
+class NotificationAction(BaseModel):
+    """A link the notification offers: done, or a snooze (app.domain.action_links)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: str
+    label: str
+    url: str
+
+
 class Notification(BaseModel):
     """One reminder as it is sent: what the task was when the reminder fired."""
 
@@ -38,6 +48,8 @@ class Notification(BaseModel):
     scheduled_at: datetime
     fired_at: datetime
     late: bool = False
+    # Links to complete the task or snooze its reminder; none on a channel's test.
+    actions: list[NotificationAction] = []
 
 
 def due_text(notification: Notification) -> str:
@@ -62,6 +74,8 @@ def text_body(notification: Notification) -> str:
         lines += ["", notification.description]
     if notification.event == TEST_EVENT:
         lines += ["", "This is a test: the channel works."]
+    if notification.actions:
+        lines += ["", *(f"{link.label}: {link.url}" for link in notification.actions)]
     return "\n".join(lines) + "\n"
 
 
@@ -75,6 +89,12 @@ def html_body(notification: Notification) -> str:
         parts.append(f"<p>{html.escape(notification.description)}</p>")
     if notification.event == TEST_EVENT:
         parts.append("<p>This is a test: the channel works.</p>")
+    if notification.actions:
+        links = " | ".join(
+            f'<a href="{html.escape(link.url)}">{html.escape(link.label)}</a>'
+            for link in notification.actions
+        )
+        parts.append(f"<p>{links}</p>")
     return "<!DOCTYPE html>\n<html><body>" + "".join(parts) + "</body></html>\n"
 
 
@@ -97,8 +117,8 @@ def webhook_body(notification: Notification) -> dict[str, Any]:
             "fired_at": data["fired_at"],
             "late": notification.late,
         },
-        # The links a notification offers (done, snooze); none yet.
-        "actions": [],
+        # Each link shows a page to confirm on (GET); only a POST to it acts.
+        "actions": [link.model_dump() for link in notification.actions],
     }
 
 

@@ -4,7 +4,7 @@ serves whoever owns the reminder."""
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from app.domain.enums import ReminderStatus, TaskStatus
 from app.domain.events import (
@@ -15,8 +15,8 @@ from app.domain.events import (
     ReminderTriggered,
     reminder_change,
 )
-from app.domain.models import Reminder
-from app.domain.offsets import format_offset, parse_offset
+from app.domain.models import Reminder, Task
+from app.domain.offsets import format_offset, is_snoozed, parse_offset
 from app.domain.queries import DEFAULT_LIMIT
 from app.ports import Clock, Sql, utc_now
 from app.repositories.tasks import Cursor, TaskRepository
@@ -98,18 +98,40 @@ class ReminderService:
             delta = parse_offset(offset)
         except ValueError as error:
             raise Invalid("reminder_offset", str(error)) from error
-        if task.due_date is None:
-            raise Invalid("task_id", f"task {task_id} has no due date to be reminded of")
-        if task.status == TaskStatus.COMPLETED:
-            raise Invalid("task_id", f"task {task_id} is completed")
-        now = self._clock()
+        due = _open_task_due(task)
+        return await self._add(owner, task_id, delta, due - delta)
+
+    async def snooze(self, owner: int, task_id: int, until: datetime) -> Reminder:
+        """Remind the owner of the task again at `until`: a new pending reminder, armed like
+        any other, its offset how long that is before the due date (none once past it). The
+        reminder that fired stays as it was."""
+        due = _open_task_due(await self._tasks.get(owner, task_id))
+        before_due = max(due - until, timedelta(0)) // timedelta(seconds=1)
+        return await self._add(owner, task_id, timedelta(seconds=before_due), until)
+
+    async def snoozed(self, owner: int, tasks: list[Task]) -> dict[int, datetime]:
+        """When each of these tasks that has a snoozed reminder pending fires next."""
+        due_dates = {task.id: task.due_date for task in tasks}
+        pending = await self._repository.pending_of_tasks(owner, list(due_dates))
+        times: dict[int, datetime] = {}
+        for reminder in pending:
+            due = due_dates.get(reminder.task_id)
+            if due is not None and is_snoozed(reminder, due):
+                times[reminder.task_id] = min(
+                    reminder.scheduled_at, times.get(reminder.task_id, reminder.scheduled_at)
+                )
+        return times
+
+    async def _add(
+        self, owner: int, task_id: int, before_due: timedelta, scheduled_at: datetime
+    ) -> Reminder:
         reminder = Reminder(
             id=await self._repository.next_reminder_id(),
             task_id=task_id,
-            reminder_offset=format_offset(delta),
-            scheduled_at=task.due_date - delta,
+            reminder_offset=format_offset(before_due),
+            scheduled_at=scheduled_at,
             status=ReminderStatus.PENDING,
-            created_at=now,
+            created_at=self._clock(),
             owner_id=owner,
         )
         created = await self._repository.add_reminder(
@@ -163,3 +185,12 @@ class ReminderService:
     async def count_retry(self, reminder_id: int, armed_for: datetime) -> None:
         """One more attempt at delivering the reminder, while it still waits for that time."""
         await self._repository.count_retry(reminder_id, armed_for)
+
+
+def _open_task_due(task: Task) -> datetime:
+    """The due date of a task that can be reminded of: open, with a due date."""
+    if task.due_date is None:
+        raise Invalid("task_id", f"task {task.id} has no due date to be reminded of")
+    if task.status == TaskStatus.COMPLETED:
+        raise Invalid("task_id", f"task {task.id} is completed")
+    return task.due_date

@@ -21,6 +21,7 @@ from app.domain.models import Reminder, Task
 from app.domain.notifications import MAX_ATTEMPTS, DeliveryStatus
 from app.ports import Sender
 from app.repositories.tables import DEAD_LETTER, NOTIFICATION_CHANNEL, NOTIFICATION_DELIVERY, OUTBOX
+from app.services.action_links import ActionLinks
 from app.services.channels import ChannelService
 from app.services.dead_letters import DeadLetterService
 from app.services.notifier import Courier
@@ -70,6 +71,9 @@ class Setup:
             RETRY_SECONDS,
             timeout,
             self.clock,
+            links=ActionLinks(
+                self.sql, self.tasks, self.reminders, "http://todo.test", "UTC", self.clock
+            ),
         )
 
     async def fired(self, owner: int = OWNER, **fields: Any) -> tuple[Task, ReminderSent]:

@@ -23,9 +23,11 @@ class TaskRow:
     tags: list[str] = dataclasses.field(default_factory=list)
     repeats: str = ""
     reminder: str = ""
+    # "Snoozed until Wed 2 Dec 2026, 10:47" while a snoozed reminder waits.
+    snoozed: str = ""
 
 
-def row_of(task: Task, now: datetime) -> TaskRow:
+def row_of(task: Task, now: datetime, snoozed_until: datetime | None = None) -> TaskRow:
     completed = task.status == TaskStatus.COMPLETED
     due = due_exact = ""
     overdue = False
@@ -53,4 +55,9 @@ def row_of(task: Task, now: datetime) -> TaskRow:
         tags=list(task.tags),
         repeats=repeats,
         reminder=reminder,
+        snoozed=(
+            ""
+            if snoozed_until is None
+            else f"Snoozed until {wall_clock(snoozed_until, task.timezone)}"
+        ),
     )
