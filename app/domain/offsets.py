@@ -1,9 +1,7 @@
 """Reminder offsets: how long before the due date a reminder fires (zero: at the due time)."""
 
 import re
-from datetime import datetime, timedelta
-
-from app.domain.models import Reminder
+from datetime import timedelta
 
 MAX_OFFSET_TEXT = 50
 MAX_OFFSET = timedelta(days=365)
@@ -63,12 +61,6 @@ def format_offset(delta: timedelta) -> str:
         if amount:
             terms.append(_amount(amount, unit))
     return " ".join(terms)
-
-
-def is_snoozed(reminder: Reminder, due_date: datetime) -> bool:
-    """Whether the reminder was snoozed: it fires at another time than its offset before the
-    due date says (moving the due date moves it back onto its offset)."""
-    return reminder.scheduled_at != due_date - parse_offset(reminder.reminder_offset)
 
 
 def timing(offset: str) -> str:

@@ -16,7 +16,7 @@ from app.domain.events import (
     reminder_change,
 )
 from app.domain.models import Reminder, Task
-from app.domain.offsets import format_offset, is_snoozed, parse_offset
+from app.domain.offsets import format_offset, parse_offset
 from app.domain.queries import DEFAULT_LIMIT
 from app.ports import Clock, Sql, utc_now
 from app.repositories.tasks import Cursor, TaskRepository
@@ -109,17 +109,22 @@ class ReminderService:
         before_due = max(due - until, timedelta(0)) // timedelta(seconds=1)
         return await self._add(owner, task_id, timedelta(seconds=before_due), until)
 
-    async def snoozed(self, owner: int, tasks: list[Task]) -> dict[int, datetime]:
-        """When each of these tasks that has a snoozed reminder pending fires next."""
-        due_dates = {task.id: task.due_date for task in tasks}
-        pending = await self._repository.pending_of_tasks(owner, list(due_dates))
+    async def set_apart(self, owner: int, tasks: list[Task]) -> dict[int, datetime]:
+        """When the soonest pending reminder of each of these tasks fires that is not at the
+        task's own offset before its due date: a snoozed one, or one added apart."""
+        own = {
+            task.id: task.due_date - parse_offset(task.reminder_offset)
+            if task.reminder_offset
+            else None
+            for task in tasks
+            if task.due_date is not None
+        }
+        pending = await self._repository.pending_of_tasks(owner, list(own))
         times: dict[int, datetime] = {}
         for reminder in pending:
-            due = due_dates.get(reminder.task_id)
-            if due is not None and is_snoozed(reminder, due):
-                times[reminder.task_id] = min(
-                    reminder.scheduled_at, times.get(reminder.task_id, reminder.scheduled_at)
-                )
+            task_id, at = reminder.task_id, reminder.scheduled_at
+            if at != own[task_id]:
+                times[task_id] = min(at, times.get(task_id, at))
         return times
 
     async def _add(

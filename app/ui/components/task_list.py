@@ -35,11 +35,11 @@ def due_badge(row: ObjectVar[TaskRow]) -> rx.Component:
     )
 
 
-def snoozed_badge(row: ObjectVar[TaskRow]) -> rx.Component:
+def next_reminder_badge(row: ObjectVar[TaskRow]) -> rx.Component:
     return rx.cond(
-        row.snoozed != "",
+        row.next_reminder != "",
         rx.badge(
-            rx.icon("alarm-clock", size=12), row.snoozed, color_scheme="amber", variant="soft"
+            rx.icon("alarm-clock", size=12), row.next_reminder, color_scheme="amber", variant="soft"
         ),
     )
 
@@ -126,7 +126,7 @@ def task_row(row: ObjectVar[TaskRow]) -> rx.Component:
             rx.flex(
                 priority_badge(row.priority),
                 due_badge(row),
-                snoozed_badge(row),
+                next_reminder_badge(row),
                 flag_icon("repeat", row.repeats),
                 flag_icon("bell", row.reminder),
                 rx.foreach(row.tags, tag_chip),

@@ -112,7 +112,7 @@ class BoardState(rx.State):
                 page = await runtime.tasks.query(
                     owner, self._view().task_query(runtime.settings.timezone)
                 )
-            snoozed = await runtime.reminders.snoozed(owner, page.tasks)
+            set_apart = await runtime.reminders.set_apart(owner, page.tasks)
         except Exception:
             log.exception("listing tasks failed")
             self.error = "The tasks could not be loaded. Try again in a moment."
@@ -121,7 +121,7 @@ class BoardState(rx.State):
         now = datetime.now(UTC)
         hidden = {row.id for row in self.deleted}
         shown = [task for task in page.tasks if task.id not in hidden]
-        self.rows = [row_of(task, now, snoozed.get(task.id)) for task in shown]
+        self.rows = [row_of(task, now, set_apart.get(task.id)) for task in shown]
         self.total = page.total - (len(page.tasks) - len(shown))
         self.error = ""
         self.loading = False

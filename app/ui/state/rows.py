@@ -23,11 +23,12 @@ class TaskRow:
     tags: list[str] = dataclasses.field(default_factory=list)
     repeats: str = ""
     reminder: str = ""
-    # "Snoozed until Wed 2 Dec 2026, 10:47" while a snoozed reminder waits.
-    snoozed: str = ""
+    # "Next reminder Wed 2 Dec 2026, 10:47" while a reminder snoozed (or added apart from the
+    # task's own offset) waits.
+    next_reminder: str = ""
 
 
-def row_of(task: Task, now: datetime, snoozed_until: datetime | None = None) -> TaskRow:
+def row_of(task: Task, now: datetime, reminder_at: datetime | None = None) -> TaskRow:
     completed = task.status == TaskStatus.COMPLETED
     due = due_exact = ""
     overdue = False
@@ -55,9 +56,7 @@ def row_of(task: Task, now: datetime, snoozed_until: datetime | None = None) -> 
         tags=list(task.tags),
         repeats=repeats,
         reminder=reminder,
-        snoozed=(
-            ""
-            if snoozed_until is None
-            else f"Snoozed until {wall_clock(snoozed_until, task.timezone)}"
+        next_reminder=(
+            "" if reminder_at is None else f"Next reminder {wall_clock(reminder_at, task.timezone)}"
         ),
     )
