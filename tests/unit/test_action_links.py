@@ -58,6 +58,8 @@ def test_two_links_for_the_same_action_differ() -> None:
     "tamper",
     [
         lambda token: token[:-2] + ("AA" if token[-2:] != "AA" else "BB"),
+        # The same bytes spelled otherwise: the last character's unused bits set.
+        lambda token: token[:-1] + chr(ord(token[-1]) ^ 1),
         lambda token: "x" + token,
         lambda token: token.partition(".")[0],
         lambda token: token + "." + token,
