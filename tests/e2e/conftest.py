@@ -19,6 +19,7 @@ from tests.e2e.browser import (  # noqa: F401 (fixtures)
     open_board,
 )
 from tests.support.accounts import ADMIN_ENV, admin_token, bearer
+from tests.support.mail import MailServer, mail_server
 from tests.support.servers import ROOT, free_port, wait_until_ready
 
 COLD_START_SECONDS = 600
@@ -91,9 +92,22 @@ class Product:
 
 
 @pytest.fixture(scope="session")
-def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
+def product_mail() -> Iterator[MailServer]:
+    """The real SMTP server the shared product mails reminders through."""
+    with mail_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def product(
+    tmp_path_factory: pytest.TempPathFactory, product_mail: MailServer
+) -> Iterator[Product]:
     folder = tmp_path_factory.mktemp("product")
-    running = Product(f"sqlite:///{folder / 'taskflow.db'}", folder / "run.log")
+    running = Product(
+        f"sqlite:///{folder / 'taskflow.db'}",
+        folder / "run.log",
+        TASKFLOW_SMTP_URL=product_mail.url,
+    )
     running.start()
     try:
         yield running
