@@ -10,6 +10,7 @@ import pytest
 from app.domain.action_links import LinkAction, new_claims, sign
 from app.repositories.action_links import ActionLinkRepository
 from app.services.action_links import LINK_PATH
+from app.services.reminders import job_name
 from app.web import WebApp
 from tests.contract.helpers import audit_of, get_task, moment, reminders_of
 from tests.support.api import AppClient
@@ -110,9 +111,13 @@ def test_a_snooze_moves_the_reminder_once(client: AppClient, anonymous: AppClien
     assert answer.status_code == 200, answer.text
     assert "<h1>Snoozed</h1>" in answer.text
     pending = reminders_of(client, task["id"], "pending")
-    snoozed = [moment(r["scheduled_at"]) for r in pending]
-    assert any(before + timedelta(hours=1) <= at <= after + timedelta(hours=1) for at in snoozed)
     assert len(pending) == 2, "the task's own reminder stays"
+    hour = timedelta(hours=1)
+    [new] = [r for r in pending if before + hour <= moment(r["scheduled_at"]) <= after + hour]
+    jobs = _web_app(client).runtime.jobs
+    assert jobs is not None
+    armed = eventually(lambda: client.run(lambda: jobs.armed_for(job_name(new["id"]))), 10)
+    assert armed == moment(new["scheduled_at"]), "its timer is armed for the new time"
     eventually(
         lambda: (
             "reminder.scheduled" in [e["event_type"] for e in audit_of(client, task["id"])[0][:1]]
