@@ -267,12 +267,11 @@ def _public_url(port: int) -> str:
         return f"http://127.0.0.1:{port}"
     try:
         url = urlsplit(raw)
-        valid = url.port is None or url.port > 0
+        port_ok = url.port is None or url.port > 0
     except ValueError:
-        valid = False
-    if not valid or url.scheme not in ("http", "https") or not url.hostname:
-        valid = False
-    if not valid or url.query or url.fragment:
+        port_ok = False
+    extra = port_ok and (url.query or url.fragment)
+    if not port_ok or url.scheme not in ("http", "https") or not url.hostname or extra:
         raise ValueError(
             "TASKFLOW_PUBLIC_URL must be the http(s) address people reach the app at, like "
             f"https://todo.example.com, not {raw!r}"

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.adapters.local.sql import EngineSql
+from app.config import NotifySettings
 from app.domain.action_links import (
     LINK_DAYS,
     TOKEN_MAX,
@@ -250,3 +251,29 @@ async def test_a_link_acts_for_its_owner_only(setup: Setup) -> None:
     with pytest.raises(NotFound):
         await setup.links.use(link.url.removeprefix(PUBLIC_URL + LINK_PATH))
     assert (await setup.tasks.get(OWNER, task.id)).status == TaskStatus.PENDING
+
+
+def test_the_public_url_is_the_apps_own_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TASKFLOW_PUBLIC_URL", raising=False)
+    assert NotifySettings.from_env(4000).public_url == "http://127.0.0.1:4000"
+    monkeypatch.setenv("TASKFLOW_PUBLIC_URL", " https://todo.example.com/tasks/ ")
+    assert NotifySettings.from_env().public_url == "https://todo.example.com/tasks"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "todo.example.com",
+        "ftp://todo.example.com",
+        "https://",
+        "https://a/?x=1",
+        "http://a#b",
+        "http://a:99999",
+    ],
+)
+def test_a_public_url_that_cannot_be_linked_to_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("TASKFLOW_PUBLIC_URL", value)
+    with pytest.raises(ValueError, match="TASKFLOW_PUBLIC_URL"):
+        NotifySettings.from_env()
