@@ -22,7 +22,7 @@ from app.adapters.local.secrets import EnvSecrets
 from app.adapters.local.sql import EngineSql, create_engine
 from app.adapters.notify.mail import SmtpMailer
 from app.adapters.notify.ntfy import NtfyPublisher
-from app.adapters.notify.targets import WebhookTargets
+from app.adapters.notify.targets import HttpTargets
 from app.adapters.notify.webhook import WebhookPoster
 from app.config import NotifySettings, Settings
 from app.domain.channels import ChannelType
@@ -40,6 +40,7 @@ from app.ports import (
     utc_now,
 )
 from app.routing import SHARED_PUBSUB, Handler, Role, routes_of
+from app.services.action_links import ActionLinks
 from app.services.audit import AuditService
 from app.services.channels import ChannelService
 from app.services.dead_letters import DeadLetterForwarder, DeadLetterService
@@ -74,6 +75,8 @@ class Runtime:
     dead_letters: DeadLetterService
     health: HealthService
     channels: ChannelService
+    # The done and snooze links of the notifications.
+    action_links: ActionLinks
     # The events this process consumes: in Dapr mode the sidecar delivers them to /events.
     dispatcher: Dispatcher
     # What the scheduler calls back (Dapr mode, reminders processor).
@@ -169,12 +172,12 @@ def build_adapters(settings: Settings) -> Adapters:
 
 
 def build_senders(
-    settings: NotifySettings, clock: Clock, webhook_targets: WebhookTargets
+    settings: NotifySettings, clock: Clock, http_targets: HttpTargets
 ) -> dict[ChannelType, Sender]:
     """A sender per channel type this install can send on: mail only with an SMTP server."""
     senders: dict[ChannelType, Sender] = {
-        ChannelType.NTFY: NtfyPublisher(settings.send_timeout_seconds, webhook_targets),
-        ChannelType.WEBHOOK: WebhookPoster(clock, settings.send_timeout_seconds, webhook_targets),
+        ChannelType.NTFY: NtfyPublisher(settings.send_timeout_seconds, http_targets),
+        ChannelType.WEBHOOK: WebhookPoster(clock, settings.send_timeout_seconds, http_targets),
     }
     if settings.mail is not None:
         senders[ChannelType.EMAIL] = SmtpMailer(settings.mail, settings.send_timeout_seconds)
@@ -195,13 +198,16 @@ def bootstrap(settings: Settings, role: Role = "app", clock: Clock = utc_now) ->
     events_written = relay.notify if role == "app" else _no_events
     tasks = TaskService(sql, settings.timezone, events_written)
     reminders = ReminderService(sql, tasks, events_written)
+    action_links = ActionLinks(
+        sql, tasks, reminders, settings.notify.public_url, settings.timezone, clock
+    )
     audit = AuditService(sql)
     dead_letters = DeadLetterService(sql, events_written)
     live = LiveFeed()
-    webhook_targets = WebhookTargets(
-        settings.notify.webhook_allow_private, settings.notify.send_timeout_seconds
+    http_targets = HttpTargets(
+        settings.notify.allow_private_targets, settings.notify.send_timeout_seconds
     )
-    senders = build_senders(settings.notify, clock, webhook_targets)
+    senders = build_senders(settings.notify, clock, http_targets)
     courier = Courier(
         sql,
         tasks,
@@ -211,6 +217,7 @@ def bootstrap(settings: Settings, role: Role = "app", clock: Clock = utc_now) ->
         settings.notify.retry_seconds,
         settings.notify.send_timeout_seconds,
         clock,
+        links=action_links,
     )
 
     jobs: Jobs
@@ -264,7 +271,8 @@ def bootstrap(settings: Settings, role: Role = "app", clock: Clock = utc_now) ->
         relay=relay,
         dead_letters=dead_letters,
         health=health,
-        channels=ChannelService(sql, senders, settings.timezone, webhook_targets, clock),
+        channels=ChannelService(sql, senders, settings.timezone, http_targets, clock),
+        action_links=action_links,
         dispatcher=dispatcher,
         on_job=keep_jobs.on_job if role == "reminders" else None,
         ready=_readiness(role, sql, adapters.sidecar),

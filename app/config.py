@@ -154,20 +154,24 @@ class NotifySettings:
     retry_seconds: float = 30.0
     # How long one attempt (connecting, sending) may take.
     send_timeout_seconds: float = 20.0
-    # Webhooks may go to loopback, private and link-local addresses (receivers on the
-    # server's own network); by default only public addresses are posted to.
-    webhook_allow_private: bool = False
+    # Webhooks and ntfy may go to loopback, private and link-local addresses (receivers on
+    # the server's own network); by default only public addresses are posted to.
+    allow_private_targets: bool = False
+    # Where people reach the app (TASKFLOW_PUBLIC_URL): the links a notification carries
+    # (done, snooze) point under it.
+    public_url: str = f"http://127.0.0.1:{DEFAULT_PORT}"
 
     @classmethod
-    def from_env(cls) -> "NotifySettings":
+    def from_env(cls, port: int = DEFAULT_PORT) -> "NotifySettings":
         default = cls()
         return cls(
             mail=MailSettings.from_env(),
+            public_url=_public_url(port),
             retry_seconds=_positive("TASKFLOW_NOTIFY_RETRY_SECONDS", default.retry_seconds),
             send_timeout_seconds=_positive(
                 "TASKFLOW_NOTIFY_TIMEOUT_SECONDS", default.send_timeout_seconds
             ),
-            webhook_allow_private=_flag("TASKFLOW_WEBHOOK_ALLOW_PRIVATE"),
+            allow_private_targets=_flag("TASKFLOW_NOTIFY_ALLOW_PRIVATE"),
         )
 
 
@@ -250,7 +254,7 @@ class Settings:
             app_api_token=os.environ.get("APP_API_TOKEN") or None,
             database_runtime_role=os.environ.get("TASKFLOW_DATABASE_RUNTIME_ROLE") or None,
             accounts=AccountSettings.from_env(),
-            notify=NotifySettings.from_env(),
+            notify=NotifySettings.from_env(_whole("PORT", DEFAULT_PORT)),
         )
 
 
@@ -265,6 +269,26 @@ def _flag(name: str) -> bool:
     if raw not in ("", "0", "1", "false", "true"):
         raise ValueError(f"{name} must be 1 or 0 (true or false), not {raw!r}")
     return raw in ("1", "true")
+
+
+def _public_url(port: int) -> str:
+    """TASKFLOW_PUBLIC_URL without a trailing slash; by default the app as `make run` serves it
+    on `port`."""
+    raw = _text("TASKFLOW_PUBLIC_URL")
+    if raw is None:
+        return f"http://127.0.0.1:{port}"
+    try:
+        url = urlsplit(raw)
+        port_ok = url.port is None or url.port > 0
+    except ValueError:
+        port_ok = False
+    extra = port_ok and (url.query or url.fragment)
+    if not port_ok or url.scheme not in ("http", "https") or not url.hostname or extra:
+        raise ValueError(
+            "TASKFLOW_PUBLIC_URL must be the http(s) address people reach the app at, like "
+            f"https://todo.example.com, not {raw!r}"
+        )
+    return raw.rstrip("/")
 
 
 def _positive(name: str, default: float) -> float:

@@ -17,6 +17,7 @@ from starlette.routing import Match, Route
 from app.api.deps import admin_user, signed_in
 from app.api.responses import FORBIDDEN, UNAUTHENTICATED
 from app.api.routes import (
+    actions,
     audit,
     auth,
     channels,
@@ -75,9 +76,9 @@ def create_api(app: WebApp) -> FastAPI:
         module.router
         for module in (tasks, reminders, audit, dead_letters, chat, users, tokens, channels)
     ]
-    # Open: signing in, and health (which carries no user data). The Dapr callbacks check the
-    # app's own token.
-    public = [auth.router, oidc.router, health.router]
+    # Open: signing in, and health (which carries no user data); a notification's link is its
+    # own credential. The Dapr callbacks check the app's own token.
+    public = [auth.router, oidc.router, health.router, actions.router]
     runtime = app.runtime
     if not runtime.embedded:
         public.append(

@@ -21,6 +21,16 @@ TIMESTAMP_HEADER = "X-TaskFlow-Timestamp"
 TEST_EVENT = "channel.test"
 
 
+class NotificationAction(BaseModel):
+    """A link the notification offers: done, or a snooze (app.domain.action_links)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: str
+    label: str
+    url: str
+
+
 class Notification(BaseModel):
     """One reminder as it is sent: what the task was when the reminder fired."""
 
@@ -38,6 +48,8 @@ class Notification(BaseModel):
     scheduled_at: datetime
     fired_at: datetime
     late: bool = False
+    # Links to complete the task or snooze its reminder; none on a channel's test.
+    actions: list[NotificationAction] = []
 
 
 def due_text(notification: Notification) -> str:
@@ -66,7 +78,10 @@ def _details(notification: Notification) -> list[str]:
 
 
 def text_body(notification: Notification) -> str:
-    return "\n".join([notification.title, "", *_details(notification)]) + "\n"
+    lines = [notification.title, "", *_details(notification)]
+    if notification.actions:
+        lines += ["", *(f"{link.label}: {link.url}" for link in notification.actions)]
+    return "\n".join(lines) + "\n"
 
 
 def html_body(notification: Notification) -> str:
@@ -79,6 +94,12 @@ def html_body(notification: Notification) -> str:
         parts.append(f"<p>{html.escape(notification.description)}</p>")
     if notification.event == TEST_EVENT:
         parts.append("<p>This is a test: the channel works.</p>")
+    if notification.actions:
+        links = " | ".join(
+            f'<a href="{html.escape(link.url)}">{html.escape(link.label)}</a>'
+            for link in notification.actions
+        )
+        parts.append(f"<p>{links}</p>")
     return "<!DOCTYPE html>\n<html><body>" + "".join(parts) + "</body></html>\n"
 
 
@@ -101,13 +122,14 @@ def webhook_body(notification: Notification) -> dict[str, Any]:
             "fired_at": data["fired_at"],
             "late": notification.late,
         },
-        # The links a notification offers (done, snooze); none yet.
-        "actions": [],
+        # Each link shows a page to confirm on (GET); only a POST to it acts.
+        "actions": [link.model_dump() for link in notification.actions],
     }
 
 
 # ntfy's priorities run from 1 (min) through 3 (default) to 5 (max).
 NTFY_PRIORITY = {Priority.LOW: 2, Priority.MEDIUM: 3, Priority.HIGH: 4}
+NTFY_MAX_ACTIONS = 3
 
 
 def ntfy_message(notification: Notification, topic: str) -> dict[str, Any]:
@@ -118,6 +140,17 @@ def ntfy_message(notification: Notification, topic: str) -> dict[str, Any]:
         "message": "\n".join(_details(notification)),
         "priority": NTFY_PRIORITY[notification.priority],
         "tags": ["alarm_clock"],
+        # Buttons that act at once from the phone (a POST to the link), as many as ntfy shows.
+        "actions": [
+            {
+                "action": "http",
+                "label": link.label,
+                "url": link.url,
+                "method": "POST",
+                "clear": True,
+            }
+            for link in notification.actions[:NTFY_MAX_ACTIONS]
+        ],
     }
 
 

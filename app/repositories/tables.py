@@ -277,3 +277,16 @@ NOTIFICATION_DELIVERY = sa.Table(
     sa.Index("ix_notification_delivery_status_next", "status", "next_attempt_at"),
     sa.Index("ix_notification_delivery_channel_id", "channel_id"),
 )
+
+# The notification links (done, snooze) that were used: each acts once (issue 13).
+ACTION_LINK_USE = sa.Table(
+    "action_link_use",
+    METADATA,
+    sa.Column("link_id", sa.String(32), primary_key=True),
+    sa.Column(
+        "owner_id", sa.Integer, sa.ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("task_id", sa.Integer, nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("used_at", UtcDateTime, nullable=False),
+)

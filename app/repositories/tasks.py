@@ -265,6 +265,16 @@ class TaskRepository:
         )
         return from_rows(Reminder, REMINDER, rows)
 
+    async def pending_of_tasks(self, owner: int, task_ids: list[int]) -> list[Reminder]:
+        rows = await self._sql.fetch(
+            sa.select(REMINDER).where(
+                owned(REMINDER, owner),
+                REMINDER.c.task_id.in_(task_ids),
+                REMINDER.c.status == ReminderStatus.PENDING,
+            )
+        )
+        return from_rows(Reminder, REMINDER, rows)
+
     async def add_reminder(
         self, owner: int, reminder: Reminder, events: Sequence[Event]
     ) -> Reminder | None:

@@ -21,12 +21,12 @@ class ChannelService:
         sql: Sql,
         senders: Mapping[ChannelType, Sender],
         timezone: str,
-        webhook_targets: TargetGuard,
+        http_targets: TargetGuard,
         clock: Clock = utc_now,
     ) -> None:
         self._channels = ChannelRepository(sql)
         self._senders = senders
-        self._webhook_targets = webhook_targets
+        self._http_targets = http_targets
         self._timezone = timezone
         self._clock = clock
 
@@ -49,7 +49,7 @@ class ChannelService:
         try:
             checked = channels.target(kind, target)
             if kind != ChannelType.EMAIL:
-                await self._webhook_targets.check(checked)
+                await self._http_targets.check(checked)
         except ValueError as error:
             raise Invalid("target", str(error)) from None
         try:

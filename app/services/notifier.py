@@ -27,6 +27,7 @@ from app.domain.notifications import MAX_ATTEMPTS, Delivery, Notification, retry
 from app.ports import Clock, DeliveryFailed, Sender, Sql, utc_now
 from app.repositories.channels import ChannelRepository
 from app.repositories.deliveries import DeliveryRepository
+from app.services.action_links import ActionLinks
 from app.services.dispatch import DeadLetterSink
 from app.services.errors import NotFound
 from app.services.tasks import TaskService
@@ -51,7 +52,10 @@ class Courier:
         send_timeout_seconds: float,
         clock: Clock = utc_now,
         idle_seconds: float = 1.0,
+        *,
+        links: ActionLinks,
     ) -> None:
+        self._links = links
         self._deliveries = DeliveryRepository(sql)
         self._channels = ChannelRepository(sql)
         self._tasks = tasks
@@ -88,6 +92,7 @@ class Courier:
             scheduled_at=sent.scheduled_at,
             fired_at=sent.fired_at,
             late=sent.late,
+            actions=await self._links.links(owner, task.id),
         )
         added = await self._deliveries.add_for_channels(
             owner,

@@ -4,7 +4,7 @@ serves whoever owns the reminder."""
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from app.domain.enums import ReminderStatus, TaskStatus
 from app.domain.events import (
@@ -15,7 +15,7 @@ from app.domain.events import (
     ReminderTriggered,
     reminder_change,
 )
-from app.domain.models import Reminder
+from app.domain.models import Reminder, Task
 from app.domain.offsets import format_offset, parse_offset
 from app.domain.queries import DEFAULT_LIMIT
 from app.ports import Clock, Sql, utc_now
@@ -98,18 +98,45 @@ class ReminderService:
             delta = parse_offset(offset)
         except ValueError as error:
             raise Invalid("reminder_offset", str(error)) from error
-        if task.due_date is None:
-            raise Invalid("task_id", f"task {task_id} has no due date to be reminded of")
-        if task.status == TaskStatus.COMPLETED:
-            raise Invalid("task_id", f"task {task_id} is completed")
-        now = self._clock()
+        due = _open_task_due(task)
+        return await self._add(owner, task_id, delta, due - delta)
+
+    async def snooze(self, owner: int, task_id: int, until: datetime) -> Reminder:
+        """Remind the owner of the task again at `until`: a new pending reminder, armed like
+        any other, its offset how long that is before the due date (none once past it). The
+        reminder that fired stays as it was."""
+        due = _open_task_due(await self._tasks.get(owner, task_id))
+        before_due = max(due - until, timedelta(0)) // timedelta(seconds=1)
+        return await self._add(owner, task_id, timedelta(seconds=before_due), until)
+
+    async def set_apart(self, owner: int, tasks: list[Task]) -> dict[int, datetime]:
+        """When the soonest pending reminder of each of these tasks fires that is not at the
+        task's own offset before its due date: a snoozed one, or one added apart."""
+        own = {
+            task.id: task.due_date - parse_offset(task.reminder_offset)
+            if task.reminder_offset
+            else None
+            for task in tasks
+            if task.due_date is not None
+        }
+        pending = await self._repository.pending_of_tasks(owner, list(own))
+        times: dict[int, datetime] = {}
+        for reminder in pending:
+            task_id, at = reminder.task_id, reminder.scheduled_at
+            if at != own[task_id]:
+                times[task_id] = min(at, times.get(task_id, at))
+        return times
+
+    async def _add(
+        self, owner: int, task_id: int, before_due: timedelta, scheduled_at: datetime
+    ) -> Reminder:
         reminder = Reminder(
             id=await self._repository.next_reminder_id(),
             task_id=task_id,
-            reminder_offset=format_offset(delta),
-            scheduled_at=task.due_date - delta,
+            reminder_offset=format_offset(before_due),
+            scheduled_at=scheduled_at,
             status=ReminderStatus.PENDING,
-            created_at=now,
+            created_at=self._clock(),
             owner_id=owner,
         )
         created = await self._repository.add_reminder(
@@ -163,3 +190,12 @@ class ReminderService:
     async def count_retry(self, reminder_id: int, armed_for: datetime) -> None:
         """One more attempt at delivering the reminder, while it still waits for that time."""
         await self._repository.count_retry(reminder_id, armed_for)
+
+
+def _open_task_due(task: Task) -> datetime:
+    """The due date of a task that can be reminded of: open, with a due date."""
+    if task.due_date is None:
+        raise Invalid("task_id", f"task {task.id} has no due date to be reminded of")
+    if task.status == TaskStatus.COMPLETED:
+        raise Invalid("task_id", f"task {task.id} is completed")
+    return task.due_date

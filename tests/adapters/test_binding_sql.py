@@ -14,13 +14,16 @@ import sqlalchemy as sa
 
 from app.adapters.dapr.sidecar import Sidecar
 from app.adapters.dapr.sql import BindingSql
+from app.domain.action_links import LinkAction, new_claims
 from app.domain.enums import Priority
 from app.ports import Row, StoreUnavailable
+from app.repositories.action_links import ActionLinkRepository
 from app.repositories.columns import tags_contain
 from app.repositories.outbox import outbox_inserts
 from app.repositories.tables import OUTBOX, TASK
 from tests.support.databases import migrated_postgres
 from tests.support.events import an_event
+from tests.support.owners import OWNER, users
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
@@ -203,3 +206,16 @@ async def test_a_failed_call_to_the_sidecar_is_the_store_unavailable() -> None:
     sql = BindingSql(cast(Sidecar, SimpleNamespace(client=_ScriptedClient(refused))))
     with pytest.raises(StoreUnavailable):
         await sql.write(sa.delete(TASK))
+
+
+async def test_the_action_links_key_and_uses_work_through_the_binding(sql: BindingSql) -> None:
+    """The notifier makes links and the app checks them, each through its sidecar."""
+    await sql.write(users(OWNER))
+    links = ActionLinkRepository(sql)
+    key = await links.signing_key(NOW)
+    assert len(key) == 32 and await links.signing_key(NOW) == key
+    claims = new_claims(OWNER, 7, LinkAction.SNOOZE_1_HOUR, NOW)
+    assert not await links.used(claims.link_id)
+    assert await links.claim(claims, NOW)
+    assert not await links.claim(claims, NOW)
+    assert await links.used(claims.link_id)

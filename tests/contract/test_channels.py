@@ -48,7 +48,7 @@ def api(
             TASKFLOW_SMTP_URL=smtp.url,
             TASKFLOW_MAIL_FROM=SENDER,
             TASKFLOW_NOTIFY_RETRY_SECONDS="0.05",
-            TASKFLOW_WEBHOOK_ALLOW_PRIVATE="1",
+            TASKFLOW_NOTIFY_ALLOW_PRIVATE="1",
         ) as client,
     ):
         yield client
@@ -178,7 +178,7 @@ def test_a_channel_that_cannot_work_is_422_naming_the_field(
 
 def test_email_is_refused_where_no_smtp_server_is_configured(tmp_path: Path) -> None:
     with api_client(
-        migrated_sqlite_url(tmp_path), TASKFLOW_SMTP_URL="", TASKFLOW_WEBHOOK_ALLOW_PRIVATE="1"
+        migrated_sqlite_url(tmp_path), TASKFLOW_SMTP_URL="", TASKFLOW_NOTIFY_ALLOW_PRIVATE="1"
     ) as bare:
         response = bare.post("/api/channels", json={"type": "email", "target": "me@example.org"})
         assert_invalid(response, "body", "type")
@@ -282,6 +282,9 @@ def test_a_fired_reminder_reaches_every_channel_once_and_its_audit_trail(
     [pushed] = eventually(lambda: _published(phone), timeout=20)
     assert pushed["title"] == "Reminder (late): Water the plants"
     assert pushed["priority"] == 4 and "Due: Wed 1 Jan 2020, 04:00 EST" in pushed["message"]
+    buttons = pushed["actions"]
+    assert [(b["action"], b["method"]) for b in buttons] == [("http", "POST")] * 3
+    assert buttons[0]["label"] == "Mark as done"
 
     delivered = poll(
         lambda: _audited(person, task["id"], "notification.delivered"),
@@ -296,6 +299,11 @@ def test_a_fired_reminder_reaches_every_channel_once_and_its_audit_trail(
     time.sleep(QUIET_SECONDS)
     assert len(_mails_to(smtp, address)) == 1 and len(_hooks_at(receiver, path)) == 1
     assert len(_published(phone)) == 1
+
+    # The phone's "Mark as done" button: a POST to the link, as ntfy's app sends it.
+    done = person.post(httpx.URL(buttons[0]["url"]).path)
+    assert done.status_code == 200, done.text
+    assert person.get(f"/api/tasks/{task['id']}").json()["status"] == "completed"
 
 
 def test_a_webhook_that_keeps_failing_is_retried_then_set_aside_visibly(

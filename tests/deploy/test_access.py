@@ -89,6 +89,8 @@ ROUTED = [
     "/api/tasks",
     "/api/auth/login",
     "/api/tokens/3",
+    # A notification's done or snooze link.
+    "/api/actions/eyJpZCI6IjEifQ.c2ln",
     "/mcp",
     "/mcp/",
     "/_event",

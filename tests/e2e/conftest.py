@@ -109,7 +109,7 @@ def product(
         f"sqlite:///{folder / 'taskflow.db'}",
         folder / "run.log",
         TASKFLOW_SMTP_URL=product_smtp.url,
-        TASKFLOW_WEBHOOK_ALLOW_PRIVATE="1",
+        TASKFLOW_NOTIFY_ALLOW_PRIVATE="1",
     )
     running.start()
     try:

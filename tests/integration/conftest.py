@@ -34,7 +34,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, stack_smtp: MailServer) -> I
         patch.setenv("TASKFLOW_SMTP_URL", stack_smtp.url)
         patch.setenv("TASKFLOW_MAIL_FROM", STACK_MAIL_FROM)
         # The tests' webhook receivers listen on loopback.
-        patch.setenv("TASKFLOW_WEBHOOK_ALLOW_PRIVATE", "1")
+        patch.setenv("TASKFLOW_NOTIFY_ALLOW_PRIVATE", "1")
         with running_stack(log) as running:
             yield running
 

@@ -133,6 +133,7 @@ def test_ntfy_is_sent_the_title_due_time_and_priority(priority: str, ntfy_priori
         ),
         "priority": ntfy_priority,
         "tags": ["alarm_clock"],
+        "actions": [],
     }
 
 

@@ -4,6 +4,7 @@ with backoff on the clock the test moves, and the last failure is set aside as a
 Every outcome is stored with its event for the task's audit trail."""
 
 import asyncio
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 
 from app.adapters.local.sql import EngineSql
 from app.adapters.notify.mail import SmtpMailer
-from app.adapters.notify.targets import WebhookTargets
+from app.adapters.notify.targets import HttpTargets
 from app.adapters.notify.webhook import WebhookPoster
 from app.config import MailSettings
 from app.domain.channels import Channel, ChannelType
@@ -22,6 +23,7 @@ from app.domain.models import Reminder, Task
 from app.domain.notifications import MAX_ATTEMPTS, DeliveryStatus
 from app.ports import Sender
 from app.repositories.tables import DEAD_LETTER, NOTIFICATION_CHANNEL, NOTIFICATION_DELIVERY, OUTBOX
+from app.services.action_links import LINK_PATH, ActionLinks
 from app.services.channels import ChannelService
 from app.services.dead_letters import DeadLetterService
 from app.services.notifier import Courier
@@ -36,6 +38,7 @@ from tests.support.webhooks import WebhookReceiver
 RETRY_SECONDS = 30.0
 TIMEOUT_SECONDS = 5.0
 SENDER = "reminders@taskflow.test"
+PUBLIC_URL = "https://todo.example.com"
 
 
 def _written() -> None:
@@ -53,7 +56,7 @@ class Setup:
             host="127.0.0.1", port=smtp.port, username="mailer", password="mail-password"
         )
         # The receiver is on loopback: private addresses are allowed.
-        targets = WebhookTargets(allow_private=True, timeout=TIMEOUT_SECONDS)
+        targets = HttpTargets(allow_private=True, timeout=TIMEOUT_SECONDS)
         self.senders: dict[ChannelType, Sender] = {
             ChannelType.EMAIL: SmtpMailer(
                 MailSettings(**{**mail.__dict__, "sender": SENDER}), TIMEOUT_SECONDS
@@ -61,6 +64,7 @@ class Setup:
             ChannelType.WEBHOOK: WebhookPoster(clock, TIMEOUT_SECONDS, targets),
         }
         self.channels = ChannelService(sql, self.senders, "UTC", targets, clock)
+        self.links = ActionLinks(sql, self.tasks, self.reminders, PUBLIC_URL, "UTC", clock)
         self.courier = self.new_courier()
 
     def new_courier(self, timeout: float = TIMEOUT_SECONDS) -> Courier:
@@ -73,6 +77,7 @@ class Setup:
             RETRY_SECONDS,
             timeout,
             self.clock,
+            links=self.links,
         )
 
     async def fired(self, owner: int = OWNER, **fields: Any) -> tuple[Task, ReminderSent]:
@@ -353,3 +358,41 @@ async def test_the_courier_stops_when_cancelled_as_it_is_woken(setup: Setup) -> 
     async with asyncio.timeout(10):
         await asyncio.wait([running])
     assert running.cancelled()
+
+
+async def test_the_mail_and_the_webhook_carry_the_done_and_snooze_links(
+    setup: Setup, smtp: MailServer, receiver: WebhookReceiver
+) -> None:
+    """Links under the public URL, each good for its action on the task; a channel's test
+    carries none."""
+    await setup.channels.create(OWNER, ChannelType.EMAIL, "someone@example.com")
+    await _webhook(setup, receiver, "/links")
+    task, sent = await setup.fired()
+    await setup.courier.enqueue(sent)
+    assert await setup.courier.drain() == 2
+
+    prefix = PUBLIC_URL + LINK_PATH
+    [hook] = receiver.wait_for(1)
+    actions = hook.body["actions"]
+    assert [(a["action"], a["label"]) for a in actions] == [
+        ("done", "Mark as done"),
+        ("snooze-10m", "Snooze 10 minutes"),
+        ("snooze-1h", "Snooze 1 hour"),
+        ("snooze-tomorrow", "Snooze until tomorrow 9:00"),
+    ]
+    [mail] = smtp.wait_for(1)
+    text, html = bodies(mail)
+    for action in actions:
+        assert action["url"].startswith(prefix)
+        view = await setup.links.look(action["url"].removeprefix(prefix))
+        assert (view.task.id, view.claims.action.value) == (task.id, action["action"])
+    mailed = re.findall(r"^(.+?): (https://\S+)", text, re.MULTILINE)
+    assert [label for label, _ in mailed] == [a["label"] for a in actions]
+    for label, url in mailed:
+        assert f'<a href="{url}">{label}</a>' in html
+        await setup.links.look(url.removeprefix(prefix))
+
+    [channel] = [c for c in await setup.channels.of(OWNER) if c.type == ChannelType.WEBHOOK]
+    await setup.channels.test(OWNER, channel.id)
+    [_, test] = receiver.wait_for(2)
+    assert test.body["actions"] == []

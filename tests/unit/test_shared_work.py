@@ -136,10 +136,18 @@ class Tasks:
         return SimpleNamespace(tasks=tasks, total=len(tasks))
 
 
+class Reminders:
+    """No reminder is set apart from its task's own offset."""
+
+    async def set_apart(self, owner: int, tasks: list[Any]) -> dict[int, Any]:
+        return {}
+
+
 @pytest.fixture
 def runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimpleNamespace]:
     runtime = SimpleNamespace(
         tasks=Tasks({OWNER: ["Mine"], STRANGER: ["Theirs"]}),
+        reminders=Reminders(),
         live=LiveFeed(),
         settings=SimpleNamespace(timezone="UTC"),
     )

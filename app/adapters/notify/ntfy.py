@@ -2,14 +2,14 @@
 
 import httpx
 
-from app.adapters.notify.targets import WebhookTargets
+from app.adapters.notify.targets import HttpTargets
 from app.domain.channels import Channel, split_topic
 from app.domain.notifications import Notification, ntfy_message
 from app.ports import DeliveryFailed
 
 
 class NtfyPublisher:
-    def __init__(self, timeout: float, targets: WebhookTargets) -> None:
+    def __init__(self, timeout: float, targets: HttpTargets) -> None:
         self._timeout = timeout
         self._targets = targets
 

@@ -1,5 +1,6 @@
-"""Where webhooks may be posted: hosts on the public internet only, unless the install allows
-private ones (TASKFLOW_WEBHOOK_ALLOW_PRIVATE, for receivers on the server's own network).
+"""Where webhooks and ntfy servers may be posted to: hosts on the public internet only, unless
+the install allows private ones (TASKFLOW_NOTIFY_ALLOW_PRIVATE, for receivers on the server's
+own network).
 
 A host name is resolved once per request and the request goes to the address that was checked,
 so a name that answers differently the next time (DNS rebinding) cannot lead inside."""
@@ -42,8 +43,9 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return [str(sockaddr[0]) for *_, sockaddr in found]
 
 
-class WebhookTargets:
-    """Checks webhook URLs when a channel is made, and posts through checked addresses."""
+class HttpTargets:
+    """Checks a webhook's or ntfy topic's URL when its channel is made, and posts through
+    checked addresses."""
 
     def __init__(
         self, allow_private: bool, timeout: float, resolve: Resolver = system_resolver
@@ -93,7 +95,7 @@ class PinnedTransport(httpx.AsyncBaseTransport):
     """Sends each request to the checked address of its URL's host, through `inner`. The Host
     header keeps the name, and TLS checks the server's certificate against the name."""
 
-    def __init__(self, targets: WebhookTargets, inner: httpx.AsyncBaseTransport) -> None:
+    def __init__(self, targets: HttpTargets, inner: httpx.AsyncBaseTransport) -> None:
         self._targets = targets
         self._inner = inner
 

@@ -4,7 +4,7 @@ import json
 
 import httpx
 
-from app.adapters.notify.targets import WebhookTargets
+from app.adapters.notify.targets import HttpTargets
 from app.domain.channels import Channel
 from app.domain.notifications import (
     SIGNATURE_HEADER,
@@ -17,7 +17,7 @@ from app.ports import Clock, DeliveryFailed
 
 
 class WebhookPoster:
-    def __init__(self, clock: Clock, timeout: float, targets: WebhookTargets) -> None:
+    def __init__(self, clock: Clock, timeout: float, targets: HttpTargets) -> None:
         self._clock = clock
         self._timeout = timeout
         self._targets = targets

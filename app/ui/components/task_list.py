@@ -35,6 +35,15 @@ def due_badge(row: ObjectVar[TaskRow]) -> rx.Component:
     )
 
 
+def next_reminder_badge(row: ObjectVar[TaskRow]) -> rx.Component:
+    return rx.cond(
+        row.next_reminder != "",
+        rx.badge(
+            rx.icon("alarm-clock", size=12), row.next_reminder, color_scheme="amber", variant="soft"
+        ),
+    )
+
+
 def flag_icon(name: str, text: rx.Var[str]) -> rx.Component:
     """A small icon with the text as its accessible name and tooltip."""
     return rx.cond(
@@ -117,6 +126,7 @@ def task_row(row: ObjectVar[TaskRow]) -> rx.Component:
             rx.flex(
                 priority_badge(row.priority),
                 due_badge(row),
+                next_reminder_badge(row),
                 flag_icon("repeat", row.repeats),
                 flag_icon("bell", row.reminder),
                 rx.foreach(row.tags, tag_chip),

@@ -74,8 +74,11 @@ async def _list(owner: int, query: TaskQuery) -> Listing:
     runtime = current_app().runtime
     seq = runtime.live.last_seq
     page = await runtime.tasks.query(owner, query)
+    set_apart = await runtime.reminders.set_apart(owner, page.tasks)
     now = datetime.now(UTC)
-    return Listing(seq, page.total, tuple(row_of(task, now) for task in page.tasks))
+    return Listing(
+        seq, page.total, tuple(row_of(task, now, set_apart.get(task.id)) for task in page.tasks)
+    )
 
 
 class BoardState(rx.State):

@@ -23,9 +23,12 @@ class TaskRow:
     tags: list[str] = dataclasses.field(default_factory=list)
     repeats: str = ""
     reminder: str = ""
+    # "Next reminder Wed 2 Dec 2026, 10:47" while a reminder snoozed (or added apart from the
+    # task's own offset) waits.
+    next_reminder: str = ""
 
 
-def row_of(task: Task, now: datetime) -> TaskRow:
+def row_of(task: Task, now: datetime, reminder_at: datetime | None = None) -> TaskRow:
     completed = task.status == TaskStatus.COMPLETED
     due = due_exact = ""
     overdue = False
@@ -53,4 +56,7 @@ def row_of(task: Task, now: datetime) -> TaskRow:
         tags=list(task.tags),
         repeats=repeats,
         reminder=reminder,
+        next_reminder=(
+            "" if reminder_at is None else f"Next reminder {wall_clock(reminder_at, task.timezone)}"
+        ),
     )

@@ -1,7 +1,7 @@
-"""A webhook channel to an address inside the server's network (loopback, private, link-local,
-the cloud metadata service) is refused when it is made, naming its target, unless the install
-allows private targets with TASKFLOW_WEBHOOK_ALLOW_PRIVATE; a test sent to a channel made while
-they were allowed is refused once they are not."""
+"""A webhook or ntfy channel to an address inside the server's network (loopback, private,
+link-local, the cloud metadata service) is refused when it is made, naming its target, unless
+the install allows private targets with TASKFLOW_NOTIFY_ALLOW_PRIVATE; a test sent to a channel
+made while they were allowed is refused once they are not."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,7 +35,7 @@ def database(
 @pytest.fixture(scope="module")
 def guarded(database: str) -> Iterator[AppClient]:
     """The API as installed by default: webhooks to public addresses only."""
-    with api_client(database, TASKFLOW_WEBHOOK_ALLOW_PRIVATE="0") as client:
+    with api_client(database, TASKFLOW_NOTIFY_ALLOW_PRIVATE="0") as client:
         yield client
 
 
@@ -49,17 +49,27 @@ def test_a_webhook_inside_the_network_is_refused_naming_its_target(
     assert guarded.get("/api/channels").json() == []
 
 
+@pytest.mark.parametrize("server", ["http://127.0.0.1:8080", "http://[fd00::1]"])
+def test_an_ntfy_server_inside_the_network_is_refused_naming_its_target(
+    guarded: AppClient, server: str
+) -> None:
+    response = guarded.post("/api/channels", json={"type": "ntfy", "target": f"{server}/alerts"})
+    assert_invalid(response, "body", "target")
+    assert "public internet" in response.text
+    assert guarded.get("/api/channels").json() == []
+
+
 def test_private_targets_are_made_where_allowed_and_not_sent_to_once_they_are_not(
     database: str,
 ) -> None:
-    with api_client(database, TASKFLOW_WEBHOOK_ALLOW_PRIVATE="1") as allowing:
+    with api_client(database, TASKFLOW_NOTIFY_ALLOW_PRIVATE="1") as allowing:
         made = []
         for target in INSIDE:
             response = allowing.post("/api/channels", json={"type": "webhook", "target": target})
             assert response.status_code == 201, response.text
             made.append(response.json())
         assert [channel["target"] for channel in made] == INSIDE
-    with api_client(database, TASKFLOW_WEBHOOK_ALLOW_PRIVATE="0") as guarded:
+    with api_client(database, TASKFLOW_NOTIFY_ALLOW_PRIVATE="0") as guarded:
         for channel in made:
             refused = guarded.post(f"/api/channels/{channel['id']}/test")
             assert refused.status_code == 502, refused.text

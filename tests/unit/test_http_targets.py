@@ -12,7 +12,7 @@ from ipaddress import ip_address
 import httpx
 import pytest
 
-from app.adapters.notify.targets import PinnedTransport, WebhookTargets, is_public
+from app.adapters.notify.targets import HttpTargets, PinnedTransport, is_public
 from app.adapters.notify.webhook import WebhookPoster
 from app.config import NotifySettings
 from app.domain.channels import Channel, ChannelType
@@ -52,8 +52,8 @@ class Names:
         return turns.pop(0) if len(turns) > 1 else turns[0]
 
 
-def _guard(names: Names, allow_private: bool = False) -> WebhookTargets:
-    return WebhookTargets(allow_private, TIMEOUT_SECONDS, names)
+def _guard(names: Names, allow_private: bool = False) -> HttpTargets:
+    return HttpTargets(allow_private, TIMEOUT_SECONDS, names)
 
 
 @pytest.mark.parametrize(
@@ -267,11 +267,11 @@ async def test_a_redirect_from_a_webhook_is_not_followed(hooks: WebhookReceiver)
 def test_private_targets_are_allowed_by_a_setting(
     monkeypatch: pytest.MonkeyPatch, value: str, allowed: bool
 ) -> None:
-    monkeypatch.setenv("TASKFLOW_WEBHOOK_ALLOW_PRIVATE", value)
-    assert NotifySettings.from_env().webhook_allow_private is allowed
+    monkeypatch.setenv("TASKFLOW_NOTIFY_ALLOW_PRIVATE", value)
+    assert NotifySettings.from_env().allow_private_targets is allowed
 
 
 def test_a_setting_that_is_no_flag_is_refused_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TASKFLOW_WEBHOOK_ALLOW_PRIVATE", "yes")
-    with pytest.raises(ValueError, match="TASKFLOW_WEBHOOK_ALLOW_PRIVATE must be 1 or 0"):
+    monkeypatch.setenv("TASKFLOW_NOTIFY_ALLOW_PRIVATE", "yes")
+    with pytest.raises(ValueError, match="TASKFLOW_NOTIFY_ALLOW_PRIVATE must be 1 or 0"):
         NotifySettings.from_env()
