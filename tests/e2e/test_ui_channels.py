@@ -1,7 +1,8 @@
 """Notification channels in the settings page: an email channel and a webhook channel added (a
 target that is no address refused naming the field, the webhook's signing secret shown once),
 a test sent to each and received by the real SMTP server and webhook receiver on loopback, a
-refused test showing the server's error, and a channel deleted once confirmed."""
+refused test showing the server's error, and a channel deleted once confirmed; an ntfy channel
+to a topic that needs an access token, which the page takes and never shows."""
 
 import re
 
@@ -12,6 +13,7 @@ from tests.e2e.browser import ContextMaker
 from tests.e2e.conftest import Product
 from tests.support.accounts import make_user
 from tests.support.mail import MailServer
+from tests.support.ntfy import NtfyServer
 from tests.support.tasks import eventually, unique
 from tests.support.webhooks import WebhookReceiver
 
@@ -90,3 +92,29 @@ def test_channels_are_added_tested_and_deleted_in_the_settings(
     page.reload()
     expect(panel.get_by_role("row", name=address)).to_be_visible()
     expect(panel.get_by_role("row", name=url)).to_have_count(0)
+
+
+def test_an_ntfy_channel_takes_an_access_token_it_never_shows(
+    contexts: ContextMaker, product: Product, api: httpx.Client, ntfy: NtfyServer
+) -> None:
+    page = contexts(make_user(api, unique("phone"))).new_page()
+    page.goto(f"{product.base_url}/settings")
+    panel = page.get_by_role("region", name="Notifications")
+    topic = unique("topic")
+    ntfy.tokens[topic] = "tk_" + "p4" * 14 + "x"
+    panel.get_by_role("combobox", name="Type").click()
+    page.get_by_role("option", name="ntfy", exact=True).click()
+    panel.get_by_label("Target", exact=True).fill(ntfy.topic_url(topic))
+    panel.get_by_label("Access token (if the topic needs one)").fill(ntfy.tokens[topic])
+    panel.get_by_role("button", name="Add channel").click()
+
+    url = ntfy.topic_url(topic)
+    expect(panel.get_by_role("row", name=url)).to_contain_text("ntfy")
+    expect(panel.get_by_label("Signing secret")).to_have_count(0)
+    assert ntfy.tokens[topic] not in page.content()
+    panel.get_by_role("button", name=f"Send a test to {url}").click()
+    expect(panel.get_by_role("status", name="Test notification")).to_have_text(
+        f"Test sent to {url}."
+    )
+    [message] = ntfy.poll(topic)
+    assert message["title"] == "TaskFlow: a test notification"

@@ -11,8 +11,10 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.servers import http_server
 
 TOPIC = re.compile(r"[-_A-Za-z0-9]{1,64}")
 ACTIONS = {"view", "broadcast", "http"}
@@ -134,13 +136,6 @@ def ntfy_server() -> Iterator[NtfyServer]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server_state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with http_server(Handler) as base_url:
+        server_state.base_url = base_url
         yield server_state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

@@ -1,13 +1,16 @@
-"""Real servers for the slow tiers: the project's PostgreSQL and the API under uvicorn."""
+"""Real servers for the slow tiers: the project's PostgreSQL, the API under uvicorn, and small
+HTTP servers on loopback."""
 
 import contextlib
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +139,17 @@ def wait_until_ready(base_url: str, process: subprocess.Popen[bytes], timeout: f
                 return
         time.sleep(0.2)
     raise TimeoutError(f"{base_url} not ready after {timeout} s")
+
+
+@contextlib.contextmanager
+def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """`handler` answering on a free loopback port, a thread per request; its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

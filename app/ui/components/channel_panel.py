@@ -4,7 +4,7 @@ secret shown once, how a test went, and the confirmation of a deletion."""
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from app.domain.channels import TARGET_MAX, ChannelType
+from app.domain.channels import TARGET_MAX, TOKEN_MAX, ChannelType
 from app.ui.components.settings_panels import (
     confirm_dialog,
     error_text,
@@ -39,9 +39,10 @@ def channel_form() -> rx.Component:
             rx.input(
                 id="channel-target",
                 name="target",
-                placeholder=rx.cond(
-                    ChannelsState.kind == ChannelType.EMAIL.value,
-                    "someone@example.org",
+                placeholder=rx.match(
+                    ChannelsState.kind,
+                    (ChannelType.EMAIL.value, "someone@example.org"),
+                    (ChannelType.NTFY.value, "https://ntfy.sh/your-hard-to-guess-topic"),
                     "https://example.org/taskflow-hook",
                 ),
                 max_length=TARGET_MAX,
@@ -49,6 +50,21 @@ def channel_form() -> rx.Component:
                 width="22em",
             ),
             "channel-target",
+        ),
+        rx.cond(
+            ChannelsState.kind == ChannelType.NTFY.value,
+            labelled(
+                "Access token (if the topic needs one)",
+                rx.input(
+                    id="channel-token",
+                    name="token",
+                    type="password",
+                    placeholder="tk_...",
+                    max_length=TOKEN_MAX,
+                    width="16em",
+                ),
+                "channel-token",
+            ),
         ),
     )
 

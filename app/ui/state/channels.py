@@ -79,8 +79,10 @@ class ChannelsState(rx.State):
             self.error = "Target: enter where the notifications go."
             return None
         try:
+            kind = ChannelType(self.kind)
+            token = str(form.get("token", "")) if kind == ChannelType.NTFY else None
             made = await current_app().runtime.channels.create(
-                await owner_of(self), ChannelType(self.kind), target
+                await owner_of(self), kind, target, token
             )
         except Invalid as refused:
             self.error = _naming(refused)
@@ -89,8 +91,8 @@ class ChannelsState(rx.State):
             self.error = f"{str(full).capitalize()}."
             return None
         self.error = self.outcome = ""
-        self.new_secret = made.secret or ""
-        self.new_secret_target = made.target if made.secret else ""
+        self.new_secret = made.signing_secret or ""
+        self.new_secret_target = made.target if made.signing_secret else ""
         await self._list()
         return rx.set_value("channel-target", "")
 
