@@ -10,6 +10,7 @@ from app.ui.components.settings_panels import (
     error_text,
     inline_form,
     labelled,
+    listing_table,
     panel,
     shown_once,
 )
@@ -125,22 +126,12 @@ def channel_row(row: ObjectVar[ChannelRow]) -> rx.Component:
 
 
 def channel_table() -> rx.Component:
-    return rx.cond(
-        ChannelsState.rows.length() > 0,
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(title)
-                        for title in ("Type", "Target", "Created", "")
-                    ]
-                )
-            ),
-            rx.table.body(rx.foreach(ChannelsState.rows, channel_row)),
-            width="100%",
-            aria_label="Channels",
-        ),
-        rx.text("No channels yet.", size="2", color=rx.color("gray", 11)),
+    return listing_table(
+        "Channels",
+        ("Type", "Target", "Created", ""),
+        ChannelsState.rows,
+        channel_row,
+        "No channels yet.",
     )
 
 

@@ -1,11 +1,12 @@
 """The settings page's panels: API tokens, the password, and the sessions; and the parts
 every panel is made of."""
 
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
 from reflex.event import EventType
-from reflex.vars import ObjectVar
+from reflex.vars import ArrayVar, ObjectVar
 
 from app.domain.users import PASSWORD_MAX, PASSWORD_RULE, TOKEN_DAYS_MAX, TOKEN_NAME_MAX
 from app.ui.state.account import AccountState
@@ -200,23 +201,32 @@ def token_row(row: ObjectVar[TokenRow]) -> rx.Component:
     )
 
 
+def listing_table(
+    label: str,
+    columns: tuple[str, ...],
+    rows: ArrayVar[Any],
+    row: Callable[[Any], rx.Component],
+    empty: str | None = None,
+) -> rx.Component:
+    """A table of `rows`, one `row` each under `columns`; `empty` says when there are none."""
+    table = rx.table.root(
+        rx.table.header(rx.table.row(*[rx.table.column_header_cell(name) for name in columns])),
+        rx.table.body(rx.foreach(rows, row)),
+        width="100%",
+        aria_label=label,
+    )
+    if empty is None:
+        return table
+    return rx.cond(rows.length() > 0, table, rx.text(empty, size="2", color=rx.color("gray", 11)))
+
+
 def token_table() -> rx.Component:
-    return rx.cond(
-        TokensState.rows.length() > 0,
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(title)
-                        for title in ("Name", "Access", "Created", "Expires", "Last used", "")
-                    ]
-                )
-            ),
-            rx.table.body(rx.foreach(TokensState.rows, token_row)),
-            width="100%",
-            aria_label="API tokens",
-        ),
-        rx.text("No API tokens yet.", size="2", color=rx.color("gray", 11)),
+    return listing_table(
+        "API tokens",
+        ("Name", "Access", "Created", "Expires", "Last used", ""),
+        TokensState.rows,
+        token_row,
+        "No API tokens yet.",
     )
 
 

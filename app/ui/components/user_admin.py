@@ -9,6 +9,7 @@ from app.ui.components.settings_panels import (
     error_text,
     inline_form,
     labelled,
+    listing_table,
     panel,
 )
 from app.ui.state.users import UserRow, UsersState
@@ -68,18 +69,8 @@ def user_row(row: ObjectVar[UserRow]) -> rx.Component:
 
 
 def user_table() -> rx.Component:
-    return rx.table.root(
-        rx.table.header(
-            rx.table.row(
-                *[
-                    rx.table.column_header_cell(title)
-                    for title in ("Username", "Name", "Role", "Created", "")
-                ]
-            )
-        ),
-        rx.table.body(rx.foreach(UsersState.rows, user_row)),
-        width="100%",
-        aria_label="Users",
+    return listing_table(
+        "Users", ("Username", "Name", "Role", "Created", ""), UsersState.rows, user_row
     )
 
 
