@@ -15,11 +15,11 @@ export WORKERS GRANIAN_WORKERS="$WORKERS"
 
 "$ROOT/scripts/bootstrap.sh"
 cd "$ROOT"
-[[ "${TASKFLOW_SKIP_MIGRATIONS:-}" == 1 ]] || .venv/bin/alembic upgrade head
 if ((WORKERS > 1)); then
   REFLEX_REDIS_URL="$("$ROOT/scripts/redis.sh" start)"
   export REFLEX_REDIS_URL
 fi
+[[ "${TASKFLOW_SKIP_MIGRATIONS:-}" == 1 ]] || .venv/bin/alembic upgrade head
 # --env prod serves the compiled frontend from the backend process: one port for both.
 exec .venv/bin/reflex run --env prod --single-port \
   --frontend-port "${PORT:-3000}" --backend-port "${PORT:-3000}" --backend-host "${HOST:-127.0.0.1}"
