@@ -139,7 +139,10 @@ class Runtime:
     async def _lead(self, leadership: FileLeadership) -> None:
         await leadership.take()
         log.info("worker %d leads: it relays events and keeps the reminder timers", os.getpid())
-        await self._arm_jobs()
+        try:
+            await self._arm_jobs()
+        except Exception:
+            log.exception("arming the pending reminders failed; the sweep arms them again")
         await asyncio.gather(*self._duties())
 
     async def _arm_jobs(self) -> None:
