@@ -95,6 +95,11 @@ async def test_what_is_no_event_is_skipped_and_the_next_event_still_arrives(
         assert [change.event for change in changes] == [event]
 
 
+async def test_without_redis_a_change_is_dropped_and_the_other_handlers_go_on() -> None:
+    unreachable = RedisFanout("redis://127.0.0.1:1/0", install())
+    await unreachable.publish_change(TASK_UPDATES, an_event("task.updated", user_id=OWNER))
+
+
 async def test_a_write_in_one_worker_wakes_the_others_once_for_a_burst(redis_url: str) -> None:
     mine = install()
     writer, leader = RedisFanout(redis_url, mine), RedisFanout(redis_url, mine)

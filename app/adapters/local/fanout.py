@@ -46,8 +46,13 @@ class RedisFanout:
 
     async def publish_change(self, topic: str, event: Event) -> None:
         """The live feed's handler in the leading worker: every worker's feed gets `event`.
-        Failing when Redis does, so that the relay publishes the event again later."""
-        await self._redis().publish(self._changes, orjson.dumps(message(event)))
+        Without Redis it is dropped, not retried: failing would hold up the other handlers of
+        `task-updates` (the audit trail, the notifications) until Redis is back, and the UI,
+        whose state is in Redis, is down meanwhile anyway."""
+        try:
+            await self._redis().publish(self._changes, orjson.dumps(message(event)))
+        except Exception as error:
+            log.warning("the live change %s reached no worker: %s", event.event_id, error)
 
     def nudge(self) -> None:
         """Events were written: wake the leading worker's relay (`run` sends one wake-up for
