@@ -133,6 +133,10 @@ async def titled(runtime: Runtime, title: str) -> int:
     return int(rows[0][0])
 
 
+async def has_tasks(runtime: Runtime, title: str, count: int) -> bool:
+    return await titled(runtime, title) >= count
+
+
 async def until(check: Callable[[], Awaitable[bool]]) -> None:
     async with asyncio.timeout(WAIT):
         while not await check():
@@ -183,7 +187,3 @@ async def test_one_worker_leads_every_worker_sees_every_change_and_another_takes
         await change_of(second.live, "task.created", later.id)
         await asyncio.sleep(0.5)
         assert await titled(second, title) == 2  # one successor, however many workers
-
-
-async def has_tasks(runtime: Runtime, title: str, count: int) -> bool:
-    return await titled(runtime, title) >= count
