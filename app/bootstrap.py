@@ -4,8 +4,12 @@ bench all start here."""
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+import hashlib
+import logging
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.adapters.dapr.bus import SidecarBus
 from app.adapters.dapr.invoker import SidecarInvoker
@@ -15,9 +19,11 @@ from app.adapters.dapr.sidecar import Sidecar
 from app.adapters.dapr.sql import BindingSql
 from app.adapters.dapr.state import SidecarKeyValue
 from app.adapters.local.bus import InProcessBus
+from app.adapters.local.fanout import RedisFanout
 from app.adapters.local.invoker import DirectInvoker
 from app.adapters.local.jobs import AsyncioJobs
 from app.adapters.local.kv import SqlKeyValue
+from app.adapters.local.leader import FileLeadership, lock_path
 from app.adapters.local.secrets import EnvSecrets
 from app.adapters.local.sql import EngineSql, create_engine
 from app.adapters.notify.mail import SmtpMailer
@@ -58,6 +64,8 @@ from processors.notifier.handler import NotifierHandler
 from processors.recurrence.handler import RecurrenceHandler
 from processors.reminders.handler import RemindersHandler
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Runtime:
@@ -91,6 +99,11 @@ class Runtime:
     sweeps: list[Sweep] = field(default_factory=list)
     # Sends fired reminders to their channels (embedded mode, and the notifier processor).
     courier: Courier | None = None
+    # Embedded mode with several workers: the one that holds it relays, keeps the reminder
+    # timers and runs the sweeps and the courier; the others only serve.
+    leadership: FileLeadership | None = None
+    # Embedded mode with several workers: the live feed and the relay's wake-up among them.
+    fanout: RedisFanout | None = None
 
     @property
     def embedded(self) -> bool:
@@ -99,16 +112,20 @@ class Runtime:
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Open the sidecar, re-arm pending reminders, and run the outbox relay (the app's
-        role: only the app writes events) and the reconciliation sweeps."""
+        role: only the app writes events), the reconciliation sweeps and the courier; with
+        several workers, only in the one that leads, from when it takes the lead."""
         if self.sidecar is not None:
             await self.sidecar.open()
-        if self.jobs is not None:
-            await arm_pending(self.reminders, self.jobs)
-        background = [asyncio.create_task(self._reconcile())]
-        if self.role == "app":
-            background.append(asyncio.create_task(self._relay()))
-        if self.courier is not None:
-            background.append(asyncio.create_task(self._send_notifications(self.courier)))
+        background = []
+        if self.fanout is not None:
+            background.append(
+                asyncio.create_task(self.fanout.run(self.live.publish, self.relay.notify))
+            )
+        if self.leadership is None:
+            await self._arm_jobs()
+            background.extend(asyncio.create_task(duty) for duty in self._duties())
+        else:
+            background.append(asyncio.create_task(self._lead(self.leadership)))
         try:
             yield
         finally:
@@ -119,8 +136,31 @@ class Runtime:
                     await task
             if self.jobs is not None:
                 await self.jobs.close()
+            if self.leadership is not None:
+                self.leadership.release()
             if self.sidecar is not None:
                 await self.sidecar.close()
+
+    async def _lead(self, leadership: FileLeadership) -> None:
+        await leadership.take()
+        log.info("worker %d leads: it relays events and keeps the reminder timers", os.getpid())
+        try:
+            await self._arm_jobs()
+        except Exception:
+            log.exception("arming the pending reminders failed; the sweep arms them again")
+        await asyncio.gather(*self._duties())
+
+    async def _arm_jobs(self) -> None:
+        if self.jobs is not None:
+            await arm_pending(self.reminders, self.jobs)
+
+    def _duties(self) -> list[Coroutine[Any, Any, None]]:
+        duties = [self._reconcile()]
+        if self.role == "app":
+            duties.append(self._relay())
+        if self.courier is not None:
+            duties.append(self._send_notifications(self.courier))
+        return duties
 
     async def _relay(self) -> None:
         if self.sidecar is not None:
@@ -150,14 +190,30 @@ class Adapters:
     # the process's topics to its /events callbacks.
     in_process: InProcessBus | None
     sidecar: Sidecar | None
+    # Embedded mode with several workers (see Runtime).
+    leadership: FileLeadership | None = None
+    fanout: RedisFanout | None = None
 
 
 def build_adapters(settings: Settings) -> Adapters:
-    """Embedded: SQLAlchemy and in-process parts. Dapr: everything through the sidecar."""
+    """Embedded: SQLAlchemy and in-process parts, and with several workers a lock file and
+    Redis among them. Dapr: everything through the sidecar."""
     if settings.runtime == "local":
         sql = EngineSql(create_engine(settings.database_url))
         bus = InProcessBus()
-        return Adapters(sql, bus, SqlKeyValue(sql), EnvSecrets(), bus, None)
+        if settings.workers == 1 or settings.redis_url is None:
+            return Adapters(sql, bus, SqlKeyValue(sql), EnvSecrets(), bus, None)
+        install = "taskflow-" + hashlib.sha256(settings.database_url.encode()).hexdigest()[:16]
+        return Adapters(
+            sql,
+            bus,
+            SqlKeyValue(sql),
+            EnvSecrets(),
+            bus,
+            None,
+            FileLeadership(lock_path(settings.database_url, install)),
+            RedisFanout(settings.redis_url, install),
+        )
     if settings.runtime == "dapr":
         sidecar = Sidecar()
         return Adapters(
@@ -194,8 +250,14 @@ def bootstrap(settings: Settings, role: Role = "app", clock: Clock = utc_now) ->
     adapters = build_adapters(settings)
     sql = adapters.sql
     relay = OutboxRelay(sql, adapters.bus, settings.delivery)
-    # Only the app relays events; a processor's writes store none.
-    events_written = relay.notify if role == "app" else _no_events
+    # Only the app relays events; a processor's writes store none. With several workers a
+    # write wakes the leading worker's relay too.
+    fanout = adapters.fanout
+    events_written = (
+        (relay.notify if fanout is None else _both(relay.notify, fanout.nudge))
+        if role == "app"
+        else _no_events
+    )
     tasks = TaskService(sql, settings.timezone, events_written)
     reminders = ReminderService(sql, tasks, events_written)
     action_links = ActionLinks(
@@ -234,7 +296,7 @@ def bootstrap(settings: Settings, role: Role = "app", clock: Clock = utc_now) ->
         Handler.NEXT_OCCURRENCE: RecurrenceHandler(invoker),
         Handler.KEEP_JOBS: keep_jobs,
         Handler.MARK_SENT: reminders.mark_sent,
-        Handler.LIVE_FEED: live.publish,
+        Handler.LIVE_FEED: live.publish if fanout is None else fanout.publish_change,
         Handler.AUDIT: AuditHandler(audit),
         Handler.NOTIFY: NotifierHandler(courier),
     }
@@ -281,7 +343,17 @@ def bootstrap(settings: Settings, role: Role = "app", clock: Clock = utc_now) ->
         live=live,
         sweeps=sweeps,
         courier=courier if embedded or role == "notifier" else None,
+        leadership=adapters.leadership,
+        fanout=fanout,
     )
+
+
+def _both(first: Callable[[], None], second: Callable[[], None]) -> Callable[[], None]:
+    def both() -> None:
+        first()
+        second()
+
+    return both
 
 
 def _no_events() -> None:

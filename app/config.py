@@ -201,8 +201,18 @@ class Settings:
     database_runtime_role: str | None = None
     accounts: AccountSettings = field(default_factory=AccountSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
+    # Embedded mode: the worker processes serving the one port (make run's WORKERS). With more
+    # than one they share the Redis at `redis_url`: Reflex keeps its state there, and the
+    # workers pass the live feed and the outbox's wake-up to each other through it.
+    workers: int = 1
+    redis_url: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        if self.runtime == "local" and self.workers > 1 and not self.redis_url:
+            raise ValueError(
+                "WORKERS above 1 needs REFLEX_REDIS_URL: the workers share their state in "
+                "Redis (make run starts the project's own and sets it)"
+            )
         for host in self.allowed_hosts:
             if not _HOST.fullmatch(host):
                 raise ValueError(
@@ -255,6 +265,8 @@ class Settings:
             database_runtime_role=os.environ.get("TASKFLOW_DATABASE_RUNTIME_ROLE") or None,
             accounts=AccountSettings.from_env(),
             notify=NotifySettings.from_env(_whole("PORT", DEFAULT_PORT)),
+            workers=_whole("WORKERS", cls.workers),
+            redis_url=_text("REFLEX_REDIS_URL"),
         )
 
 

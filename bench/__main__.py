@@ -98,6 +98,7 @@ def _load(options: argparse.Namespace, parts: Parts, output: Path | None) -> Par
         people_seconds=options.people_seconds,
         people_warmup=options.people_warmup,
         think_seconds=options.think_seconds,
+        workers=options.workers,
     )
     sessions = load_part.SessionOptions(
         options.sessions, options.tabs_per_sign_in, options.session_changes
@@ -224,6 +225,9 @@ def _options() -> argparse.Namespace:
     load_part_group.add_argument("--people-seconds", type=float, default=60, metavar="S")
     load_part_group.add_argument("--people-warmup", type=float, default=10, metavar="S")
     load_part_group.add_argument("--think-seconds", type=float, default=5, metavar="S")
+    load_part_group.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="make run's WORKERS (default: 1)"
+    )
     load_part_group.add_argument("--sessions", type=int, default=1000, metavar="N")
     load_part_group.add_argument("--tabs-per-sign-in", type=int, default=10, metavar="N")
     load_part_group.add_argument("--session-changes", type=int, default=3, metavar="N")

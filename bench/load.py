@@ -231,6 +231,8 @@ class LoadOptions:
     people_seconds: float
     people_warmup: float
     think_seconds: float
+    # The worker processes of `make run` (its WORKERS).
+    workers: int = 1
 
 
 def reads(

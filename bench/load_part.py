@@ -72,8 +72,11 @@ def embedded(
         url = f"sqlite:///{Path(scratch) / 'taskflow.db'}"
         migrate(url)
         seconds = seed(url, TASKS, reference_now())
-        log(f"load: {TASKS:,} tasks seeded in {seconds:.1f} s; starting make run")
-        product = Product(url, Path(scratch) / "run.log")
+        log(
+            f"load: {TASKS:,} tasks seeded in {seconds:.1f} s; "
+            f"starting make run with {options.workers} worker(s)"
+        )
+        product = Product(url, Path(scratch) / "run.log", WORKERS=str(options.workers))
         product.start()
         try:
             groups = {EMBEDDED_SERVER: load.server_root(product.port)}

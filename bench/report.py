@@ -476,7 +476,7 @@ def render_load(result: LoadResult, options: LoadOptions) -> dict[str, str]:
         name = "people" if result.mode == "embedded" else "people-dapr"
         out[name] = _people(result, result.people, options)
     if result.sessions is not None:
-        out["sessions"] = _sessions(result, result.sessions)
+        out["sessions"] = _sessions(result, result.sessions, options)
     return out
 
 
@@ -494,12 +494,13 @@ def _load_head(name: str, title: str, result: LoadResult) -> list[str]:
     ]
 
 
-def _server(result: LoadResult) -> str:
+def _server(result: LoadResult, options: LoadOptions) -> str:
     if result.mode == "embedded":
+        workers = "one worker" if options.workers == 1 else f"`WORKERS={options.workers}`"
         return (
             "`make run` (`scripts/run.sh`: Reflex in production mode, UI and API on one port, "
-            "embedded runtime) on a fresh SQLite file holding 10,000 tasks of one user (the "
-            "embedded part's generator), started as the browser tests start it "
+            f"embedded runtime, {workers}) on a fresh SQLite file holding 10,000 tasks of one "
+            "user (the embedded part's generator), started as the browser tests start it "
             "(`tests.e2e.conftest.Product`)"
         )
     return (
@@ -515,7 +516,7 @@ def _reads(result: LoadResult, reads: dict[str, list[Swarm]], options: LoadOptio
     out += [
         "### Method",
         "",
-        f"- Server: {_server(result)}.",
+        f"- Server: {_server(result, options)}.",
         f"- Locust {_locust_version()} (its library API: `Environment`, a local runner; "
         "`FastHttpUser`, a keep-alive connection per user) in a process of its own on the "
         f"same machine: {options.read_connections} users with no think time, so "
@@ -574,7 +575,7 @@ def _people(result: LoadResult, runs: Sequence[Swarm], options: LoadOptions) -> 
     out += [
         "### Method",
         "",
-        f"- Server: {_server(result)}.",
+        f"- Server: {_server(result, options)}.",
         f"- Locust {_locust_version()} in a process of its own on the same machine: "
         f"{options.people:,} users (`FastHttpUser`, a connection each), started "
         f"{options.spawn_rate:.0f} a second, each waiting {options.think_seconds:.0f} s "
@@ -644,12 +645,12 @@ def _usage(result: LoadResult, runs: Sequence[Swarm]) -> list[str]:
     return [*out, ""]
 
 
-def _sessions(result: LoadResult, found: SessionsResult) -> str:
+def _sessions(result: LoadResult, found: SessionsResult, options: LoadOptions) -> str:
     out = _load_head("sessions", f"Load: {found.asked:,} open board tabs, one change", result)
     out += [
         "### Method",
         "",
-        f"- Server: {_server(result)}.",
+        f"- Server: {_server(result, options)}.",
         "- A tab is what the compiled frontend opens, spoken without a browser "
         "(`bench/sessions.py`): a Socket.IO connection (Engine.IO 4, WebSocket transport) to "
         "`/_event` with a token of its own, the session cookie of a sign-in and the page's "

@@ -119,12 +119,15 @@ def product(
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The fresh install's tests first among the browser tests, so that its own server has
-    stopped before the shared one starts: servers started from one checkout share the compiled
-    frontend, and it connects to the port of the server that compiled it last."""
+    """The tests with servers of their own (a fresh install, several workers) first among the
+    browser tests, so that those have stopped before the shared one starts: servers started from
+    one checkout share the compiled frontend, and it connects to the port of the server that
+    compiled it last."""
     e2e = Path(__file__).parent
     first = next((i for i, item in enumerate(items) if item.path.is_relative_to(e2e)), None)
-    fresh = [item for item in items if item.path.name == "test_ui_first_run.py"]
+    fresh = [
+        item for item in items if item.path.name in ("test_ui_first_run.py", "test_workers.py")
+    ]
     if first is None or not fresh:
         return
     rest = [item for item in items if item not in fresh]
