@@ -12,6 +12,7 @@ from app.ui.components.settings_panels import (
     labelled,
     listing_table,
     panel,
+    row_button,
     shown_once,
 )
 from app.ui.state.channels import ChannelRow, ChannelsState, TypeChoice
@@ -103,20 +104,11 @@ def channel_row(row: ObjectVar[ChannelRow]) -> rx.Component:
         rx.table.cell(row.created),
         rx.table.cell(
             rx.hstack(
-                rx.button(
-                    "Send test",
-                    size="1",
-                    variant="soft",
-                    on_click=ChannelsState.send_test(row.id),
-                    aria_label=f"Send a test to {row.target}",
+                row_button(
+                    "Send test", ChannelsState.send_test(row.id), f"Send a test to {row.target}"
                 ),
-                rx.button(
-                    "Delete",
-                    size="1",
-                    variant="soft",
-                    color_scheme="red",
-                    on_click=ChannelsState.ask_delete(row.id),
-                    aria_label=f"Delete {row.target}",
+                row_button(
+                    "Delete", ChannelsState.ask_delete(row.id), f"Delete {row.target}", danger=True
                 ),
                 spacing="2",
             )

@@ -188,16 +188,23 @@ def token_row(row: ObjectVar[TokenRow]) -> rx.Component:
         rx.table.cell(row.expires),
         rx.table.cell(row.last_used),
         rx.table.cell(
-            rx.button(
-                "Revoke",
-                size="1",
-                variant="soft",
-                color_scheme="red",
-                on_click=TokensState.revoke(row.id),
-                aria_label=f"Revoke {row.name}",
-            )
+            row_button("Revoke", TokensState.revoke(row.id), f"Revoke {row.name}", danger=True)
         ),
         aria_label=row.name,
+    )
+
+
+def row_button(
+    label: str, on_click: EventType[()], aria_label: rx.Var[str] | str, danger: bool = False
+) -> rx.Component:
+    """A small button in a row of a listing_table; `danger` for one that removes the row."""
+    return rx.button(
+        label,
+        size="1",
+        variant="soft",
+        color_scheme="red" if danger else None,
+        on_click=on_click,
+        aria_label=aria_label,
     )
 
 

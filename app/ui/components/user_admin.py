@@ -11,6 +11,7 @@ from app.ui.components.settings_panels import (
     labelled,
     listing_table,
     panel,
+    row_button,
 )
 from app.ui.state.users import UserRow, UsersState
 
@@ -54,13 +55,8 @@ def user_row(row: ObjectVar[UserRow]) -> rx.Component:
             rx.cond(
                 row.me,
                 rx.text("you", size="1", color=rx.color("gray", 11)),
-                rx.button(
-                    "Delete",
-                    size="1",
-                    variant="soft",
-                    color_scheme="red",
-                    on_click=UsersState.ask_delete(row.id),
-                    aria_label=f"Delete {row.username}",
+                row_button(
+                    "Delete", UsersState.ask_delete(row.id), f"Delete {row.username}", danger=True
                 ),
             )
         ),
