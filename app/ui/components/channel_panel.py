@@ -11,6 +11,7 @@ from app.ui.components.settings_panels import (
     inline_form,
     labelled,
     listing_table,
+    muted,
     panel,
     row_button,
     shown_once,
@@ -141,11 +142,7 @@ def delete_dialog() -> rx.Component:
 def notifications_panel() -> rx.Component:
     return panel(
         "Notifications",
-        rx.text(
-            "Where your reminders go when no TaskFlow tab is open.",
-            size="2",
-            color=rx.color("gray", 11),
-        ),
+        muted("Where your reminders go when no TaskFlow tab is open."),
         channel_form(),
         error_text(ChannelsState.error),
         new_secret(),

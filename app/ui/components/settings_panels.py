@@ -28,6 +28,11 @@ def panel(title: str, *children: rx.Component) -> rx.Component:
     )
 
 
+def muted(text: str | rx.Var[str], size: str = "2") -> rx.Component:
+    """Text that explains rather than shows: an intro, a rule, an empty listing."""
+    return rx.text(text, size=size, color=rx.color("gray", 11))
+
+
 def labelled(label: str, control: rx.Component, html_for: str) -> rx.Component:
     return rx.vstack(
         rx.el.label(rx.text(label, size="2", weight="medium"), html_for=html_for),
@@ -224,7 +229,7 @@ def listing_table(
     )
     if empty is None:
         return table
-    return rx.cond(rows.length() > 0, table, rx.text(empty, size="2", color=rx.color("gray", 11)))
+    return rx.cond(rows.length() > 0, table, muted(empty))
 
 
 def token_table() -> rx.Component:
@@ -240,11 +245,7 @@ def token_table() -> rx.Component:
 def tokens_panel() -> rx.Component:
     return panel(
         "API tokens",
-        rx.text(
-            "For scripts and MCP clients: send a token as “Authorization: Bearer <token>”.",
-            size="2",
-            color=rx.color("gray", 11),
-        ),
+        muted("For scripts and MCP clients: send a token as “Authorization: Bearer <token>”."),
         token_form(),
         error_text(TokensState.error),
         new_token(),
@@ -278,7 +279,7 @@ def password_panel() -> rx.Component:
             ),
             password_input("New password", "new-password", "new_password", "new-password"),
         ),
-        rx.text(f"{PASSWORD_RULE.capitalize()}.", size="1", color=rx.color("gray", 11)),
+        muted(f"{PASSWORD_RULE.capitalize()}.", size="1"),
         error_text(PasswordState.error),
     )
 
@@ -286,11 +287,7 @@ def password_panel() -> rx.Component:
 def sessions_panel() -> rx.Component:
     return panel(
         "Sessions",
-        rx.text(
-            "Sign out of TaskFlow in every browser, this one too. API tokens keep working.",
-            size="2",
-            color=rx.color("gray", 11),
-        ),
+        muted("Sign out of TaskFlow in every browser, this one too. API tokens keep working."),
         rx.button(
             "Sign out everywhere",
             variant="soft",

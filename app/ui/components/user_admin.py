@@ -10,6 +10,7 @@ from app.ui.components.settings_panels import (
     inline_form,
     labelled,
     listing_table,
+    muted,
     panel,
     row_button,
 )
@@ -54,7 +55,7 @@ def user_row(row: ObjectVar[UserRow]) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 row.me,
-                rx.text("you", size="1", color=rx.color("gray", 11)),
+                muted("you", size="1"),
                 row_button(
                     "Delete", UsersState.ask_delete(row.id), f"Delete {row.username}", danger=True
                 ),
@@ -86,9 +87,7 @@ def users_panel() -> rx.Component:
     return panel(
         "Users",
         new_user_form(),
-        rx.text(
-            f"{USERNAME_RULE.capitalize()}; {PASSWORD_RULE}.", size="1", color=rx.color("gray", 11)
-        ),
+        muted(f"{USERNAME_RULE.capitalize()}; {PASSWORD_RULE}.", size="1"),
         error_text(UsersState.error),
         user_table(),
         delete_dialog(),

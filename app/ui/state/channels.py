@@ -106,7 +106,7 @@ class ChannelsState(rx.State):
 
     @event
     async def send_test(self, channel_id: int) -> AsyncIterator[None]:
-        row = next((row for row in self.rows if row.id == channel_id), None)
+        row = self._shown(channel_id)
         if row is None:
             return
         self.outcome, self.outcome_failed = f"Sending a test to {row.target}…", False
@@ -124,7 +124,7 @@ class ChannelsState(rx.State):
 
     @event
     def ask_delete(self, channel_id: int) -> None:
-        row = next((row for row in self.rows if row.id == channel_id), None)
+        row = self._shown(channel_id)
         if row is not None:
             self.deleting_id, self.deleting_target = row.id, row.target
             self.confirming = True
@@ -141,6 +141,9 @@ class ChannelsState(rx.State):
             await current_app().runtime.channels.delete(await owner_of(self), self.deleting_id)
         await self._list()
         return rx.toast.success(f"No more notifications to {self.deleting_target}")
+
+    def _shown(self, channel_id: int) -> ChannelRow | None:
+        return next((row for row in self.rows if row.id == channel_id), None)
 
     async def _list(self) -> None:
         web_app = current_app()
