@@ -30,6 +30,7 @@ from app.adapters.notify.mail import SmtpMailer
 from app.adapters.notify.ntfy import NtfyPublisher
 from app.adapters.notify.targets import HttpTargets
 from app.adapters.notify.webhook import WebhookPoster
+from app.adapters.notify.webpush import WebPushSender
 from app.config import NotifySettings, Settings
 from app.domain.channels import ChannelType
 from app.live import LiveFeed
@@ -42,6 +43,7 @@ from app.ports import (
     KeyValue,
     Secrets,
     Sender,
+    ServerKeys,
     Sql,
     utc_now,
 )
@@ -59,6 +61,7 @@ from app.services.reconcile import ReminderJobsSweep, SuccessorSweep, Sweep, arm
 from app.services.reminders import ReminderService
 from app.services.stats import StatsService
 from app.services.tasks import TaskService
+from app.services.vapid_keys import VapidKeys
 from processors.audit.handler import AuditHandler
 from processors.notifier.handler import NotifierHandler
 from processors.recurrence.handler import RecurrenceHandler
@@ -85,6 +88,8 @@ class Runtime:
     channels: ChannelService
     # The done and snooze links of the notifications.
     action_links: ActionLinks
+    # The key pair that signs Web Push; browsers subscribe with its public key.
+    vapid_keys: VapidKeys
     # The events this process consumes: in Dapr mode the sidecar delivers them to /events.
     dispatcher: Dispatcher
     # What the scheduler calls back (Dapr mode, reminders processor).
@@ -228,12 +233,15 @@ def build_adapters(settings: Settings) -> Adapters:
 
 
 def build_senders(
-    settings: NotifySettings, clock: Clock, http_targets: HttpTargets
+    settings: NotifySettings, clock: Clock, http_targets: HttpTargets, vapid_keys: ServerKeys
 ) -> dict[ChannelType, Sender]:
     """A sender per channel type this install can send on: mail only with an SMTP server."""
     senders: dict[ChannelType, Sender] = {
         ChannelType.NTFY: NtfyPublisher(settings.send_timeout_seconds, http_targets),
         ChannelType.WEBHOOK: WebhookPoster(clock, settings.send_timeout_seconds, http_targets),
+        ChannelType.WEBPUSH: WebPushSender(
+            vapid_keys, settings.push_subject, clock, settings.send_timeout_seconds, http_targets
+        ),
     }
     if settings.mail is not None:
         senders[ChannelType.EMAIL] = SmtpMailer(settings.mail, settings.send_timeout_seconds)
@@ -269,7 +277,8 @@ def bootstrap(settings: Settings, role: Role = "app", clock: Clock = utc_now) ->
     http_targets = HttpTargets(
         settings.notify.allow_private_targets, settings.notify.send_timeout_seconds
     )
-    senders = build_senders(settings.notify, clock, http_targets)
+    vapid_keys = VapidKeys(sql, clock)
+    senders = build_senders(settings.notify, clock, http_targets, vapid_keys)
     courier = Courier(
         sql,
         tasks,
@@ -335,6 +344,7 @@ def bootstrap(settings: Settings, role: Role = "app", clock: Clock = utc_now) ->
         health=health,
         channels=ChannelService(sql, senders, settings.timezone, http_targets, clock),
         action_links=action_links,
+        vapid_keys=vapid_keys,
         dispatcher=dispatcher,
         on_job=keep_jobs.on_job if role == "reminders" else None,
         ready=_readiness(role, sql, adapters.sidecar),

@@ -3,6 +3,7 @@
 import os
 import re
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -160,6 +161,14 @@ class NotifySettings:
     # Where people reach the app (TASKFLOW_PUBLIC_URL): the links a notification carries
     # (done, snooze) point under it.
     public_url: str = f"http://127.0.0.1:{DEFAULT_PORT}"
+
+    @property
+    def push_subject(self) -> str:
+        """Who sends this server's Web Push (VAPID's `sub`), for push services to contact:
+        the mail sender's address, else the public URL."""
+        if self.mail is None:
+            return self.public_url
+        return f"mailto:{parseaddr(self.mail.sender)[1] or self.mail.sender}"
 
     @classmethod
     def from_env(cls, port: int = DEFAULT_PORT) -> "NotifySettings":

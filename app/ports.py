@@ -103,6 +103,19 @@ class DeliveryFailed(Exception):
     which and why."""
 
 
+class SubscriptionGone(DeliveryFailed):
+    """The push service says the browser's subscription no longer exists (404, 410): the
+    channel can never be sent to again."""
+
+
+class ServerKeys(Protocol):
+    """The server's VAPID key pair (RFC 8292), which signs every Web Push."""
+
+    async def private_key(self) -> str:
+        """The private key: its 32-byte scalar, base64url."""
+        ...
+
+
 class TargetGuard(Protocol):
     """Which webhook URLs this server may post to."""
 

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from app.api.schemas import NO_NUL, Strict
-from app.domain.channels import TARGET_MAX, TOKEN_MAX, Channel, ChannelType
+from app.domain.channels import TARGET_MAX, TOKEN_MAX, Channel, ChannelType, PushKeys
 
 
 class ChannelCreate(Strict):
@@ -17,7 +17,8 @@ class ChannelCreate(Strict):
             min_length=1,
             max_length=TARGET_MAX,
             description="email: an address; ntfy: the URL of a topic, like "
-            "https://ntfy.sh/my-reminders; webhook: an http(s) URL to POST to.",
+            "https://ntfy.sh/my-reminders; webhook: an http(s) URL to POST to; webpush: the "
+            "endpoint of the browser's push subscription.",
         ),
         NO_NUL,
     ]
@@ -30,6 +31,13 @@ class ChannelCreate(Strict):
         ),
         NO_NUL,
     ] = None
+    keys: Annotated[
+        PushKeys | None,
+        Field(
+            description="webpush only: the subscription's keys, as the browser's "
+            "PushSubscription.toJSON() gives them. Never shown again."
+        ),
+    ] = None
 
 
 class ChannelOut(BaseModel):
@@ -40,11 +48,18 @@ class ChannelOut(BaseModel):
 
     @classmethod
     def of(cls, channel: Channel) -> "ChannelOut":
-        return cls(**channel.model_dump(exclude={"owner_id", "secret"}))
+        return cls(**channel.model_dump(exclude={"owner_id", "secret", "push_keys"}))
 
 
 class NewChannelOut(ChannelOut):
     secret: str | None = Field(
         description="A webhook's signing secret: shown this once, never again. None for the "
         "other types (an ntfy channel's token is never shown)."
+    )
+
+
+class PushKeyOut(BaseModel):
+    public_key: str = Field(
+        description="The server's VAPID public key (base64url of an uncompressed P-256 "
+        "point): the applicationServerKey a browser subscribes with."
     )

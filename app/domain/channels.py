@@ -2,12 +2,14 @@
 rules a channel's target follows. Each check returns the target in its canonical form or
 raises ValueError with the message every door (REST, UI) shows."""
 
+import base64
+import binascii
 import re
 from datetime import datetime
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 TARGET_MAX = 500
 # An ntfy access token (tk_ and 29 letters or digits today), kept to send with.
@@ -22,7 +24,9 @@ class ChannelType(StrEnum):
 
 
 # The types a notification can be sent on today; the others are refused when a channel is made.
-AVAILABLE = frozenset({ChannelType.EMAIL, ChannelType.NTFY, ChannelType.WEBHOOK})
+AVAILABLE = frozenset(
+    {ChannelType.EMAIL, ChannelType.NTFY, ChannelType.WEBHOOK, ChannelType.WEBPUSH}
+)
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _EMAIL = re.compile(rf"[^@\s\x00-\x1f\x7f\"(),:;<>\[\\\]]{{1,64}}@{_LABEL}(?:\.{_LABEL})+")
@@ -75,13 +79,23 @@ def split_topic(url: str) -> tuple[str, str]:
     return server, topic
 
 
+def push_endpoint(text: str) -> str:
+    """A push service's endpoint, as the browser's subscription names it: an https URL."""
+    url = http_url(text)
+    if urlsplit(url).scheme != "https":
+        raise ValueError("target must be the https:// endpoint of the browser's push subscription")
+    return url
+
+
 def target(kind: ChannelType, text: str) -> str:
     """The target of a channel of `kind`, checked: an address for email, a topic's URL for
-    ntfy, else a URL."""
+    ntfy, a push service's https endpoint for webpush, else a URL."""
     if kind == ChannelType.EMAIL:
         return email(text)
     if kind == ChannelType.NTFY:
         return ntfy_topic(text)
+    if kind == ChannelType.WEBPUSH:
+        return push_endpoint(text)
     return http_url(text)
 
 
@@ -100,6 +114,74 @@ def access_token(kind: ChannelType, text: str | None) -> str | None:
     return token
 
 
+# The subscription's keys (RFC 8291): the browser's P-256 public key, uncompressed (0x04, x,
+# y), and the authentication secret it shares with this server.
+P256DH_BYTES = 65
+AUTH_BYTES = 16
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
+# NIST P-256 (SEC 2): y^2 = x^3 - 3x + b over the prime field of P.
+_P = 2**256 - 2**224 + 2**192 + 2**96 - 1
+_B = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
+
+
+def base64url(text: str, size: int) -> bytes | None:
+    """The `size` bytes `text` encodes in base64url (padded or not), or None."""
+    if not _BASE64URL.fullmatch(text):
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4))
+    except binascii.Error:
+        return None
+    return raw if len(raw) == size else None
+
+
+def on_p256(point: bytes) -> bool:
+    """Whether `point` is an uncompressed point of the P-256 curve."""
+    if len(point) != P256DH_BYTES or point[0] != 4:
+        return False
+    x, y = int.from_bytes(point[1:33]), int.from_bytes(point[33:])
+    return x < _P and y < _P and (y * y - (x * x * x - 3 * x + _B)) % _P == 0
+
+
+class PushKeys(BaseModel):
+    """A browser's push subscription keys, as PushSubscription.toJSON() gives them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    p256dh: str
+    auth: str
+
+    @field_validator("p256dh")
+    @classmethod
+    def _public_key(cls, text: str) -> str:
+        point = base64url(text, P256DH_BYTES)
+        if point is None or not on_p256(point):
+            raise ValueError(
+                "p256dh must be the subscription's public key: base64url of an uncompressed "
+                f"P-256 point ({P256DH_BYTES} bytes)"
+            )
+        return text.rstrip("=")
+
+    @field_validator("auth")
+    @classmethod
+    def _secret(cls, text: str) -> str:
+        if base64url(text, AUTH_BYTES) is None:
+            raise ValueError(
+                f"auth must be the subscription's secret: base64url of {AUTH_BYTES} bytes"
+            )
+        return text.rstrip("=")
+
+
+def push_keys(kind: ChannelType, keys: PushKeys | None) -> PushKeys | None:
+    """The keys a channel of `kind` encrypts with: a webpush channel needs them, no other
+    takes any."""
+    if kind == ChannelType.WEBPUSH and keys is None:
+        raise ValueError("keys (p256dh and auth) are required for webpush channels")
+    if kind != ChannelType.WEBPUSH and keys is not None:
+        raise ValueError("keys are for webpush channels only")
+    return keys
+
+
 class Channel(BaseModel):
     """One place a user's reminders are sent. `secret` is a webhook's signing secret, made here
     and shown once, when the channel is made; or an ntfy channel's access token, given by its
@@ -112,6 +194,8 @@ class Channel(BaseModel):
     type: ChannelType
     target: str
     secret: str | None = None
+    # A webpush channel's subscription keys, never shown again.
+    push_keys: PushKeys | None = None
     created_at: datetime
 
     @property

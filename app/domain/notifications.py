@@ -154,6 +154,24 @@ def ntfy_message(notification: Notification, topic: str) -> dict[str, Any]:
     }
 
 
+# How long a push service keeps a notification for a device that is offline (the TTL header).
+PUSH_TTL_SECONDS = 24 * 3600
+# Web Push's Urgency header (RFC 8030): how soon a push service wakes a device for it.
+PUSH_URGENCY = {Priority.LOW: "low", Priority.MEDIUM: "normal", Priority.HIGH: "high"}
+
+
+def push_message(notification: Notification) -> dict[str, Any]:
+    """What a Web Push carries to the service worker (assets/sw.js), which shows it: the title,
+    the lines under it, the task, and the links its buttons POST to."""
+    return {
+        "title": subject(notification),
+        "body": "\n".join(_details(notification)),
+        "task_id": notification.task_id,
+        "reminder_id": notification.reminder_id,
+        "actions": [link.model_dump() for link in notification.actions],
+    }
+
+
 def signature(secret: str, timestamp: str, body: bytes) -> str:
     """`sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`, keyed with the channel's secret."""
     digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)

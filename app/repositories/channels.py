@@ -4,7 +4,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from app.domain.channels import Channel, ChannelType
+from app.domain.channels import Channel, ChannelType, PushKeys
 from app.ports import Sql
 from app.repositories.ownership import owned
 from app.repositories.rows import from_row, from_rows
@@ -25,6 +25,7 @@ class ChannelRepository:
         target: str,
         secret: str | None,
         created_at: datetime,
+        push_keys: PushKeys | None = None,
     ) -> Channel | None:
         """The new channel; None when the owner has MAX_CHANNELS already."""
         room = (
@@ -37,10 +38,14 @@ class ChannelRepository:
             sa.literal(target, sa.String),
             sa.literal(secret, sa.String),
             sa.literal(created_at, NOTIFICATION_CHANNEL.c.created_at.type),
+            sa.literal(
+                None if push_keys is None else push_keys.model_dump(),
+                NOTIFICATION_CHANNEL.c.push_keys.type,
+            ),
         ).where(room)
         rows = await self._sql.write(
             sa.insert(NOTIFICATION_CHANNEL)
-            .from_select(["owner_id", "type", "target", "secret", "created_at"], row)
+            .from_select(["owner_id", "type", "target", "secret", "created_at", "push_keys"], row)
             .returning(*NOTIFICATION_CHANNEL.c)
         )
         return from_row(Channel, NOTIFICATION_CHANNEL, rows[0]) if rows else None

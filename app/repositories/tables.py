@@ -238,6 +238,9 @@ NOTIFICATION_CHANNEL = sa.Table(
     # A webhook's signing secret: it must be kept as it is, to sign with.
     sa.Column("secret", sa.String(64)),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    # A webpush channel's subscription keys ({p256dh, auth}): what its notifications are
+    # encrypted for.
+    sa.Column("push_keys", sa.JSON),
     sa.Index("ix_notification_channel_owner_id", "owner_id", "id"),
 )
 

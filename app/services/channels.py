@@ -4,10 +4,10 @@ import secrets
 from collections.abc import Mapping
 
 from app.domain import channels
-from app.domain.channels import AVAILABLE, Channel, ChannelType
+from app.domain.channels import AVAILABLE, Channel, ChannelType, PushKeys
 from app.domain.enums import Priority
 from app.domain.notifications import TEST_EVENT, Notification
-from app.ports import Clock, Sender, Sql, TargetGuard, utc_now
+from app.ports import Clock, Sender, Sql, SubscriptionGone, TargetGuard, utc_now
 from app.repositories.channels import MAX_CHANNELS, ChannelRepository
 from app.services.errors import Conflict, Invalid, NotFound
 
@@ -38,10 +38,16 @@ class ChannelService:
         return await self._channels.of_owner(owner)
 
     async def create(
-        self, owner: int, kind: ChannelType, target: str, token: str | None = None
+        self,
+        owner: int,
+        kind: ChannelType,
+        target: str,
+        token: str | None = None,
+        keys: PushKeys | None = None,
     ) -> Channel:
         """The new channel; a webhook's carries its signing secret (shown this once), an ntfy
-        channel's the access token it was given, if any."""
+        channel's the access token it was given, if any, a webpush channel's the keys of the
+        browser's subscription."""
         if kind not in AVAILABLE:
             raise Invalid("type", f"{kind.value} channels are not available yet")
         if kind not in self._senders:
@@ -56,9 +62,13 @@ class ChannelService:
             secret = channels.access_token(kind, token)
         except ValueError as error:
             raise Invalid("token", str(error)) from None
+        try:
+            keys = channels.push_keys(kind, keys)
+        except ValueError as error:
+            raise Invalid("keys", str(error)) from None
         if kind == ChannelType.WEBHOOK:
             secret = secrets.token_hex(SECRET_BYTES)
-        channel = await self._channels.add(owner, kind, checked, secret, self._clock())
+        channel = await self._channels.add(owner, kind, checked, secret, self._clock(), keys)
         if channel is None:
             raise Conflict(f"a user has at most {MAX_CHANNELS} channels")
         return channel
@@ -68,7 +78,8 @@ class ChannelService:
             raise NotFound("channel", channel_id)
 
     async def test(self, owner: int, channel_id: int) -> None:
-        """Send the channel a test notification now; DeliveryFailed when its server refuses."""
+        """Send the channel a test notification now; DeliveryFailed when its server refuses
+        (and the channel is removed when its push subscription is gone)."""
         channel = await self._channels.get(owner, channel_id)
         if channel is None:
             raise NotFound("channel", channel_id)
@@ -76,17 +87,20 @@ class ChannelService:
         if sender is None:
             raise Conflict(f"this server sends no {channel.type.value} (it is not configured)")
         now = self._clock()
-        await sender.send(
-            channel,
-            Notification(
-                event=TEST_EVENT,
-                reminder_id=None,
-                task_id=None,
-                title="A test notification from TaskFlow",
-                due_date=now,
-                timezone=self._timezone,
-                priority=Priority.MEDIUM,
-                scheduled_at=now,
-                fired_at=now,
-            ),
+        test = Notification(
+            event=TEST_EVENT,
+            reminder_id=None,
+            task_id=None,
+            title="A test notification from TaskFlow",
+            due_date=now,
+            timezone=self._timezone,
+            priority=Priority.MEDIUM,
+            scheduled_at=now,
+            fired_at=now,
         )
+        try:
+            await sender.send(channel, test)
+        except SubscriptionGone:
+            # The browser dropped its subscription: the channel can never be sent to again.
+            await self._channels.remove(owner, channel_id)
+            raise

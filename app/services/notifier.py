@@ -24,7 +24,7 @@ from app.domain.events import (
     message,
 )
 from app.domain.notifications import MAX_ATTEMPTS, Delivery, Notification, retry_delay
-from app.ports import Clock, DeliveryFailed, Sender, Sql, utc_now
+from app.ports import Clock, DeliveryFailed, Sender, Sql, SubscriptionGone, utc_now
 from app.repositories.channels import ChannelRepository
 from app.repositories.deliveries import DeliveryRepository
 from app.services.action_links import ActionLinks
@@ -153,6 +153,13 @@ class Courier:
                     await sender.send(channel, notification)
             except TimeoutError:
                 raise DeliveryFailed(f"no answer within {self._send_timeout:g} s") from None
+        except SubscriptionGone as gone:
+            # The browser dropped its subscription: the channel goes, with its deliveries.
+            failed = NotificationFailed(**outcome, error=str(gone)[:ERROR_MAX])
+            if await self._deliveries.failed(delivery, failed.error, [failed]):
+                self._events_written()
+            await self._channels.remove(channel.owner_id, channel.id)
+            return
         except DeliveryFailed as failure:
             error = str(failure)[:ERROR_MAX] or type(failure).__name__
         else:

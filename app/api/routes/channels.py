@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
 
-from app.api.channel_schemas import ChannelCreate, ChannelOut, NewChannelOut
-from app.api.deps import Channels, CurrentUser, WritingUser
+from app.api.channel_schemas import ChannelCreate, ChannelOut, NewChannelOut, PushKeyOut
+from app.api.deps import Channels, CurrentUser, RuntimeDep, WritingUser
 from app.api.responses import CONFLICT, MALFORMED_BODY, NOT_FOUND, Message, Responses
 from app.domain.task_fields import MAX_ID
 from app.ports import DeliveryFailed
@@ -36,8 +36,14 @@ async def create_channel(
     body: ChannelCreate, channels: Channels, user: WritingUser
 ) -> NewChannelOut:
     """A new channel; a webhook's `secret` signs what it is sent and is in this answer only."""
-    channel = await channels.create(user.id, body.type, body.target, body.token)
+    channel = await channels.create(user.id, body.type, body.target, body.token, body.keys)
     return NewChannelOut(**ChannelOut.of(channel).model_dump(), secret=channel.signing_secret)
+
+
+@router.get("/webpush-key", response_model=PushKeyOut)
+async def push_key(runtime: RuntimeDep, _: CurrentUser) -> PushKeyOut:
+    """The key a browser subscribes to push with, before it adds a webpush channel."""
+    return PushKeyOut(public_key=await runtime.vapid_keys.public_key())
 
 
 @router.delete("/{channel_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
