@@ -24,7 +24,15 @@ class _SafeApp(rx.App):
 
 web_app = current_app()
 
-app = _SafeApp(api_transformer=create_api(web_app))
+app = _SafeApp(
+    api_transformer=create_api(web_app),
+    # The installable app (assets/manifest.json) and its service worker (assets/pwa.js).
+    head_components=[
+        rx.el.link(rel="manifest", href="/manifest.json"),
+        rx.el.meta(name="theme-color", content="#2563eb"),
+        rx.el.script(src="/pwa.js", defer=True),
+    ],
+)
 app.register_lifespan_task(running, web_app=web_app)
 app.add_middleware(SignInRequired())
 app.add_page(index.index, route=routes.BOARD, title="TaskFlow", on_load=index.ON_LOAD)

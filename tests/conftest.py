@@ -9,6 +9,7 @@ from tests.support.databases import TEMPLATES, migrated_database
 from tests.support.mail import MailServer, mail_server
 from tests.support.ntfy import NtfyServer, ntfy_server
 from tests.support.webhooks import WebhookReceiver, webhook_receiver
+from tests.support.webpush import PushService, push_service
 
 # The real OpenID provider of the sign-in tests (fixture `oidc_provider`).
 pytest_plugins = ["tests.support.oidc"]
@@ -55,3 +56,11 @@ def ntfy() -> Iterator[NtfyServer]:
     """An ntfy server on loopback that keeps what is published for its subscribers."""
     with ntfy_server() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def push(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PushService]:
+    """A Web Push service on loopback (TLS, its certificate for SSL_CERT_FILE) that checks
+    each push's VAPID signature and decrypts it with the subscription's keys."""
+    with push_service(tmp_path_factory.mktemp("push")) as service:
+        yield service

@@ -156,7 +156,7 @@ def test_a_webhook_channel_shows_its_secret_once(person: AppClient) -> None:
         ({"type": "ntfy", "target": "https://ntfy.sh/mine", "token": "tk a"}, "token", "spaces"),
         ({"type": "ntfy", "target": "https://ntfy.sh/mine", "token": "t" * 65}, "token", ""),
         ({"type": "email", "target": "me@example.org", "token": "tk_1"}, "token", "ntfy"),
-        ({"type": "webpush", "target": "https://push.example"}, "type", "not available yet"),
+        ({"type": "webpush", "target": "https://push.example"}, "keys", "required"),
         ({"type": "email", "target": "not an address"}, "target", "email address"),
         ({"type": "email", "target": "me@localhost"}, "target", "email address"),
         ({"type": "webhook", "target": "ftp://example.org/x"}, "target", "http"),

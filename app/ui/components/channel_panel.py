@@ -72,6 +72,20 @@ def channel_form() -> rx.Component:
     )
 
 
+def push_button() -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            "Turn on push on this device",
+            on_click=ChannelsState.turn_on_push,
+            variant="soft",
+            id="turn-on-push",
+        ),
+        muted("Reminders as notifications of this browser, even with no tab open."),
+        align="center",
+        spacing="3",
+    )
+
+
 def new_secret() -> rx.Component:
     """A new webhook's signing secret, this once."""
     return shown_once(
@@ -144,6 +158,7 @@ def notifications_panel() -> rx.Component:
         "Notifications",
         muted("Where your reminders go when no TaskFlow tab is open."),
         channel_form(),
+        push_button(),
         error_text(ChannelsState.error),
         new_secret(),
         test_outcome(),

@@ -1,16 +1,19 @@
 """The settings page's notification channels: where reminders go when no tab is open. Add one
 of the types this server sends (a webhook's signing secret shown this once, with a copy
-button), list them, send one a test and see how it went, delete one once confirmed."""
+button), or this browser's push subscription; list them, send one a test and see how it went,
+delete one once confirmed."""
 
 import contextlib
 import dataclasses
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import reflex as rx
+from pydantic import ValidationError
 from reflex.event import EventSpec
 
-from app.domain.channels import Channel, ChannelType
+from app.domain.channels import Channel, ChannelType, PushKeys
 from app.ports import DeliveryFailed
 from app.services.errors import Conflict, Invalid, NotFound
 from app.ui.format import wall_clock
@@ -61,7 +64,10 @@ class ChannelsState(rx.State):
     async def load(self) -> None:
         self.new_secret = self.new_secret_target = self.outcome = self.error = ""
         self.confirming = False
-        kinds = current_app().runtime.channels.types()
+        # A push subscription is made by the browser (turn_on_push), not typed in.
+        kinds = [
+            kind for kind in current_app().runtime.channels.types() if kind != ChannelType.WEBPUSH
+        ]
         self.types = [TypeChoice(kind.value, TYPE_NAMES[kind]) for kind in kinds]
         if self.kind not in {kind.value for kind in kinds} and kinds:
             self.kind = kinds[0].value
@@ -95,6 +101,46 @@ class ChannelsState(rx.State):
         self.new_secret_target = made.target if made.signing_secret else ""
         await self._list()
         return rx.set_value("channel-target", "")
+
+    @event
+    async def turn_on_push(self) -> EventSpec:
+        """Ask the browser for a push subscription to the server's key (assets/pwa.js)."""
+        key = await current_app().runtime.vapid_keys.public_key()
+        return rx.call_script(
+            f"window.taskflowPush.subscribe({json.dumps(key)})",
+            callback=ChannelsState.subscribed,
+        )
+
+    @event
+    async def subscribed(self, result: dict[str, Any]) -> EventSpec | None:
+        """The browser's answer: its subscription, made a channel, or why there is none."""
+        subscription = result.get("subscription")
+        if not subscription:
+            self.error = str(result.get("error") or "This browser gave no push subscription.")
+            return None
+        endpoint = str(subscription.get("endpoint", ""))
+        if endpoint in {row.target for row in self.rows}:
+            self.error = ""
+            return rx.toast.info("Push is on for this device already")
+        try:
+            await current_app().runtime.channels.create(
+                await owner_of(self),
+                ChannelType.WEBPUSH,
+                endpoint,
+                keys=PushKeys.model_validate(subscription.get("keys")),
+            )
+        except ValidationError:
+            self.error = "This browser's push subscription has no usable keys."
+            return None
+        except Invalid as refused:
+            self.error = _naming(refused)
+            return None
+        except Conflict as full:
+            self.error = f"{str(full).capitalize()}."
+            return None
+        self.error = ""
+        await self._list()
+        return rx.toast.success("Push is on: reminders reach this device")
 
     @event
     def dismiss_secret(self) -> None:

@@ -1,0 +1,41 @@
+// TaskFlow's service worker: shows the reminders pushed to this browser (the payload of
+// app/domain/notifications.py push_message), acts on their Done and Snooze buttons, and
+// opens the board when a notification is clicked.
+
+// The buttons a notification shows: browsers show two at most.
+const BUTTONS = ["done", "snooze-10m"];
+
+self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+
+self.addEventListener("push", (event) => {
+  const message = event.data ? event.data.json() : {};
+  const links = message.actions || [];
+  const buttons = links.filter((link) => BUTTONS.includes(link.action));
+  event.waitUntil(
+    self.registration.showNotification(message.title || "TaskFlow", {
+      body: message.body || "",
+      icon: "/icons/icon-192.png",
+      tag: message.task_id ? `taskflow-task-${message.task_id}` : "taskflow",
+      data: { links, taskId: message.task_id },
+      actions: buttons.map((link) => ({ action: link.action, title: link.label })),
+    }),
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const links = (event.notification.data && event.notification.data.links) || [];
+  const link = links.find((candidate) => candidate.action === event.action);
+  // A link acts only on POST; it carries its own authority, so no cookie goes with it.
+  event.waitUntil(
+    link ? fetch(link.url, { method: "POST", credentials: "omit" }) : openBoard(),
+  );
+});
+
+async function openBoard() {
+  const board = new URL("/", self.location.origin);
+  const tabs = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const tab = tabs.find((client) => new URL(client.url).origin === board.origin);
+  return tab ? tab.focus() : self.clients.openWindow(board.href);
+}
