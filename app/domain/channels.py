@@ -23,11 +23,6 @@ class ChannelType(StrEnum):
     WEBPUSH = "webpush"
 
 
-# The types a notification can be sent on today; the others are refused when a channel is made.
-AVAILABLE = frozenset(
-    {ChannelType.EMAIL, ChannelType.NTFY, ChannelType.WEBHOOK, ChannelType.WEBPUSH}
-)
-
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _EMAIL = re.compile(rf"[^@\s\x00-\x1f\x7f\"(),:;<>\[\\\]]{{1,64}}@{_LABEL}(?:\.{_LABEL})+")
 # ntfy's own rule for a topic's name.

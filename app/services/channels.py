@@ -4,7 +4,7 @@ import secrets
 from collections.abc import Mapping
 
 from app.domain import channels
-from app.domain.channels import AVAILABLE, Channel, ChannelType, PushKeys
+from app.domain.channels import Channel, ChannelType, PushKeys
 from app.domain.enums import Priority
 from app.domain.notifications import TEST_EVENT, Notification
 from app.ports import Clock, Sender, Sql, SubscriptionGone, TargetGuard, utc_now
@@ -32,7 +32,7 @@ class ChannelService:
 
     def types(self) -> list[ChannelType]:
         """The types of channel this server can send on, in the order ChannelType lists them."""
-        return [kind for kind in ChannelType if kind in AVAILABLE and kind in self._senders]
+        return [kind for kind in ChannelType if kind in self._senders]
 
     async def of(self, owner: int) -> list[Channel]:
         return await self._channels.of_owner(owner)
@@ -48,8 +48,6 @@ class ChannelService:
         """The new channel; a webhook's carries its signing secret (shown this once), an ntfy
         channel's the access token it was given, if any, a webpush channel's the keys of the
         browser's subscription."""
-        if kind not in AVAILABLE:
-            raise Invalid("type", f"{kind.value} channels are not available yet")
         if kind not in self._senders:
             raise Invalid("type", f"this server sends no {kind.value} (it is not configured)")
         try:

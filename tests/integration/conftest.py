@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.mail import MailServer, mail_server
 from tests.support.stack import Stack, running_stack
+from tests.support.webpush import PushService, push_service
 
 FIGURES = pytest.StashKey[list[str]]()
 STACK_MAIL_FROM = "TaskFlow <reminders@stack.taskflow.test>"
@@ -24,9 +25,19 @@ def stack_smtp() -> Iterator[MailServer]:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, stack_smtp: MailServer) -> Iterator[Stack]:
+def stack_push(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PushService]:
+    """The Web Push service the stack's notifier pushes to (TLS; the stack trusts it)."""
+    with push_service(tmp_path_factory.mktemp("stack-push")) as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, stack_smtp: MailServer, stack_push: PushService
+) -> Iterator[Stack]:
     """The whole stack, up once per test run (down at the end if this run started it). Every
-    start of a part of it, also by a fault test, sees the mail settings."""
+    start of a part of it, also by a fault test, sees the mail settings and trusts the push
+    service's certificate."""
     if os.environ.get("TASKFLOW_SKIP_STACK") == "1":
         pytest.skip("TASKFLOW_SKIP_STACK=1")
     log = tmp_path_factory.mktemp("stack") / "stack.log"
@@ -35,6 +46,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, stack_smtp: MailServer) -> I
         patch.setenv("TASKFLOW_MAIL_FROM", STACK_MAIL_FROM)
         # The tests' webhook receivers listen on loopback.
         patch.setenv("TASKFLOW_NOTIFY_ALLOW_PRIVATE", "1")
+        assert stack_push.cert_path is not None
+        patch.setenv("SSL_CERT_FILE", str(stack_push.cert_path))
         with running_stack(log) as running:
             yield running
 

@@ -1,7 +1,8 @@
 """Notifications in Dapr mode: the notifier processor, behind a sidecar of its own and with its
 own consumer group, sends each fired reminder once on every channel of its owner (a real SMTP
-server, a webhook receiver that checks signatures, an ntfy server); SIGKILLed while reminders
-fire, it loses none, and sends twice only what was in flight when it died."""
+server, a webhook receiver that checks signatures, an ntfy server, a Web Push service that
+checks the VAPID signature against the key the app gives browsers and decrypts); SIGKILLed
+while reminders fire, it loses none, and sends twice only what was in flight when it died."""
 
 import time
 from collections import Counter
@@ -17,6 +18,7 @@ from tests.support.ntfy import NtfyServer
 from tests.support.stack import Stack
 from tests.support.tasks import create_task, eventually, unique
 from tests.support.webhooks import WebhookReceiver
+from tests.support.webpush import PushService
 
 Record = Callable[[str], None]
 
@@ -29,6 +31,15 @@ def notifier_mails(stack: Stack, stack_smtp: MailServer) -> Stack:
         stack.kill("notifier")
         stack.start("notifier")
     return stack
+
+
+@pytest.fixture
+def notifier_pushes(notifier_mails: Stack, stack_push: PushService) -> Stack:
+    """The stack, its notifier trusting the test push service's certificate."""
+    if notifier_mails.environment_of("notifier").get("SSL_CERT_FILE") != str(stack_push.cert_path):
+        notifier_mails.kill("notifier")
+        notifier_mails.start("notifier")
+    return notifier_mails
 
 
 @pytest.fixture
@@ -117,6 +128,21 @@ def test_a_fired_reminder_reaches_every_channel_once(
     figures(f"3 reminders, 2 s apart, on 3 channels: all received {late:.1f} s after the first")
     time.sleep(3)
     assert all(got == expected for got in channels.received().values()), channels.received()
+
+
+def test_a_fired_reminder_is_pushed_signed_with_the_key_the_app_gives(
+    notifier_pushes: Stack, person: httpx.Client, stack_push: PushService
+) -> None:
+    subscription = stack_push.subscribe()
+    made = person.post("/api/channels", json=subscription.channel())
+    assert made.status_code == 201, made.text
+    [title] = reminders_due(person, unique("p"), datetime.now(UTC) + timedelta(seconds=3), 1, 0)
+
+    [pushed] = stack_push.wait_for(subscription, 1, timeout=60)
+    assert pushed.problem is None, pushed.problem
+    assert pushed.message is not None and pushed.message["title"] == f"Reminder: {title}"
+    key = person.get("/api/channels/webpush-key").json()["public_key"]
+    assert pushed.server_key == key
 
 
 def test_the_notifier_killed_while_reminders_fire_loses_none(
