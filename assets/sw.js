@@ -17,7 +17,7 @@ self.addEventListener("push", (event) => {
       body: message.body || "",
       icon: "/icons/icon-192.png",
       tag: message.task_id ? `taskflow-task-${message.task_id}` : "taskflow",
-      data: { links, taskId: message.task_id },
+      data: { links },
       actions: buttons.map((link) => ({ action: link.action, title: link.label })),
     }),
   );
@@ -25,13 +25,16 @@ self.addEventListener("push", (event) => {
 
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const links = (event.notification.data && event.notification.data.links) || [];
-  const link = links.find((candidate) => candidate.action === event.action);
-  // A link acts only on POST; it carries its own authority, so no cookie goes with it.
-  event.waitUntil(
-    link ? fetch(link.url, { method: "POST", credentials: "omit" }) : openBoard(),
-  );
+  event.waitUntil(clicked(event.notification, event.action));
 });
+
+// A button POSTs to its link (a link acts only on POST, and carries its own authority: no
+// cookie goes with it); a click elsewhere on the notification opens the board.
+function clicked(notification, action) {
+  const links = (notification.data && notification.data.links) || [];
+  const link = links.find((candidate) => candidate.action === action);
+  return link ? fetch(link.url, { method: "POST", credentials: "omit" }) : openBoard();
+}
 
 async function openBoard() {
   const board = new URL("/", self.location.origin);

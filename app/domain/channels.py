@@ -7,9 +7,10 @@ import binascii
 import re
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 TARGET_MAX = 500
 # An ntfy access token (tk_ and 29 letters or digits today), kept to send with.
@@ -123,11 +124,17 @@ def base64url(text: str, size: int) -> bytes | None:
     """The `size` bytes `text` encodes in base64url (padded or not), or None."""
     if not _BASE64URL.fullmatch(text):
         return None
+    bare = text.rstrip("=")
     try:
-        raw = base64.urlsafe_b64decode(text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4))
+        raw = base64.urlsafe_b64decode(bare + "=" * (-len(bare) % 4))
     except binascii.Error:
         return None
     return raw if len(raw) == size else None
+
+
+def base64url_length(size: int) -> int:
+    """The length of `size` bytes in padded base64url."""
+    return -(-size // 3) * 4
 
 
 def on_p256(point: bytes) -> bool:
@@ -143,8 +150,8 @@ class PushKeys(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    p256dh: str
-    auth: str
+    p256dh: Annotated[str, Field(max_length=base64url_length(P256DH_BYTES))]
+    auth: Annotated[str, Field(max_length=base64url_length(AUTH_BYTES))]
 
     @field_validator("p256dh")
     @classmethod

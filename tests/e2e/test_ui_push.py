@@ -1,17 +1,22 @@
 """The installable app: every page links the web app manifest (its icons served as the PNGs it
 names), the service worker installs at the site's root and becomes active, and the settings
 page's "Turn on push on this device" says why not where the browser allows no notifications or
-has no push service (headless Chromium has none)."""
+has no push service (headless Chromium has none). A push delivered to the service worker (as
+the browser's push service would, through DevTools) shows the reminder with its Done and
+Snooze buttons, and Done completes the task."""
 
+import json
 import struct
+from typing import Any
 
 import httpx
-from playwright.sync_api import expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.browser import ContextMaker
 from tests.e2e.conftest import Product
-from tests.support.accounts import make_user
-from tests.support.tasks import unique
+from tests.support.accounts import bearer, log_in, make_token, make_user
+from tests.support.tasks import create_task, eventually, poll, unique
+from tests.support.webhooks import WebhookReceiver
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -55,3 +60,86 @@ def test_the_service_worker_is_active_and_push_says_why_it_cannot_start(
     turn_on.click()
     expect(panel.get_by_role("alert")).to_contain_text("This browser has no push service")
     expect(panel.get_by_text("No channels yet.")).to_be_visible()
+
+
+def test_a_pushed_reminder_is_shown_and_its_done_button_completes_the_task(
+    contexts: ContextMaker, product: Product, api: httpx.Client, receiver: WebhookReceiver
+) -> None:
+    credentials = make_user(api, unique("pushed"))
+    context = contexts(credentials)
+    context.grant_permissions(["notifications"], origin=product.base_url)
+    page = context.new_page()
+    page.goto(f"{product.base_url}/settings")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+
+    # The reminder's links, as the notifier makes them: from a webhook of the same user.
+    path = f"/{unique('links')}"
+    with httpx.Client(base_url=product.base_url, timeout=10) as person:
+        assert log_in(person, credentials).status_code == 200
+        person.headers.update(bearer(make_token(person)))
+        person.cookies.clear()
+        hook = person.post("/api/channels", json={"type": "webhook", "target": receiver.url(path)})
+        assert hook.status_code == 201, hook.text
+        receiver.secrets[path] = hook.json()["secret"]
+        task = create_task(person, due_date="2020-01-01T09:00:00Z", reminder_offset="0 minutes")
+        [posted] = eventually(
+            lambda: [hook for hook in list(receiver.received) if hook.path == path], timeout=30
+        )
+        assert posted.body["task"]["id"] == task["id"]
+
+        message = {
+            "title": f"Reminder (late): {task['title']}",
+            "body": "Due: Wed 1 Jan 2020, 09:00 UTC",
+            "task_id": task["id"],
+            "actions": posted.body["actions"],
+        }
+        _deliver_push(context, page, product.base_url, message)
+        shown = poll(
+            lambda: page.evaluate(
+                "navigator.serviceWorker.ready.then(r => r.getNotifications()).then(all => "
+                "all.map(n => [n.title, n.body, n.actions.map(a => [a.action, a.title])]))"
+            ),
+            timeout=10,
+        )
+        assert shown == [
+            [
+                message["title"],
+                message["body"],
+                [["done", "Mark as done"], ["snooze-10m", "Snooze 10 minutes"]],
+            ]
+        ]
+
+        [worker] = context.service_workers
+        status = worker.evaluate(
+            "self.registration.getNotifications()"
+            ".then(([shown]) => clicked(shown, 'done')).then(answer => answer.status)"
+        )
+        assert status == 200
+        assert person.get(f"/api/tasks/{task['id']}").json()["status"] == "completed"
+
+
+def _deliver_push(
+    context: BrowserContext, page: Page, origin: str, message: dict[str, Any]
+) -> None:
+    """Hand the service worker a push of `message`, as the browser does for its push service."""
+    devtools = context.new_cdp_session(page)
+    registrations: list[dict[str, Any]] = []
+    devtools.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda update: registrations.extend(update["registrations"]),
+    )
+    devtools.send("ServiceWorker.enable")
+
+    def registered() -> list[dict[str, Any]]:
+        page.wait_for_timeout(100)  # Playwright hands over DevTools events while it waits
+        return [found for found in registrations if found["scopeURL"] == f"{origin}/"]
+
+    registration = eventually(registered, timeout=10)[0]
+    devtools.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": origin,
+            "registrationId": registration["registrationId"],
+            "data": json.dumps(message),
+        },
+    )
