@@ -60,7 +60,7 @@ def ntfy() -> Iterator[NtfyServer]:
 
 @pytest.fixture(scope="module")
 def push(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PushService]:
-    """A Web Push service on loopback (TLS, its certificate for SSL_CERT_FILE) that checks
-    each push's VAPID signature and decrypts it with the subscription's keys."""
+    """A Web Push service on loopback (TLS: trust it with SSL_CERT_FILE=its trust_path) that
+    checks each push's VAPID signature and decrypts it with the subscription's keys."""
     with push_service(tmp_path_factory.mktemp("push")) as service:
         yield service

@@ -30,12 +30,11 @@ def api(
     """The API trusting the push service's certificate, pushing to loopback, on a database of
     its own."""
     folder: Path = tmp_path_factory.mktemp("webpush")
-    assert push.cert_path is not None
     with (
         migrated_database(request.param, folder, "taskflow_webpush") as url,
         api_client(
             url,
-            SSL_CERT_FILE=str(push.cert_path),
+            SSL_CERT_FILE=str(push.trust_path),
             TASKFLOW_MAIL_FROM=SENDER,
             TASKFLOW_SMTP_URL="smtp://127.0.0.1:9",
             TASKFLOW_NOTIFY_RETRY_SECONDS="0.05",

@@ -46,8 +46,7 @@ def stack(
         patch.setenv("TASKFLOW_MAIL_FROM", STACK_MAIL_FROM)
         # The tests' webhook receivers listen on loopback.
         patch.setenv("TASKFLOW_NOTIFY_ALLOW_PRIVATE", "1")
-        assert stack_push.cert_path is not None
-        patch.setenv("SSL_CERT_FILE", str(stack_push.cert_path))
+        patch.setenv("SSL_CERT_FILE", str(stack_push.trust_path))
         with running_stack(log) as running:
             yield running
 

@@ -36,7 +36,7 @@ def notifier_mails(stack: Stack, stack_smtp: MailServer) -> Stack:
 @pytest.fixture
 def notifier_pushes(notifier_mails: Stack, stack_push: PushService) -> Stack:
     """The stack, its notifier trusting the test push service's certificate."""
-    if notifier_mails.environment_of("notifier").get("SSL_CERT_FILE") != str(stack_push.cert_path):
+    if notifier_mails.environment_of("notifier").get("SSL_CERT_FILE") != str(stack_push.trust_path):
         notifier_mails.kill("notifier")
         notifier_mails.start("notifier")
     return notifier_mails

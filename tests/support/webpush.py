@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
+import certifi
 import http_ece
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -83,14 +84,15 @@ class Push:
 
 @dataclass
 class PushService:
+    # What a sender trusts through SSL_CERT_FILE: the public authorities and this service's
+    # certificate (its own authority).
+    trust_path: Path
     base_url: str = ""
     received: list[Push] = field(default_factory=list)
     # Each path's subscription (the browser's side), to decrypt what is pushed to it.
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     # Status codes to answer a path with, one per request, before answering 201.
     answers: dict[str, list[int]] = field(default_factory=dict)
-    # A TLS certificate (own authority) the sender trusts through SSL_CERT_FILE.
-    cert_path: Path | None = None
     _arrived: threading.Condition = field(default_factory=threading.Condition)
 
     def subscribe(self) -> Subscription:
@@ -180,10 +182,11 @@ class PushService:
 
 @contextlib.contextmanager
 def push_service(folder: Path) -> Iterator[PushService]:
-    """The push service over TLS on loopback, its certificate written to `folder`."""
-    service = PushService()
+    """The push service over TLS on loopback, its certificate and trust_path in `folder`."""
     certificate = loopback_certificate(folder)
-    service.cert_path = certificate.cert_path
+    trusted = folder / "trusted.pem"
+    trusted.write_text(Path(certifi.where()).read_text() + certificate.cert_path.read_text())
+    service = PushService(trusted)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
