@@ -1,11 +1,13 @@
 """The installable app: every page links the web app manifest (its icons served as the PNGs it
 names), the service worker installs at the site's root and becomes active, and the settings
 page's "Turn on push on this device" says why not where the browser allows no notifications or
-has no push service (headless Chromium has none). A push delivered to the service worker (as
-the browser's push service would, through DevTools) shows the reminder with its Done and
-Snooze buttons, and Done completes the task."""
+has no push service (headless Chromium has none), and adds the subscription a browser with one
+gives, once. A push delivered to the service worker (as the browser's push service would,
+through DevTools) shows the reminder with its Done and Snooze buttons, and Done completes the
+task."""
 
 import json
+import re
 import struct
 from typing import Any
 
@@ -17,6 +19,7 @@ from tests.e2e.conftest import Product
 from tests.support.accounts import bearer, log_in, make_token, make_user
 from tests.support.tasks import create_task, eventually, poll, unique
 from tests.support.webhooks import WebhookReceiver
+from tests.support.webpush import new_subscription
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -60,6 +63,31 @@ def test_the_service_worker_is_active_and_push_says_why_it_cannot_start(
     turn_on.click()
     expect(panel.get_by_role("alert")).to_contain_text("This browser has no push service")
     expect(panel.get_by_text("No channels yet.")).to_be_visible()
+
+
+def test_the_subscription_the_browser_gives_is_added_once(
+    contexts: ContextMaker, product: Product, api: httpx.Client
+) -> None:
+    page = contexts(make_user(api, unique("subscribed"))).new_page()
+    page.goto(f"{product.base_url}/settings")
+    # A browser with a push service: its subscription, as PushSubscription.toJSON() gives it.
+    subscription = new_subscription(f"https://push.example.net/send/{unique('s')}")
+    given = {"endpoint": subscription.endpoint, "keys": subscription.keys()}
+    page.evaluate(
+        "given => { window.taskflowPush.subscribe = async () => ({subscription: given}); }",
+        given,
+    )
+    panel = page.get_by_role("region", name="Notifications")
+    turn_on = panel.get_by_role("button", name="Turn on push on this device")
+    turn_on.click()
+    row = panel.get_by_role("row", name=subscription.endpoint)
+    expect(row).to_contain_text("Web Push")
+    expect(page.get_by_text("Push is on: reminders reach this device")).to_be_visible()
+
+    turn_on.click()
+    expect(page.get_by_text("Push is on for this device already")).to_be_visible()
+    expect(panel.get_by_role("row", name=re.compile("push.example.net"))).to_have_count(1)
+    expect(panel.get_by_role("alert")).to_have_count(0)
 
 
 def test_a_pushed_reminder_is_shown_and_its_done_button_completes_the_task(
