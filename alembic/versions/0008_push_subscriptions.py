@@ -3,7 +3,7 @@
 The server's VAPID key pair, which signs every push, is kept in kv_state like the action
 links' key.
 
-Revision ID: 0008_push_subscriptions
+Revision ID: 0008
 Revises: 0007
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_push_subscriptions"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
