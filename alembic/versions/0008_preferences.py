@@ -48,12 +48,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("notification_delivery") as delivery:
         delivery.alter_column("reminder_id", existing_type=sa.Integer(), nullable=True)
-        delivery.add_column(sa.Column("digest_id", sa.Integer()))
-        delivery.create_foreign_key(
-            "fk_notification_delivery_digest_id", "digest", ["digest_id"], ["id"], ondelete="CASCADE"
-        )
+        delivery.add_column(sa.Column("digest_date", sa.Date()))
         delivery.create_unique_constraint(
-            "ux_notification_delivery_digest_channel", ["digest_id", "channel_id"]
+            "ux_notification_delivery_digest_channel", ["owner_id", "digest_date", "channel_id"]
         )
 
 
@@ -61,8 +58,7 @@ def downgrade() -> None:
     op.execute(sa.text("DELETE FROM notification_delivery WHERE reminder_id IS NULL"))
     with op.batch_alter_table("notification_delivery") as delivery:
         delivery.drop_constraint("ux_notification_delivery_digest_channel", type_="unique")
-        delivery.drop_constraint("fk_notification_delivery_digest_id", type_="foreignkey")
-        delivery.drop_column("digest_id")
+        delivery.drop_column("digest_date")
         delivery.alter_column("reminder_id", existing_type=sa.Integer(), nullable=False)
     op.drop_table("digest")
     op.drop_table("user_preference")

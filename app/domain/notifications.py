@@ -4,7 +4,7 @@ mail subject and bodies, the webhook's JSON and signature, and the state of one 
 import hashlib
 import hmac
 import html
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -193,7 +193,8 @@ class Delivery(BaseModel):
 
     id: int | None = None
     reminder_id: int | None
-    digest_id: int | None = None
+    # A digest's: the local date it tells of.
+    digest_date: date | None = None
     channel_id: int
     owner_id: int
     task_id: int | None

@@ -1,19 +1,17 @@
 """The daily digests' statements: a digest row per user and local day, taken by whoever comes
-first, with the digest's deliveries on each of the user's channels in the same transaction."""
+first, with the digest's deliveries on the user's channels in the same write."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as upsert_insert
 
-from app.domain.channels import ChannelType
+from app.domain.channels import Channel
 from app.domain.digests import Digest
 from app.domain.notifications import DeliveryStatus
 from app.ports import Sql
-from app.repositories.tables import DIGEST, NOTIFICATION_CHANNEL, NOTIFICATION_DELIVERY
-
-_D = NOTIFICATION_DELIVERY
+from app.repositories.tables import DIGEST, NOTIFICATION_DELIVERY
 
 
 class DigestRepository:
@@ -26,11 +24,11 @@ class DigestRepository:
         digest: Digest,
         notification: dict[str, Any],
         event: dict[str, Any],
-        kinds: frozenset[ChannelType],
+        channels: list[Channel],
         now: datetime,
     ) -> bool:
-        """Take the user's digest of its day and, unless it is empty, store a pending delivery
-        of it on each of their channels of `kinds`. False when it was taken already."""
+        """Take the user's digest of its day and store a pending delivery of it on each of
+        `channels` (none for an empty digest). False when it was taken already."""
         taken = (
             upsert_insert(DIGEST)
             .values(
@@ -43,45 +41,18 @@ class DigestRepository:
             .on_conflict_do_nothing(index_elements=["owner_id", "local_date"])
             .returning(DIGEST.c.id)
         )
-        if digest.empty:
-            return bool(await self._sql.write(taken))
-        return bool(
-            await self._sql.write(
-                taken, [self._deliveries(owner, digest.day, notification, event, kinds, now)]
+        deliveries = [
+            sa.insert(NOTIFICATION_DELIVERY).values(
+                owner_id=owner,
+                digest_date=digest.day,
+                channel_id=channel.id,
+                notification=notification,
+                event=event,
+                status=DeliveryStatus.PENDING.value,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
             )
-        )
-
-    @staticmethod
-    def _deliveries(
-        owner: int,
-        day: date,
-        notification: dict[str, Any],
-        event: dict[str, Any],
-        kinds: frozenset[ChannelType],
-        now: datetime,
-    ) -> sa.Insert:
-        columns = {
-            "digest_id": DIGEST.c.id,
-            "channel_id": NOTIFICATION_CHANNEL.c.id,
-            "owner_id": NOTIFICATION_CHANNEL.c.owner_id,
-            "notification": sa.literal(notification, _D.c.notification.type),
-            "event": sa.literal(event, _D.c.event.type),
-            "status": sa.literal(DeliveryStatus.PENDING.value, sa.String),
-            "attempts": sa.literal(0, sa.Integer),
-            "next_attempt_at": sa.literal(now, _D.c.next_attempt_at.type),
-            "created_at": sa.literal(now, _D.c.created_at.type),
-        }
-        channels = (
-            sa.select(*columns.values())
-            .select_from(
-                NOTIFICATION_CHANNEL.join(
-                    DIGEST, DIGEST.c.owner_id == NOTIFICATION_CHANNEL.c.owner_id
-                )
-            )
-            .where(
-                NOTIFICATION_CHANNEL.c.owner_id == owner,
-                NOTIFICATION_CHANNEL.c.type.in_(sorted(kind.value for kind in kinds)),
-                DIGEST.c.local_date == day,
-            )
-        )
-        return sa.insert(_D).from_select(list(columns), channels)
+            for channel in ([] if digest.empty else channels)
+        ]
+        return bool(await self._sql.write(taken, deliveries))

@@ -276,9 +276,9 @@ NOTIFICATION_DELIVERY = sa.Table(
     "notification_delivery",
     METADATA,
     sa.Column("id", sa.Integer, primary_key=True),
-    # A fired reminder's, or (reminder_id NULL) a daily digest's.
+    # A fired reminder's, or (reminder_id NULL) the owner's daily digest of a local date.
     sa.Column("reminder_id", sa.Integer, sa.ForeignKey("reminder.id", ondelete="CASCADE")),
-    sa.Column("digest_id", sa.Integer, sa.ForeignKey("digest.id", ondelete="CASCADE")),
+    sa.Column("digest_date", sa.Date),
     sa.Column(
         "channel_id",
         sa.Integer,
@@ -301,7 +301,9 @@ NOTIFICATION_DELIVERY = sa.Table(
     sa.UniqueConstraint(
         "reminder_id", "channel_id", name="ux_notification_delivery_reminder_channel"
     ),
-    sa.UniqueConstraint("digest_id", "channel_id", name="ux_notification_delivery_digest_channel"),
+    sa.UniqueConstraint(
+        "owner_id", "digest_date", "channel_id", name="ux_notification_delivery_digest_channel"
+    ),
     sa.Index("ix_notification_delivery_status_next", "status", "next_attempt_at"),
     sa.Index("ix_notification_delivery_channel_id", "channel_id"),
 )

@@ -20,6 +20,7 @@ from app.domain.notifications import Notification
 from app.domain.preferences import Preferences, day_end, digest_due, next_digest
 from app.domain.queries import SortField, SortOrder, TaskQuery
 from app.ports import Clock, Sql, utc_now
+from app.repositories.channels import ChannelRepository
 from app.repositories.digests import DigestRepository
 from app.services.notifier import Courier
 from app.services.preferences import PreferenceService
@@ -42,6 +43,7 @@ class DigestService:
         clock: Clock = utc_now,
     ) -> None:
         self._digests = DigestRepository(sql)
+        self._channels = ChannelRepository(sql)
         self._tasks = tasks
         self._preferences = preferences
         self._courier = courier
@@ -95,8 +97,9 @@ class DigestService:
             "local_date": day.isoformat(),
             "correlation_id": "",
         }
+        channels = [c for c in await self._channels.of_owner(owner) if c.type in self._kinds]
         taken = await self._digests.add(
-            owner, digest, notification.model_dump(mode="json"), event, self._kinds, now
+            owner, digest, notification.model_dump(mode="json"), event, channels, now
         )
         if not taken:
             return
