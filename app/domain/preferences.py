@@ -124,11 +124,8 @@ def quiet_end(preferences: Preferences, default_zone: str, moment: datetime) -> 
         return None
     # Before midnight in quiet hours that cross it, they end the next day.
     day = local.date() + timedelta(days=1 if start > end and wall >= start else 0)
-    for candidate in _moments(day, end, zone):
-        if candidate > moment:
-            return candidate
-    # The clock went back over the end: it shows a quiet time again after the end passed.
-    return moment
+    # Its next showing: after a fall back the clock may show a quiet time past the first one.
+    return next((candidate for candidate in _moments(day, end, zone) if candidate > moment), moment)
 
 
 def day_end(preferences: Preferences, default_zone: str, day: date) -> datetime:
