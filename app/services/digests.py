@@ -78,7 +78,7 @@ class DigestService:
         return soonest
 
     async def _send(self, owner: int, preferences: Preferences, day: date, now: datetime) -> None:
-        digest = await self.compose(owner, preferences, day, now)
+        digest = await self._compose(owner, preferences, day, now)
         notification = Notification(
             event=DIGEST_EVENT,
             reminder_id=None,
@@ -109,7 +109,7 @@ class DigestService:
         log.info("daily digest of user %d for %s stored to send: %s", owner, day, summary(digest))
         self._courier.wake()
 
-    async def compose(
+    async def _compose(
         self, owner: int, preferences: Preferences, day: date, now: datetime
     ) -> Digest:
         """The user's digest of their local `day` at `now`: pending tasks due before now
@@ -124,7 +124,7 @@ class DigestService:
             overdue=_items(overdue.tasks),
             due_today=_items(until_end.tasks),
             overdue_count=overdue.total,
-            due_today_count=until_end.total - overdue.total,
+            due_today_count=max(until_end.total - overdue.total, 0),
         )
 
 
