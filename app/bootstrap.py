@@ -52,11 +52,13 @@ from app.services.action_links import ActionLinks
 from app.services.audit import AuditService
 from app.services.channels import ChannelService
 from app.services.dead_letters import DeadLetterForwarder, DeadLetterService
+from app.services.digests import DigestService
 from app.services.dispatch import DeadLetterSink, Dispatcher, EventHandler
 from app.services.health import HealthService
 from app.services.history import HistoryService
 from app.services.notifier import Courier
 from app.services.outbox import OutboxRelay
+from app.services.preferences import PreferenceService
 from app.services.reconcile import ReminderJobsSweep, SuccessorSweep, Sweep, arm_pending, run_sweeps
 from app.services.reminders import ReminderService
 from app.services.stats import StatsService
@@ -86,6 +88,8 @@ class Runtime:
     dead_letters: DeadLetterService
     health: HealthService
     channels: ChannelService
+    # Each user's time zone, quiet hours and digest time.
+    preferences: PreferenceService
     # The done and snooze links of the notifications.
     action_links: ActionLinks
     # The key pair that signs Web Push; browsers subscribe with its public key.
@@ -104,6 +108,8 @@ class Runtime:
     sweeps: list[Sweep] = field(default_factory=list)
     # Sends fired reminders to their channels (embedded mode, and the notifier processor).
     courier: Courier | None = None
+    # The daily digests, sent where the courier runs.
+    digests: DigestService | None = None
     # Embedded mode with several workers: the one that holds it relays, keeps the reminder
     # timers and runs the sweeps and the courier; the others only serve.
     leadership: FileLeadership | None = None
@@ -165,6 +171,8 @@ class Runtime:
             duties.append(self._relay())
         if self.courier is not None:
             duties.append(self._send_notifications(self.courier))
+        if self.digests is not None:
+            duties.append(self._send_digests(self.digests))
         return duties
 
     async def _relay(self) -> None:
@@ -176,6 +184,11 @@ class Runtime:
         if self.sidecar is not None:
             await self.sidecar.connected()
         await courier.run()
+
+    async def _send_digests(self, digests: DigestService) -> None:
+        if self.sidecar is not None:
+            await self.sidecar.connected()
+        await digests.run()
 
     async def _reconcile(self) -> None:
         if not self.sweeps:
@@ -279,6 +292,7 @@ def bootstrap(settings: Settings, role: Role = "app", clock: Clock = utc_now) ->
     )
     vapid_keys = VapidKeys(sql, clock)
     senders = build_senders(settings.notify, clock, http_targets, vapid_keys)
+    preferences = PreferenceService(sql, settings.timezone, clock)
     courier = Courier(
         sql,
         tasks,
@@ -289,7 +303,9 @@ def bootstrap(settings: Settings, role: Role = "app", clock: Clock = utc_now) ->
         settings.notify.send_timeout_seconds,
         clock,
         links=action_links,
+        preferences=preferences,
     )
+    sends = embedded or role == "notifier"
 
     jobs: Jobs
     local_jobs: AsyncioJobs | None = None
@@ -343,6 +359,7 @@ def bootstrap(settings: Settings, role: Role = "app", clock: Clock = utc_now) ->
         dead_letters=dead_letters,
         health=health,
         channels=ChannelService(sql, senders, settings.timezone, http_targets, clock),
+        preferences=preferences,
         action_links=action_links,
         vapid_keys=vapid_keys,
         dispatcher=dispatcher,
@@ -352,7 +369,10 @@ def bootstrap(settings: Settings, role: Role = "app", clock: Clock = utc_now) ->
         jobs=local_jobs,
         live=live,
         sweeps=sweeps,
-        courier=courier if embedded or role == "notifier" else None,
+        courier=courier if sends else None,
+        digests=DigestService(sql, tasks, preferences, courier, frozenset(senders), clock)
+        if sends
+        else None,
         leadership=adapters.leadership,
         fanout=fanout,
     )

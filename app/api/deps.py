@@ -17,6 +17,7 @@ from app.services.accounts import AccountService
 from app.services.audit import AuditService
 from app.services.channels import ChannelService
 from app.services.dead_letters import DeadLetterService
+from app.services.preferences import PreferenceService
 from app.services.reminders import ReminderService
 from app.services.tasks import TaskService
 from app.web import WebApp
@@ -57,6 +58,10 @@ async def get_channels(runtime: RuntimeDep) -> ChannelService:
     return runtime.channels
 
 
+async def get_preferences(runtime: RuntimeDep) -> PreferenceService:
+    return runtime.preferences
+
+
 async def get_chat(web_app: WebAppDep) -> ChatService:
     return web_app.chat
 
@@ -67,6 +72,7 @@ Audit = Annotated[AuditService, Depends(get_audit)]
 Chat = Annotated[ChatService, Depends(get_chat)]
 DeadLetters = Annotated[DeadLetterService, Depends(get_dead_letters)]
 Channels = Annotated[ChannelService, Depends(get_channels)]
+UserPreferences = Annotated[PreferenceService, Depends(get_preferences)]
 
 
 async def get_accounts(web_app: WebAppDep) -> AccountService:

@@ -25,6 +25,7 @@ from app.api.routes import (
     dead_letters,
     health,
     oidc,
+    preferences,
     reminders,
     tasks,
     tokens,
@@ -74,7 +75,17 @@ def create_api(app: WebApp) -> FastAPI:
     # User data: someone signed in, allowed to write when the method writes.
     private = [
         module.router
-        for module in (tasks, reminders, audit, dead_letters, chat, users, tokens, channels)
+        for module in (
+            tasks,
+            reminders,
+            audit,
+            dead_letters,
+            chat,
+            users,
+            tokens,
+            channels,
+            preferences,
+        )
     ]
     # Open: signing in, and health (which carries no user data); a notification's link is its
     # own credential. The Dapr callbacks check the app's own token.

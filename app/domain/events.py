@@ -111,9 +111,10 @@ class ReminderSent(EventBase):
 
 
 class NotificationOutcome(EventBase):
-    """What became of a fired reminder on one of its owner's channels."""
+    """What became of a fired reminder (or, without one, a daily digest) on one of its owner's
+    channels."""
 
-    reminder_id: int
+    reminder_id: int | None
     channel_id: int
     channel_type: str
     attempts: int

@@ -1,16 +1,17 @@
-"""What a fired reminder tells its owner on a channel: the notification, its mail subject and
-bodies, the webhook's JSON and signature, and the state of one delivery."""
+"""What a fired reminder (or a daily digest) tells its owner on a channel: the notification, its
+mail subject and bodies, the webhook's JSON and signature, and the state of one delivery."""
 
 import hashlib
 import hmac
 import html
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
+from app.domain.digests import Digest, digest_html, digest_json, digest_lines, digest_subject
 from app.domain.enums import Priority
 
 # Attempts at one delivery before it is given up and set aside as a dead letter.
@@ -36,7 +37,8 @@ class Notification(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    # "reminder.sent" for a fired reminder; "channel.test" for a channel's test.
+    # "reminder.sent" for a fired reminder; "channel.test" for a channel's test; "digest.daily"
+    # for a digest (which the task's fields only summarize).
     event: str
     reminder_id: int | None
     task_id: int | None
@@ -50,17 +52,24 @@ class Notification(BaseModel):
     late: bool = False
     # Links to complete the task or snooze its reminder; none on a channel's test.
     actions: list[NotificationAction] = []
+    # The owner's own zone, when they chose one: the due time is shown on their clock.
+    user_timezone: str | None = None
+    digest: Digest | None = None
 
 
 def due_text(notification: Notification) -> str:
-    """When the task is due, in the task's own time zone: 'Tue 3 Mar 2026, 09:00 CET'."""
+    """When the task is due, in its owner's zone or else the task's: 'Tue 3 Mar 2026, 09:00
+    CET'."""
     if notification.due_date is None:
         return "no due date"
-    local = notification.due_date.astimezone(ZoneInfo(notification.timezone))
+    zone = ZoneInfo(notification.user_timezone or notification.timezone)
+    local = notification.due_date.astimezone(zone)
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()}"
 
 
 def subject(notification: Notification) -> str:
+    if notification.digest is not None:
+        return digest_subject(notification.digest)
     if notification.event == TEST_EVENT:
         return "TaskFlow: a test notification"
     late = " (late)" if notification.late else ""
@@ -69,6 +78,8 @@ def subject(notification: Notification) -> str:
 
 def _details(notification: Notification) -> list[str]:
     """The lines under the title of a plain-text notification."""
+    if notification.digest is not None:
+        return digest_lines(notification.digest)
     lines = [f"Due: {due_text(notification)}", f"Priority: {notification.priority.value}"]
     if notification.description:
         lines += ["", notification.description]
@@ -85,6 +96,8 @@ def text_body(notification: Notification) -> str:
 
 
 def html_body(notification: Notification) -> str:
+    if notification.digest is not None:
+        return digest_html(notification.digest)
     parts = [
         f"<h2>{html.escape(notification.title)}</h2>",
         f"<p>Due: <strong>{html.escape(due_text(notification))}</strong><br>",
@@ -104,7 +117,9 @@ def html_body(notification: Notification) -> str:
 
 
 def webhook_body(notification: Notification) -> dict[str, Any]:
-    """The JSON a webhook is sent: `{event, task, reminder, actions}`."""
+    """The JSON a webhook is sent: `{event, task, reminder, actions}`, or `{event, digest}`."""
+    if notification.digest is not None:
+        return {"event": notification.event, "digest": digest_json(notification.digest)}
     data = notification.model_dump(mode="json")
     return {
         "event": notification.event,
@@ -139,7 +154,7 @@ def ntfy_message(notification: Notification, topic: str) -> dict[str, Any]:
         "title": subject(notification),
         "message": "\n".join(_details(notification)),
         "priority": NTFY_PRIORITY[notification.priority],
-        "tags": ["alarm_clock"],
+        "tags": ["alarm_clock" if notification.digest is None else "spiral_calendar"],
         # Buttons that act at once from the phone (a POST to the link), as many as ntfy shows.
         "actions": [
             {
@@ -191,16 +206,19 @@ class DeliveryStatus(StrEnum):
 
 
 class Delivery(BaseModel):
-    """One reminder on one channel: sent once, retried with backoff until it is delivered or
-    the attempts run out."""
+    """One reminder (or digest) on one channel: sent once, retried with backoff until it is
+    delivered or the attempts run out."""
 
     id: int | None = None
-    reminder_id: int
+    reminder_id: int | None
+    # A digest's: the local date it tells of.
+    digest_date: date | None = None
     channel_id: int
     owner_id: int
     task_id: int | None
     notification: dict[str, Any]
-    # The event that asked for it (reminder.sent), set aside with it if it fails for good.
+    # The event that asked for it (reminder.sent), set aside with it if it fails for good; a
+    # digest's names the digest (and is not set aside: the next day's digest tells again).
     event: dict[str, Any]
     status: DeliveryStatus
     attempts: int = 0

@@ -31,9 +31,10 @@ class DeliveryRepository:
         event: dict[str, Any],
         kinds: frozenset[ChannelType],
         now: datetime,
+        send_at: datetime,
     ) -> int:
-        """A pending delivery of the reminder on each of the owner's channels of `kinds` it has
-        none on;
+        """A pending delivery of the reminder, due at `send_at`, on each of the owner's channels
+        of `kinds` it has none on;
         one it failed on for good is tried again (a dead letter replayed). How many are new
         or renewed."""
         columns = {
@@ -45,7 +46,7 @@ class DeliveryRepository:
             "event": sa.literal(event, _D.c.event.type),
             "status": sa.literal(DeliveryStatus.PENDING.value, sa.String),
             "attempts": sa.literal(0, sa.Integer),
-            "next_attempt_at": sa.literal(now, _D.c.next_attempt_at.type),
+            "next_attempt_at": sa.literal(send_at, _D.c.next_attempt_at.type),
             "created_at": sa.literal(now, _D.c.created_at.type),
         }
         channels = sa.select(*columns.values()).where(
@@ -59,7 +60,7 @@ class DeliveryRepository:
                 set_={
                     "status": DeliveryStatus.PENDING.value,
                     "attempts": 0,
-                    "next_attempt_at": now,
+                    "next_attempt_at": send_at,
                     "claimed_until": None,
                     "event": insert.excluded.event,
                 },

@@ -244,17 +244,44 @@ NOTIFICATION_CHANNEL = sa.Table(
     sa.Index("ix_notification_channel_owner_id", "owner_id", "id"),
 )
 
+# A user's own notification settings (issue 13): times of day are "HH:MM" on their clock.
+USER_PREFERENCE = sa.Table(
+    "user_preference",
+    METADATA,
+    sa.Column(
+        "owner_id", sa.Integer, sa.ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    ),
+    # None: the install's zone.
+    sa.Column("time_zone", sa.String(TIMEZONE_MAX)),
+    sa.Column("quiet_from", sa.String(5)),
+    sa.Column("quiet_to", sa.String(5)),
+    sa.Column("digest_at", sa.String(5)),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# One daily digest per user and local day, whoever sends it: the row is taken before it is sent.
+DIGEST = sa.Table(
+    "digest",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "owner_id", sa.Integer, sa.ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("local_date", sa.Date, nullable=False),
+    sa.Column("overdue", sa.Integer, nullable=False),
+    sa.Column("due_today", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("owner_id", "local_date", name="ux_digest_owner_local_date"),
+)
+
 # One fired reminder on one channel: a redelivered reminder.sent finds its row and sends nothing.
 NOTIFICATION_DELIVERY = sa.Table(
     "notification_delivery",
     METADATA,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column(
-        "reminder_id",
-        sa.Integer,
-        sa.ForeignKey("reminder.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    # A fired reminder's, or (reminder_id NULL) the owner's daily digest of a local date.
+    sa.Column("reminder_id", sa.Integer, sa.ForeignKey("reminder.id", ondelete="CASCADE")),
+    sa.Column("digest_date", sa.Date),
     sa.Column(
         "channel_id",
         sa.Integer,
@@ -276,6 +303,9 @@ NOTIFICATION_DELIVERY = sa.Table(
     sa.Column("delivered_at", UtcDateTime),
     sa.UniqueConstraint(
         "reminder_id", "channel_id", name="ux_notification_delivery_reminder_channel"
+    ),
+    sa.UniqueConstraint(
+        "owner_id", "digest_date", "channel_id", name="ux_notification_delivery_digest_channel"
     ),
     sa.Index("ix_notification_delivery_status_next", "status", "next_attempt_at"),
     sa.Index("ix_notification_delivery_channel_id", "channel_id"),

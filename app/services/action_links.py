@@ -18,6 +18,7 @@ from app.domain.models import Task
 from app.domain.notifications import NotificationAction
 from app.ports import Clock, Sql, utc_now
 from app.repositories.action_links import ActionLinkRepository
+from app.repositories.preferences import PreferenceRepository
 from app.services.errors import Invalid
 from app.services.reminders import ReminderService
 from app.services.tasks import TaskService
@@ -42,8 +43,9 @@ class LinkView:
 class Outcome:
     task: Task
     action: LinkAction
-    # When the reminder fires again, for a snooze.
+    # When the reminder fires again, for a snooze, and the zone whose clock "tomorrow" was on.
     remind_at: datetime | None = None
+    zone: str | None = None
 
 
 class ActionLinks:
@@ -57,10 +59,12 @@ class ActionLinks:
         clock: Clock = utc_now,
     ) -> None:
         self._links = ActionLinkRepository(sql)
+        self._preferences = PreferenceRepository(sql)
         self._tasks = tasks
         self._reminders = reminders
         self._public_url = public_url.rstrip("/")
-        # "Tomorrow 9:00" is on this zone's wall clock: the install's (users have none yet).
+        # "Tomorrow 9:00" is on the owner's wall clock, or this zone's (the install's) when they
+        # chose none.
         self.timezone = timezone
         self._clock = clock
         self._key: bytes | None = None
@@ -102,11 +106,12 @@ class ActionLinks:
             return Outcome(task, claims.action)
         if view.task.status == TaskStatus.COMPLETED or view.task.due_date is None:
             raise Invalid("task_id", "the task is completed or has no due date: nothing to snooze")
-        until = snoozed_until(claims.action, now, self.timezone)
+        zone = (await self._preferences.get(claims.owner_id)).time_zone or self.timezone
+        until = snoozed_until(claims.action, now, zone)
         if not await self._links.claim(claims, now):
             raise UsedLink("this link was used already")
         reminder = await self._reminders.snooze(claims.owner_id, claims.task_id, until)
-        return Outcome(view.task, claims.action, reminder.scheduled_at)
+        return Outcome(view.task, claims.action, reminder.scheduled_at, zone)
 
     async def _signing_key(self) -> bytes:
         if self._key is None:

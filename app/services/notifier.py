@@ -7,6 +7,9 @@ pending deliveries off the event's path, each under a lease: a failed attempt is
 with backoff, and after the last one the delivery fails for good and its event is set aside
 as a dead letter. Each outcome is stored with an event (notification.delivered / .failed) for
 the task's audit trail.
+
+A reminder that fires in its owner's quiet hours is stored to be sent when they end. A daily
+digest (app.services.digests) is stored as deliveries without a reminder, sent the same way.
 """
 
 import asyncio
@@ -24,12 +27,14 @@ from app.domain.events import (
     message,
 )
 from app.domain.notifications import MAX_ATTEMPTS, Delivery, Notification, retry_delay
+from app.domain.preferences import quiet_end
 from app.ports import Clock, DeliveryFailed, Sender, Sql, SubscriptionGone, utc_now
 from app.repositories.channels import ChannelRepository
 from app.repositories.deliveries import DeliveryRepository
 from app.services.action_links import ActionLinks
 from app.services.dispatch import DeadLetterSink
 from app.services.errors import NotFound
+from app.services.preferences import PreferenceService
 from app.services.tasks import TaskService
 
 log = logging.getLogger(__name__)
@@ -54,8 +59,10 @@ class Courier:
         idle_seconds: float = 1.0,
         *,
         links: ActionLinks,
+        preferences: PreferenceService,
     ) -> None:
         self._links = links
+        self._preferences = preferences
         self._deliveries = DeliveryRepository(sql)
         self._channels = ChannelRepository(sql)
         self._tasks = tasks
@@ -72,7 +79,8 @@ class Courier:
 
     async def enqueue(self, sent: ReminderSent) -> None:
         """A pending delivery of the fired reminder on each of its owner's channels that has
-        none yet (a failed one is tried again), then wake the courier."""
+        none yet (a failed one is tried again), due at once or when the owner's quiet hours
+        end, then wake the courier."""
         owner = sent.user_id
         if owner is None or sent.task_id is None:
             return
@@ -80,6 +88,7 @@ class Courier:
             task = await self._tasks.get(owner, sent.task_id)
         except NotFound:
             return  # deleted since: nobody is waiting for it
+        preferences = await self._preferences.get(owner)
         notification = Notification(
             event=sent.event_type,
             reminder_id=sent.reminder_id,
@@ -93,7 +102,10 @@ class Courier:
             fired_at=sent.fired_at,
             late=sent.late,
             actions=await self._links.links(owner, task.id),
+            user_timezone=preferences.time_zone,
         )
+        now = self._clock()
+        send_at = quiet_end(preferences, self._preferences.default_timezone, now) or now
         added = await self._deliveries.add_for_channels(
             owner,
             sent.reminder_id,
@@ -101,10 +113,15 @@ class Courier:
             notification.model_dump(mode="json"),
             message(sent),
             frozenset(self._senders),
-            self._clock(),
+            now,
+            send_at,
         )
         if added:
-            self._wake.set()
+            self.wake()
+
+    def wake(self) -> None:
+        """Deliveries were stored: look for due ones now."""
+        self._wake.set()
 
     async def run(self) -> None:
         """Send what is due, then wait to be woken (or for the next retry to come due)."""
@@ -175,6 +192,8 @@ class Courier:
         failed = NotificationFailed(**outcome, error=error)
         if await self._deliveries.failed(delivery, error, [failed]):
             self._events_written()
+            if delivery.reminder_id is None:
+                return  # a digest: the next day's tells again
             await self._dead_letters.record(
                 TASK_UPDATES,
                 delivery.event,

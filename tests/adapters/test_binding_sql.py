@@ -3,7 +3,7 @@ binding runs it: the compiled text with $n placeholders and every parameter as t
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -15,12 +15,18 @@ import sqlalchemy as sa
 from app.adapters.dapr.sidecar import Sidecar
 from app.adapters.dapr.sql import BindingSql
 from app.domain.action_links import LinkAction, new_claims
+from app.domain.channels import ChannelType
+from app.domain.digests import Digest
 from app.domain.enums import Priority
+from app.domain.preferences import Preferences
 from app.ports import Row, StoreUnavailable
 from app.repositories.action_links import ActionLinkRepository
+from app.repositories.channels import ChannelRepository
 from app.repositories.columns import tags_contain
+from app.repositories.digests import DigestRepository
 from app.repositories.outbox import outbox_inserts
-from app.repositories.tables import OUTBOX, TASK
+from app.repositories.preferences import PreferenceRepository
+from app.repositories.tables import NOTIFICATION_DELIVERY, OUTBOX, TASK
 from tests.support.databases import migrated_postgres
 from tests.support.events import an_event
 from tests.support.owners import OWNER, users
@@ -219,3 +225,39 @@ async def test_the_action_links_key_and_uses_work_through_the_binding(sql: Bindi
     assert await links.claim(claims, NOW)
     assert not await links.claim(claims, NOW)
     assert await links.used(claims.link_id)
+
+
+async def test_preferences_and_a_digest_work_through_the_binding(sql: BindingSql) -> None:
+    """The notifier reads the settings, takes a digest and stores its deliveries through its
+    sidecar; the app saves the settings through its own."""
+    await sql.write(users(OWNER))
+    preferences = PreferenceRepository(sql)
+    chosen = Preferences(
+        time_zone="Europe/Berlin",
+        quiet_from=time(22),
+        quiet_to=time(7, 30),
+        digest_at=time(6, 45),
+    )
+    await preferences.put(OWNER, chosen, NOW)
+    assert await preferences.get(OWNER) == chosen
+    assert (OWNER, chosen) in await preferences.with_digest()
+    channel = await ChannelRepository(sql).add(OWNER, ChannelType.EMAIL, "me@x.org", None, NOW)
+    assert channel is not None
+    digest = Digest(
+        day=date(2026, 11, 25),
+        time_zone="Europe/Berlin",
+        overdue=[],
+        due_today=[],
+        overdue_count=1,
+        due_today_count=0,
+    )
+    digests = DigestRepository(sql)
+    assert await digests.add(OWNER, digest, {"n": 1}, {"e": 1}, [channel], NOW)
+    assert not await digests.add(OWNER, digest, {"n": 1}, {"e": 1}, [channel], NOW)
+    delivery = NOTIFICATION_DELIVERY.c
+    rows = await sql.fetch(
+        sa.select(delivery.digest_date).where(
+            delivery.owner_id == OWNER, delivery.digest_date.is_not(None)
+        )
+    )
+    assert rows == [(date(2026, 11, 25),)]

@@ -22,9 +22,11 @@ from app.domain.action_links import (
 )
 from app.domain.enums import ReminderStatus, TaskStatus
 from app.domain.models import Task
-from app.repositories.tables import ACTION_LINK_USE, OUTBOX
+from app.domain.preferences import Preferences
+from app.repositories.tables import ACTION_LINK_USE, OUTBOX, USER_PREFERENCE
 from app.services.action_links import LINK_PATH, ActionLinks, UsedLink
 from app.services.errors import Invalid, NotFound
+from app.services.preferences import PreferenceService
 from app.services.reminders import ReminderService
 from app.services.tasks import TaskService
 from tests.support.delivery import Clock
@@ -145,6 +147,7 @@ class Setup:
 def setup(sql: EngineSql) -> Setup:
     with sql.engine.begin() as connection:
         connection.execute(sa.delete(ACTION_LINK_USE))
+        connection.execute(sa.delete(USER_PREFERENCE))
     return Setup(sql)
 
 
@@ -204,6 +207,18 @@ async def test_tomorrow_is_9_00_on_the_installs_wall_clock(setup: Setup) -> None
     outcome = await setup.links.use(await setup.link(task, LinkAction.SNOOZE_TOMORROW))
     # 12:00 UTC on 1 March; 9:00 in Berlin (CET) on 2 March is 08:00 UTC.
     assert outcome.remind_at == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    assert outcome.zone == "Europe/Berlin"
+
+
+async def test_tomorrow_is_9_00_on_the_owners_wall_clock_when_they_chose_a_zone(
+    setup: Setup,
+) -> None:
+    await PreferenceService(setup.sql, "UTC").save(OWNER, Preferences(time_zone="America/New_York"))
+    task = await setup.task(due_date=setup.clock() + timedelta(days=3))
+    outcome = await setup.links.use(await setup.link(task, LinkAction.SNOOZE_TOMORROW))
+    # 12:00 UTC on 1 March is 07:00 in New York; 9:00 there (EST) on 2 March is 14:00 UTC.
+    assert outcome.remind_at == datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+    assert outcome.zone == "America/New_York"
 
 
 async def test_a_link_expires_after_seven_days(setup: Setup) -> None:

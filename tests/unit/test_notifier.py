@@ -5,7 +5,7 @@ Every outcome is stored with its event for the task's audit trail."""
 
 import asyncio
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,12 +21,22 @@ from app.domain.enums import Priority
 from app.domain.events import TASK_UPDATES, ReminderSent
 from app.domain.models import Reminder, Task
 from app.domain.notifications import MAX_ATTEMPTS, DeliveryStatus
+from app.domain.preferences import Preferences, clock_time
 from app.ports import Sender
-from app.repositories.tables import DEAD_LETTER, NOTIFICATION_CHANNEL, NOTIFICATION_DELIVERY, OUTBOX
+from app.repositories.tables import (
+    DEAD_LETTER,
+    DIGEST,
+    NOTIFICATION_CHANNEL,
+    NOTIFICATION_DELIVERY,
+    OUTBOX,
+    USER_PREFERENCE,
+)
 from app.services.action_links import LINK_PATH, ActionLinks
 from app.services.channels import ChannelService
 from app.services.dead_letters import DeadLetterService
+from app.services.digests import CHECK_SECONDS, DigestService
 from app.services.notifier import Courier
+from app.services.preferences import PreferenceService
 from app.services.reminders import ReminderService
 from app.services.tasks import TaskService
 from tests.support.delivery import Clock
@@ -65,7 +75,9 @@ class Setup:
         }
         self.channels = ChannelService(sql, self.senders, "UTC", targets, clock)
         self.links = ActionLinks(sql, self.tasks, self.reminders, PUBLIC_URL, "UTC", clock)
+        self.preferences = PreferenceService(sql, "UTC", clock)
         self.courier = self.new_courier()
+        self.digests = self.new_digests(self.courier)
 
     def new_courier(self, timeout: float = TIMEOUT_SECONDS) -> Courier:
         return Courier(
@@ -78,6 +90,12 @@ class Setup:
             timeout,
             self.clock,
             links=self.links,
+            preferences=self.preferences,
+        )
+
+    def new_digests(self, courier: Courier) -> DigestService:
+        return DigestService(
+            self.sql, self.tasks, self.preferences, courier, frozenset(self.senders), self.clock
         )
 
     async def fired(self, owner: int = OWNER, **fields: Any) -> tuple[Task, ReminderSent]:
@@ -122,7 +140,13 @@ class Setup:
 @pytest.fixture
 async def setup(sql: EngineSql, smtp: MailServer, receiver: WebhookReceiver) -> Setup:
     with sql.engine.begin() as connection:
-        for table in (NOTIFICATION_DELIVERY, NOTIFICATION_CHANNEL, DEAD_LETTER):
+        for table in (
+            NOTIFICATION_DELIVERY,
+            NOTIFICATION_CHANNEL,
+            DEAD_LETTER,
+            DIGEST,
+            USER_PREFERENCE,
+        ):
             connection.execute(sa.delete(table))
     smtp.received.clear()
     smtp.envelopes.clear()
@@ -396,3 +420,218 @@ async def test_the_mail_and_the_webhook_carry_the_done_and_snooze_links(
     await setup.channels.test(OWNER, channel.id)
     [_, test] = receiver.wait_for(2)
     assert test.body["actions"] == []
+
+
+def _prefs(**fields: str) -> Preferences:
+    return Preferences(
+        time_zone=fields.get("time_zone"),
+        **{name: clock_time(value) for name, value in fields.items() if name != "time_zone"},
+    )
+
+
+async def test_a_reminder_fired_in_quiet_hours_is_sent_when_they_end(
+    setup: Setup, smtp: MailServer
+) -> None:
+    """12:00 UTC is 13:00 in Berlin, in quiet hours from 11:00 to 14:00 (13:00 UTC)."""
+    await setup.channels.create(OWNER, ChannelType.EMAIL, "someone@example.com")
+    await setup.preferences.save(
+        OWNER, _prefs(time_zone="Europe/Berlin", quiet_from="11:00", quiet_to="14:00")
+    )
+    _, sent = await setup.fired()
+    await setup.courier.enqueue(sent)
+    assert await setup.courier.drain() == 0
+    [delivery] = await setup.deliveries()
+    end = datetime(2026, 3, 1, 13, 0, tzinfo=UTC)
+    assert delivery["status"] == DeliveryStatus.PENDING
+    assert delivery["next_attempt_at"] == end
+
+    setup.clock.now = end - timedelta(seconds=1)
+    assert await setup.courier.drain() == 0
+    assert smtp.received == []
+    setup.clock.now = end
+    assert await setup.courier.drain() == 1
+    [mail] = smtp.wait_for(1)
+    assert mail["Subject"] == "Reminder: Pay the <rent>"
+
+
+async def test_a_reminder_outside_quiet_hours_is_sent_at_once(
+    setup: Setup, smtp: MailServer
+) -> None:
+    await setup.channels.create(OWNER, ChannelType.EMAIL, "someone@example.com")
+    await setup.preferences.save(OWNER, _prefs(quiet_from="22:00", quiet_to="07:00"))
+    _, sent = await setup.fired()
+    await setup.courier.enqueue(sent)
+    assert await setup.courier.drain() == 1
+    assert len(smtp.wait_for(1)) == 1
+
+
+async def test_a_delivery_held_for_quiet_hours_is_retried_as_any_other(
+    setup: Setup, receiver: WebhookReceiver
+) -> None:
+    await _webhook(setup, receiver, "/quiet")
+    receiver.answers["/quiet"] = [500]
+    await setup.preferences.save(OWNER, _prefs(quiet_from="11:30", quiet_to="12:30"))
+    _, sent = await setup.fired()
+    await setup.courier.enqueue(sent)
+    setup.clock.now = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
+    assert await setup.courier.drain() == 1
+    [delivery] = await setup.deliveries()
+    assert delivery["status"] == DeliveryStatus.PENDING and delivery["attempts"] == 1
+    assert delivery["next_attempt_at"] == setup.clock() + timedelta(seconds=RETRY_SECONDS)
+    setup.clock.now = delivery["next_attempt_at"]
+    assert await setup.courier.drain() == 1
+    [delivery] = await setup.deliveries()
+    assert delivery["status"] == DeliveryStatus.DELIVERED
+
+
+async def test_a_channel_test_is_sent_in_quiet_hours_too(setup: Setup, smtp: MailServer) -> None:
+    channel = await setup.channels.create(OWNER, ChannelType.EMAIL, "someone@example.com")
+    await setup.preferences.save(OWNER, _prefs(quiet_from="00:00", quiet_to="23:59"))
+    await setup.channels.test(OWNER, channel.id)
+    assert len(smtp.wait_for(1)) == 1
+
+
+async def test_the_due_time_is_shown_in_the_owners_zone_when_they_chose_one(
+    setup: Setup, smtp: MailServer, receiver: WebhookReceiver
+) -> None:
+    await setup.channels.create(OWNER, ChannelType.EMAIL, "someone@example.com")
+    await _webhook(setup, receiver, "/zone")
+    await setup.preferences.save(OWNER, _prefs(time_zone="America/New_York"))
+    _, sent = await setup.fired()
+    await setup.courier.enqueue(sent)
+    await setup.courier.drain()
+    [mail] = smtp.wait_for(1)
+    text, html = bodies(mail)
+    # 08:00 UTC on 2 March is 03:00 in New York (EST).
+    assert "Due: Mon 2 Mar 2026, 03:00 EST" in text and "03:00 EST" in html
+    [hook] = receiver.wait_for(1)
+    assert hook.body["task"]["timezone"] == "Europe/Berlin"
+
+
+async def _task(setup: Setup, owner: int, title: str, due: datetime | None) -> Task:
+    return await setup.tasks.create(owner, {"title": title, "due_date": due})
+
+
+async def test_the_daily_digest_is_sent_once_at_its_time_on_every_channel(
+    setup: Setup, smtp: MailServer, receiver: WebhookReceiver
+) -> None:
+    """07:00 in Berlin (CET) on 2 March 2026 is 06:00 UTC: what is overdue then, and what is
+    due from then to midnight in Berlin, soonest first."""
+    await setup.channels.create(OWNER, ChannelType.EMAIL, "someone@example.com")
+    await _webhook(setup, receiver, "/digest")
+    await setup.preferences.save(OWNER, _prefs(time_zone="Europe/Berlin", digest_at="07:00"))
+    overdue = await _task(setup, OWNER, "File the <taxes>", datetime(2026, 3, 1, 10, tzinfo=UTC))
+    done = await _task(setup, OWNER, "Done already", datetime(2026, 3, 1, 9, tzinfo=UTC))
+    await setup.tasks.complete(OWNER, done.id)
+    await _task(setup, OWNER, "Late call", datetime(2026, 3, 2, 22, 30, tzinfo=UTC))
+    await _task(setup, OWNER, "Dentist", datetime(2026, 3, 2, 16, tzinfo=UTC))
+    # 00:30 on 3 March in Berlin: tomorrow, though still 2 March in UTC.
+    await _task(setup, OWNER, "Tomorrow", datetime(2026, 3, 2, 23, 30, tzinfo=UTC))
+    await _task(setup, OWNER, "Some day", None)
+    await _task(setup, STRANGER, "Not mine", datetime(2026, 3, 1, 10, tzinfo=UTC))
+
+    setup.clock.now = datetime(2026, 3, 2, 5, 59, tzinfo=UTC)
+    await setup.digests.send_due()
+    assert await setup.courier.drain() == 0
+    setup.clock.now = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+    await setup.digests.send_due()
+    assert await setup.courier.drain() == 2
+
+    [mail] = smtp.wait_for(1)
+    assert mail["Subject"] == "TaskFlow: 1 overdue, 2 due today"
+    text, html = bodies(mail)
+    assert text.splitlines()[:9] == [
+        "1 overdue, 2 due today",
+        "",
+        "Monday 2 March 2026 (Europe/Berlin)",
+        "",
+        "Overdue (1):",
+        "- Sun 1 Mar 11:00  File the <taxes>",
+        "",
+        "Due today (2):",
+        "- 17:00  Dentist",
+    ]
+    assert "- 23:30  Late call" in text
+    assert "Tomorrow" not in text and "Some day" not in text and "Done already" not in text
+    assert "Not mine" not in text
+    assert "<h2>1 overdue, 2 due today</h2>" in html and "File the &lt;taxes&gt;" in html
+
+    [hook] = receiver.wait_for(1)
+    assert hook.verified
+    assert hook.body["event"] == "digest.daily"
+    assert hook.body["digest"]["date"] == "2026-03-02"
+    assert hook.body["digest"]["overdue"]["count"] == 1
+    assert hook.body["digest"]["overdue"]["tasks"][0]["task_id"] == overdue.id
+    assert [t["title"] for t in hook.body["digest"]["due_today"]["tasks"]] == [
+        "Dentist",
+        "Late call",
+    ]
+    outcomes = await setup.outcomes()
+    assert [o["event_type"] for o in outcomes] == ["notification.delivered"] * 2
+    assert all(o["reminder_id"] is None and o["user_id"] == OWNER for o in outcomes)
+
+    # Not again: on the next pass, by another courier, or later the same day.
+    setup.clock.now = datetime(2026, 3, 2, 18, tzinfo=UTC)
+    await setup.digests.send_due()
+    other = setup.new_courier()
+    await setup.new_digests(other).send_due()
+    assert await other.drain() == 0 and await setup.courier.drain() == 0
+    assert len(smtp.received) == 1 and len(receiver.received) == 1
+
+
+async def test_a_digest_missed_while_down_is_sent_later_the_same_day_only(
+    setup: Setup, smtp: MailServer
+) -> None:
+    await setup.channels.create(OWNER, ChannelType.EMAIL, "someone@example.com")
+    await setup.preferences.save(OWNER, _prefs(time_zone="Asia/Tokyo", digest_at="08:00"))
+    await _task(setup, OWNER, "Overdue", datetime(2026, 3, 1, 0, tzinfo=UTC))
+    # 14:59 UTC on 2 March is 23:59 in Tokyo: the 2nd's digest is still due.
+    setup.clock.now = datetime(2026, 3, 2, 14, 59, tzinfo=UTC)
+    await setup.digests.send_due()
+    assert await setup.courier.drain() == 1
+    [mail] = smtp.wait_for(1)
+    assert mail["Subject"] == "TaskFlow: 1 overdue, 0 due today"
+    # Midnight in Tokyo: the 3rd's comes at 08:00 (23:00 UTC), not before.
+    setup.clock.now = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+    assert await setup.digests.send_due() == CHECK_SECONDS
+    assert await setup.courier.drain() == 0
+    setup.clock.now = datetime(2026, 3, 2, 22, 59, 30, tzinfo=UTC)
+    assert await setup.digests.send_due() == 30
+    setup.clock.now = datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
+    await setup.digests.send_due()
+    assert await setup.courier.drain() == 1
+    assert len(smtp.wait_for(2)) == 2
+
+
+async def test_an_empty_digest_is_not_sent(setup: Setup, smtp: MailServer) -> None:
+    await setup.channels.create(OWNER, ChannelType.EMAIL, "someone@example.com")
+    await setup.preferences.save(OWNER, _prefs(digest_at="07:00"))
+    await _task(setup, OWNER, "Next week", datetime(2026, 3, 9, 9, tzinfo=UTC))
+    setup.clock.now = datetime(2026, 3, 2, 7, tzinfo=UTC)
+    await setup.digests.send_due()
+    assert await setup.courier.drain() == 0
+    assert await setup.deliveries() == [] and smtp.received == []
+    # The day is done: a task overdue later that day waits for the next digest.
+    await _task(setup, OWNER, "Forgot", datetime(2026, 3, 2, 6, tzinfo=UTC))
+    await setup.new_digests(setup.courier).send_due()
+    assert await setup.deliveries() == []
+
+
+async def test_a_digest_that_fails_for_good_is_reported_but_not_set_aside(
+    setup: Setup, receiver: WebhookReceiver
+) -> None:
+    channel = await _webhook(setup, receiver, "/digest-down")
+    receiver.answers["/digest-down"] = [500] * MAX_ATTEMPTS
+    await setup.preferences.save(OWNER, _prefs(digest_at="07:00"))
+    await _task(setup, OWNER, "Overdue", datetime(2026, 3, 1, 0, tzinfo=UTC))
+    setup.clock.now = datetime(2026, 3, 2, 7, tzinfo=UTC)
+    await setup.digests.send_due()
+    for _ in range(MAX_ATTEMPTS):
+        assert await setup.courier.drain() == 1
+        [delivery] = await setup.deliveries()
+        setup.clock.now = delivery["next_attempt_at"]
+    assert delivery["status"] == DeliveryStatus.FAILED
+    [failed] = await setup.outcomes()
+    assert failed["event_type"] == "notification.failed"
+    assert failed["channel_id"] == channel.id and failed["reminder_id"] is None
+    assert await setup.dead_letters.page() == ([], 0)

@@ -163,6 +163,8 @@ def _value(value: Any, type_: sa.types.TypeEngine[Any]) -> Any:
         return type_.process_result_value(_value(value, type_.impl_instance), DIALECT)
     if isinstance(type_, sa.DateTime):
         return datetime.fromisoformat(value)
+    if isinstance(type_, sa.Date):
+        return date.fromisoformat(value)
     if isinstance(type_, sa.JSON) and isinstance(value, str):
         return json.loads(value)
     if isinstance(type_, sa.Integer):

@@ -49,14 +49,15 @@ async def act(link: str, runtime: RuntimeDep) -> HTMLResponse:
         outcome = await links.use(link)
     except (BadLink, ExpiredLink, UsedLink, NotFound, Invalid) as error:
         return _refused(error)
-    return _page("Done", _outcome_text(outcome, links.timezone))
+    return _page("Done", _outcome_text(outcome))
 
 
-def _outcome_text(outcome: Outcome, zone: str) -> str:
+def _outcome_text(outcome: Outcome) -> str:
     title = f"<strong>{escape(outcome.task.title)}</strong>"
     if outcome.action == LinkAction.DONE:
         return f"<h1>Done</h1><p>{title} is completed.</p>"
-    assert outcome.remind_at is not None
+    assert outcome.remind_at is not None and outcome.zone is not None
+    zone = outcome.zone
     when = escape(wall_clock(outcome.remind_at, zone))
     return f"<h1>Snoozed</h1><p>{title}: you will be reminded again on {when} ({zone}).</p>"
 
