@@ -186,3 +186,24 @@ def test_the_notifier_killed_while_reminders_fire_loses_none(
     for kind, titles_twice in doubled.items():
         assert set(titles_twice) <= set(before[kind]), (kind, titles_twice)
     assert sum(map(len, doubled.values())) <= 3, doubled
+
+
+def test_the_notifier_mails_a_daily_digest_once(
+    notifier_mails: Stack, person: httpx.Client, stack_smtp: MailServer
+) -> None:
+    title = unique("overdue")
+    create_task(person, title=title, due_date=(datetime.now(UTC) - timedelta(hours=1)).isoformat())
+    address = f"{unique('d')}@example.org"
+    made = person.post("/api/channels", json={"type": "email", "target": address})
+    assert made.status_code == 201, made.text
+    # Due from midnight on: whatever the hour, today's digest is due as soon as it is set.
+    chosen = person.put("/api/me/preferences", json={"time_zone": "UTC", "digest_at": "00:00"})
+    assert chosen.status_code == 200, chosen.text
+
+    def digests() -> list[str]:
+        return [str(m["Subject"]) for m in list(stack_smtp.received) if m["To"] == address]
+
+    [subject] = eventually(digests, 90)
+    assert subject.startswith("TaskFlow: 1 overdue"), subject
+    time.sleep(5)
+    assert len(digests()) == 1, digests()
