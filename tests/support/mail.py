@@ -24,8 +24,8 @@ class MailServer:
     def __init__(self, port: int) -> None:
         self.port = port
         self.received: list[EmailMessage] = []
-        # When each of `received` was accepted (the bench's latencies end there).
-        self.accepted_at: list[datetime] = []
+        # Each message with when it was accepted (where the bench's latencies end).
+        self.accepted: list[tuple[EmailMessage, datetime]] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         # Recipients refused with 550, as a mailbox that does not exist.
         self.refused: set[str] = set()
@@ -61,7 +61,7 @@ class MailServer:
         with self._arrived:
             self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
             self.received.append(parsed)
-            self.accepted_at.append(datetime.now(UTC))
+            self.accepted.append((parsed, datetime.now(UTC)))
             self._arrived.notify_all()
         return "250 OK"
 
@@ -78,7 +78,7 @@ class MailServer:
     def timed(self) -> list[tuple[EmailMessage, datetime]]:
         """The messages received so far, each with when it was accepted."""
         with self._arrived:
-            return list(zip(self.received, self.accepted_at, strict=True))
+            return list(self.accepted)
 
 
 @contextlib.contextmanager
