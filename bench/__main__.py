@@ -113,13 +113,14 @@ def _load(options: argparse.Namespace, parts: Parts, output: Path | None) -> Par
         result = run()
         parts = dataclasses.replace(parts, load={**parts.load, **render_load(result, load)})
         _write(output, parts)
-    if "notify" in chosen:
-        found = notify.run(
-            notify.NotifyOptions(options.notify_reminders, options.notify_burst), _log
-        )
+    asked = notify.NotifyOptions(options.notify_reminders, options.notify_burst)
+    for name, notify_run in (("notify", notify.embedded), ("notify-dapr", notify.dapr)):
+        if name not in chosen:
+            continue
+        found = notify_run(asked, _log)
         for line in found.missed():
             _log(f"missed target: {line}")
-        parts = dataclasses.replace(parts, load={**parts.load, "notify": render_notify(found)})
+        parts = dataclasses.replace(parts, load={**parts.load, name: render_notify(found)})
         _write(output, parts)
     return parts
 
@@ -224,7 +225,8 @@ def _options() -> argparse.Namespace:
         default=",".join(LOAD_PARTS),
         help="which sections: reads (50 connections), people (1,000 simulated users on "
         "make run), people-dapr (the same on the stack), sessions (open board tabs), notify "
-        "(fired reminders to email, webhook and ntfy servers on loopback)",
+        "(fired reminders to email, webhook and ntfy servers on loopback, embedded), "
+        "notify-dapr (the same on the stack)",
     )
     load_part_group.add_argument("--load-runs", type=int, default=3, metavar="N")
     load_part_group.add_argument("--read-connections", type=int, default=50, metavar="N")

@@ -1,18 +1,21 @@
-"""The notifications part of `make bench`: fired reminders sent by the courier of the embedded
-runtime to real servers on loopback (an SMTP server, a webhook receiver, an ntfy server).
+"""The notifications part of `make bench`: fired reminders sent by the courier to real servers
+on loopback (an SMTP server, a webhook receiver, an ntfy server).
 
-Two measures, on the API served by uvicorn (embedded runtime, SQLite) as the embedded part
-serves it, with the test servers' URLs in its settings: how late mail of reminders due one by
-one is accepted by the SMTP server, and whether a thousand reminders due in one minute all
-reach every channel of their owner once.
+Two measures: how late mail of reminders due one by one is accepted by the SMTP server, and
+whether a thousand reminders due in one minute all reach every channel of their owner once.
+Embedded: the API served by uvicorn (embedded runtime, SQLite) as the embedded part serves it,
+with the test servers' URLs in its settings. Dapr: the local stack, whose notifier processor
+sends, started (or its app and notifier restarted) with those settings.
 """
 
+import contextlib
+import os
 import re
 import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,11 +28,12 @@ from app.repositories.tables import NOTIFICATION_DELIVERY, REMINDER, TASK
 from bench import machine
 from bench.measure import percentile
 from bench.stack import REMINDER_OFFSET, REMINDER_OFFSET_DELTA
-from tests.support.accounts import admin_token, bearer
+from tests.support.accounts import admin_token, bearer, log_in, make_token, make_user
 from tests.support.mail import MailServer, mail_server
 from tests.support.ntfy import NtfyServer, ntfy_server
 from tests.support.servers import migrate, serve_api
-from tests.support.tasks import create_task, poll
+from tests.support.stack import running_stack
+from tests.support.tasks import create_task, poll, unique
 from tests.support.webhooks import WebhookReceiver, webhook_receiver
 
 MAIL_WINDOW_SECONDS = (15.0, 55.0)  # the mail measure's reminders fall due this far ahead
@@ -145,6 +149,7 @@ class Measure:
 
 @dataclass
 class NotifyResult:
+    mode: str  # "embedded" or "dapr"
     date: str
     machine: dict[str, str]
     options: NotifyOptions
@@ -195,26 +200,25 @@ class Servers:
         )
 
 
-def run(options: NotifyOptions, log: Callable[[str], None]) -> NotifyResult:
-    """Start the servers and the API, then the mail measure (an email channel only), then
-    the burst (email, webhook and ntfy channels)."""
-    started = time.perf_counter()
-    info = {
+def _info() -> dict[str, str]:
+    return {
         "CPU": machine.cpu_model(),
         "Cores": machine.cores(),
         "RAM": machine.memory(),
         "OS": machine.operating_system(),
         "Python": machine.python(),
-        "SQLite": machine.sqlite(),
         "Load average (1/5/15 min) at start": machine.load(),
     }
+
+
+def embedded(options: NotifyOptions, log: Callable[[str], None]) -> NotifyResult:
+    """Both measures against the API in the embedded runtime on a fresh SQLite file."""
+    started = time.perf_counter()
+    info = {**_info(), "SQLite": machine.sqlite()}
     with (
         tempfile.TemporaryDirectory(prefix="taskflow-bench-notify-") as scratch,
-        mail_server() as smtp,
-        webhook_receiver() as receiver,
-        ntfy_server() as ntfy,
+        _servers() as servers,
     ):
-        servers = Servers(smtp, receiver, ntfy)
         url = f"sqlite:///{Path(scratch) / 'taskflow.db'}"
         migrate(url)
         log("notify: starting the API (embedded runtime, SQLite)")
@@ -224,13 +228,67 @@ def run(options: NotifyOptions, log: Callable[[str], None]) -> NotifyResult:
                 base_url=base_url, headers=bearer(admin_token(base_url)), timeout=60
             ) as client,
         ):
-            _add_channel(client, servers, "email", MAIL_ADDRESS)
-            mail = _mail(client, servers, url, options.reminders, log)
-            _add_channel(client, servers, "webhook", receiver.url(HOOK_PATH))
-            _add_channel(client, servers, "ntfy", ntfy.topic_url(TOPIC))
-            burst = _burst(client, servers, url, options.burst, log)
+            mail, burst = _measures(client, servers, url, options, log)
             info["Load average (1/5/15 min) at end"] = machine.load()
+    return _result("embedded", info, options, mail, burst, started)
+
+
+def dapr(options: NotifyOptions, log: Callable[[str], None]) -> NotifyResult:
+    """Both measures on the local stack (brought up unless it runs), for a user of their
+    own; the stack's app and notifier are restarted if they run without the servers' URLs."""
+    started = time.perf_counter()
+    info = {**_info(), "Mode": "the local Dapr stack: the notifier processor sends"}
+    with (
+        tempfile.TemporaryDirectory(prefix="taskflow-bench-notify-stack-") as scratch,
+        _servers() as servers,
+        _environment(servers.settings()),
+        running_stack(Path(scratch) / "stack.log") as stack,
+    ):
+        for part in ("taskflow", "notifier"):
+            if stack.environment_of(part).get("TASKFLOW_SMTP_URL") != servers.smtp.url:
+                log(f"notify: restarting the stack's {part} with the test servers' settings")
+                stack.kill(part)
+                stack.start(part)
+        with stack.client(timeout=60) as admin:
+            credentials = make_user(admin, unique("bench"))
+        with httpx.Client(base_url=stack.app_url, timeout=60) as client:
+            log_in(client, credentials).raise_for_status()
+            client.headers.update(bearer(make_token(client)))
+            client.cookies.clear()
+            try:
+                mail, burst = _measures(client, servers, stack.database_url, options, log)
+            finally:
+                _delete_tasks(client, log)
+        info["Load average (1/5/15 min) at end"] = machine.load()
+    return _result("dapr", info, options, mail, burst, started)
+
+
+def _measures(
+    client: httpx.Client,
+    servers: Servers,
+    url: str,
+    options: NotifyOptions,
+    log: Callable[[str], None],
+) -> tuple[Measure, Measure]:
+    """The mail measure (an email channel only), then the burst (email, webhook, ntfy)."""
+    _add_channel(client, servers, "email", MAIL_ADDRESS)
+    mail = _mail(client, servers, url, options.reminders, log)
+    _add_channel(client, servers, "webhook", servers.receiver.url(HOOK_PATH))
+    _add_channel(client, servers, "ntfy", servers.ntfy.topic_url(TOPIC))
+    burst = _burst(client, servers, url, options.burst, log)
+    return mail, burst
+
+
+def _result(
+    mode: str,
+    info: dict[str, str],
+    options: NotifyOptions,
+    mail: Measure,
+    burst: Measure,
+    started: float,
+) -> NotifyResult:
     return NotifyResult(
+        mode=mode,
         date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         machine=info,
         options=options,
@@ -238,6 +296,39 @@ def run(options: NotifyOptions, log: Callable[[str], None]) -> NotifyResult:
         burst=burst,
         total_seconds=time.perf_counter() - started,
     )
+
+
+@contextlib.contextmanager
+def _servers() -> Iterator[Servers]:
+    with mail_server() as smtp, webhook_receiver() as receiver, ntfy_server() as ntfy:
+        yield Servers(smtp, receiver, ntfy)
+
+
+@contextlib.contextmanager
+def _environment(settings: dict[str, str]) -> Iterator[None]:
+    """`settings` in this process's environment, which the stack's parts start with."""
+    before = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _delete_tasks(client: httpx.Client, log: Callable[[str], None]) -> None:
+    """Delete the bench user's tasks from the stack again."""
+    deleted = 0
+    while tasks := client.get("/api/tasks", params={"limit": 500}).raise_for_status().json():
+        for task in tasks:
+            response = client.delete(f"/api/tasks/{task['id']}")
+            if response.status_code not in (204, 404):
+                response.raise_for_status()
+            deleted += 1
+    log(f"notify: {deleted} tasks removed from the stack")
 
 
 def _mail(

@@ -463,7 +463,7 @@ def _mark(met: bool) -> str:
 
 # --- The load part ---------------------------------------------------------------------
 
-LOAD_PARTS = ("reads", "people", "people-dapr", "sessions", "notify")
+LOAD_PARTS = ("reads", "people", "people-dapr", "sessions", "notify", "notify-dapr")
 READ_P99_TARGET_MS = 250.0
 PEOPLE_P95_TARGET_MS = 100.0
 REACH_TARGET_MS = 2_000.0
@@ -763,9 +763,11 @@ def render_notify(result: NotifyResult) -> str:
     """The notifications section: the mail latency and the burst of a minute's reminders."""
     first, last = MAIL_WINDOW_SECONDS
     mail, burst = result.mail, result.burst
+    embedded = result.mode == "embedded"
     out = [
-        load_marker("notify"),
-        "## Notifications: fired reminders to email, webhooks and ntfy (embedded)",
+        load_marker("notify" if embedded else "notify-dapr"),
+        "## Notifications: fired reminders to email, webhooks and ntfy, "
+        + ("embedded" if embedded else "the Dapr stack"),
         "",
         "| | |",
         "|---|---|",
@@ -775,12 +777,8 @@ def render_notify(result: NotifyResult) -> str:
         "",
         "### Method",
         "",
-        "- Server: the API under uvicorn with the embedded runtime (as the embedded part "
-        "serves it: `tests.support.servers.serve_api`) on a fresh SQLite file; its reminder "
-        "timers, outbox relay, in-process bus and courier (`app/services/notifier.py`) run "
-        "in that one process, as in `make run`. The test admin owns the tasks and the "
-        "channels; `TASKFLOW_SMTP_URL` names the SMTP server below and "
-        "`TASKFLOW_NOTIFY_ALLOW_PRIVATE=1` lets the courier post to loopback.",
+        f"- Server: {_notify_server(embedded)} `TASKFLOW_SMTP_URL` names the SMTP server "
+        "below and `TASKFLOW_NOTIFY_ALLOW_PRIVATE=1` lets the courier post to loopback.",
         "- The receiving servers are the tests' own, in the bench's process on the same "
         "machine: an SMTP server (aiosmtpd, with a login; `tests/support/mail.py`), a "
         "webhook receiver that checks every signature (`tests/support/webhooks.py`) and an "
@@ -873,6 +871,25 @@ def render_notify(result: NotifyResult) -> str:
             f"{measure.breakdown.retried:,} took more than one attempt."
         )
     return "\n".join([*out, ""])
+
+
+def _notify_server(embedded: bool) -> str:
+    if embedded:
+        return (
+            "the API under uvicorn with the embedded runtime (as the embedded part serves it: "
+            "`tests.support.servers.serve_api`) on a fresh SQLite file; its reminder timers, "
+            "outbox relay, in-process bus and courier (`app/services/notifier.py`) run in that "
+            "one process, as in `make run`. The test admin owns the tasks and the channels."
+        )
+    return (
+        "the local Dapr stack (`scripts/stack.sh`, as the stack part above): the reminders "
+        "processor arms the Dapr scheduler's jobs, the app marks a fired reminder sent, and "
+        "the notifier processor (its own consumer group on `task-updates`, its own sidecar) "
+        "enqueues and sends the deliveries in PostgreSQL. The bench's servers' settings are "
+        "in the environment the stack starts with (its app and notifier are restarted if "
+        "they run without them). A user made for the run owns the tasks and the channels; "
+        "the tasks are deleted again afterwards."
+    )
 
 
 def _latency_cells(figures: Latencies) -> str:
