@@ -200,13 +200,14 @@ class Servers:
         )
 
 
-def _info() -> dict[str, str]:
+def _info(**more: str) -> dict[str, str]:
     return {
         "CPU": machine.cpu_model(),
         "Cores": machine.cores(),
         "RAM": machine.memory(),
         "OS": machine.operating_system(),
         "Python": machine.python(),
+        **more,
         "Load average (1/5/15 min) at start": machine.load(),
     }
 
@@ -214,7 +215,7 @@ def _info() -> dict[str, str]:
 def embedded(options: NotifyOptions, log: Callable[[str], None]) -> NotifyResult:
     """Both measures against the API in the embedded runtime on a fresh SQLite file."""
     started = time.perf_counter()
-    info = {**_info(), "SQLite": machine.sqlite()}
+    info = _info(SQLite=machine.sqlite())
     with (
         tempfile.TemporaryDirectory(prefix="taskflow-bench-notify-") as scratch,
         _servers() as servers,
@@ -237,7 +238,7 @@ def dapr(options: NotifyOptions, log: Callable[[str], None]) -> NotifyResult:
     """Both measures on the local stack (brought up unless it runs), for a user of their
     own; the stack's app and notifier are restarted if they run without the servers' URLs."""
     started = time.perf_counter()
-    info = {**_info(), "Mode": "the local Dapr stack: the notifier processor sends"}
+    info = _info()
     with (
         tempfile.TemporaryDirectory(prefix="taskflow-bench-notify-stack-") as scratch,
         _servers() as servers,
