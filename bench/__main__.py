@@ -2,8 +2,9 @@
 
 Three parts: listing latency in the embedded runtime (SQLite and PostgreSQL), the
 end-to-end figures on the local Dapr stack (bench/stack.py), then load with Locust and open
-board tabs against `make run` and the stack (bench/load_part.py). Each part rewrites its own
-sections of docs/benchmarks.md and keeps the others'.
+board tabs against `make run` and the stack (bench/load_part.py), and fired reminders sent to
+real mail, webhook and ntfy servers (bench/notify.py). Each part rewrites its own sections of
+docs/benchmarks.md and keeps the others'.
 """
 
 import argparse

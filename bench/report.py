@@ -127,7 +127,8 @@ def assemble(parts: Parts) -> str:
         "runtime on SQLite and PostgreSQL (first), and the end-to-end figures on the local "
         "Dapr stack (after it; `--no-stack` skips that part, `--stack-only` runs it alone and "
         "keeps the embedded part as it was). Then the load part: Locust and open board tabs "
-        "against `make run` and the stack (`--no-load` skips it, `--load-only` runs it alone, "
+        "against `make run` and the stack, and fired reminders sent to email, webhook and "
+        "ntfy servers (`--no-load` skips it, `--load-only` runs it alone, "
         "`--load-parts` chooses its sections; each section is rewritten only by a run that "
         "measured it). The findings at the end are written by hand and kept across runs.",
         "",
