@@ -2,8 +2,9 @@
 
 Three parts: listing latency in the embedded runtime (SQLite and PostgreSQL), the
 end-to-end figures on the local Dapr stack (bench/stack.py), then load with Locust and open
-board tabs against `make run` and the stack (bench/load_part.py). Each part rewrites its own
-sections of docs/benchmarks.md and keeps the others'.
+board tabs against `make run` and the stack (bench/load_part.py), and fired reminders sent to
+real mail, webhook and ntfy servers (bench/notify.py). Each part rewrites its own sections of
+docs/benchmarks.md and keeps the others'.
 """
 
 import argparse
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import load_part, machine, stack
+from bench import load_part, machine, notify, stack
 from bench.explain import explain
 from bench.load import LoadOptions, LoadResult
 from bench.measure import Request, RequestOf, measure
@@ -32,6 +33,7 @@ from bench.report import (
     existing_parts,
     render,
     render_load,
+    render_notify,
     render_stack,
 )
 from bench.scenarios import SCENARIOS, Scenario
@@ -111,6 +113,15 @@ def _load(options: argparse.Namespace, parts: Parts, output: Path | None) -> Par
     for run in runs:
         result = run()
         parts = dataclasses.replace(parts, load={**parts.load, **render_load(result, load)})
+        _write(output, parts)
+    asked = notify.NotifyOptions(options.notify_reminders, options.notify_burst)
+    for name, notify_run in (("notify", notify.embedded), ("notify-dapr", notify.dapr)):
+        if name not in chosen:
+            continue
+        found = notify_run(asked, _log)
+        for line in found.missed():
+            _log(f"missed target: {line}")
+        parts = dataclasses.replace(parts, load={**parts.load, name: render_notify(found)})
         _write(output, parts)
     return parts
 
@@ -214,7 +225,9 @@ def _options() -> argparse.Namespace:
         "--load-parts",
         default=",".join(LOAD_PARTS),
         help="which sections: reads (50 connections), people (1,000 simulated users on "
-        "make run), people-dapr (the same on the stack), sessions (open board tabs)",
+        "make run), people-dapr (the same on the stack), sessions (open board tabs), notify "
+        "(fired reminders to email, webhook and ntfy servers on loopback, embedded), "
+        "notify-dapr (the same on the stack)",
     )
     load_part_group.add_argument("--load-runs", type=int, default=3, metavar="N")
     load_part_group.add_argument("--read-connections", type=int, default=50, metavar="N")
@@ -231,6 +244,12 @@ def _options() -> argparse.Namespace:
     load_part_group.add_argument("--sessions", type=int, default=1000, metavar="N")
     load_part_group.add_argument("--tabs-per-sign-in", type=int, default=10, metavar="N")
     load_part_group.add_argument("--session-changes", type=int, default=3, metavar="N")
+    load_part_group.add_argument(
+        "--notify-reminders", type=int, default=60, metavar="N", help="notify: mailed one by one"
+    )
+    load_part_group.add_argument(
+        "--notify-burst", type=int, default=1000, metavar="N", help="notify: due in one minute"
+    )
     options = parser.parse_args()
     if options.output is None:
         options.output = "-" if options.pg_sql else str(ROOT / "docs" / "benchmarks.md")

@@ -23,6 +23,17 @@ from bench.load import (
     combine,
 )
 from bench.measure import Timings
+from bench.notify import (
+    BURST_SPREAD_SECONDS,
+    BURST_TARGET_SECONDS,
+    CHANNELS,
+    GRACE_SECONDS,
+    MAIL_TARGET_MS,
+    MAIL_WINDOW_SECONDS,
+    TWICE_WAIT_SECONDS,
+    Latencies,
+    NotifyResult,
+)
 from bench.scenarios import SCENARIOS
 from bench.sessions import OPENING_AT_ONCE, SessionsResult
 from bench.stack import (
@@ -116,7 +127,8 @@ def assemble(parts: Parts) -> str:
         "runtime on SQLite and PostgreSQL (first), and the end-to-end figures on the local "
         "Dapr stack (after it; `--no-stack` skips that part, `--stack-only` runs it alone and "
         "keeps the embedded part as it was). Then the load part: Locust and open board tabs "
-        "against `make run` and the stack (`--no-load` skips it, `--load-only` runs it alone, "
+        "against `make run` and the stack, and fired reminders sent to email, webhook and "
+        "ntfy servers (`--no-load` skips it, `--load-only` runs it alone, "
         "`--load-parts` chooses its sections; each section is rewritten only by a run that "
         "measured it). The findings at the end are written by hand and kept across runs.",
         "",
@@ -452,7 +464,7 @@ def _mark(met: bool) -> str:
 
 # --- The load part ---------------------------------------------------------------------
 
-LOAD_PARTS = ("reads", "people", "people-dapr", "sessions")
+LOAD_PARTS = ("reads", "people", "people-dapr", "sessions", "notify", "notify-dapr")
 READ_P99_TARGET_MS = 250.0
 PEOPLE_P95_TARGET_MS = 100.0
 REACH_TARGET_MS = 2_000.0
@@ -743,3 +755,145 @@ def _ms(value: float | None) -> str:
 
 def _locust_version() -> str:
     return importlib.metadata.version("locust")
+
+
+# --- The notifications part ------------------------------------------------------------
+
+
+def render_notify(result: NotifyResult) -> str:
+    """The notifications section: the mail latency and the burst of a minute's reminders."""
+    first, last = MAIL_WINDOW_SECONDS
+    mail, burst = result.mail, result.burst
+    embedded = result.mode == "embedded"
+    out = [
+        load_marker("notify" if embedded else "notify-dapr"),
+        "## Notifications: fired reminders to email, webhooks and ntfy, "
+        + ("embedded" if embedded else "the Dapr stack"),
+        "",
+        "| | |",
+        "|---|---|",
+        *(f"| {key} | {value} |" for key, value in result.machine.items()),
+        f"| Date | {result.date} |",
+        f"| Run time of this part | {result.total_seconds / 60:.1f} min |",
+        "",
+        "### Method",
+        "",
+        f"- Server: {_notify_server(embedded)} `TASKFLOW_SMTP_URL` names the SMTP server "
+        "below and `TASKFLOW_NOTIFY_ALLOW_PRIVATE=1` lets the courier post to loopback.",
+        "- The receiving servers are the tests' own, in the bench's process on the same "
+        "machine: an SMTP server (aiosmtpd, with a login; `tests/support/mail.py`), a "
+        "webhook receiver that checks every signature (`tests/support/webhooks.py`) and an "
+        "ntfy server (`tests/support/ntfy.py`). Each notes the moment it took a message: "
+        "the SMTP server once the message's data is in (before it answers 250), the others "
+        "as the request arrives. A delivery's **latency** is that moment minus its "
+        "reminder's due moment (the task's due date as stored, minus the offset "
+        f"{REMINDER_OFFSET}); a reminder is matched by its task's title, which ends in its "
+        "number.",
+        f"- **Mail.** The owner has one email channel. {result.options.reminders} tasks are "
+        f"created through `POST /api/tasks` with reminders due {first:.0f} to {last:.0f} s "
+        "later, evenly spread. Target: p95 under "
+        f"{MAIL_TARGET_MS / 1000:.0f} s, none lost.",
+        f"- **A minute's reminders.** The owner then adds a webhook and an ntfy channel. "
+        f"{result.options.burst:,} tasks are created with reminders due evenly over one "
+        f"whole minute ({BURST_SPREAD_SECONDS:.0f} s, the first far enough ahead to create "
+        f"them all first); each must reach all {len(CHANNELS)} channels. Target: every "
+        f"reminder on every channel within {BURST_TARGET_SECONDS:.0f} s of its due moment, "
+        "none twice.",
+        f"- The bench waits until every channel has every reminder (at most "
+        f"{GRACE_SECONDS:.0f} s after the last due moment), then {TWICE_WAIT_SECONDS:.0f} s more "
+        "for any that comes twice. p50/p95 are nearest rank over all deliveries. *Where "
+        "the time went* is read from the server's database afterwards, per delivered "
+        "delivery: the reminder fired (`reminder.sent_at - scheduled_at`: the timer), its "
+        "delivery row stored (`created_at - sent_at`: the outbox relay, the bus and "
+        "`Courier.enqueue`), and sent (`delivered_at - created_at`: the courier's claim, "
+        "the send, and marking it delivered).",
+        "",
+        "### Results",
+        "",
+        "#### Due → mail accepted by the SMTP server",
+        "",
+        "| Reminders | Mails | Missing | Twice | p50 ms | p95 ms | Max ms | Target | |",
+        "|--:|--:|--:|--:|--:|--:|--:|---|---|",
+    ]
+    email = mail.arrivals["email"]
+    out += [
+        f"| {email.asked} | {sum(len(t) for t in email.times.values())} | {email.missing} "
+        f"| {email.doubled} | {_latency_cells(mail.latencies('email'))} "
+        f"| p95 < {MAIL_TARGET_MS / 1000:.0f} s | {_mark(result.mail_met())} |",
+        "",
+        f"#### {result.options.burst:,} reminders due in one minute, on {len(CHANNELS)} channels",
+        "",
+        f"Tasks created in {burst.setup_seconds:.0f} s before the minute began.",
+        "",
+        "| Channel | Reminders | Delivered | Missing | Twice | p50 ms | p95 ms | Max ms |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for channel, one in burst.arrivals.items():
+        out.append(
+            f"| {channel} | {one.asked:,} | {one.delivered:,} | {one.missing:,} "
+            f"| {one.doubled:,} | {_latency_cells(burst.latencies(channel))} |"
+        )
+    delivered = sum(one.delivered for one in burst.arrivals.values())
+    out.append(
+        f"| **all** | {burst.arrivals['email'].asked * len(burst.arrivals):,} | {delivered:,} "
+        f"| {burst.lost:,} | {burst.doubled:,} | {_latency_cells(burst.latencies())} |"
+    )
+    last_arrival = burst.last_arrival()
+    after_minute = (
+        "—" if last_arrival is None else f"{(last_arrival - burst.last_due).total_seconds():.1f} s"
+    )
+    slowest = burst.slowest_reminder_seconds()
+    out += [
+        "",
+        f"- The last delivery came {after_minute} after the minute's last due moment.",
+        "- The slowest reminder reached its last channel "
+        + ("— (some never did)" if slowest is None else f"{slowest:.1f} s after its due moment")
+        + f". Target: all within {BURST_TARGET_SECONDS:.0f} s, none twice: "
+        f"{_mark(result.burst_met())}.",
+        "",
+        "#### Where the time went",
+        "",
+        "| Measure | Stage | p50 ms | p95 ms | Max ms |",
+        "|---|---|--:|--:|--:|",
+    ]
+    for name, measure in (("mail", mail), ("a minute's reminders", burst)):
+        stages = measure.breakdown
+        for stage, figures in (
+            ("reminder fired", stages.fired),
+            ("delivery stored", stages.enqueued),
+            ("sent and marked", stages.sent),
+        ):
+            out.append(f"| {name} | {stage} | {_latency_cells(figures)} |")
+    out.append("")
+    for name, measure in (("Mail", mail), ("A minute's reminders", burst)):
+        statuses = ", ".join(f"{n:,} {s}" for s, n in sorted(measure.breakdown.statuses.items()))
+        out.append(
+            f"- {name}: deliveries stored {statuses}; "
+            f"{measure.breakdown.retried:,} took more than one attempt."
+        )
+    return "\n".join([*out, ""])
+
+
+def _notify_server(embedded: bool) -> str:
+    if embedded:
+        return (
+            "the API under uvicorn with the embedded runtime (as the embedded part serves it: "
+            "`tests.support.servers.serve_api`) on a fresh SQLite file; its reminder timers, "
+            "outbox relay, in-process bus and courier (`app/services/notifier.py`) run in that "
+            "one process, as in `make run`. The test admin owns the tasks and the channels."
+        )
+    return (
+        "the local Dapr stack (`scripts/stack.sh`, as the stack part above): the reminders "
+        "processor arms the Dapr scheduler's jobs, the app marks a fired reminder sent, and "
+        "the notifier processor (its own consumer group on `task-updates`, its own sidecar) "
+        "enqueues and sends the deliveries in PostgreSQL. The bench's servers' settings are "
+        "in the environment the stack starts with (its app and notifier are restarted if "
+        "they run without them). A user made for the run owns the tasks and the channels; "
+        "the tasks are deleted again afterwards."
+    )
+
+
+def _latency_cells(figures: Latencies) -> str:
+    if not figures.samples_ms:
+        return "— | — | —"
+    return f"{figures.p50:,.0f} | {figures.p95:,.0f} | {figures.slowest:,.0f}"

@@ -1,6 +1,7 @@
 """The notification deliveries' statements: one row per fired reminder and channel, claimed
 for a lease by the courier that sends it, and marked with the event that tells the audit."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -92,11 +93,37 @@ class DeliveryRepository:
         )
         return from_rows(Delivery, _D, rows)
 
-    async def delivered(self, delivery: Delivery, at: datetime, events: list[Event]) -> bool:
-        """Mark it delivered, if the lease still holds, and store its events with it."""
-        return await self._finish(
-            delivery, events, status=DeliveryStatus.DELIVERED.value, delivered_at=at
+    async def delivered(self, sent: Sequence[tuple[Delivery, Event]], at: datetime) -> int:
+        """Mark the sent deliveries delivered, each with its event: in one write when every
+        lease still holds, else one by one, those whose lease holds. How many were marked."""
+        deliveries = [delivery for delivery, _ in sent]
+        others = _D.alias("held")
+        all_held = (
+            sa.select(sa.func.count())
+            .select_from(others)
+            .where(_leases_held(others, deliveries))
+            .scalar_subquery()
+        ) == len(deliveries)
+        rows = await self._sql.write(
+            sa.update(_D)
+            .where(_leases_held(_D, deliveries), all_held)
+            .values(
+                status=DeliveryStatus.DELIVERED.value,
+                delivered_at=at,
+                attempts=_D.c.attempts + 1,
+                claimed_until=None,
+            )
+            .returning(_D.c.id),
+            outbox_inserts(*(event for _, event in sent)),
         )
+        if rows or len(sent) == 1:
+            return len(rows)
+        marked = 0
+        for delivery, event in sent:
+            marked += await self._finish(
+                delivery, [event], status=DeliveryStatus.DELIVERED.value, delivered_at=at
+            )
+        return marked
 
     async def retry_at(self, delivery: Delivery, at: datetime, error: str) -> bool:
         """Count the failed attempt; the next one is due at `at`."""
@@ -121,3 +148,16 @@ class DeliveryRepository:
             outbox_inserts(*events),
         )
         return bool(rows)
+
+
+def _leases_held(table: sa.FromClause, deliveries: Sequence[Delivery]) -> sa.ColumnElement[bool]:
+    """The rows of `table` that are these deliveries, pending and still under their lease."""
+    return sa.and_(
+        table.c.status == DeliveryStatus.PENDING.value,
+        sa.or_(
+            *(
+                sa.and_(table.c.id == delivery.id, table.c.claimed_until == delivery.claimed_until)
+                for delivery in deliveries
+            )
+        ),
+    )

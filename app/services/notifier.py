@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
-from app.domain.channels import ChannelType
+from app.domain.channels import Channel, ChannelType
 from app.domain.events import (
     TASK_UPDATES,
     NotificationDelivered,
@@ -139,17 +139,36 @@ class Courier:
             self._wake.clear()
 
     async def drain(self) -> int:
-        """One pass: claim the due deliveries and attempt each once, side by side; how many
-        were attempted."""
+        """One pass: claim the due deliveries, attempt each once, side by side, and mark the
+        ones sent delivered in one write; how many were attempted."""
         now = self._clock()
         claimed = await self._deliveries.claim(now, now + self._lease, BATCH)
-        await asyncio.gather(*(self._attempt(delivery) for delivery in claimed))
+        channels = await self._channels_of(claimed)
+        outcomes = await asyncio.gather(
+            *(self._attempt(delivery, channels.get(delivery.channel_id)) for delivery in claimed)
+        )
+        sent = [
+            (delivery, delivered)
+            for delivery, delivered in zip(claimed, outcomes, strict=True)
+            if delivered is not None
+        ]
+        if sent and await self._deliveries.delivered(sent, self._clock()):
+            self._events_written()
         return len(claimed)
 
-    async def _attempt(self, delivery: Delivery) -> None:
-        channel = await self._channels.get(delivery.owner_id, delivery.channel_id)
+    async def _channels_of(self, deliveries: list[Delivery]) -> dict[int, Channel]:
+        """The channels `deliveries` go to, read once per owner (a removed one is missing)."""
+        owners = sorted({delivery.owner_id for delivery in deliveries})
+        found = await asyncio.gather(*(self._channels.of_owner(owner) for owner in owners))
+        return {channel.id: channel for channels in found for channel in channels}
+
+    async def _attempt(
+        self, delivery: Delivery, channel: Channel | None
+    ) -> NotificationDelivered | None:
+        """Send it once; its event when it was sent, to be marked with the pass's others.
+        A failed attempt is counted here: tried again later, or given up for good."""
         if channel is None:
-            return  # removed meanwhile: its deliveries went with it
+            return None  # removed meanwhile: its deliveries went with it
         sender = self._senders.get(channel.type)
         attempts = delivery.attempts + 1
         outcome = {
@@ -176,27 +195,25 @@ class Courier:
             if await self._deliveries.failed(delivery, failed.error, [failed]):
                 self._events_written()
             await self._channels.remove(channel.owner_id, channel.id)
-            return
+            return None
         except DeliveryFailed as failure:
             error = str(failure)[:ERROR_MAX] or type(failure).__name__
         else:
-            delivered = NotificationDelivered(**outcome)
-            if await self._deliveries.delivered(delivery, self._clock(), [delivered]):
-                self._events_written()
-            return
+            return NotificationDelivered(**outcome)
         log.warning("notification %s, attempt %d: %s", delivery.id, attempts, error)
         if attempts < MAX_ATTEMPTS:
             next_at = self._clock() + retry_delay(attempts, self._retry_seconds)
             await self._deliveries.retry_at(delivery, next_at, error)
-            return
+            return None
         failed = NotificationFailed(**outcome, error=error)
         if await self._deliveries.failed(delivery, error, [failed]):
             self._events_written()
             if delivery.reminder_id is None:
-                return  # a digest: the next day's tells again
+                return None  # a digest: the next day's tells again
             await self._dead_letters.record(
                 TASK_UPDATES,
                 delivery.event,
                 f"notification on {channel.type.value} channel {channel.id} failed after "
                 f"{attempts} attempts: {error}",
             )
+        return None

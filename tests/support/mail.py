@@ -6,6 +6,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -23,6 +24,8 @@ class MailServer:
     def __init__(self, port: int) -> None:
         self.port = port
         self.received: list[EmailMessage] = []
+        # Each message with when it was accepted (where the bench's latencies end).
+        self.accepted: list[tuple[EmailMessage, datetime]] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         # Recipients refused with 550, as a mailbox that does not exist.
         self.refused: set[str] = set()
@@ -58,6 +61,7 @@ class MailServer:
         with self._arrived:
             self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
             self.received.append(parsed)
+            self.accepted.append((parsed, datetime.now(UTC)))
             self._arrived.notify_all()
         return "250 OK"
 
@@ -70,6 +74,11 @@ class MailServer:
                 assert left > 0, f"{len(self.received)} of {count} messages within {timeout} s"
                 self._arrived.wait(left)
             return list(self.received)
+
+    def timed(self) -> list[tuple[EmailMessage, datetime]]:
+        """The messages received so far, each with when it was accepted."""
+        with self._arrived:
+            return list(self.accepted)
 
 
 @contextlib.contextmanager

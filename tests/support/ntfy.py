@@ -11,6 +11,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -47,6 +48,8 @@ class NtfyServer:
         # Topics that need a token, and the token each needs.
         self.tokens: dict[str, str] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
+        # When each of a topic's messages was published (ntfy's own `time` is in whole seconds).
+        self.published_at: dict[str, list[datetime]] = {}
         self.base_url = ""
         self._lock = threading.Lock()
 
@@ -89,12 +92,20 @@ class NtfyServer:
         }
         with self._lock:
             self.messages.setdefault(topic, []).append(message)
+            self.published_at.setdefault(topic, []).append(datetime.now(UTC))
         return message
 
     def poll(self, topic: str) -> list[dict[str, Any]]:
         """What a subscriber of `topic` reads now."""
         with self._lock:
             return list(self.messages.get(topic, []))
+
+    def timed(self, topic: str) -> list[tuple[dict[str, Any], datetime]]:
+        """What a subscriber of `topic` reads now, each with when it was published."""
+        with self._lock:
+            return list(
+                zip(self.messages.get(topic, []), self.published_at.get(topic, []), strict=True)
+            )
 
 
 @contextlib.contextmanager

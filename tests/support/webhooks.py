@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -25,6 +26,8 @@ class Received:
     verified: bool
     # The Host header: the name in the channel's URL.
     host: str
+    # When it arrived.
+    at: datetime
 
 
 class WebhookReceiver:
@@ -62,7 +65,13 @@ class WebhookReceiver:
         with self._arrived:
             self.received.append(
                 Received(
-                    path, timestamp, signature, json.loads(raw), verified, headers.get("Host", "")
+                    path,
+                    timestamp,
+                    signature,
+                    json.loads(raw),
+                    verified,
+                    headers.get("Host", ""),
+                    datetime.now(UTC),
                 )
             )
             self._arrived.notify_all()

@@ -18,11 +18,12 @@ from app.adapters.notify.webhook import WebhookPoster
 from app.config import MailSettings
 from app.domain.channels import Channel, ChannelType
 from app.domain.enums import Priority
-from app.domain.events import TASK_UPDATES, ReminderSent
+from app.domain.events import TASK_UPDATES, NotificationDelivered, ReminderSent
 from app.domain.models import Reminder, Task
 from app.domain.notifications import MAX_ATTEMPTS, DeliveryStatus
 from app.domain.preferences import Preferences, clock_time
 from app.ports import Sender
+from app.repositories.deliveries import DeliveryRepository
 from app.repositories.tables import (
     DEAD_LETTER,
     DIGEST,
@@ -219,6 +220,36 @@ async def test_two_couriers_send_each_delivery_once(setup: Setup, smtp: MailServ
     other = setup.new_courier()
     assert sorted([await other.drain(), await setup.courier.drain()]) == [0, 1]
     assert len(smtp.wait_for(1)) == 1
+
+
+async def test_a_pass_marks_delivered_only_what_it_still_holds(
+    setup: Setup, receiver: WebhookReceiver
+) -> None:
+    """A pass marks its sent deliveries in one write; one whose lease ran out and another
+    courier took stays that courier's, and tells the audit nothing."""
+    await setup.channels.create(OWNER, ChannelType.EMAIL, "someone@example.com")
+    await _webhook(setup, receiver, "/lease")
+    _, sent = await setup.fired()
+    await setup.courier.enqueue(sent)
+    deliveries = DeliveryRepository(setup.sql)
+    lease = timedelta(seconds=60)
+    claimed = await deliveries.claim(setup.clock(), setup.clock() + lease, 10)
+    assert len(claimed) == 2
+    setup.clock.advance(61)
+    [taken] = await deliveries.claim(setup.clock(), setup.clock() + lease, 1)
+    events = [
+        (delivery, NotificationDelivered(
+            task_id=delivery.task_id, user_id=OWNER, reminder_id=delivery.reminder_id,
+            channel_id=delivery.channel_id, channel_type="email", attempts=1,
+        ))
+        for delivery in claimed
+    ]  # fmt: skip
+
+    assert await deliveries.delivered(events, setup.clock()) == 1
+    [kept] = [delivery for delivery in claimed if delivery.id != taken.id]
+    status = {row["id"]: row["status"] for row in await setup.deliveries()}
+    assert status == {kept.id: "delivered", taken.id: "pending"}
+    assert [event["channel_id"] for event in await setup.outcomes()] == [kept.channel_id]
 
 
 async def test_a_webhook_is_signed_and_carries_event_task_reminder_and_actions(
