@@ -24,15 +24,19 @@ def on_this_database(item: Any, name: str | None, kind: str, reflected: bool, ot
     return exists_on(engine.dialect.name, item)
 
 
-with engine.connect() as connection:
-    context.configure(
-        connection=connection,
-        target_metadata=METADATA,
-        render_as_batch=connection.dialect.name == "sqlite",
-        include_object=on_this_database,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-        role = settings.database_runtime_role
-        if role is not None and connection.dialect.name == "postgresql":
-            grant_runtime_role(connection, role)
+# Closed at the end, not when the process exits: the tests migrate in their own process.
+try:
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=METADATA,
+            render_as_batch=connection.dialect.name == "sqlite",
+            include_object=on_this_database,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+            role = settings.database_runtime_role
+            if role is not None and connection.dialect.name == "postgresql":
+                grant_runtime_role(connection, role)
+finally:
+    engine.dispose()

@@ -2,14 +2,20 @@
 # make test: set-up, lint, the project's PostgreSQL, every test tier in one pytest run, then
 # the pinned-date runs; the time of each step and tier at the end.
 # `scripts/test.sh lint` (make lint) stops after the lint step.
-# `scripts/test.sh fast` (make test-fast): lint, then the unit tier and the contract tier on
-# SQLite, in one process, without PostgreSQL, the browser or what is marked slow (a warm
-# .venv is assumed: the set-up runs only when there is none).
+# `scripts/test.sh fast` (make test-fast): lint, and the unit tier and the contract tier on
+# SQLite in two shares side by side (pytest --shard, one process each, for 2 cores), without
+# PostgreSQL, the browser or what is marked slow (a warm .venv is assumed: the set-up runs
+# only when there is none).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 mode="${1:-all}"
+
+# Compiled modules (and pytest's rewritten tests) kept between runs, outside the clone:
+# compiling them again costs every run seconds.
+export PYTHONPYCACHEPREFIX="$CACHE/pycache"
+unset PYTHONDONTWRITEBYTECODE
 
 timings=()
 timed() {
@@ -29,44 +35,77 @@ if [[ "$mode" != fast || ! -x .venv/bin/python ]]; then
   timed set-up "$ROOT/scripts/bootstrap.sh"
 fi
 
+# Chained, not under `set -e`, which a step run in the background would not obey.
 lint() {
-  .venv/bin/ruff check .
-  .venv/bin/ruff format --check .
-  .venv/bin/mypy app processors tests bench
-  .venv/bin/lint-imports
+  .venv/bin/ruff check . &&
+    .venv/bin/ruff format --check . &&
+    .venv/bin/mypy app processors tests bench &&
+    .venv/bin/lint-imports
 }
+
+rc=0
+if [[ "$mode" == fast ]]; then
+  outputs="$(mktemp -d)"
+  trap 'rm -rf "$outputs"' EXIT
+  # `background NAME COMMAND...`: COMMAND in the background, its output kept for `finish`.
+  background() {
+    local name=$1
+    shift
+    (
+      started=$SECONDS
+      status=0
+      "$@" >"$outputs/$name" 2>&1 || status=$?
+      echo "$status $((SECONDS - started))" >"$outputs/$name.status"
+    ) &
+  }
+  # `finish NAME...`: once every step has ended, each one's output, time and status in turn.
+  finish() {
+    wait
+    local name status seconds
+    for name in "$@"; do
+      cat "$outputs/$name"
+      read -r status seconds <"$outputs/$name.status"
+      timings+=("$name $seconds s")
+      ((status != 5)) || log "$name: pytest collected no tests"
+      ((status == 0)) || rc=1
+    done
+  }
+  # Without the fuzz tier's plugins (schemathesis, hypothesis): they cost seconds to load.
+  share() {
+    .venv/bin/python -m pytest -p no:cacheprovider -p no:schemathesis -p no:hypothesispytest \
+      -q -m "not postgres and not slow" --shard "$1" tests/unit tests/contract
+  }
+  background lint lint
+  background "tests, 1st half" share 1/2
+  background "tests, 2nd half" share 2/2
+  finish lint "tests, 1st half" "tests, 2nd half"
+  report
+  exit "$rc"
+fi
+
 timed lint lint
 if [[ "$mode" == lint ]]; then
   report
   exit 0
 fi
 
-rc=0
 tiers="$(mktemp)"
 trap 'rm -f "$tiers"' EXIT
-if [[ "$mode" == fast ]]; then
-  started=$SECONDS
-  # Without the fuzz tier's plugins (schemathesis, hypothesis): they cost seconds to load.
-  .venv/bin/python -m pytest -p no:cacheprovider -p no:schemathesis -p no:hypothesispytest \
-    -q -m "not postgres and not slow" tests/unit tests/contract || rc=$?
-  timings+=("tests $((SECONDS - started)) s")
-else
-  started=$SECONDS
-  TASKFLOW_TEST_POSTGRES_URL="$("$ROOT/scripts/postgres.sh" start)"
-  export TASKFLOW_TEST_POSTGRES_URL
-  TASKFLOW_CHROMIUM="$("$ROOT/scripts/chromium.sh")"
-  export TASKFLOW_CHROMIUM
-  timings+=("postgres and chromium $((SECONDS - started)) s")
-  log "postgres and chromium: $((SECONDS - started)) s; the tiers start at $SECONDS s"
-  started=$SECONDS
-  TASKFLOW_TIER_TIMINGS="$tiers" .venv/bin/python -m pytest -p no:cacheprovider \
-    -p tests.support.timings tests || rc=$?
-  timings+=("pytest $((SECONDS - started)) s, of which the tiers' tests (set-up, call, tear-down):")
-  while read -r tier seconds; do timings+=("  $tier $seconds s"); done <"$tiers"
-  started=$SECONDS
-  "$ROOT/scripts/dates.sh" || rc=$?
-  timings+=("pinned dates $((SECONDS - started)) s")
-fi
+started=$SECONDS
+TASKFLOW_TEST_POSTGRES_URL="$("$ROOT/scripts/postgres.sh" start)"
+export TASKFLOW_TEST_POSTGRES_URL
+TASKFLOW_CHROMIUM="$("$ROOT/scripts/chromium.sh")"
+export TASKFLOW_CHROMIUM
+timings+=("postgres and chromium $((SECONDS - started)) s")
+log "postgres and chromium: $((SECONDS - started)) s; the tiers start at $SECONDS s"
+started=$SECONDS
+TASKFLOW_TIER_TIMINGS="$tiers" .venv/bin/python -m pytest -p no:cacheprovider \
+  -p tests.support.timings tests || rc=$?
+timings+=("pytest $((SECONDS - started)) s, of which the tiers' tests (set-up, call, tear-down):")
+while read -r tier seconds; do timings+=("  $tier $seconds s"); done <"$tiers"
+started=$SECONDS
+"$ROOT/scripts/dates.sh" || rc=$?
+timings+=("pinned dates $((SECONDS - started)) s")
 report
 ((rc != 5)) || die "pytest collected no tests"
 exit "$rc"

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import sqlalchemy as sa
+from alembic.config import main as alembic_command
 
 from tests.support.accounts import ADMIN_ENV
 
@@ -61,18 +63,15 @@ def migrate(database_url: str, runtime_role: str | None = None) -> None:
 
 
 def alembic(database_url: str, *arguments: str, runtime_role: str | None = None) -> None:
-    """Run the alembic command `arguments` on the database at `database_url`."""
-    env = {**os.environ, "TASKFLOW_DATABASE_URL": database_url}
-    env.pop("TASKFLOW_DATABASE_RUNTIME_ROLE", None)
-    if runtime_role is not None:
-        env["TASKFLOW_DATABASE_RUNTIME_ROLE"] = runtime_role
-    subprocess.run(
-        [sys.executable, "-m", "alembic", *arguments],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    """Run the alembic command `arguments` on the database at `database_url`, in this process
+    (its imports are already made: a migration takes a fraction of a second, not a new
+    interpreter's seconds); the environment is as the alembic command's would be."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TASKFLOW_DATABASE_URL", database_url)
+        patch.delenv("TASKFLOW_DATABASE_RUNTIME_ROLE", raising=False)
+        if runtime_role is not None:
+            patch.setenv("TASKFLOW_DATABASE_RUNTIME_ROLE", runtime_role)
+        alembic_command(["--raiseerr", "-c", str(ROOT / "alembic.ini"), *arguments])
 
 
 def free_port() -> int:
