@@ -15,8 +15,8 @@ import pytest
 from app.domain.notifications import MAX_ATTEMPTS
 from app.repositories.channels import MAX_CHANNELS
 from tests.contract.helpers import MISSING_ID, assert_invalid, assert_not_found, audit_of
-from tests.support.accounts import READ, bearer, log_in, make_token, make_user
-from tests.support.api import AppClient, api_client
+from tests.support.accounts import READ, bearer, make_token
+from tests.support.api import AppClient, api_client, sign_in
 from tests.support.databases import migrated_database, migrated_sqlite_url
 from tests.support.mail import MailServer, bodies
 from tests.support.ntfy import NtfyServer
@@ -57,13 +57,9 @@ def api(
 @pytest.fixture
 def person(api: AppClient) -> Iterator[AppClient]:
     """A client of a new user of the API, with a read-write token (channels of their own)."""
-    credentials = make_user(api, unique("u"))
-    with api.signed_out() as client:
-        assert log_in(client, credentials).status_code == 200
-        token = make_token(client)
-        client.cookies.clear()
-        client.headers.update(bearer(token))
-        yield client
+    client = sign_in(api, unique("u")).client
+    yield client
+    client.close()
 
 
 def _create(client: httpx.Client, kind: str, target: str) -> Json:

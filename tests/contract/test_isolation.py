@@ -33,8 +33,7 @@ from app.chat.conversation import Conversation, ConversationStore, HistoryLimits
 from app.repositories.tables import AUDIT_LOG, REMINDER, TASK
 from app.web import WebApp
 from tests.contract.helpers import list_tasks
-from tests.support.accounts import Credentials, bearer, log_in, make_token, make_user
-from tests.support.api import AppClient, mcp_client
+from tests.support.api import AppClient, Person, mcp_client, sign_in
 from tests.support.tasks import Json, create_task, eventually, poll, unique
 
 REQUESTS = 1_000
@@ -43,25 +42,6 @@ SEED = 11
 ELSEWHERE = 1_500_000_000
 FAR_FUTURE = "2099-03-04T09:00:00+00:00"
 PAGE = {"limit": 500}
-
-
-@dataclass(frozen=True)
-class Person:
-    client: AppClient
-    id: int
-    credentials: Credentials
-
-
-def sign_in(admin: AppClient, name: str) -> Person:
-    """A new user made by the admin, and a client of theirs holding a read-write token."""
-    credentials = make_user(admin, name)
-    client = admin.signed_out()
-    signed_in = log_in(client, credentials)
-    assert signed_in.status_code == 200, signed_in.text
-    token = make_token(client)
-    client.cookies.clear()
-    client.headers.update(bearer(token))
-    return Person(client, int(signed_in.json()["user"]["id"]), credentials)
 
 
 @pytest.fixture(scope="module")

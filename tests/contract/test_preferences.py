@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.contract.helpers import assert_invalid, audit_of
-from tests.support.accounts import READ, bearer, log_in, make_token, make_user
-from tests.support.api import AppClient, api_client
+from tests.support.accounts import READ, bearer, make_token
+from tests.support.api import AppClient, api_client, sign_in
 from tests.support.databases import migrated_database
 from tests.support.mail import MailServer, bodies
 from tests.support.tasks import create_task, eventually, unique
@@ -28,20 +28,12 @@ PAST = "2020-01-01T09:00:00Z"
 QUIET_SECONDS = 2.0
 
 
-def _signed_in(admin: AppClient) -> Iterator[AppClient]:
-    """A client of a new user of `admin`'s API, with a read-write token."""
-    credentials = make_user(admin, unique("p"))
-    with admin.signed_out() as person:
-        assert log_in(person, credentials).status_code == 200
-        token = make_token(person)
-        person.cookies.clear()
-        person.headers.update(bearer(token))
-        yield person
-
-
 @pytest.fixture
 def person(client: AppClient) -> Iterator[AppClient]:
-    yield from _signed_in(client)
+    """A client of a new user of the API, with a read-write token."""
+    person = sign_in(client, unique("p")).client
+    yield person
+    person.close()
 
 
 @pytest.fixture(
@@ -62,10 +54,11 @@ def mailing(
 @pytest.fixture
 def mailed(mailing: AppClient) -> Iterator[AppClient]:
     """A new user of the API with mail, with an email channel to `<their name>@example.org`."""
-    for person in _signed_in(mailing):
-        response = person.post("/api/channels", json={"type": "email", "target": _address(person)})
-        assert response.status_code == 201, response.text
-        yield person
+    person = sign_in(mailing, unique("p")).client
+    response = person.post("/api/channels", json={"type": "email", "target": _address(person)})
+    assert response.status_code == 201, response.text
+    yield person
+    person.close()
 
 
 def _address(person: AppClient) -> str:

@@ -10,8 +10,7 @@ import httpx
 import pytest
 
 from tests.contract.helpers import assert_invalid, audit_of
-from tests.support.accounts import log_in, make_token, make_user
-from tests.support.api import AppClient, api_client
+from tests.support.api import AppClient, api_client, sign_in
 from tests.support.databases import migrated_database
 from tests.support.tasks import Json, create_task, eventually, poll, unique
 from tests.support.webpush import PushService, Subscription, b64url, new_subscription, unb64url
@@ -46,14 +45,10 @@ def api(
 
 @pytest.fixture
 def person(api: AppClient) -> Iterator[AppClient]:
-    """A client of a new user of the API, with a read-write token."""
-    credentials = make_user(api, unique("u"))
-    with api.signed_out() as client:
-        assert log_in(client, credentials).status_code == 200
-        token = make_token(client)
-        client.cookies.clear()
-        client.headers.update({"Authorization": f"Bearer {token}"})
-        yield client
+    """A client of a new user of the API, with a read-write token (channels of their own)."""
+    client = sign_in(api, unique("u")).client
+    yield client
+    client.close()
 
 
 def _subscribed(client: httpx.Client, push: PushService) -> tuple[Subscription, Json]:

@@ -3,6 +3,7 @@ over ASGI (no socket, no server process)."""
 
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import TypeVar
 
 import anyio
@@ -19,7 +20,7 @@ from app.api.main import served_api
 from app.config import Settings
 from app.ports import Clock, utc_now
 from app.web import web_app
-from tests.support.accounts import ADMIN_ENV, bearer, log_in, make_token
+from tests.support.accounts import ADMIN_ENV, Credentials, bearer, log_in, make_token, make_user
 
 BASE_URL = "http://testserver"
 REQUEST_TIMEOUT_SECONDS = 20
@@ -51,6 +52,26 @@ class AppClient(httpx.Client):
     def signed_out(self) -> "AppClient":
         """Another client of the same app, without credentials (close it after use)."""
         return AppClient(self.app, self.portal)
+
+
+@dataclass(frozen=True)
+class Person:
+    client: AppClient
+    id: int
+    credentials: Credentials
+
+
+def sign_in(admin: AppClient, name: str) -> Person:
+    """A new user made by the admin, and a client of theirs holding a read-write token (close
+    it after use)."""
+    credentials = make_user(admin, name)
+    client = admin.signed_out()
+    signed_in = log_in(client, credentials)
+    assert signed_in.status_code == 200, signed_in.text
+    token = make_token(client)
+    client.cookies.clear()
+    client.headers.update(bearer(token))
+    return Person(client, int(signed_in.json()["user"]["id"]), credentials)
 
 
 class _InAppTransport(httpx.BaseTransport):
