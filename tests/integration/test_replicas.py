@@ -98,8 +98,10 @@ def test_a_tab_on_each_replica_gets_the_change_and_the_toast_and_a_reminder_is_s
                 due_date=due.isoformat(),
                 reminder_offset="1 minute",
             )
+        # How soon is the benchmark's to say (docs/benchmarks.md); on a loaded machine a
+        # change can take seconds to go through the outbox, Kafka and both sidecars.
         for tab in tabs:
-            expect(tab.row(f"Chores {word}")).to_be_visible(timeout=5_000)
+            expect(tab.row(f"Chores {word}")).to_be_visible(timeout=30_000)
         toasts = [tab.toasts().filter(has_text=f"Reminder: Call the bank {word}") for tab in tabs]
         for toast in toasts:
             expect(toast).to_be_visible(timeout=30_000)
