@@ -11,7 +11,15 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
-from app.domain.digests import Digest, digest_html, digest_json, digest_lines, digest_subject
+from app.domain.digests import (
+    DIGEST_EVENT,
+    Digest,
+    digest_html,
+    digest_json,
+    digest_lines,
+    digest_subject,
+    summary,
+)
 from app.domain.enums import Priority
 
 # Attempts at one delivery before it is given up and set aside as a dead letter.
@@ -55,6 +63,22 @@ class Notification(BaseModel):
     # The owner's own zone, when they chose one: the due time is shown on their clock.
     user_timezone: str | None = None
     digest: Digest | None = None
+
+
+def digest_notification(digest: Digest, at: datetime) -> Notification:
+    """The notification that carries a daily digest, composed at `at`."""
+    return Notification(
+        event=DIGEST_EVENT,
+        reminder_id=None,
+        task_id=None,
+        title=summary(digest),
+        due_date=None,
+        timezone=digest.time_zone,
+        priority=Priority.MEDIUM,
+        scheduled_at=at,
+        fired_at=at,
+        digest=digest,
+    )
 
 
 def due_text(notification: Notification) -> str:

@@ -14,9 +14,9 @@ from datetime import date, datetime
 
 from app.domain.channels import ChannelType
 from app.domain.digests import DIGEST_EVENT, DIGEST_LISTED, Digest, DigestItem, summary
-from app.domain.enums import Priority, TaskStatus
+from app.domain.enums import TaskStatus
 from app.domain.models import Task
-from app.domain.notifications import Notification
+from app.domain.notifications import digest_notification
 from app.domain.preferences import Preferences, day_end, digest_due, next_digest
 from app.domain.queries import SortField, SortOrder, TaskQuery
 from app.ports import Clock, Sql, utc_now
@@ -79,18 +79,7 @@ class DigestService:
 
     async def _send(self, owner: int, preferences: Preferences, day: date, now: datetime) -> None:
         digest = await self._compose(owner, preferences, day, now)
-        notification = Notification(
-            event=DIGEST_EVENT,
-            reminder_id=None,
-            task_id=None,
-            title=summary(digest),
-            due_date=None,
-            timezone=digest.time_zone,
-            priority=Priority.MEDIUM,
-            scheduled_at=now,
-            fired_at=now,
-            digest=digest,
-        )
+        notification = digest_notification(digest, now)
         event = {
             "event_type": DIGEST_EVENT,
             "user_id": owner,

@@ -4,10 +4,10 @@ counted."""
 
 from datetime import UTC, date, datetime, timedelta
 
-from app.domain.digests import DIGEST_EVENT, DIGEST_LISTED, Digest, DigestItem, summary
-from app.domain.enums import Priority
+from app.domain.digests import DIGEST_LISTED, Digest, DigestItem
 from app.domain.notifications import (
     Notification,
+    digest_notification,
     html_body,
     ntfy_message,
     subject,
@@ -36,18 +36,7 @@ def _digest(overdue: int, today: int) -> Digest:
 
 
 def _notification(digest: Digest) -> Notification:
-    return Notification(
-        event=DIGEST_EVENT,
-        reminder_id=None,
-        task_id=None,
-        title=summary(digest),
-        due_date=None,
-        timezone=digest.time_zone,
-        priority=Priority.MEDIUM,
-        scheduled_at=MORNING,
-        fired_at=MORNING,
-        digest=digest,
-    )
+    return digest_notification(digest, MORNING)
 
 
 def test_the_mail_counts_both_parts_and_lists_times_on_the_users_clock() -> None:
