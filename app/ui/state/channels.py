@@ -84,23 +84,34 @@ class ChannelsState(rx.State):
         if not target:
             self.error = "Target: enter where the notifications go."
             return None
-        try:
-            kind = ChannelType(self.kind)
-            token = str(form.get("token", "")) if kind == ChannelType.NTFY else None
-            made = await current_app().runtime.channels.create(
-                await owner_of(self), kind, target, token
-            )
-        except Invalid as refused:
-            self.error = _naming(refused)
-            return None
-        except Conflict as full:
-            self.error = f"{str(full).capitalize()}."
+        kind = ChannelType(self.kind)
+        token = str(form.get("token", "")) if kind == ChannelType.NTFY else None
+        made = await self._create(kind, target, token)
+        if made is None:
             return None
         self.error = self.outcome = ""
         self.new_secret = made.signing_secret or ""
         self.new_secret_target = made.target if made.signing_secret else ""
         await self._list()
         return rx.set_value("channel-target", "")
+
+    async def _create(
+        self,
+        kind: ChannelType,
+        target: str,
+        token: str | None = None,
+        keys: PushKeys | None = None,
+    ) -> Channel | None:
+        """The channel made, or None with the reason in `error`."""
+        try:
+            return await current_app().runtime.channels.create(
+                await owner_of(self), kind, target, token, keys=keys
+            )
+        except Invalid as refused:
+            self.error = _naming(refused)
+        except Conflict as full:
+            self.error = f"{str(full).capitalize()}."
+        return None
 
     @event
     async def turn_on_push(self) -> EventSpec:
@@ -123,20 +134,11 @@ class ChannelsState(rx.State):
             self.error = ""
             return rx.toast.info("Push is on for this device already")
         try:
-            await current_app().runtime.channels.create(
-                await owner_of(self),
-                ChannelType.WEBPUSH,
-                endpoint,
-                keys=PushKeys.model_validate(subscription.get("keys")),
-            )
+            keys = PushKeys.model_validate(subscription.get("keys"))
         except ValidationError:
             self.error = "This browser's push subscription has no usable keys."
             return None
-        except Invalid as refused:
-            self.error = _naming(refused)
-            return None
-        except Conflict as full:
-            self.error = f"{str(full).capitalize()}."
+        if await self._create(ChannelType.WEBPUSH, endpoint, keys=keys) is None:
             return None
         self.error = ""
         await self._list()
