@@ -143,11 +143,7 @@ def _embedded(options: argparse.Namespace) -> tuple[str, list[str]]:
     backends = [name for name in options.backends.split(",") if name]
     sizes = _sizes(options.sizes)
     info = {
-        "CPU": machine.cpu_model(),
-        "Cores": machine.cores(),
-        "RAM": machine.memory(),
-        "OS": machine.operating_system(),
-        "Python": machine.python(),
+        **machine.describe(),
         "SQLite": machine.sqlite(),
     }
     if "postgresql" in backends:

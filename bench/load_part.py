@@ -43,11 +43,7 @@ class SessionOptions:
 
 def _info() -> dict[str, str]:
     return {
-        "CPU": machine.cpu_model(),
-        "Cores": machine.cores(),
-        "RAM": machine.memory(),
-        "OS": machine.operating_system(),
-        "Python": machine.python(),
+        **machine.describe(),
         "SQLite": machine.sqlite(),
         "Load average (1/5/15 min) at start": machine.load(),
     }

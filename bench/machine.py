@@ -8,6 +8,17 @@ from pathlib import Path
 import sqlalchemy as sa
 
 
+def describe() -> dict[str, str]:
+    """The machine's rows of a report's table: CPU, cores, memory, OS and Python."""
+    return {
+        "CPU": cpu_model(),
+        "Cores": cores(),
+        "RAM": memory(),
+        "OS": operating_system(),
+        "Python": python(),
+    }
+
+
 def cpu_model() -> str:
     for line in _lines("/proc/cpuinfo"):
         name, _, value = line.partition(":")

@@ -202,11 +202,7 @@ class Servers:
 
 def _info(**more: str) -> dict[str, str]:
     return {
-        "CPU": machine.cpu_model(),
-        "Cores": machine.cores(),
-        "RAM": machine.memory(),
-        "OS": machine.operating_system(),
-        "Python": machine.python(),
+        **machine.describe(),
         **more,
         "Load average (1/5/15 min) at start": machine.load(),
     }

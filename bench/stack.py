@@ -151,13 +151,7 @@ class StackOptions:
 def run(options: StackOptions, log: Callable[[str], None]) -> StackResult:
     """Bring the stack up (or use the running one), measure, and leave it as it was."""
     started = time.perf_counter()
-    info = {
-        "CPU": machine.cpu_model(),
-        "Cores": machine.cores(),
-        "RAM": machine.memory(),
-        "OS": machine.operating_system(),
-        "Python": machine.python(),
-    }
+    info = machine.describe()
     was_running = is_running()
     with tempfile.TemporaryDirectory(prefix="taskflow-bench-stack-") as scratch:
         log("stack: " + ("using the running stack" if was_running else "bringing the stack up"))
