@@ -115,20 +115,20 @@ def test_outcome() -> rx.Component:
 def channel_row(row: ObjectVar[ChannelRow]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row.type),
-        rx.table.row_header_cell(row.target, word_break="break-all"),
+        rx.table.row_header_cell(row.shown, word_break="break-all"),
         rx.table.cell(row.created),
         rx.table.cell(
             rx.hstack(
                 row_button(
-                    "Send test", ChannelsState.send_test(row.id), f"Send a test to {row.target}"
+                    "Send test", ChannelsState.send_test(row.id), f"Send a test to {row.shown}"
                 ),
                 row_button(
-                    "Delete", ChannelsState.ask_delete(row.id), f"Delete {row.target}", danger=True
+                    "Delete", ChannelsState.ask_delete(row.id), f"Delete {row.shown}", danger=True
                 ),
                 spacing="2",
             )
         ),
-        aria_label=row.target,
+        aria_label=row.shown,
     )
 
 

@@ -8,6 +8,7 @@ import dataclasses
 import json
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import reflex as rx
 from pydantic import ValidationError
@@ -34,6 +35,9 @@ class ChannelRow:
     id: int = 0
     type: str = ""
     target: str = ""
+    # What the page calls it: the target, or for a push subscription its service's host (the
+    # rest of its endpoint is a long opaque token).
+    shown: str = ""
     created: str = ""
 
 
@@ -157,7 +161,7 @@ class ChannelsState(rx.State):
         row = self._shown(channel_id)
         if row is None:
             return
-        self.outcome, self.outcome_failed = f"Sending a test to {row.target}…", False
+        self.outcome, self.outcome_failed = f"Sending a test to {row.shown}…", False
         yield
         try:
             await current_app().runtime.channels.test(await owner_of(self), row.id)
@@ -168,13 +172,13 @@ class ChannelsState(rx.State):
             self.outcome, self.outcome_failed = f"The test was not sent: {gone}.", True
             await self._list()
             return
-        self.outcome = f"Test sent to {row.target}."
+        self.outcome = f"Test sent to {row.shown}."
 
     @event
     def ask_delete(self, channel_id: int) -> None:
         row = self._shown(channel_id)
         if row is not None:
-            self.deleting_id, self.deleting_target = row.id, row.target
+            self.deleting_id, self.deleting_target = row.id, row.shown
             self.confirming = True
 
     @event
@@ -213,5 +217,10 @@ def _row(channel: Channel, zone: str) -> ChannelRow:
         id=channel.id,
         type=TYPE_NAMES[channel.type],
         target=channel.target,
+        shown=(
+            f"a browser, through {urlsplit(channel.target).hostname}"
+            if channel.type == ChannelType.WEBPUSH
+            else channel.target
+        ),
         created=wall_clock(channel.created_at, zone),
     )
