@@ -5,13 +5,14 @@ Only the sidecar may call these: it sends the process's app API token (APP_API_T
 per app) with every call.
 """
 
+import asyncio
 import contextlib
 import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -56,6 +57,32 @@ def _again_if_unavailable(path: str) -> Iterator[None]:
 CreateSuccessor = Callable[[int, int, datetime, str], Awaitable[Task | None]]
 
 
+# What becomes of one event of a bulk delivery: done, or delivered again later.
+BulkStatus = Literal["SUCCESS", "RETRY"]
+
+
+class BulkEntry(BaseModel):
+    entry_id: str = Field(alias="entryId")
+    event: Any = None
+
+
+class BulkDelivery(BaseModel):
+    """A bulk subscription's batch, as the sidecar posts it."""
+
+    entries: list[BulkEntry]
+
+
+class EntryStatus(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    entry_id: str = Field(alias="entryId")
+    status: BulkStatus
+
+
+class BulkStatuses(BaseModel):
+    statuses: list[EntryStatus]
+
+
 class SuccessorRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -77,13 +104,13 @@ def callbacks_router(
     create_successor: CreateSuccessor | None = None,
 ) -> APIRouter:
     """What the sidecar calls, with `app_token`: topic deliveries at /events/<topic>
-    (declarative subscriptions), /job/<name>, with a `dead_letter_keeper` the dead-letter
-    topic's deliveries, and with `create_successor` /internal/tasks/<id>/successor (service
-    invocation from the recurrence processor).
+    (declarative subscriptions) and their batches at /events/<topic>/bulk, /job/<name>, with
+    a `dead_letter_keeper` the dead-letter topic's deliveries, and with `create_successor`
+    /internal/tasks/<id>/successor (service invocation from the recurrence processor).
 
     A delivery the dispatcher sets aside is answered as done. A database or broker that is
-    down answers 503, any other failure 500, and the sidecar delivers it again for as long as
-    it takes."""
+    down answers 503, any other failure 500 (in a batch: that event's status RETRY), and the
+    sidecar delivers it again for as long as it takes."""
     router = APIRouter(dependencies=[Depends(sidecar_only(app_token))], include_in_schema=False)
 
     if dead_letter_keeper is not None:
@@ -97,11 +124,32 @@ def callbacks_router(
 
     @router.post("/events/{topic}")
     async def deliver(topic: str, request: Request) -> dict[str, str]:
-        envelope = _json_or_text(await request.body())
-        event = envelope.get("data") if isinstance(envelope, dict) else None
         with _again_if_unavailable(request.url.path):
-            await dispatcher.deliver(topic, event if isinstance(event, dict) else envelope)
+            await dispatcher.deliver(topic, _event_of(_json_or_text(await request.body())))
         return {"status": "SUCCESS"}
+
+    async def deliver_entry(topic: str, entry: BulkEntry) -> BulkStatus:
+        try:
+            await dispatcher.deliver(topic, _event_of(entry.event))
+        except (StoreUnavailable, BusUnavailable) as error:
+            log.warning("/events/%s/bulk: %s; it is delivered again", topic, error)
+            return "RETRY"
+        except Exception:
+            log.exception("/events/%s/bulk: entry %s failed", topic, entry.entry_id)
+            return "RETRY"
+        return "SUCCESS"
+
+    @router.post("/events/{topic}/bulk")
+    async def deliver_bulk(topic: str, batch: BulkDelivery) -> BulkStatuses:
+        """Each event of the batch handled on its own, side by side; a failed one alone is
+        delivered again."""
+        statuses = await asyncio.gather(*(deliver_entry(topic, entry) for entry in batch.entries))
+        return BulkStatuses(
+            statuses=[
+                EntryStatus(entry_id=entry.entry_id, status=status)
+                for entry, status in zip(batch.entries, statuses, strict=True)
+            ]
+        )
 
     if on_job is not None:
         job_handler = on_job
@@ -134,6 +182,12 @@ def callbacks_router(
             return SuccessorResponse(created_task_id=created.id if created else None)
 
     return router
+
+
+def _event_of(envelope: Any) -> Any:
+    """The event a delivery carries: a cloud event's data, or what came when it is none."""
+    data = envelope.get("data") if isinstance(envelope, dict) else None
+    return data if isinstance(data, dict) else envelope
 
 
 def _json_or_text(body: bytes) -> Any:

@@ -2,6 +2,7 @@
 for a lease by the courier that sends it, and marked with the event that tells the audit."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,56 +20,80 @@ from app.repositories.tables import NOTIFICATION_CHANNEL, NOTIFICATION_DELIVERY
 _D = NOTIFICATION_DELIVERY
 
 
+@dataclass(frozen=True)
+class Fired:
+    """A fired reminder's notification, to be stored for each of its owner's channels."""
+
+    owner: int
+    reminder_id: int
+    task_id: int
+    notification: dict[str, Any]
+    event: dict[str, Any]
+    # Now, or when the owner's quiet hours end.
+    send_at: datetime
+
+
 class DeliveryRepository:
     def __init__(self, sql: Sql) -> None:
         self._sql = sql
 
     async def add_for_channels(
-        self,
-        owner: int,
-        reminder_id: int,
-        task_id: int | None,
-        notification: dict[str, Any],
-        event: dict[str, Any],
-        kinds: frozenset[ChannelType],
-        now: datetime,
-        send_at: datetime,
+        self, fired: Sequence[Fired], kinds: frozenset[ChannelType], now: datetime
     ) -> int:
-        """A pending delivery of the reminder, due at `send_at`, on each of the owner's channels
-        of `kinds` it has none on;
-        one it failed on for good is tried again (a dead letter replayed). How many are new
-        or renewed."""
-        columns = {
-            "reminder_id": sa.literal(reminder_id, sa.Integer),
-            "channel_id": NOTIFICATION_CHANNEL.c.id,
-            "owner_id": NOTIFICATION_CHANNEL.c.owner_id,
-            "task_id": sa.literal(task_id, sa.Integer),
-            "notification": sa.literal(notification, _D.c.notification.type),
-            "event": sa.literal(event, _D.c.event.type),
-            "status": sa.literal(DeliveryStatus.PENDING.value, sa.String),
-            "attempts": sa.literal(0, sa.Integer),
-            "next_attempt_at": sa.literal(send_at, _D.c.next_attempt_at.type),
-            "created_at": sa.literal(now, _D.c.created_at.type),
-        }
-        channels = sa.select(*columns.values()).where(
-            NOTIFICATION_CHANNEL.c.owner_id == owner,
-            NOTIFICATION_CHANNEL.c.type.in_(sorted(kind.value for kind in kinds)),
+        """In one write, a pending delivery of each fired reminder on each of its owner's
+        channels of `kinds` it has none on; one it failed on for good is tried again (a dead
+        letter replayed). Each reminder at most once in `fired`. How many are new or
+        renewed."""
+        if not fired:
+            return 0
+        kind_names = sorted(kind.value for kind in kinds)
+        rows = [
+            sa.select(
+                sa.literal(one.reminder_id, sa.Integer),
+                NOTIFICATION_CHANNEL.c.id,
+                NOTIFICATION_CHANNEL.c.owner_id,
+                sa.literal(one.task_id, sa.Integer),
+                sa.literal(one.notification, _D.c.notification.type),
+                sa.literal(one.event, _D.c.event.type),
+                sa.literal(DeliveryStatus.PENDING.value, sa.String),
+                sa.literal(0, sa.Integer),
+                sa.literal(one.send_at, _D.c.next_attempt_at.type),
+                sa.literal(now, _D.c.created_at.type),
+            ).where(
+                NOTIFICATION_CHANNEL.c.owner_id == one.owner,
+                NOTIFICATION_CHANNEL.c.type.in_(kind_names),
+            )
+            for one in fired
+        ]
+        columns = [
+            "reminder_id",
+            "channel_id",
+            "owner_id",
+            "task_id",
+            "notification",
+            "event",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "created_at",
+        ]
+        insert = upsert_insert(_D).from_select(
+            columns, rows[0] if len(rows) == 1 else sa.union_all(*rows)
         )
-        insert = upsert_insert(_D).from_select(list(columns), channels)
-        rows = await self._sql.write(
+        added = await self._sql.write(
             insert.on_conflict_do_update(
                 index_elements=["reminder_id", "channel_id"],
                 set_={
                     "status": DeliveryStatus.PENDING.value,
                     "attempts": 0,
-                    "next_attempt_at": send_at,
+                    "next_attempt_at": insert.excluded.next_attempt_at,
                     "claimed_until": None,
                     "event": insert.excluded.event,
                 },
                 where=_D.c.status == DeliveryStatus.FAILED.value,
             ).returning(_D.c.id)
         )
-        return len(rows)
+        return len(added)
 
     async def claim(self, now: datetime, until: datetime, limit: int) -> list[Delivery]:
         """Lease up to `limit` pending deliveries that are due and held by nobody."""
@@ -81,6 +106,8 @@ class DeliveryRepository:
             )
             .order_by(_D.c.next_attempt_at, _D.c.id)
             .limit(limit)
+            # Couriers claiming at once take different rows (PostgreSQL; SQLite has one writer).
+            .with_for_update(skip_locked=True)
         )
         rows = await self._sql.write(
             sa.update(_D)

@@ -1,5 +1,6 @@
 """The users' notification settings: one row per user who saved any."""
 
+from collections.abc import Collection
 from datetime import datetime, time
 
 import sqlalchemy as sa
@@ -39,6 +40,14 @@ class PreferenceRepository:
         """The user's settings; the defaults (none set) when they saved none."""
         rows = await self._sql.fetch(sa.select(*_COLUMNS).where(_P.c.owner_id == owner))
         return _preferences(rows[0]) if rows else Preferences()
+
+    async def of_owners(self, owners: Collection[int]) -> dict[int, Preferences]:
+        """Each user's settings, in one read; the defaults for one who saved none."""
+        rows = await self._sql.fetch(
+            sa.select(_P.c.owner_id, *_COLUMNS).where(_P.c.owner_id.in_(sorted(owners)))
+        )
+        saved = {row[0]: _preferences(row[1:]) for row in rows}
+        return {owner: saved.get(owner, Preferences()) for owner in owners}
 
     async def put(self, owner: int, preferences: Preferences, now: datetime) -> None:
         values = {

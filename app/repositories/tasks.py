@@ -64,6 +64,17 @@ class TaskRepository:
         )
         return from_row(Task, TASK, rows[0]) if rows else None
 
+    async def many(self, keys: Collection[tuple[int, int]]) -> dict[tuple[int, int], Task]:
+        """The tasks of these (owner, task id) pairs that exist, in one read."""
+        rows = await self._sql.fetch(
+            sa.select(TASK).where(
+                TASK.c.owner_id.in_(sorted({owner for owner, _ in keys})),
+                TASK.c.id.in_(sorted({task_id for _, task_id in keys})),
+            )
+        )
+        found = {(task.owner_id, task.id): task for task in from_rows(Task, TASK, rows)}
+        return {key: found[key] for key in keys if key in found}
+
     async def page(self, owner: int, query: TaskQuery) -> tuple[list[Task], int]:
         """One page of the owner's tasks `query` asks for, and how many match in all."""
         conditions = [owned(TASK, owner), *_conditions(query)]

@@ -30,18 +30,18 @@ from app.domain.notifications import MAX_ATTEMPTS, Delivery, Notification, retry
 from app.domain.preferences import quiet_end
 from app.ports import Clock, DeliveryFailed, Sender, Sql, SubscriptionGone, utc_now
 from app.repositories.channels import ChannelRepository
-from app.repositories.deliveries import DeliveryRepository
+from app.repositories.deliveries import DeliveryRepository, Fired
 from app.services.action_links import ActionLinks
 from app.services.dispatch import DeadLetterSink
-from app.services.errors import NotFound
 from app.services.preferences import PreferenceService
 from app.services.tasks import TaskService
 
 log = logging.getLogger(__name__)
 
-# Deliveries claimed, and attempted side by side, in one pass: few enough for a small mail
-# server's connection limit.
-BATCH = 20
+# Deliveries claimed, and attempted side by side, in one pass; passes run side by side, so a
+# pass that waits for the database or a slow server does not hold up the rest.
+BATCH = 25
+PASSES = 4
 ERROR_MAX = 2000
 
 
@@ -76,47 +76,86 @@ class Courier:
         self._clock = clock
         self._idle_seconds = idle_seconds
         self._wake = asyncio.Event()
+        # Fired reminders waiting to be stored, each with the future its caller awaits.
+        self._to_store: list[tuple[ReminderSent, asyncio.Future[None]]] = []
+        self._storing: asyncio.Task[None] | None = None
 
     async def enqueue(self, sent: ReminderSent) -> None:
         """A pending delivery of the fired reminder on each of its owner's channels that has
         none yet (a failed one is tried again), due at once or when the owner's quiet hours
-        end, then wake the courier."""
-        owner = sent.user_id
-        if owner is None or sent.task_id is None:
-            return
-        try:
-            task = await self._tasks.get(owner, sent.task_id)
-        except NotFound:
-            return  # deleted since: nobody is waiting for it
-        preferences = await self._preferences.get(owner)
-        notification = Notification(
-            event=sent.event_type,
-            reminder_id=sent.reminder_id,
-            task_id=task.id,
-            title=task.title,
-            description=task.description,
-            due_date=task.due_date,
-            timezone=task.timezone,
-            priority=task.priority,
-            scheduled_at=sent.scheduled_at,
-            fired_at=sent.fired_at,
-            late=sent.late,
-            actions=await self._links.links(owner, task.id),
-            user_timezone=preferences.time_zone,
+        end, then wake the courier. Calls made side by side (the events of one bulk delivery)
+        are stored together: one read of their tasks, one of their owners' settings, one
+        insert."""
+        stored = asyncio.get_running_loop().create_future()
+        self._to_store.append((sent, stored))
+        if self._storing is None or self._storing.done():
+            self._storing = asyncio.create_task(self._store_queued())
+        await stored
+
+    async def _store_queued(self) -> None:
+        await asyncio.sleep(0)  # the calls made side by side with the first join it
+        while self._to_store:
+            batch, self._to_store = self._to_store, []
+            try:
+                await self._store([sent for sent, _ in batch])
+            except Exception as error:
+                for _, stored in batch:
+                    if not stored.done():
+                        stored.set_exception(error)
+            except BaseException:
+                for _, stored in batch + self._to_store:
+                    stored.cancel()
+                raise
+            else:
+                for _, stored in batch:
+                    if not stored.done():
+                        stored.set_result(None)
+
+    async def _store(self, events: list[ReminderSent]) -> None:
+        # Each reminder once, with its owner and task (an event without them tells nobody).
+        fired = {
+            sent.reminder_id: (sent.user_id, sent.task_id, sent)
+            for sent in reversed(events)
+            if sent.user_id is not None and sent.task_id is not None
+        }
+        keys = {(owner, task_id) for owner, task_id, _ in fired.values()}
+        tasks, preferences = await asyncio.gather(
+            self._tasks.many(keys), self._preferences.of_owners({owner for owner, _ in keys})
         )
         now = self._clock()
-        send_at = quiet_end(preferences, self._preferences.default_timezone, now) or now
-        added = await self._deliveries.add_for_channels(
-            owner,
-            sent.reminder_id,
-            task.id,
-            notification.model_dump(mode="json"),
-            message(sent),
-            frozenset(self._senders),
-            now,
-            send_at,
-        )
-        if added:
+        pending: list[Fired] = []
+        for owner, task_id, sent in fired.values():
+            task = tasks.get((owner, task_id))
+            if task is None:
+                continue  # deleted since: nobody is waiting for it
+            chosen = preferences[owner]
+            notification = Notification(
+                event=sent.event_type,
+                reminder_id=sent.reminder_id,
+                task_id=task.id,
+                title=task.title,
+                description=task.description,
+                due_date=task.due_date,
+                timezone=task.timezone,
+                priority=task.priority,
+                scheduled_at=sent.scheduled_at,
+                fired_at=sent.fired_at,
+                late=sent.late,
+                actions=await self._links.links(owner, task.id),
+                user_timezone=chosen.time_zone,
+            )
+            send_at = quiet_end(chosen, self._preferences.default_timezone, now) or now
+            pending.append(
+                Fired(
+                    owner,
+                    sent.reminder_id,
+                    task.id,
+                    notification.model_dump(mode="json"),
+                    message(sent),
+                    send_at,
+                )
+            )
+        if await self._deliveries.add_for_channels(pending, frozenset(self._senders), now):
             self.wake()
 
     def wake(self) -> None:
@@ -124,7 +163,13 @@ class Courier:
         self._wake.set()
 
     async def run(self) -> None:
-        """Send what is due, then wait to be woken (or for the next retry to come due)."""
+        """PASSES couriers side by side, each sending what is due, then waiting to be woken
+        (or for the next retry to come due)."""
+        async with asyncio.TaskGroup() as passes:
+            for _ in range(PASSES):
+                passes.create_task(self._send_due())
+
+    async def _send_due(self) -> None:
         while True:
             try:
                 while await self.drain():

@@ -1,6 +1,8 @@
 """A user's own notification settings: read and saved by their owner, read by the courier (quiet
 hours), the digests and the notification links (their zone)."""
 
+from collections.abc import Collection
+
 from app.domain.preferences import Preferences
 from app.ports import Clock, Sql, utc_now
 from app.repositories.preferences import PreferenceRepository
@@ -15,6 +17,9 @@ class PreferenceService:
 
     async def get(self, owner: int) -> Preferences:
         return await self._preferences.get(owner)
+
+    async def of_owners(self, owners: Collection[int]) -> dict[int, Preferences]:
+        return await self._preferences.of_owners(owners)
 
     async def save(self, owner: int, preferences: Preferences) -> Preferences:
         await self._preferences.put(owner, preferences, self._clock())

@@ -3,7 +3,7 @@
 Each use case acts for one owner, its first argument: another owner's task is not found."""
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -52,6 +52,10 @@ class TaskService:
         if task is None:
             raise NotFound("task", task_id)
         return task
+
+    async def many(self, keys: Collection[tuple[int, int]]) -> dict[tuple[int, int], Task]:
+        """The tasks of these (owner, task id) pairs that still exist."""
+        return await self._tasks.many(keys)
 
     async def query(self, owner: int, query: TaskQuery) -> Page:
         return Page(*await self._tasks.page(owner, query))

@@ -143,7 +143,9 @@ def test_subscriptions_follow_the_contract(objects: tuple[Obj, ...]) -> None:
         assert sub["apiVersion"] == "dapr.io/v2alpha1", where
         assert spec["pubsubname"] in pubsubs, f"{where}: no such pub/sub component"
         assert spec["topic"] in (*TOPICS, DEADLETTER_TOPIC), where
-        assert spec["routes"]["default"] == f"/events/{spec['topic']}", where
+        bulk = spec.get("bulkSubscribe", {}).get("enabled", False)
+        path = f"/events/{spec['topic']}" + ("/bulk" if bulk else "")
+        assert spec["routes"]["default"] == path, where
         # The dead-letter subscription itself retries instead of dead-lettering.
         expected = None if spec["topic"] == DEADLETTER_TOPIC else DEADLETTER_TOPIC
         assert spec.get("deadLetterTopic") == expected, where

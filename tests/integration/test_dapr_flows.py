@@ -13,7 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
+from dapr.conf import settings
 
+from app.adapters.dapr.sidecar import Bindings
 from tests.support.stack import SCRIPT as STACK_SCRIPT
 from tests.support.stack import Stack
 from tests.support.tasks import create_task, eventually
@@ -47,6 +49,25 @@ def test_the_app_holds_no_database_url_and_no_kafka_address(stack: Stack) -> Non
             if stack.kafka_bootstrap in value or "postgresql://" in value or "dbname=" in value
         ]
         assert leaked == [], f"{app_id} can see {leaked}"
+
+
+async def test_a_statement_longer_than_grpcs_metadata_limit_gets_its_answer(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The binding echoes the statement in its answer's metadata: a batch of a bulk delivery
+    (100 reminders' deliveries) is far over gRPC's default 8 KiB."""
+    environment = stack.environment_of("notifier")
+    monkeypatch.setattr(settings, "DAPR_GRPC_PORT", int(environment["DAPR_GRPC_PORT"]))
+    monkeypatch.setattr(settings, "DAPR_API_TOKEN", environment.get("DAPR_API_TOKEN"))
+    bindings = Bindings()
+    try:
+        statement = "SELECT 1 AS one /* " + "x" * 60_000 + " */"
+        answer = await bindings.invoke_binding(
+            "taskdb", "query", {"sql": statement, "params": "[]"}
+        )
+    finally:
+        await bindings.close()
+    assert json.loads(answer.data) == [[1]]
 
 
 def test_callbacks_refuse_callers_without_the_app_token(stack: Stack) -> None:

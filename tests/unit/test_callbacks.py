@@ -1,5 +1,6 @@
 """The sidecar's calls on the app: only with the app token, and the successor request."""
 
+import asyncio
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -89,6 +90,7 @@ def test_without_the_app_token_every_callback_is_refused(token: bytes | None) ->
         for path, body in (
             (SUCCESSOR, BODY),
             ("/events/task-events", {"data": {}}),
+            ("/events/task-events/bulk", {"entries": []}),
             ("/job/reminder-1", {}),
         ):
             refused = client.post(path, json=body, headers=headers)
@@ -160,14 +162,7 @@ def test_a_database_or_broker_that_is_down_answers_503_to_be_delivered_again() -
             TOKEN, Dispatcher([route], {Handler.AUDIT: store_down}, NoDeadLetters()), broker_down
         )
     )
-    cancelled = ReminderCancelled(
-        task_id=1,
-        user_id=1,
-        reminder_id=2,
-        scheduled_at=datetime(2030, 1, 2, 9, tzinfo=UTC),
-        reminder_offset="1 hour",
-        status="cancelled",
-    )
+    cancelled = _cancelled(2)
     due = datetime(2030, 1, 2, 9, tzinfo=UTC)
     with TestClient(app) as client:
         delivery = client.post(
@@ -177,3 +172,71 @@ def test_a_database_or_broker_that_is_down_answers_503_to_be_delivered_again() -
     assert (delivery.status_code, job.status_code) == (503, 503)
     assert "connection refused" in delivery.json()["detail"]
     assert "circuit breaker" in job.json()["detail"]
+
+
+class SetAside:
+    def __init__(self) -> None:
+        self.payloads: list[object] = []
+
+    async def record(self, topic: str, payload: dict[str, object], error: str) -> None:
+        self.payloads.append(payload)
+
+
+def test_a_bulk_delivery_handles_its_events_side_by_side_and_retries_only_the_failed() -> None:
+    """Reminder 2's database is down and reminder 3's handler breaks: those two alone are
+    delivered again. What is no event is set aside, and so done."""
+    handled: list[int] = []
+    both_in = asyncio.Event()
+
+    async def audit(topic: str, event: ReminderCancelled) -> None:
+        if event.reminder_id == 2:
+            raise StoreUnavailable("the database failed: connection refused")
+        if event.reminder_id == 3:
+            raise RuntimeError("a bug")
+        handled.append(event.reminder_id)
+        if len(handled) == 2:
+            both_in.set()
+        # Reminders 1 and 4 wait for each other: handled one after the other, they would not.
+        async with asyncio.timeout(5):
+            await both_in.wait()
+
+    route = Route("audit", REMINDERS, Handler.AUDIT, frozenset({"reminder.cancelled"}))
+    set_aside = SetAside()
+    app = FastAPI()
+    app.include_router(
+        callbacks_router(TOKEN, Dispatcher([route], {Handler.AUDIT: audit}, set_aside))
+    )
+    entries = [
+        {"entryId": f"e{reminder}", "event": {"data": message(_cancelled(reminder))}}
+        for reminder in (1, 2, 3, 4)
+    ]
+    entries.append({"entryId": "e5", "event": {"data": {"not": "an event"}}})
+    with TestClient(app) as client:
+        answer = client.post(
+            f"/events/{REMINDERS}/bulk", json={"entries": entries}, headers=HEADERS
+        )
+        malformed = client.post(f"/events/{REMINDERS}/bulk", json={"id": "x"}, headers=HEADERS)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {
+        "statuses": [
+            {"entryId": "e1", "status": "SUCCESS"},
+            {"entryId": "e2", "status": "RETRY"},
+            {"entryId": "e3", "status": "RETRY"},
+            {"entryId": "e4", "status": "SUCCESS"},
+            {"entryId": "e5", "status": "SUCCESS"},
+        ]
+    }
+    assert sorted(handled) == [1, 4]
+    assert set_aside.payloads == [{"not": "an event"}]
+    assert malformed.status_code == 422 and "entries" in malformed.text
+
+
+def _cancelled(reminder_id: int) -> ReminderCancelled:
+    return ReminderCancelled(
+        task_id=1,
+        user_id=1,
+        reminder_id=reminder_id,
+        scheduled_at=datetime(2030, 1, 2, 9, tzinfo=UTC),
+        reminder_offset="1 hour",
+        status="cancelled",
+    )

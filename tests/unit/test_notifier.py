@@ -36,7 +36,7 @@ from app.services.action_links import LINK_PATH, ActionLinks
 from app.services.channels import ChannelService
 from app.services.dead_letters import DeadLetterService
 from app.services.digests import CHECK_SECONDS, DigestService
-from app.services.notifier import Courier
+from app.services.notifier import PASSES, Courier
 from app.services.preferences import PreferenceService
 from app.services.reminders import ReminderService
 from app.services.tasks import TaskService
@@ -220,6 +220,30 @@ async def test_two_couriers_send_each_delivery_once(setup: Setup, smtp: MailServ
     other = setup.new_courier()
     assert sorted([await other.drain(), await setup.courier.drain()]) == [0, 1]
     assert len(smtp.wait_for(1)) == 1
+
+
+async def test_a_claim_passes_over_deliveries_another_courier_is_claiming(
+    setup: Setup, receiver: WebhookReceiver
+) -> None:
+    """Passes claim side by side: on PostgreSQL one takes the rows another has not locked,
+    instead of waiting for that claim and then finding them taken."""
+    if setup.sql.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer: no two claims run at once")
+    await setup.channels.create(OWNER, ChannelType.EMAIL, "someone@example.com")
+    await _webhook(setup, receiver, "/skip")
+    _, sent = await setup.fired()
+    await setup.courier.enqueue(sent)
+    first, second = [row["id"] for row in await setup.deliveries()]
+    deliveries = DeliveryRepository(setup.sql)
+    with setup.sql.engine.connect() as other:
+        locked = sa.select(NOTIFICATION_DELIVERY.c.id).where(NOTIFICATION_DELIVERY.c.id == first)
+        other.execute(locked.with_for_update())
+        async with asyncio.timeout(10):
+            claimed = await deliveries.claim(
+                setup.clock(), setup.clock() + timedelta(seconds=60), 10
+            )
+        other.rollback()
+    assert [delivery.id for delivery in claimed] == [second]
 
 
 async def test_a_pass_marks_delivered_only_what_it_still_holds(
@@ -406,7 +430,7 @@ async def test_the_courier_stops_when_cancelled_as_it_is_woken(setup: Setup) -> 
     _, sent = await setup.fired()
     running = asyncio.create_task(setup.courier.run())
     async with asyncio.timeout(10):
-        while getattr(running.get_coro().cr_await, "__name__", "") != "wait":  # type: ignore[union-attr]
+        while len(setup.courier._wake._waiters) < PASSES:
             await asyncio.sleep(0.01)
     await setup.courier.enqueue(sent)
     running.cancel()
@@ -483,6 +507,50 @@ async def test_a_reminder_fired_in_quiet_hours_is_sent_when_they_end(
     assert await setup.courier.drain() == 1
     [mail] = smtp.wait_for(1)
     assert mail["Subject"] == "Reminder: Pay the <rent>"
+
+
+async def test_reminders_fired_side_by_side_are_stored_in_three_statements(
+    setup: Setup, smtp: MailServer
+) -> None:
+    """A bulk delivery's events, enqueued side by side: one read of their tasks, one of their
+    owners' settings, one insert, each owner's quiet hours kept; the same event twice and a
+    deleted task store nothing more."""
+    await setup.channels.create(OWNER, ChannelType.EMAIL, "someone@example.com")
+    await setup.channels.create(STRANGER, ChannelType.EMAIL, "stranger@example.com")
+    await setup.preferences.save(
+        STRANGER, _prefs(time_zone="Europe/Berlin", quiet_from="11:00", quiet_to="14:00")
+    )
+    _, first = await setup.fired()
+    _, second = await setup.fired()
+    _, others = await setup.fired(STRANGER)
+    deleted, gone = await setup.fired()
+    await setup.tasks.delete(OWNER, deleted.id)
+    await setup.links.links(OWNER, deleted.id)  # the signing key, read once for good
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        if not args[2].startswith("BEGIN"):
+            statements.append(args[2])
+
+    # Every engine: SQLite's reads have one of their own.
+    sa.event.listen(sa.Engine, "before_cursor_execute", count)
+    try:
+        await asyncio.gather(
+            *(setup.courier.enqueue(sent) for sent in (first, second, others, first, gone))
+        )
+    finally:
+        sa.event.remove(sa.Engine, "before_cursor_execute", count)
+    assert len(statements) == 3, statements
+
+    due = {row["reminder_id"]: row["next_attempt_at"] for row in await setup.deliveries()}
+    quiet_end = datetime(2026, 3, 1, 13, 0, tzinfo=UTC)
+    assert due == {
+        first.reminder_id: setup.clock(),
+        second.reminder_id: setup.clock(),
+        others.reminder_id: quiet_end,
+    }
+    assert await setup.courier.drain() == 2
+    assert len(smtp.wait_for(2)) == 2
 
 
 async def test_a_reminder_outside_quiet_hours_is_sent_at_once(

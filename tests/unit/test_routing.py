@@ -20,6 +20,8 @@ from app.domain.events import (
 )
 from app.routing import (
     APP_IDS,
+    BULK_AWAIT_MS,
+    BULK_MESSAGES,
     DEAD_LETTER_KEEPER,
     EACH_REPLICA_PUBSUB,
     ROUTES,
@@ -148,7 +150,18 @@ def test_both_subscription_sets_are_the_ones_the_table_makes() -> None:
             "spec": {
                 "pubsubname": route.pubsub,
                 "topic": route.topic,
-                "routes": {"default": f"/events/{route.topic}"},
+                "routes": {"default": route.path},
+                **(
+                    {
+                        "bulkSubscribe": {
+                            "enabled": True,
+                            "maxMessagesCount": BULK_MESSAGES,
+                            "maxAwaitDurationMs": BULK_AWAIT_MS,
+                        }
+                    }
+                    if route.bulk
+                    else {}
+                ),
                 "deadLetterTopic": DEAD_LETTERS,
             },
             "scopes": [APP_IDS[route.role]],

@@ -97,7 +97,7 @@ class BindingSql:
         operation = "query" if columns else "exec"
         sql, params = compile_for_binding(in_one_row(statement) if columns else statement)
         try:
-            response = await self._sidecar.client.invoke_binding(
+            response = await self._sidecar.bindings.invoke_binding(
                 self._binding,
                 operation,
                 binding_metadata={"sql": sql, "params": json.dumps(params)},
