@@ -553,14 +553,16 @@ up() {
   status
 }
 
-scale() { # stop the app replicas beyond COUNT (with their sidecars), and those started with
-  # Redis when COUNT needs none, or without it when COUNT needs it (`up` starts them again)
+scale() { # stop the app replicas beyond COUNT, and those started with Redis when COUNT needs
+  # none, or without it when COUNT needs it, each with its sidecar (`up` starts them again)
   local r name stray=()
   for ((r = COUNT; r < MAX_REPLICAS; r++)); do stray+=("taskflow-$r" "taskflow-$r-dapr"); done
   while read -r name; do
     if alive "$name" && (($(with_redis "$name") != (COUNT > 1))); then
       log "$name: starting it again, to keep its state $( ((COUNT > 1)) && echo in Redis || echo in itself)"
-      stray+=("$name")
+      # With its sidecar, so the replica starts afresh: deliveries the sidecar kept retrying
+      # while the app was away must not hold up the live feed for as long as their backoff.
+      stray+=("$name" "$name-dapr")
     fi
   done < <(replica_names)
   stop_all "${stray[@]}"
