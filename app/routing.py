@@ -76,8 +76,8 @@ ROUTES: tuple[Route, ...] = (
     Route("app", REMINDERS, Handler.MARK_SENT, frozenset({"reminder.triggered"})),
     # Each replica serves its own browser tabs.
     Route("app", TASK_UPDATES, Handler.LIVE_FEED, carried_by(TASK_UPDATES), every_replica=True),
-    # A minute's reminders (a thousand, say) reach the channels within that minute only when
-    # they are enqueued side by side.
+    # A minute's reminders (a thousand, say) keep up only when a batch of them is stored at
+    # once (Courier.enqueue).
     Route("notifier", TASK_UPDATES, Handler.NOTIFY, frozenset({"reminder.sent"}), bulk=True),
     *(Route("audit", topic, Handler.AUDIT, carried_by(topic)) for topic in TOPICS),
 )
