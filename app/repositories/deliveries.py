@@ -8,13 +8,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as upsert_insert
+from sqlalchemy.sql.selectable import CTE
 
 from app.domain.channels import ChannelType
 from app.domain.events import Event
 from app.domain.notifications import Delivery, DeliveryStatus
 from app.ports import Sql
 from app.repositories.outbox import outbox_inserts
-from app.repositories.rows import from_rows
+from app.repositories.rows import from_rows, values_list
 from app.repositories.tables import NOTIFICATION_CHANNEL, NOTIFICATION_DELIVERY
 
 _D = NOTIFICATION_DELIVERY
@@ -46,25 +47,31 @@ class DeliveryRepository:
         renewed."""
         if not fired:
             return 0
-        kind_names = sorted(kind.value for kind in kinds)
-        rows = [
-            sa.select(
-                sa.literal(one.reminder_id, sa.Integer),
-                NOTIFICATION_CHANNEL.c.id,
-                NOTIFICATION_CHANNEL.c.owner_id,
-                sa.literal(one.task_id, sa.Integer),
-                sa.literal(one.notification, _D.c.notification.type),
-                sa.literal(one.event, _D.c.event.type),
-                sa.literal(DeliveryStatus.PENDING.value, sa.String),
-                sa.literal(0, sa.Integer),
-                sa.literal(one.send_at, _D.c.next_attempt_at.type),
-                sa.literal(now, _D.c.created_at.type),
-            ).where(
-                NOTIFICATION_CHANNEL.c.owner_id == one.owner,
-                NOTIFICATION_CHANNEL.c.type.in_(kind_names),
-            )
-            for one in fired
-        ]
+        listed = values_list(
+            _D,
+            ("reminder_id", "owner_id", "task_id", "notification", "event", "next_attempt_at"),
+            [
+                (one.reminder_id, one.owner, one.task_id, one.notification, one.event, one.send_at)
+                for one in fired
+            ],
+            "fired",
+        )
+        rows = sa.select(
+            listed.c.reminder_id,
+            NOTIFICATION_CHANNEL.c.id,
+            listed.c.owner_id,
+            listed.c.task_id,
+            listed.c.notification,
+            listed.c.event,
+            sa.literal(DeliveryStatus.PENDING.value, sa.String),
+            sa.literal(0, sa.Integer),
+            listed.c.next_attempt_at,
+            sa.literal(now, _D.c.created_at.type),
+        ).join_from(
+            listed, NOTIFICATION_CHANNEL, NOTIFICATION_CHANNEL.c.owner_id == listed.c.owner_id
+        )
+        # A WHERE too, so SQLite reads the ON CONFLICT below as the upsert's, not the join's.
+        rows = rows.where(NOTIFICATION_CHANNEL.c.type.in_(sorted(kind.value for kind in kinds)))
         columns = [
             "reminder_id",
             "channel_id",
@@ -77,9 +84,7 @@ class DeliveryRepository:
             "next_attempt_at",
             "created_at",
         ]
-        insert = upsert_insert(_D).from_select(
-            columns, rows[0] if len(rows) == 1 else sa.union_all(*rows)
-        )
+        insert = upsert_insert(_D).from_select(columns, rows)
         added = await self._sql.write(
             insert.on_conflict_do_update(
                 index_elements=["reminder_id", "channel_id"],
@@ -123,17 +128,17 @@ class DeliveryRepository:
     async def delivered(self, sent: Sequence[tuple[Delivery, Event]], at: datetime) -> int:
         """Mark the sent deliveries delivered, each with its event: in one write when every
         lease still holds, else one by one, those whose lease holds. How many were marked."""
-        deliveries = [delivery for delivery, _ in sent]
+        leases = _leases([delivery for delivery, _ in sent])
         others = _D.alias("held")
         all_held = (
             sa.select(sa.func.count())
             .select_from(others)
-            .where(_leases_held(others, deliveries))
+            .where(_leases_held(others, leases))
             .scalar_subquery()
-        ) == len(deliveries)
+        ) == len(sent)
         rows = await self._sql.write(
             sa.update(_D)
-            .where(_leases_held(_D, deliveries), all_held)
+            .where(_leases_held(_D, leases), all_held)
             .values(
                 status=DeliveryStatus.DELIVERED.value,
                 delivered_at=at,
@@ -177,14 +182,20 @@ class DeliveryRepository:
         return bool(rows)
 
 
-def _leases_held(table: sa.FromClause, deliveries: Sequence[Delivery]) -> sa.ColumnElement[bool]:
-    """The rows of `table` that are these deliveries, pending and still under their lease."""
+def _leases(deliveries: Sequence[Delivery]) -> CTE:
+    return values_list(
+        _D,
+        ("id", "claimed_until"),
+        [(delivery.id, delivery.claimed_until) for delivery in deliveries],
+        "leases",
+    )
+
+
+def _leases_held(table: sa.FromClause, leases: CTE) -> sa.ColumnElement[bool]:
+    """The rows of `table` that hold one of `leases`, and are pending."""
     return sa.and_(
         table.c.status == DeliveryStatus.PENDING.value,
-        sa.or_(
-            *(
-                sa.and_(table.c.id == delivery.id, table.c.claimed_until == delivery.claimed_until)
-                for delivery in deliveries
-            )
+        sa.exists().where(
+            leases.c.id == table.c.id, leases.c.claimed_until == table.c.claimed_until
         ),
     )

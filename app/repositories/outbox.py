@@ -9,24 +9,23 @@ from sqlalchemy.dialects.postgresql import insert as upsert_insert
 
 from app.domain.events import TOPICS_BY_EVENT_TYPE, Event, message
 from app.ports import Message, Sql
+from app.repositories.rows import rows_insert
 from app.repositories.tables import OUTBOX
 
 
 def outbox_inserts(*events: Event) -> list[sa.Insert]:
-    """One outbox row per event and topic that carries it: the follow-ups of the write that
-    caused the events."""
+    """The follow-up of the write that caused the events: one statement storing a row per
+    event and topic that carries it (none without events)."""
     now = datetime.now(UTC)
-    return [
-        sa.insert(OUTBOX).values(
-            event_id=event.event_id,
-            topic=topic,
-            payload=message(event),
-            created_at=now,
-            attempts=0,
-        )
+    rows = [
+        (event.event_id, topic, message(event), now, 0)
         for event in events
         for topic in TOPICS_BY_EVENT_TYPE[event.event_type]
     ]
+    return [rows_insert(OUTBOX, _OUTBOX_COLUMNS, rows)] if rows else []
+
+
+_OUTBOX_COLUMNS = ("event_id", "topic", "payload", "created_at", "attempts")
 
 
 @dataclass(frozen=True)

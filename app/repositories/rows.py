@@ -1,10 +1,12 @@
-"""Selected rows as domain objects, and ids handed out before an insert."""
+"""Selected rows as domain objects, rows to insert as one VALUES list, and ids handed out
+before an insert."""
 
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from pydantic import BaseModel
+from sqlalchemy.sql.selectable import CTE
 
 from app.ports import Row, Sql
 from app.repositories.tables import ID_SEQUENCE
@@ -24,6 +26,24 @@ def from_rows(model: type[M], table: sa.Table, rows: Sequence[Row]) -> list[M]:
 def values_of(item: BaseModel, table: sa.Table) -> dict[str, Any]:
     """The column values of `item` to insert into `table`."""
     return {column.name: getattr(item, column.name) for column in table.c}
+
+
+def values_list(
+    table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], name: str
+) -> CTE:
+    """`rows`, each the values of `columns` of `table` in order, as one VALUES list named
+    `name` to select from, its columns typed as the table's: one statement for any number of
+    rows, and far less to compile than a SELECT of literals per row."""
+    typed = [sa.column(column, table.c[column].type) for column in columns]
+    return sa.values(*typed, name=name).data([tuple(row) for row in rows]).cte(name)
+
+
+def rows_insert(
+    table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> sa.Insert:
+    """An insert of `rows` into `table` that selects them from a `values_list`."""
+    listed = values_list(table, columns, rows, f"new_{table.name}")
+    return sa.insert(table).from_select(list(columns), sa.select(*listed.c))
 
 
 async def allocate_id(sql: Sql, name: str) -> int:

@@ -1,10 +1,15 @@
 """What /health reports, on a real SQLite database with a bus that fails on demand."""
 
+from datetime import datetime
+
 import pytest
+import sqlalchemy as sa
 
 from app.adapters.local.sql import EngineSql
 from app.config import DeliverySettings
+from app.domain.events import Event
 from app.repositories.outbox import outbox_inserts
+from app.repositories.tables import OUTBOX
 from app.services.dead_letters import DeadLetterService
 from app.services.health import HealthService, Status
 from app.services.outbox import OutboxRelay
@@ -17,6 +22,13 @@ SETTINGS = DeliverySettings(max_wait_seconds=30)
 @pytest.fixture
 def sql(fresh_sqlite: EngineSql) -> EngineSql:
     return fresh_sqlite
+
+
+async def stored(sql: EngineSql, event: Event, at: datetime) -> None:
+    """`event` in the outbox as if written at `at`."""
+    for statement in outbox_inserts(event):
+        await sql.write(statement)
+    await sql.write(sa.update(OUTBOX).values(created_at=at))
 
 
 def health_of(sql: EngineSql, relay: OutboxRelay, clock: Clock) -> HealthService:
@@ -41,8 +53,7 @@ async def test_degraded_naming_the_failure_while_events_wait(sql: EngineSql) -> 
     relay = OutboxRelay(sql, FlakyBus(failures=1000), clock=clock)
     health = health_of(sql, relay, clock)
     event = an_event("reminder.scheduled", task_id=1)
-    for statement in outbox_inserts(event):
-        await sql.write(statement.values(created_at=clock.now))
+    await stored(sql, event, clock.now)
     await relay.drain()
 
     # Failing, but not waiting long yet: degraded already, for the failure.
@@ -66,8 +77,7 @@ async def test_healthy_again_once_the_backlog_is_out(sql: EngineSql) -> None:
     clock = Clock()
     bus = FlakyBus(failures=1)
     relay = OutboxRelay(sql, bus, clock=clock)
-    for statement in outbox_inserts(an_event("reminder.scheduled", task_id=1)):
-        await sql.write(statement.values(created_at=clock.now))
+    await stored(sql, an_event("reminder.scheduled", task_id=1), clock.now)
     await relay.drain()
     clock.advance(60)
     await relay.drain()
@@ -78,8 +88,7 @@ async def test_waiting_without_a_failure_is_degraded_too(sql: EngineSql) -> None
     """Events can wait with no failure to show: the sidecar not connected yet, say."""
     clock = Clock()
     relay = OutboxRelay(sql, FlakyBus(), clock=clock)
-    for statement in outbox_inserts(an_event("task.deleted", task_id=1)):
-        await sql.write(statement.values(created_at=clock.now))
+    await stored(sql, an_event("task.deleted", task_id=1), clock.now)
     clock.advance(31)
     report = await health_of(sql, relay, clock).report()
     assert report.status == Status.DEGRADED

@@ -132,6 +132,11 @@ def guarded_batch(guard: Executable, follow_ups: Sequence[Executable]) -> sa.Sel
 
 
 def _only_if(statement: Executable, condition: sa.ColumnElement[bool]) -> Any:
+    """`statement` doing nothing unless `condition` holds. An insert from a select must
+    select columns named as the table's (as `rows_insert` does)."""
+    if isinstance(statement, sa.Insert) and statement.select is not None:
+        rows = statement.select.where(condition)
+        return sa.insert(statement.table).from_select(list(rows.selected_columns.keys()), rows)
     if isinstance(statement, sa.Insert):
         values = statement.compile().params
         table = statement.table
