@@ -33,6 +33,8 @@ class MailServer:
         # Each message with when it was accepted (where the bench's latencies end).
         self.accepted: list[tuple[EmailMessage, datetime]] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        # The client's address and port of each message's session: one entry per connection.
+        self.peers: list[Any] = []
         # Recipients refused with 550, as a mailbox that does not exist.
         self.refused: set[str] = set()
         self._arrived = threading.Condition()
@@ -66,6 +68,7 @@ class MailServer:
         assert isinstance(parsed, EmailMessage)
         with self._arrived:
             self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
+            self.peers.append(session.peer)
             self.received.append(parsed)
             self.accepted.append((parsed, datetime.now(UTC)))
             self._arrived.notify_all()
@@ -89,10 +92,13 @@ class MailServer:
 
 @contextlib.contextmanager
 def mail_server(
-    tls: ssl.SSLContext | None = None, starttls: ssl.SSLContext | None = None
+    tls: ssl.SSLContext | None = None,
+    starttls: ssl.SSLContext | None = None,
+    idle_seconds: float = 300,
 ) -> Iterator[MailServer]:
     """The server, listening on a free loopback port while the context is open: with `tls`,
-    TLS from the first byte; with `starttls`, it offers STARTTLS and takes no mail without."""
+    TLS from the first byte; with `starttls`, it offers STARTTLS and takes no mail without. It
+    closes a session that sends nothing for `idle_seconds`."""
     server = MailServer(free_port())
     controller = Controller(
         server,
@@ -103,6 +109,7 @@ def mail_server(
         ssl_context=tls,
         tls_context=starttls,
         require_starttls=starttls is not None,
+        timeout=idle_seconds,
     )
     controller.start()
     try:
