@@ -250,11 +250,9 @@ def build_senders(
 ) -> dict[ChannelType, Sender]:
     """A sender per channel type this install can send on: mail only with an SMTP server."""
     senders: dict[ChannelType, Sender] = {
-        ChannelType.NTFY: NtfyPublisher(settings.send_timeout_seconds, http_targets),
-        ChannelType.WEBHOOK: WebhookPoster(clock, settings.send_timeout_seconds, http_targets),
-        ChannelType.WEBPUSH: WebPushSender(
-            vapid_keys, settings.push_subject, clock, settings.send_timeout_seconds, http_targets
-        ),
+        ChannelType.NTFY: NtfyPublisher(http_targets),
+        ChannelType.WEBHOOK: WebhookPoster(clock, http_targets),
+        ChannelType.WEBPUSH: WebPushSender(vapid_keys, settings.push_subject, clock, http_targets),
     }
     if settings.mail is not None:
         senders[ChannelType.EMAIL] = SmtpMailer(settings.mail, settings.send_timeout_seconds)

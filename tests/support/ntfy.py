@@ -113,6 +113,9 @@ def ntfy_server() -> Iterator[NtfyServer]:
     server_state = NtfyServer()
 
     class Handler(BaseHTTPRequestHandler):
+        # Connections kept open for the next request, as real servers do.
+        protocol_version = "HTTP/1.1"
+
         def _answer(self, status: int, body: bytes, kind: str = "application/json") -> None:
             self.send_response(status)
             self.send_header("Content-Type", kind)

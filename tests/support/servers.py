@@ -141,13 +141,19 @@ def wait_until_ready(base_url: str, process: subprocess.Popen[bytes], timeout: f
     raise TimeoutError(f"{base_url} not ready after {timeout} s")
 
 
+class _Server(ThreadingHTTPServer):
+    # Connections waiting to be accepted, as a real server keeps (nginx: 511); Python's 5
+    # refuses a burst of notifications.
+    request_queue_size = 128
+
+
 @contextlib.contextmanager
 def http_server(
     handler: type[BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None
 ) -> Iterator[str]:
     """`handler` answering on a free loopback port, a thread per request, over TLS with `tls`;
     its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -28,6 +28,8 @@ class Received:
     host: str
     # When it arrived.
     at: datetime
+    # The sender's address and port: one per connection.
+    peer: tuple[str, int]
 
 
 class WebhookReceiver:
@@ -47,7 +49,7 @@ class WebhookReceiver:
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
 
-    def record(self, path: str, headers: Any, raw: bytes) -> int:
+    def record(self, path: str, headers: Any, raw: bytes, peer: tuple[str, int]) -> int:
         timestamp = headers.get("X-TaskFlow-Timestamp", "")
         signature = headers.get("X-TaskFlow-Signature", "")
         secret = self.secrets.get(path)
@@ -72,6 +74,7 @@ class WebhookReceiver:
                     verified,
                     headers.get("Host", ""),
                     datetime.now(UTC),
+                    peer,
                 )
             )
             self._arrived.notify_all()
@@ -94,9 +97,12 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver()
 
     class Handler(BaseHTTPRequestHandler):
+        # Connections kept open for the next request, as real servers do.
+        protocol_version = "HTTP/1.1"
+
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            status = receiver.record(self.path, self.headers, raw)
+            status = receiver.record(self.path, self.headers, raw, self.client_address)
             moved = receiver.redirects.get(self.path)
             self.send_response(307 if moved else status)
             if moved:

@@ -1,8 +1,9 @@
 """Webhooks reach only the public internet unless private addresses are allowed: the addresses
 refused (IPv4, IPv6, IPv4 inside IPv6), names resolved (by a resolver the test gives, never
 real DNS) when a channel is made and again for every request, each request sent to the very
-address that was checked, and a redirect not followed."""
+address that was checked, and a redirect not followed. Connections are kept per origin."""
 
+import asyncio
 import re
 import socket
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from ipaddress import ip_address
 import httpx
 import pytest
 
+from app.adapters.notify import targets as targets_module
 from app.adapters.notify.targets import HttpTargets, PinnedTransport, is_public
 from app.adapters.notify.webhook import WebhookPoster
 from app.config import NotifySettings
@@ -231,7 +233,7 @@ async def test_a_webhook_is_not_sent_to_a_name_that_now_resolves_to_loopback(
 ) -> None:
     port = httpx.URL(hooks.base_url).port
     names = Names({"rebound.example": [["127.0.0.1"]]})
-    poster = WebhookPoster(lambda: AT, TIMEOUT_SECONDS, _guard(names))
+    poster = WebhookPoster(lambda: AT, _guard(names))
     with pytest.raises(DeliveryFailed, match=r"rebound\.example is 127\.0\.0\.1"):
         await poster.send(_channel(f"http://rebound.example:{port}/inside"), NOTIFICATION)
     assert hooks.received == []
@@ -255,7 +257,7 @@ async def test_a_webhook_is_posted_to_the_address_resolved_under_its_name(
 
 async def test_a_redirect_from_a_webhook_is_not_followed(hooks: WebhookReceiver) -> None:
     hooks.redirects["/moved"] = hooks.url("/elsewhere")
-    poster = WebhookPoster(lambda: AT, TIMEOUT_SECONDS, _guard(Names(), allow_private=True))
+    poster = WebhookPoster(lambda: AT, _guard(Names(), allow_private=True))
     with pytest.raises(DeliveryFailed, match="answered 307"):
         await poster.send(_channel(hooks.url("/moved")), NOTIFICATION)
     assert [hook.path for hook in hooks.received] == ["/moved"]
@@ -275,3 +277,36 @@ def test_a_setting_that_is_no_flag_is_refused_naming_it(monkeypatch: pytest.Monk
     monkeypatch.setenv("TASKFLOW_NOTIFY_ALLOW_PRIVATE", "yes")
     with pytest.raises(ValueError, match="TASKFLOW_NOTIFY_ALLOW_PRIVATE must be 1 or 0"):
         NotifySettings.from_env()
+
+
+async def test_posts_to_one_origin_share_a_connection_and_other_origins_get_their_own(
+    hooks: WebhookReceiver,
+) -> None:
+    """127.0.0.1 and localhost are one server: each name still has connections of its own, so
+    TLS would have checked the name each request goes to."""
+    poster = WebhookPoster(lambda: AT, _guard(Names(), allow_private=True))
+    by_address = hooks.url("/kept")
+    by_name = by_address.replace("127.0.0.1", "localhost")
+    for target in (by_address, by_address, by_name, by_address, by_name):
+        await poster.send(_channel(target), NOTIFICATION)
+    received = hooks.wait_for(5)
+    peers = [(one.host.split(":")[0], one.peer) for one in received]
+    assert {host for host, _ in peers} == {"127.0.0.1", "localhost"}
+    assert len({peer for _, peer in peers}) == 2
+    for host in ("127.0.0.1", "localhost"):
+        assert len({peer for name, peer in peers if name == host}) == 1
+
+
+async def test_past_the_origins_kept_the_longest_unused_is_closed_after_its_posts_time(
+    hooks: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(targets_module, "KEPT_ORIGINS", 1)
+    targets = HttpTargets(True, 0.2, Names())
+    poster = WebhookPoster(lambda: AT, targets)
+    first = hooks.url("/first")
+    await poster.send(_channel(first), NOTIFICATION)
+    await poster.send(_channel(first.replace("127.0.0.1", "localhost")), NOTIFICATION)
+    await asyncio.sleep(0.5)  # the first origin's client, let go, is closed by now
+    await poster.send(_channel(first), NOTIFICATION)
+    one, _, again = hooks.wait_for(3)
+    assert one.peer != again.peer

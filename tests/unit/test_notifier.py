@@ -72,7 +72,7 @@ class Setup:
             ChannelType.EMAIL: SmtpMailer(
                 MailSettings(**{**mail.__dict__, "sender": SENDER}), TIMEOUT_SECONDS
             ),
-            ChannelType.WEBHOOK: WebhookPoster(clock, TIMEOUT_SECONDS, targets),
+            ChannelType.WEBHOOK: WebhookPoster(clock, targets),
         }
         self.channels = ChannelService(sql, self.senders, "UTC", targets, clock)
         self.links = ActionLinks(sql, self.tasks, self.reminders, PUBLIC_URL, "UTC", clock)

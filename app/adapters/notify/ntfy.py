@@ -9,20 +9,16 @@ from app.ports import DeliveryFailed
 
 
 class NtfyPublisher:
-    def __init__(self, timeout: float, targets: HttpTargets) -> None:
-        self._timeout = timeout
+    def __init__(self, targets: HttpTargets) -> None:
         self._targets = targets
 
     async def send(self, channel: Channel, notification: Notification) -> None:
         server, topic = split_topic(channel.target)
         headers = {"Authorization": f"Bearer {channel.secret}"} if channel.secret else {}
         try:
-            async with httpx.AsyncClient(
-                timeout=self._timeout, transport=self._targets.transport()
-            ) as client:
-                response = await client.post(
-                    f"{server}/", json=ntfy_message(notification, topic), headers=headers
-                )
+            response = await self._targets.post(
+                f"{server}/", json=ntfy_message(notification, topic), headers=headers
+            )
         except httpx.HTTPError as error:
             raise DeliveryFailed(f"ntfy {server}: {error!r}") from error
         if not response.is_success:

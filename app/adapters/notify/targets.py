@@ -3,12 +3,16 @@ the install allows private ones (TASKFLOW_NOTIFY_ALLOW_PRIVATE, for receivers on
 own network).
 
 A host name is resolved once per request and the request goes to the address that was checked,
-so a name that answers differently the next time (DNS rebinding) cannot lead inside."""
+so a name that answers differently the next time (DNS rebinding) cannot lead inside. Posts to
+one origin share a client, whose connections are kept for the next post; a connection is never
+shared between origins, so TLS has always checked the name a request is for."""
 
 import asyncio
 import ipaddress
 import socket
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -18,6 +22,11 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# Origins whose clients are kept; past this many, the one posted to longest ago is let go.
+KEPT_ORIGINS = 64
+# Connections open at once to one origin: a burst of reminders waits for one rather than
+# flooding a receiver (the courier's own limit on a send keeps the wait bounded).
+CONNECTIONS_PER_ORIGIN = 20
 # NAT64's well-known prefix (RFC 6052): the IPv4 address is in the last 32 bits.
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
@@ -56,6 +65,8 @@ class HttpTargets:
         # Made once: building a TLS context (loading the CA bundle) costs more CPU than a
         # notification's whole request.
         self._tls = httpx.create_ssl_context()
+        self._clients: OrderedDict[tuple[str, str, int | None], httpx.AsyncClient] = OrderedDict()
+        self._retiring: set[asyncio.Task[None]] = set()
 
     async def check(self, url: str) -> None:
         """Raise ValueError when `url`'s host resolves to an address that is not public. A
@@ -87,10 +98,38 @@ class HttpTargets:
                 )
         return addresses[0]
 
-    def transport(self) -> httpx.AsyncBaseTransport:
-        """What webhooks are posted through: straight to the URL's host where private
-        addresses are allowed, else to the checked address of the host."""
-        direct = httpx.AsyncHTTPTransport(verify=self._tls)
+    async def post(self, url: str, **request: Any) -> httpx.Response:
+        """POST to `url` (`request` as httpx takes it) through the client of its origin."""
+        return await self._client(httpx.URL(url)).post(url, **request)
+
+    def _client(self, url: httpx.URL) -> httpx.AsyncClient:
+        origin = (url.scheme, url.host, url.port)
+        client = self._clients.pop(origin, None) or httpx.AsyncClient(
+            timeout=self._timeout, transport=self._transport()
+        )
+        self._clients[origin] = client
+        if len(self._clients) > KEPT_ORIGINS:
+            _, oldest = self._clients.popitem(last=False)
+            retiring = asyncio.create_task(self._retire(oldest))
+            self._retiring.add(retiring)
+            retiring.add_done_callback(self._retiring.discard)
+        return client
+
+    async def _retire(self, client: httpx.AsyncClient) -> None:
+        """Close `client` once a post still on it has had its time."""
+        await asyncio.sleep(self._timeout)
+        await client.aclose()
+
+    def _transport(self) -> httpx.AsyncBaseTransport:
+        """Straight to the URL's host where private addresses are allowed, else to the
+        checked address of the host."""
+        direct = httpx.AsyncHTTPTransport(
+            verify=self._tls,
+            limits=httpx.Limits(
+                max_connections=CONNECTIONS_PER_ORIGIN,
+                max_keepalive_connections=CONNECTIONS_PER_ORIGIN,
+            ),
+        )
         return direct if self._allow_private else PinnedTransport(self, direct)
 
 

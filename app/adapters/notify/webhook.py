@@ -17,9 +17,8 @@ from app.ports import Clock, DeliveryFailed
 
 
 class WebhookPoster:
-    def __init__(self, clock: Clock, timeout: float, targets: HttpTargets) -> None:
+    def __init__(self, clock: Clock, targets: HttpTargets) -> None:
         self._clock = clock
-        self._timeout = timeout
         self._targets = targets
 
     async def send(self, channel: Channel, notification: Notification) -> None:
@@ -33,10 +32,7 @@ class WebhookPoster:
             SIGNATURE_HEADER: signature(channel.secret, timestamp, body),
         }
         try:
-            async with httpx.AsyncClient(
-                timeout=self._timeout, transport=self._targets.transport()
-            ) as client:
-                response = await client.post(channel.target, content=body, headers=headers)
+            response = await self._targets.post(channel.target, content=body, headers=headers)
         except httpx.HTTPError as error:
             raise DeliveryFailed(f"webhook {channel.target}: {error!r}") from error
         if not response.is_success:

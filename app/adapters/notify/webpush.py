@@ -26,13 +26,11 @@ class WebPushSender:
         keys: ServerKeys,
         subject: str,
         clock: Clock,
-        timeout: float,
         targets: HttpTargets,
     ) -> None:
         self._keys = keys
         self._subject = subject
         self._clock = clock
-        self._timeout = timeout
         self._targets = targets
 
     async def send(self, channel: Channel, notification: Notification) -> None:
@@ -51,10 +49,7 @@ class WebPushSender:
             "Urgency": PUSH_URGENCY[notification.priority],
         }
         try:
-            async with httpx.AsyncClient(
-                timeout=self._timeout, transport=self._targets.transport()
-            ) as client:
-                response = await client.post(channel.target, content=body, headers=headers)
+            response = await self._targets.post(channel.target, content=body, headers=headers)
         except httpx.HTTPError as error:
             raise DeliveryFailed(f"push service {service}: {error!r}") from error
         if response.status_code in GONE:
