@@ -1,6 +1,7 @@
 // TaskFlow's service worker: shows the reminders pushed to this browser (the payload of
-// app/domain/notifications.py push_message), acts on their Done and Snooze buttons, and
-// opens the board when a notification is clicked.
+// app/domain/notifications.py push_message), acts on their Done and Snooze buttons, opens the
+// board when a notification is clicked, and tells the server when the browser replaced its
+// push subscription.
 
 // The buttons a notification shows: browsers show two at most.
 const BUTTONS = ["done", "snooze-10m"];
@@ -41,4 +42,22 @@ async function openBoard() {
   const tabs = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
   const tab = tabs.find((client) => new URL(client.url).origin === board.origin);
   return tab ? tab.focus() : self.clients.openWindow(board.href);
+}
+
+// The browser replaced its push subscription (it expired, or the push service renewed it):
+// the new one takes the old one's place in this browser's channel. No one is signed in here;
+// the old subscription's endpoint and secret are the proof of whose channel it is.
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(resubscribed(event.oldSubscription, event.newSubscription));
+});
+
+async function resubscribed(old, renewed) {
+  if (!old) return null; // nothing says which channel it was: settings can turn push on again
+  const subscription = renewed || (await self.registration.pushManager.subscribe(old.options));
+  return fetch("/api/push-renewals", {
+    method: "POST",
+    credentials: "omit",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ old: old.toJSON(), new: subscription.toJSON() }),
+  });
 }

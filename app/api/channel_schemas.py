@@ -40,6 +40,24 @@ class ChannelCreate(Strict):
     ] = None
 
 
+class PushSubscriptionIn(Strict):
+    """A browser's push subscription, as its PushSubscription.toJSON() gives it."""
+
+    endpoint: Annotated[str, Field(min_length=1, max_length=TARGET_MAX), NO_NUL]
+    keys: PushKeys
+
+
+class PushRenewal(Strict):
+    old: Annotated[
+        PushSubscriptionIn,
+        Field(
+            description="The subscription the browser replaced: its endpoint and auth secret, "
+            "known only to that browser and this server, say which channel it was."
+        ),
+    ]
+    new: Annotated[PushSubscriptionIn, Field(description="The subscription that replaces it.")]
+
+
 class ChannelOut(BaseModel):
     id: int
     type: ChannelType

@@ -26,6 +26,7 @@ from app.api.routes import (
     health,
     oidc,
     preferences,
+    push_renewals,
     reminders,
     tasks,
     tokens,
@@ -88,8 +89,9 @@ def create_api(app: WebApp) -> FastAPI:
         )
     ]
     # Open: signing in, and health (which carries no user data); a notification's link is its
-    # own credential. The Dapr callbacks check the app's own token.
-    public = [auth.router, oidc.router, health.router, actions.router]
+    # own credential, and so is a renewed push subscription's old one. The Dapr callbacks check
+    # the app's own token.
+    public = [auth.router, oidc.router, health.router, actions.router, push_renewals.router]
     runtime = app.runtime
     if not runtime.embedded:
         public.append(
@@ -160,7 +162,8 @@ def create_api(app: WebApp) -> FastAPI:
 
     @api.exception_handler(Invalid)
     async def invalid(_: Request, error: Invalid) -> JSONResponse:
-        detail = [{"loc": ["body", error.field], "msg": str(error), "type": "value_error"}]
+        location = ["body", *error.field.split(".")]
+        detail = [{"loc": location, "msg": str(error), "type": "value_error"}]
         return JSONResponse({"detail": detail}, status_code=422)
 
     return api

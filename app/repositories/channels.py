@@ -66,6 +66,32 @@ class ChannelRepository:
         )
         return from_row(Channel, NOTIFICATION_CHANNEL, rows[0]) if rows else None
 
+    async def push_channels_at(self, endpoint: str) -> list[Channel]:
+        """The webpush channels, of any owner, whose subscription has `endpoint`: for a
+        renewal, which proves whose it is with the subscription's secret instead of a user."""
+        rows = await self._sql.fetch(
+            sa.select(NOTIFICATION_CHANNEL).where(
+                NOTIFICATION_CHANNEL.c.type == ChannelType.WEBPUSH.value,
+                NOTIFICATION_CHANNEL.c.target == endpoint,
+            )
+        )
+        return from_rows(Channel, NOTIFICATION_CHANNEL, rows)
+
+    async def resubscribe(self, channel: Channel, endpoint: str, keys: PushKeys) -> bool:
+        """The webpush `channel` sends to the subscription at `endpoint` with `keys` from now
+        on; False when it was removed or renewed meanwhile."""
+        rows = await self._sql.write(
+            sa.update(NOTIFICATION_CHANNEL)
+            .where(
+                owned(NOTIFICATION_CHANNEL, channel.owner_id),
+                NOTIFICATION_CHANNEL.c.id == channel.id,
+                NOTIFICATION_CHANNEL.c.target == channel.target,
+            )
+            .values(target=endpoint, push_keys=keys.model_dump())
+            .returning(NOTIFICATION_CHANNEL.c.id)
+        )
+        return bool(rows)
+
     async def remove(self, owner: int, channel_id: int) -> bool:
         rows = await self._sql.write(
             sa.delete(NOTIFICATION_CHANNEL)

@@ -1,5 +1,6 @@
 """A user's notification channels: list, add, remove, and send one a test."""
 
+import hmac
 import secrets
 from collections.abc import Mapping
 
@@ -70,6 +71,26 @@ class ChannelService:
         if channel is None:
             raise Conflict(f"a user has at most {MAX_CHANNELS} channels")
         return channel
+
+    async def renew_push(self, old: tuple[str, PushKeys], new: tuple[str, PushKeys]) -> int:
+        """The browser's `new` subscription (endpoint, keys) in place of its `old` one, as its
+        service worker reports when the browser replaced it: no one signs in there, so the old
+        subscription's endpoint and auth secret, which only that browser and this server know,
+        say which channel it is. The channel's id; NotFound when no webpush channel has both
+        (or it was removed meanwhile)."""
+        (old_endpoint, old_keys), (endpoint, keys) = old, new
+        try:
+            checked = channels.target(ChannelType.WEBPUSH, endpoint)
+            await self._http_targets.check(checked)
+        except ValueError as error:
+            raise Invalid("new.endpoint", str(error)) from None
+        for channel in await self._channels.push_channels_at(old_endpoint):
+            held = channel.push_keys is not None and hmac.compare_digest(
+                channel.push_keys.auth, old_keys.auth
+            )
+            if held and await self._channels.resubscribe(channel, checked, keys):
+                return channel.id
+        raise NotFound("push channel of the subscription", old_endpoint)
 
     async def delete(self, owner: int, channel_id: int) -> None:
         if not await self._channels.remove(owner, channel_id):

@@ -2,7 +2,7 @@
 
 
 class NotFound(Exception):
-    def __init__(self, what: str, ident: int) -> None:
+    def __init__(self, what: str, ident: int | str) -> None:
         super().__init__(f"{what} {ident} not found")
 
 
@@ -11,7 +11,8 @@ class Conflict(Exception):
 
 
 class Invalid(Exception):
-    """Input that is well-formed but not acceptable; `field` names what to fix."""
+    """Input that is well-formed but not acceptable; `field` names what to fix (a dotted path
+    for a field inside another)."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)

@@ -193,3 +193,76 @@ def test_a_gone_subscription_removes_its_channel(person: AppClient, push: PushSe
     assert refused.status_code == 502, refused.text
     assert "gone" in refused.json()["detail"]
     assert _channel_ids(person) == []
+
+
+def _renewal(old: Subscription, new: Subscription) -> Json:
+    """What the service worker sends when the browser replaced `old` with `new`."""
+    return {
+        "old": {"endpoint": old.endpoint, "keys": old.keys()},
+        "new": {"endpoint": new.endpoint, "keys": new.keys()},
+    }
+
+
+def test_a_renewed_subscription_takes_the_old_ones_place_without_a_sign_in(
+    api: AppClient, person: AppClient, push: PushService
+) -> None:
+    old, channel = _subscribed(person, push)
+    new = push.subscribe()
+    with api.signed_out() as worker:
+        assert worker.post("/api/push-renewals", json=_renewal(old, new)).status_code == 204
+        # The old subscription is nobody's now: the same renewal again finds nothing.
+        again = worker.post("/api/push-renewals", json=_renewal(old, push.subscribe()))
+    assert again.status_code == 404, again.text
+    [renewed] = person.get("/api/channels").json()
+    assert (renewed["id"], renewed["target"]) == (channel["id"], new.endpoint)
+
+    assert person.post(f"/api/channels/{channel['id']}/test").status_code == 202
+    [pushed] = push.at(new)
+    assert pushed.problem is None and pushed.message is not None, pushed.problem
+    assert push.at(old) == []
+
+
+def test_a_renewal_without_the_old_subscriptions_secret_changes_nothing(
+    api: AppClient, person: AppClient, push: PushService
+) -> None:
+    old, channel = _subscribed(person, push)
+    stranger = push.subscribe()
+    forged = _renewal(old, stranger)
+    forged["old"]["keys"] = stranger.keys()  # the endpoint, known, but not the auth secret
+    with api.signed_out() as worker:
+        for body in (forged, _renewal(push.subscribe(), stranger)):
+            refused = worker.post("/api/push-renewals", json=body)
+            assert refused.status_code == 404, refused.text
+            assert "push channel" in refused.json()["detail"]
+    [kept] = person.get("/api/channels").json()
+    assert (kept["id"], kept["target"]) == (channel["id"], old.endpoint)
+
+
+@pytest.mark.parametrize(
+    ("change", "loc"),
+    [
+        ({"new": None}, ("new",)),
+        ({"new": {"endpoint": "https://push.example.net/send/2"}}, ("new", "keys")),
+        (
+            {"new": {"endpoint": "http://push.example.net/send/2", "keys": GOOD}},
+            ("new", "endpoint"),
+        ),
+        (
+            {"new": {"endpoint": "https://push.example.net/2", "keys": {**GOOD, "auth": "x"}}},
+            ("new", "keys", "auth"),
+        ),
+        ({"old": {"endpoint": "", "keys": GOOD}}, ("old", "endpoint")),
+        ({"extra": 1}, ("extra",)),
+    ],
+)
+def test_a_renewal_that_cannot_work_is_422_naming_the_field(
+    api: AppClient, person: AppClient, push: PushService, change: Json, loc: tuple[str, ...]
+) -> None:
+    old, _ = _subscribed(person, push)
+    with api.signed_out() as worker:
+        response = worker.post(
+            "/api/push-renewals", json={**_renewal(old, push.subscribe()), **change}
+        )
+    assert_invalid(response, "body", *loc)
+    [kept] = person.get("/api/channels").json()
+    assert kept["target"] == old.endpoint

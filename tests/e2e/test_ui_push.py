@@ -4,7 +4,8 @@ page's "Turn on push on this device" says why not where the browser allows no no
 has no push service (headless Chromium has none), and adds the subscription a browser with one
 gives, once. A push delivered to the service worker (as the browser's push service would,
 through DevTools) shows the reminder with its Done and Snooze buttons, and Done completes the
-task."""
+task. When the browser replaces its subscription, the service worker puts the new one in the
+old one's place."""
 
 import json
 import re
@@ -146,6 +147,37 @@ def test_a_pushed_reminder_is_shown_and_its_done_button_completes_the_task(
         )
         assert status == 200
         assert person.get(f"/api/tasks/{task['id']}").json()["status"] == "completed"
+
+
+def test_a_subscription_the_browser_replaced_takes_the_old_ones_place(
+    contexts: ContextMaker, product: Product, api: httpx.Client
+) -> None:
+    credentials = make_user(api, unique("renewed"))
+    context = contexts(credentials)
+    page = context.new_page()
+    page.goto(f"{product.base_url}/settings")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    old = new_subscription(f"https://push.example.net/send/{unique('old')}")
+    new = new_subscription(f"https://push.example.net/send/{unique('new')}")
+    with httpx.Client(base_url=product.base_url, timeout=10) as person:
+        assert log_in(person, credentials).status_code == 200
+        made = person.post("/api/channels", json=old.channel())
+        assert made.status_code == 201, made.text
+
+        # What the worker does on pushsubscriptionchange, with the browser's two
+        # PushSubscriptions (headless Chromium has no push service to replace one).
+        [worker] = context.service_workers
+        status = worker.evaluate(
+            "([old, renewed]) => resubscribed({toJSON: () => old}, {toJSON: () => renewed})"
+            ".then(answer => answer.status)",
+            [
+                {"endpoint": old.endpoint, "keys": old.keys()},
+                {"endpoint": new.endpoint, "keys": new.keys()},
+            ],
+        )
+        assert status == 204
+        [channel] = person.get("/api/channels").json()
+    assert (channel["id"], channel["target"]) == (made.json()["id"], new.endpoint)
 
 
 def _deliver_push(
