@@ -27,12 +27,14 @@ def stuck_event(database_url: str) -> Iterator[str]:
     try:
         with engine.begin() as connection:
             for statement in outbox_inserts(event):
-                connection.execute(
-                    statement.values(
-                        created_at=now - timedelta(seconds=90),
-                        claimed_until=now + timedelta(hours=1),
-                    )
+                connection.execute(statement)
+            connection.execute(
+                sa.update(OUTBOX)
+                .where(OUTBOX.c.event_id == event.event_id)
+                .values(
+                    created_at=now - timedelta(seconds=90), claimed_until=now + timedelta(hours=1)
                 )
+            )
         yield event.event_id
     finally:
         with engine.begin() as connection:
