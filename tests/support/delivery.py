@@ -1,9 +1,31 @@
-"""What the delivery tests share: a clock moved by hand and a bus that fails on demand."""
+"""What the delivery tests share: a clock moved by hand, a bus that fails on demand, and a
+notification to send."""
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from app.domain.enums import Priority
+from app.domain.notifications import Notification
 from app.ports import Message
+
+NOTIFIED_AT = datetime(2030, 5, 6, 9, 0, tzinfo=UTC)
+
+
+def a_notification(title: str, **changes: Any) -> Notification:
+    """A fired reminder's notification for a task due (and fired) at NOTIFIED_AT, in UTC."""
+    fields: dict[str, Any] = {
+        "event": "reminder.sent",
+        "reminder_id": 1,
+        "task_id": 1,
+        "title": title,
+        "due_date": NOTIFIED_AT,
+        "timezone": "UTC",
+        "priority": Priority.MEDIUM,
+        "scheduled_at": NOTIFIED_AT,
+        "fired_at": NOTIFIED_AT,
+    }
+    return Notification(**(fields | changes))
 
 
 class Clock:

@@ -7,7 +7,6 @@ import asyncio
 import re
 import socket
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from ipaddress import ip_address
 
 import httpx
@@ -18,25 +17,14 @@ from app.adapters.notify.targets import HttpTargets, PinnedTransport, is_public
 from app.adapters.notify.webhook import WebhookPoster
 from app.config import NotifySettings
 from app.domain.channels import Channel, ChannelType
-from app.domain.enums import Priority
-from app.domain.notifications import TEST_EVENT, Notification
+from app.domain.notifications import TEST_EVENT
 from app.ports import DeliveryFailed
+from tests.support.delivery import NOTIFIED_AT, a_notification
 from tests.support.webhooks import WebhookReceiver
 
-AT = datetime(2030, 5, 6, 9, 0, tzinfo=UTC)
 TIMEOUT_SECONDS = 5.0
 PUBLIC = "93.184.216.34"
-NOTIFICATION = Notification(
-    event=TEST_EVENT,
-    reminder_id=None,
-    task_id=None,
-    title="A test",
-    due_date=AT,
-    timezone="UTC",
-    priority=Priority.MEDIUM,
-    scheduled_at=AT,
-    fired_at=AT,
-)
+NOTIFICATION = a_notification("A test", event=TEST_EVENT, reminder_id=None, task_id=None)
 
 
 class Names:
@@ -217,7 +205,12 @@ async def test_a_name_that_resolves_inside_when_sent_to_is_not_connected_to() ->
 
 def _channel(target: str) -> Channel:
     return Channel(
-        id=7, owner_id=1, type=ChannelType.WEBHOOK, target=target, secret="s" * 64, created_at=AT
+        id=7,
+        owner_id=1,
+        type=ChannelType.WEBHOOK,
+        target=target,
+        secret="s" * 64,
+        created_at=NOTIFIED_AT,
     )
 
 
@@ -233,7 +226,7 @@ async def test_a_webhook_is_not_sent_to_a_name_that_now_resolves_to_loopback(
 ) -> None:
     port = httpx.URL(hooks.base_url).port
     names = Names({"rebound.example": [["127.0.0.1"]]})
-    poster = WebhookPoster(lambda: AT, _guard(names))
+    poster = WebhookPoster(lambda: NOTIFIED_AT, _guard(names))
     with pytest.raises(DeliveryFailed, match=r"rebound\.example is 127\.0\.0\.1"):
         await poster.send(_channel(f"http://rebound.example:{port}/inside"), NOTIFICATION)
     assert hooks.received == []
@@ -257,7 +250,7 @@ async def test_a_webhook_is_posted_to_the_address_resolved_under_its_name(
 
 async def test_a_redirect_from_a_webhook_is_not_followed(hooks: WebhookReceiver) -> None:
     hooks.redirects["/moved"] = hooks.url("/elsewhere")
-    poster = WebhookPoster(lambda: AT, _guard(Names(), allow_private=True))
+    poster = WebhookPoster(lambda: NOTIFIED_AT, _guard(Names(), allow_private=True))
     with pytest.raises(DeliveryFailed, match="answered 307"):
         await poster.send(_channel(hooks.url("/moved")), NOTIFICATION)
     assert [hook.path for hook in hooks.received] == ["/moved"]
@@ -284,7 +277,7 @@ async def test_posts_to_one_origin_share_a_connection_and_other_origins_get_thei
 ) -> None:
     """127.0.0.1 and localhost are one server: each name still has connections of its own, so
     TLS would have checked the name each request goes to."""
-    poster = WebhookPoster(lambda: AT, _guard(Names(), allow_private=True))
+    poster = WebhookPoster(lambda: NOTIFIED_AT, _guard(Names(), allow_private=True))
     by_address = hooks.url("/kept")
     by_name = by_address.replace("127.0.0.1", "localhost")
     for target in (by_address, by_address, by_name, by_address, by_name):
@@ -302,7 +295,7 @@ async def test_past_the_origins_kept_the_longest_unused_is_closed_after_its_post
 ) -> None:
     monkeypatch.setattr(targets_module, "KEPT_ORIGINS", 1)
     targets = HttpTargets(True, 0.2, Names())
-    poster = WebhookPoster(lambda: AT, targets)
+    poster = WebhookPoster(lambda: NOTIFIED_AT, targets)
     first = hooks.url("/first")
     await poster.send(_channel(first), NOTIFICATION)
     await poster.send(_channel(first.replace("127.0.0.1", "localhost")), NOTIFICATION)

@@ -4,7 +4,6 @@ replaced by a new one without losing or doubling a message."""
 
 import asyncio
 import time
-from datetime import UTC, datetime
 
 import pytest
 
@@ -13,25 +12,14 @@ from app.adapters.notify.mail import SmtpMailer
 from app.config import MailSettings
 from app.domain.channels import Channel, ChannelType
 from app.domain.enums import Priority
-from app.domain.notifications import Notification
+from tests.support.delivery import NOTIFIED_AT, a_notification
 from tests.support.mail import PASSWORD, USERNAME, MailServer, mail_server
 
-AT = datetime(2030, 5, 6, 9, 0, tzinfo=UTC)
-NOTIFICATION = Notification(
-    event="reminder.sent",
-    reminder_id=1,
-    task_id=1,
-    title="Water the plants",
-    due_date=AT,
-    timezone="UTC",
-    priority=Priority.LOW,
-    scheduled_at=AT,
-    fired_at=AT,
-)
+NOTIFICATION = a_notification("Water the plants", priority=Priority.LOW)
 
 
 def to(address: str) -> Channel:
-    return Channel(id=1, owner_id=1, type=ChannelType.EMAIL, target=address, created_at=AT)
+    return Channel(id=1, owner_id=1, type=ChannelType.EMAIL, target=address, created_at=NOTIFIED_AT)
 
 
 def mailer_for(server: MailServer) -> SmtpMailer:
@@ -64,25 +52,19 @@ async def test_messages_side_by_side_take_sessions_of_their_own_and_keep_them() 
     assert len(set(server.peers)) == 3
 
 
-async def test_a_session_the_server_ended_for_idleness_is_not_used_again() -> None:
+@pytest.mark.parametrize("noticed", [True, False], ids=["noticed", "found-when-sent-on"])
+async def test_a_session_the_server_ended_for_idleness_is_replaced(noticed: bool) -> None:
     with mail_server(idle_seconds=0.2) as server:
         mailer = mailer_for(server)
         await mailer.send(to("first@example.org"), NOTIFICATION)
-        await asyncio.sleep(0.6)
-        await mailer.send(to("second@example.org"), NOTIFICATION)
-        server.wait_for(2)
-    assert len(set(server.peers)) == 2
-
-
-async def test_a_kept_session_the_server_ended_unnoticed_is_replaced_once() -> None:
-    with mail_server(idle_seconds=0.2) as server:
-        mailer = mailer_for(server)
-        await mailer.send(to("first@example.org"), NOTIFICATION)
-        # The server (in its own thread) ends the session while this loop is blocked, so the
-        # mailer finds it open and learns otherwise only when it sends on it.
-        time.sleep(0.6)
-        [(kept, _)] = mailer._idle
-        assert kept.is_connected
+        if noticed:
+            await asyncio.sleep(0.6)
+        else:
+            # The server (in its own thread) ends the session while this loop is blocked, so
+            # the mailer finds it open and learns otherwise only when it sends on it.
+            time.sleep(0.6)
+            [(kept, _)] = mailer._idle
+            assert kept.is_connected
         await mailer.send(to("second@example.org"), NOTIFICATION)
         server.wait_for(2)
     assert [recipients for _, recipients in server.envelopes] == [

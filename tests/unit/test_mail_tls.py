@@ -2,7 +2,6 @@
 (`?starttls=true`), TLS from the first byte (`smtps://`), and a certificate the sender does
 not trust refused (nothing is sent in the clear instead)."""
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,25 +9,15 @@ import pytest
 from app.adapters.notify.mail import SmtpMailer
 from app.config import NotifySettings
 from app.domain.channels import Channel, ChannelType
-from app.domain.enums import Priority
-from app.domain.notifications import Notification
 from app.ports import DeliveryFailed
 from tests.support.certificates import Certificate, loopback_certificate
+from tests.support.delivery import NOTIFIED_AT, a_notification
 from tests.support.mail import mail_server
 
-AT = datetime(2030, 5, 6, 9, 0, tzinfo=UTC)
-CHANNEL = Channel(id=1, owner_id=1, type=ChannelType.EMAIL, target="me@example.org", created_at=AT)
-NOTIFICATION = Notification(
-    event="reminder.sent",
-    reminder_id=1,
-    task_id=1,
-    title="Renew the passport",
-    due_date=AT,
-    timezone="UTC",
-    priority=Priority.MEDIUM,
-    scheduled_at=AT,
-    fired_at=AT,
+CHANNEL = Channel(
+    id=1, owner_id=1, type=ChannelType.EMAIL, target="me@example.org", created_at=NOTIFIED_AT
 )
+NOTIFICATION = a_notification("Renew the passport")
 
 
 @pytest.fixture
