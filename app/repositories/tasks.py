@@ -87,15 +87,18 @@ class TaskRepository:
         ]
         page = sa.select(TASK).where(*conditions)
         if query.ranked and query.text is not None:
-            # The matches and their scores, from one pass over the text index.
+            # The matches and their scores, from one pass over the text index; ranking looks
+            # at every match, so the same pass counts them.
             hits = text_hits(query.text)
             page = (
-                sa.select(TASK)
+                sa.select(TASK, sa.func.count().over())
                 .select_from(TASK.join(hits, hits.c.id == TASK.c.id))
                 .where(owned(TASK, owner), *_conditions(replace(query, text=None)))
             )
             order.insert(0, hits.c.score.desc())
         rows = await self._sql.fetch(page.order_by(*order).limit(query.limit).offset(query.offset))
+        if query.ranked and rows:
+            return from_rows(Task, TASK, [row[:-1] for row in rows]), int(rows[0][-1])
         if 0 < len(rows) < query.limit or (query.offset == 0 and not rows):
             # The last page: the total is what came before it and on it, no count needed.
             return from_rows(Task, TASK, rows), query.offset + len(rows)

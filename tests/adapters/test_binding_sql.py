@@ -19,6 +19,7 @@ from app.domain.channels import ChannelType
 from app.domain.digests import Digest
 from app.domain.enums import Priority
 from app.domain.preferences import Preferences
+from app.domain.queries import TaskQuery
 from app.ports import Row, StoreUnavailable
 from app.repositories.action_links import ActionLinkRepository
 from app.repositories.channels import ChannelRepository
@@ -27,6 +28,7 @@ from app.repositories.digests import DigestRepository
 from app.repositories.outbox import outbox_inserts
 from app.repositories.preferences import PreferenceRepository
 from app.repositories.tables import NOTIFICATION_DELIVERY, OUTBOX, TASK
+from app.repositories.tasks import TaskRepository
 from tests.support.databases import migrated_postgres
 from tests.support.events import an_event
 from tests.support.owners import OWNER, users
@@ -261,3 +263,26 @@ async def test_preferences_and_a_digest_work_through_the_binding(sql: BindingSql
         )
     )
     assert rows == [(date(2026, 11, 25),)]
+
+
+async def test_a_ranked_search_page_carries_the_count_of_every_match(sql: BindingSql) -> None:
+    """Ranking looks at every match, so the page's statement counts them too (a window)."""
+    await sql.write(users(OWNER))
+    for task_id, title, description in [
+        (501, "Beat the carpet", ""),
+        (502, "Vacuum", "the carpet, twice"),
+        (503, "Roll up the Carpet", ""),
+        (504, "Water the plants", ""),
+    ]:
+        await sql.write(
+            sa.insert(TASK).values(
+                **task_values(task_id, title=title, description=description, owner_id=OWNER)
+            )
+        )
+    tasks = TaskRepository(sql)
+    page, total = await tasks.page(OWNER, TaskQuery(text="carpet", limit=2))
+    assert total == 3
+    assert {task.id for task in page} <= {501, 503}
+    rest, total = await tasks.page(OWNER, TaskQuery(text="carpet", limit=2, offset=2))
+    assert ([task.id for task in rest], total) == ([502], 3)
+    await sql.write(sa.delete(TASK))
