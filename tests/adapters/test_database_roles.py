@@ -93,3 +93,8 @@ def test_the_runtime_role_cannot_change_the_schema(runtime: sa.Connection, state
         sa.exc.ProgrammingError, match=r"InsufficientPrivilege|must be owner|denied"
     ):
         runtime.execute(sa.text(statement))
+
+
+def test_the_database_plans_with_the_random_page_cost_of_an_ssd(runtime: sa.Connection) -> None:
+    """So that a search is planned over the trigram indexes (migration 0010)."""
+    assert runtime.execute(sa.text("SHOW random_page_cost")).scalar_one() == "1.1"
