@@ -1,4 +1,5 @@
-"""A user's notification channels: list, add, remove, and send one a test."""
+"""A user's notification channels: list, add, remove, send one a test, and renew a push
+channel's subscription the browser replaced."""
 
 import hmac
 import secrets
@@ -72,12 +73,12 @@ class ChannelService:
             raise Conflict(f"a user has at most {MAX_CHANNELS} channels")
         return channel
 
-    async def renew_push(self, old: tuple[str, PushKeys], new: tuple[str, PushKeys]) -> int:
+    async def renew_push(self, old: tuple[str, PushKeys], new: tuple[str, PushKeys]) -> None:
         """The browser's `new` subscription (endpoint, keys) in place of its `old` one, as its
         service worker reports when the browser replaced it: no one signs in there, so the old
         subscription's endpoint and auth secret, which only that browser and this server know,
-        say which channel it is. The channel's id; NotFound when no webpush channel has both
-        (or it was removed meanwhile)."""
+        say which channel it is. NotFound when no webpush channel has both (or it was removed
+        meanwhile)."""
         (old_endpoint, old_keys), (endpoint, keys) = old, new
         try:
             checked = channels.target(ChannelType.WEBPUSH, endpoint)
@@ -89,7 +90,7 @@ class ChannelService:
                 channel.push_keys.auth, old_keys.auth
             )
             if held and await self._channels.resubscribe(channel, checked, keys):
-                return channel.id
+                return
         raise NotFound("push channel of the subscription", old_endpoint)
 
     async def delete(self, owner: int, channel_id: int) -> None:
