@@ -12,6 +12,8 @@ from app.ports import Message, Sql
 from app.repositories.rows import rows_insert
 from app.repositories.tables import OUTBOX
 
+_OUTBOX_COLUMNS = ("event_id", "topic", "payload", "created_at", "attempts")
+
 
 def outbox_inserts(*events: Event) -> list[sa.Insert]:
     """The follow-up of the write that caused the events: one statement storing a row per
@@ -23,9 +25,6 @@ def outbox_inserts(*events: Event) -> list[sa.Insert]:
         for topic in TOPICS_BY_EVENT_TYPE[event.event_type]
     ]
     return [rows_insert(OUTBOX, _OUTBOX_COLUMNS, rows)] if rows else []
-
-
-_OUTBOX_COLUMNS = ("event_id", "topic", "payload", "created_at", "attempts")
 
 
 @dataclass(frozen=True)
