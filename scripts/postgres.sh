@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's own PostgreSQL cluster (not the system one), kept under the cache.
-# usage: scripts/postgres.sh start|stop|status|pid|url [ROLE]|database NAME [--fresh]
-#   port: TASKFLOW_PG_PORT (default 25432)
+# usage: scripts/postgres.sh start|stop|status|pid|logfile|url [ROLE]|database NAME [--fresh]
+#   port: TASKFLOW_PG_PORT (default 25432); each port is a cluster of its own
 #   url       the SQLAlchemy URL of the database `taskflow` as ROLE: taskflow (the default:
 #             the tests' role, which may create databases), taskflow_migrator or
 #             taskflow_runtime
@@ -13,7 +13,8 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-PORT="${TASKFLOW_PG_PORT:-25432}"
+DEFAULT_PORT=25432
+PORT="${TASKFLOW_PG_PORT:-$DEFAULT_PORT}"
 # Each role's password is its name: the cluster listens on loopback only.
 ROLES=(taskflow taskflow_migrator taskflow_runtime)
 url_of() { echo "postgresql+psycopg://$1:$1@127.0.0.1:$PORT/taskflow"; }
@@ -26,6 +27,8 @@ install_postgres() {
 locate() {
   BIN="$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
   PGDIR="$CACHE/pg/$(basename "$(dirname "$BIN")")"
+  # The default port's cluster keeps the folder it has always had.
+  ((PORT == DEFAULT_PORT)) || PGDIR+="-port$PORT"
   DATA="$PGDIR/data" SOCK="$PGDIR/run"
 }
 
@@ -102,6 +105,7 @@ case "${1:-}" in
   stop) locate && if running; then as_owner "$BIN/pg_ctl" stop -D "$DATA" -m fast -s; fi ;;
   status) locate && if running; then echo "running: $URL"; else echo stopped; exit 3; fi ;;
   pid) locate && if running; then head -n1 "$DATA/postmaster.pid"; else exit 3; fi ;;
+  logfile) locate && echo "$PGDIR/server.log" ;;
   url)
     [[ " ${ROLES[*]} " == *" ${2:-taskflow} "* ]] || die "no role ${2:-} (${ROLES[*]})"
     url_of "${2:-taskflow}"
@@ -110,5 +114,5 @@ case "${1:-}" in
     [[ $# -ge 2 ]] || die "usage: $0 database NAME [--fresh]"
     database "$2" "${3:-}"
     ;;
-  *) die "usage: $0 start|stop|status|pid|url [ROLE]|database NAME [--fresh]" ;;
+  *) die "usage: $0 start|stop|status|pid|logfile|url [ROLE]|database NAME [--fresh]" ;;
 esac

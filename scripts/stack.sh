@@ -432,14 +432,13 @@ start_app() { # NAME APP_PORT HTTP GRPC
     # shellcheck disable=SC2207
     cmd=($(app_env "$3" "$4" REFLEX_REDIS_URL))
   fi
-  # Every replica but the first compiles its pages into a folder of its own: the compiled
-  # pages connect to the port of the server that compiled them.
-  local web=()
-  [[ "$name" == "$id" ]] || web=(REFLEX_WEB_WORKDIR="$RUN/web/$name")
+  # Every replica compiles its pages into a folder of its own, apart from `make run`'s: the
+  # compiled pages connect to the port of the server that compiled them, and a build empties
+  # the folder a running server serves them from.
   # The app as `make run` starts it, minus the migration (done above, with the URL), in one
   # process: its sidecar delivers the replica's live feed to that process alone.
-  launch "$name" "${cmd[@]}" "${web[@]}" TASKFLOW_SKIP_MIGRATIONS=1 PORT="$2" GRANIAN_WORKERS=1 \
-    "$ROOT/scripts/run.sh"
+  launch "$name" "${cmd[@]}" REFLEX_WEB_WORKDIR="$RUN/web/$name" TASKFLOW_SKIP_MIGRATIONS=1 \
+    PORT="$2" GRANIAN_WORKERS=1 "$ROOT/scripts/run.sh"
 }
 
 wait_sidecar() { # NAME HTTP: GET /v1.0/healthz (healthy once the app answers too)
@@ -522,7 +521,7 @@ up() {
   # started them.
   "$ROOT/scripts/postgres.sh" status >/dev/null 2>&1 || touch "$RUN/postgres.ours"
   "$ROOT/scripts/postgres.sh" start >/dev/null 8>&-
-  ln -sfn "$(compgen -G "$CACHE/pg/*/server.log" | head -n1)" "$RUN/postgres.log" 2>/dev/null || true
+  ln -sfn "$("$ROOT/scripts/postgres.sh" logfile)" "$RUN/postgres.log"
   database "$fresh"
 
   "$ROOT/scripts/kafka.sh" status >/dev/null 2>&1 || touch "$RUN/kafka.ours"
