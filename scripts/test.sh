@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# make test: set-up, lint, the project's PostgreSQL, every test tier in one pytest run, then
-# the pinned-date runs; the time of each step and tier at the end.
+# make test: set-up, lint, then two pytest runs side by side: the stack's tier (tests/integration,
+# mostly waiting: for a broker down five minutes, for reminders to fire) and every other tier
+# followed by the pinned-date runs. Each runs on a PostgreSQL cluster of its own, as a fault
+# test kills the stack's. The time of each step and tier at the end.
 # `scripts/test.sh lint` (make lint) stops after the lint step.
 # `scripts/test.sh fast` (make test-fast): lint, and the unit tier and the contract tier on
 # SQLite in two shares side by side (pytest --shard, one process each, for 2 cores), without
@@ -44,32 +46,32 @@ lint() {
 }
 
 rc=0
+outputs="$(mktemp -d)"
+trap 'rm -rf "$outputs"' EXIT
+# `background NAME COMMAND...`: COMMAND in the background, its output kept for `finish`.
+background() {
+  local name=$1
+  shift
+  (
+    started=$SECONDS
+    status=0
+    "$@" >"$outputs/$name" 2>&1 || status=$?
+    echo "$status $((SECONDS - started))" >"$outputs/$name.status"
+  ) &
+}
+# `finish NAME...`: once every step has ended, each one's output, time and status in turn.
+finish() {
+  wait
+  local name status seconds
+  for name in "$@"; do
+    cat "$outputs/$name"
+    read -r status seconds <"$outputs/$name.status"
+    timings+=("$name $seconds s")
+    ((status != 5)) || log "$name: pytest collected no tests"
+    ((status == 0)) || rc=1
+  done
+}
 if [[ "$mode" == fast ]]; then
-  outputs="$(mktemp -d)"
-  trap 'rm -rf "$outputs"' EXIT
-  # `background NAME COMMAND...`: COMMAND in the background, its output kept for `finish`.
-  background() {
-    local name=$1
-    shift
-    (
-      started=$SECONDS
-      status=0
-      "$@" >"$outputs/$name" 2>&1 || status=$?
-      echo "$status $((SECONDS - started))" >"$outputs/$name.status"
-    ) &
-  }
-  # `finish NAME...`: once every step has ended, each one's output, time and status in turn.
-  finish() {
-    wait
-    local name status seconds
-    for name in "$@"; do
-      cat "$outputs/$name"
-      read -r status seconds <"$outputs/$name.status"
-      timings+=("$name $seconds s")
-      ((status != 5)) || log "$name: pytest collected no tests"
-      ((status == 0)) || rc=1
-    done
-  }
   # Without the fuzz tier's plugins (schemathesis, hypothesis): they cost seconds to load.
   share() {
     .venv/bin/python -m pytest -p no:cacheprovider -p no:schemathesis -p no:hypothesispytest \
@@ -89,23 +91,34 @@ if [[ "$mode" == lint ]]; then
   exit 0
 fi
 
-tiers="$(mktemp)"
-trap 'rm -f "$tiers"' EXIT
 started=$SECONDS
 TASKFLOW_TEST_POSTGRES_URL="$("$ROOT/scripts/postgres.sh" start)"
-export TASKFLOW_TEST_POSTGRES_URL
+# The other tiers' cluster, on the next port.
+OTHERS_PG_PORT=25433
+OTHERS_POSTGRES_URL="$(TASKFLOW_PG_PORT=$OTHERS_PG_PORT "$ROOT/scripts/postgres.sh" start)"
 TASKFLOW_CHROMIUM="$("$ROOT/scripts/chromium.sh")"
 export TASKFLOW_CHROMIUM
 timings+=("postgres and chromium $((SECONDS - started)) s")
 log "postgres and chromium: $((SECONDS - started)) s; the tiers start at $SECONDS s"
-started=$SECONDS
-TASKFLOW_TIER_TIMINGS="$tiers" .venv/bin/python -m pytest -p no:cacheprovider \
-  -p tests.support.timings tests || rc=$?
-timings+=("pytest $((SECONDS - started)) s, of which the tiers' tests (set-up, call, tear-down):")
-while read -r tier seconds; do timings+=("  $tier $seconds s"); done <"$tiers"
-started=$SECONDS
-"$ROOT/scripts/dates.sh" || rc=$?
-timings+=("pinned dates $((SECONDS - started)) s")
+
+# `tiers NAME PGURL PYTEST_ARGS...`: one pytest run on that cluster, its tiers' times written
+# to $outputs/NAME.tiers.
+tiers() {
+  TASKFLOW_TEST_POSTGRES_URL=$2 TASKFLOW_TIER_TIMINGS="$outputs/$1.tiers" \
+    .venv/bin/python -m pytest -p no:cacheprovider -p tests.support.timings "${@:3}"
+}
+stack_tier() { tiers stack "$TASKFLOW_TEST_POSTGRES_URL" tests/integration; }
+other_tiers() {
+  local status=0
+  export TASKFLOW_PG_PORT=$OTHERS_PG_PORT
+  tiers others "$OTHERS_POSTGRES_URL" --ignore tests/integration tests || status=$?
+  "$ROOT/scripts/dates.sh" || status=$?
+  return "$status"
+}
+background "stack tier" stack_tier
+background "other tiers, then the pinned dates" other_tiers
+finish "stack tier" "other tiers, then the pinned dates"
+timings+=("of which the tiers' tests (set-up, call, tear-down):")
+while read -r tier seconds; do timings+=("  $tier $seconds s"); done < <(cat "$outputs"/*.tiers)
 report
-((rc != 5)) || die "pytest collected no tests"
 exit "$rc"
