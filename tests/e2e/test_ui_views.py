@@ -1,4 +1,5 @@
-"""Quick add, a task's history (its recurrence chain and audit trail) and the stats view."""
+"""Quick add, a task's history (its recurrence chain and audit trail) and the stats view, both
+following changes made elsewhere while open."""
 
 import re
 from collections.abc import Callable
@@ -46,6 +47,11 @@ def test_history_shows_the_recurrence_chain_and_the_audit_trail(
         f"next in the series after task {first['id']}"
     )
 
+    # Completed elsewhere while the dialog is open: its successor joins the chain shown.
+    [successor] = api.get("/api/tasks", params={"q": word, "status": "pending"}).json()
+    api.post(f"/api/tasks/{successor['id']}/complete").raise_for_status()
+    expect(chain).to_have_count(3)
+
     chain.nth(0).get_by_role("button").click()
     trail = dialog.get_by_role("table")
     expect(trail).to_contain_text("Completed")
@@ -74,3 +80,7 @@ def test_stats_count_open_overdue_and_completed_tasks(
     expect(dialog.get_by_label("Overdue", exact=True)).not_to_contain_text(re.compile(r"^0$"))
     expect(dialog.get_by_text("Open and completed, last 30 days")).to_be_visible()
     expect(dialog.locator(".recharts-wrapper")).to_have_count(3)
+
+    # Added elsewhere while the dialog is open: the figures follow.
+    create_task(api, title=f"Added while open {unique('stats')}")
+    expect(dialog.get_by_label("Open", exact=True)).to_contain_text(str(open_before + 2))
