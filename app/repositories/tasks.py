@@ -24,7 +24,7 @@ from app.repositories.outbox import outbox_inserts
 from app.repositories.ownership import owned
 from app.repositories.rows import allocate_id, from_row, from_rows, values_of
 from app.repositories.tables import AUDIT_LOG, REMINDER, TASK
-from app.repositories.text_search import text_hits, text_matches
+from app.repositories.text_search import ranked_matches, text_matches
 
 SORT_COLUMNS = {
     SortField.DUE_DATE: TASK.c.due_date,
@@ -85,18 +85,28 @@ class TaskRepository:
             ordered.nulls_last() if query.sort_field == SortField.DUE_DATE else ordered,
             TASK.c.id.asc() if ascending else TASK.c.id.desc(),
         ]
-        page = sa.select(TASK).where(*conditions)
         if query.ranked and query.text is not None:
-            # The matches and their scores, from one pass over the text index; ranking looks
-            # at every match, so the same pass counts them.
-            hits = text_hits(query.text)
-            page = (
-                sa.select(TASK, sa.func.count().over())
-                .select_from(TASK.join(hits, hits.c.id == TASK.c.id))
-                .where(owned(TASK, owner), *_conditions(replace(query, text=None)))
+            ranked = ranked_matches(
+                query.text,
+                [owned(TASK, owner), *_conditions(replace(query, text=None))],
+                order,
+                query.limit,
+                query.offset,
             )
-            order.insert(0, hits.c.score.desc())
-        rows = await self._sql.fetch(page.order_by(*order).limit(query.limit).offset(query.offset))
+            page = (
+                sa.select(TASK, ranked.c.total)
+                .select_from(TASK.join(ranked, ranked.c.id == TASK.c.id))
+                .order_by(ranked.c.score.desc(), *order)
+            )
+        else:
+            page = (
+                sa.select(TASK)
+                .where(*conditions)
+                .order_by(*order)
+                .limit(query.limit)
+                .offset(query.offset)
+            )
+        rows = await self._sql.fetch(page)
         if query.ranked and rows:
             return from_rows(Task, TASK, [row[:-1] for row in rows]), int(rows[0][-1])
         if 0 < len(rows) < query.limit or (query.offset == 0 and not rows):

@@ -6,6 +6,7 @@ its trigram GIN indexes under ILIKE. Both rank a match in the title above one in
 description only: SQLite by bm25 (more occurrences and shorter text rank higher too),
 PostgreSQL by whether the title holds the text."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +20,7 @@ from app.repositories.tables import TASK, TASK_TEXT
 TRIGRAM = 3
 # How much more a match in the title counts than one in the description.
 TITLE_WEIGHT = 10
-HITS = "text_hits"
+RANKED = "ranked_matches"
 
 
 class text_matches(ColumnElement[bool]):
@@ -32,15 +33,34 @@ class text_matches(ColumnElement[bool]):
         self.text = text
 
 
-class text_hits(TableClause):
-    """The tasks matching `text` (`id`) with how relevant each is (`score`, the higher the
-    more): join it to rank. One pass over the index scores every match."""
+class ranked_matches(TableClause):
+    """One page of the tasks that hold `text` and meet `conditions` (on TASK), the most
+    relevant first and equally relevant ones in `order`, `limit` of them from `offset`: each
+    one's `id` and `score` (the higher the more relevant), and `total`, how many match in all.
+    Ranking looks at every match, so the same pass counts them; only the page's ids leave it
+    (join them to TASK for the rest of each task)."""
 
     inherit_cache = False
 
-    def __init__(self, text: str) -> None:
-        super().__init__(HITS, sa.column("id", sa.Integer), sa.column("score", sa.Float))
+    def __init__(
+        self,
+        text: str,
+        conditions: Sequence[sa.ColumnElement[bool]],
+        order: Sequence[sa.ColumnElement[Any]],
+        limit: int,
+        offset: int,
+    ) -> None:
+        super().__init__(
+            RANKED,
+            sa.column("id", sa.Integer),
+            sa.column("score", sa.Float),
+            sa.column("total", sa.Integer),
+        )
         self.text = text
+        self.conditions = conditions
+        self.order = order
+        self.limit = limit
+        self.offset = offset
 
 
 def _scan(text: str) -> sa.ColumnElement[bool]:
@@ -74,25 +94,24 @@ def _matches_sqlite(element: text_matches, compiler: Any, **kw: Any) -> str:
     return f"({compiler.process(TASK.c.id.in_(hits), **kw)})"
 
 
-@compiles(text_hits)
-def _hits_generic(element: text_hits, compiler: Any, asfrom: bool = False, **kw: Any) -> str:
+@compiles(ranked_matches)
+def _ranked_generic(element: ranked_matches, compiler: Any, asfrom: bool = False, **kw: Any) -> str:
     if not asfrom:
-        return HITS
+        return RANKED
     # Whether the title holds the text. A full-text score (ts_rank), or counting occurrences,
     # would work through every matching task's text again: a common word at 100,000 tasks
-    # took 0.5 to 1 s instead of about what counting the matches takes.
+    # took 0.5 to 1 s instead of about what counting the matches takes. Scored in the scan
+    # that finds the matches: no second visit of each through the primary key.
     score = sa.cast(TASK.c.title.icontains(element.text, autoescape=True), sa.Integer)
-    hits = sa.select(TASK.c.id, score.label("score")).where(_scan(element.text))
-    return _as_from(hits, compiler, **kw)
+    return _page(element, compiler, score, _scan(element.text), **kw)
 
 
-@compiles(text_hits, "sqlite")
-def _hits_sqlite(element: text_hits, compiler: Any, asfrom: bool = False, **kw: Any) -> str:
+@compiles(ranked_matches, "sqlite")
+def _ranked_sqlite(element: ranked_matches, compiler: Any, asfrom: bool = False, **kw: Any) -> str:
     if not asfrom:
-        return HITS
+        return RANKED
     if not _indexed(element.text):
-        hits = sa.select(TASK.c.id, sa.literal(0.0).label("score")).where(_scan(element.text))
-        return _as_from(hits, compiler, **kw)
+        return _page(element, compiler, sa.literal(0.0), _scan(element.text), **kw)
     # bm25() is smaller for better matches.
     score = -sa.func.bm25(
         sa.literal_column(TASK_TEXT.name), sa.literal_column(str(TITLE_WEIGHT)), sa.literal(1)
@@ -103,10 +122,33 @@ def _hits_sqlite(element: text_hits, compiler: Any, asfrom: bool = False, **kw: 
     # No limit, but a LIMIT: SQLite then does not flatten the matches into the join, so it
     # finds them first, in one pass over the index, and joins the tasks by id. Flattened, it
     # may walk the owner's tasks and search the index once for each (a thousand times slower).
-    return _as_from(hits.limit(-1), compiler, **kw)
+    found = hits.limit(-1).subquery("text_hits")
+    return _page(
+        element,
+        compiler,
+        found.c.score,
+        source=TASK.join(found, found.c.id == TASK.c.id),
+        **kw,
+    )
 
 
-def _as_from(hits: sa.Select[Any], compiler: Any, **kw: Any) -> str:
-    kw.pop("from_linter", None)  # the matches are linted on their own
-    text: str = compiler.process(hits.subquery(HITS), asfrom=True, **kw)
+def _page(
+    element: ranked_matches,
+    compiler: Any,
+    score: sa.ColumnElement[Any],
+    *matching: sa.ColumnElement[bool],
+    source: sa.FromClause = TASK,
+    **kw: Any,
+) -> str:
+    scored = score.label("score")
+    page = (
+        sa.select(TASK.c.id, scored, sa.func.count().over().label("total"))
+        .select_from(source)
+        .where(*element.conditions, *matching)
+        .order_by(scored.desc(), *element.order)
+        .limit(element.limit)
+        .offset(element.offset)
+    )
+    kw.pop("from_linter", None)  # the page is linted on its own
+    text: str = compiler.process(page.subquery(RANKED), asfrom=True, **kw)
     return text
