@@ -36,6 +36,8 @@ def two_workers(database: Path) -> Iterator[Product]:
     running = Product(f"sqlite:///{database}", database.with_name("run.log"), WORKERS="2")
     running.start()
     try:
+        # The port answers once one worker listens; the other may still be starting.
+        eventually(lambda: len(workers(running)) == 2, 60)
         yield running
     finally:
         running.stop()
