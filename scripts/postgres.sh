@@ -76,6 +76,9 @@ SELECT 'CREATE ROLE taskflow_runtime LOGIN PASSWORD ''taskflow_runtime'''
 WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'taskflow_runtime') \gexec
 SELECT 'CREATE DATABASE taskflow OWNER taskflow'
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'taskflow') \gexec
+-- The tests drop their databases WITH (FORCE), which ends every session on them, an
+-- autovacuum worker's too: only a member of pg_signal_backend may end that one.
+GRANT pg_signal_backend TO taskflow;
 SQL
   admin_sql -d taskflow -c 'CREATE EXTENSION IF NOT EXISTS pg_trgm'
   echo "$URL"
