@@ -11,36 +11,71 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.expression import TableClause
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from app.repositories.tables import TASK, TASK_TEXT
 
-# The trigram index finds runs of three characters: shorter text is matched by scanning.
 TRIGRAM = 3
+ESCAPE = "/"
 # How much more a match in the title counts than one in the description.
 TITLE_WEIGHT = 10
 RANKED = "ranked_matches"
 
 
-class text_matches(ColumnElement[bool]):
+class _HoldsText:
+    """`text` as the statement's parameters, made with the element so that SQLAlchemy caches
+    the statement compiled and passes each request's text as parameters. Parameters made while
+    compiling would keep the element out of the cache: every search compiled again."""
+
+    pattern: BindParameter[str]
+    phrase: BindParameter[str]
+    indexed: bool
+
+    def _hold(self, text: str) -> None:
+        escaped = (
+            text.replace(ESCAPE, ESCAPE * 2).replace("%", ESCAPE + "%").replace("_", ESCAPE + "_")
+        )
+        self.pattern = sa.bindparam(None, f"%{escaped}%", sa.String)
+        self.phrase = sa.bindparam(None, '"' + text.replace('"', '""') + '"', sa.String)
+        # The trigram index finds runs of three characters: shorter text is matched by scanning.
+        self.indexed = len(text) >= TRIGRAM
+
+
+TEXT_INTERNALS = [
+    ("pattern", InternalTraversal.dp_clauseelement),
+    ("phrase", InternalTraversal.dp_clauseelement),
+    ("indexed", InternalTraversal.dp_boolean),
+]
+
+RANKED_INTERNALS = [
+    *TEXT_INTERNALS,
+    ("conditions", InternalTraversal.dp_clauseelement_list),
+    ("order", InternalTraversal.dp_clauseelement_list),
+    ("limit", InternalTraversal.dp_clauseelement),
+    ("offset", InternalTraversal.dp_clauseelement),
+]
+
+
+class text_matches(_HoldsText, ColumnElement[bool]):
     """True when the task's title or description holds `text`, ignoring case."""
 
-    inherit_cache = False
+    _traverse_internals = TEXT_INTERNALS
     type = sa.Boolean()
 
     def __init__(self, text: str) -> None:
-        self.text = text
+        self._hold(text)
 
 
-class ranked_matches(TableClause):
+class ranked_matches(_HoldsText, TableClause):
     """One page of the tasks that hold `text` and meet `conditions` (on TASK), the most
     relevant first and equally relevant ones in `order`, `limit` of them from `offset`: each
     one's `id` and `score` (the higher the more relevant), and `total`, how many match in all.
     Ranking looks at every match, so the same pass counts them; only the page's ids leave it
     (join them to TASK for the rest of each task)."""
 
-    inherit_cache = False
+    _traverse_internals = RANKED_INTERNALS
 
     def __init__(
         self,
@@ -56,41 +91,36 @@ class ranked_matches(TableClause):
             sa.column("score", sa.Float),
             sa.column("total", sa.Integer),
         )
-        self.text = text
-        self.conditions = conditions
-        self.order = order
-        self.limit = limit
-        self.offset = offset
+        self._hold(text)
+        self.conditions = list(conditions)
+        self.order = list(order)
+        self.limit = sa.bindparam(None, limit, sa.Integer)
+        self.offset = sa.bindparam(None, offset, sa.Integer)
 
 
-def _scan(text: str) -> sa.ColumnElement[bool]:
+def _scan(element: _HoldsText) -> sa.ColumnElement[bool]:
     # PostgreSQL: ILIKE, which its trigram indexes serve; SQLite: lower() LIKE lower(), a scan.
     return sa.or_(
-        TASK.c.title.icontains(text, autoescape=True),
-        TASK.c.description.icontains(text, autoescape=True),
+        TASK.c.title.ilike(element.pattern, escape=ESCAPE),
+        TASK.c.description.ilike(element.pattern, escape=ESCAPE),
     )
 
 
-def _indexed(text: str) -> bool:
-    return len(text) >= TRIGRAM
-
-
-def _phrase_matches(text: str) -> sa.ColumnElement[bool]:
+def _phrase_matches(element: _HoldsText) -> sa.ColumnElement[bool]:
     """`task_text MATCH '"<text>"'`: a phrase of trigrams, found only where the text is."""
-    phrase = '"' + text.replace('"', '""') + '"'
-    return sa.literal_column(TASK_TEXT.name).op("MATCH")(sa.bindparam(None, phrase, sa.String))
+    return sa.literal_column(TASK_TEXT.name).op("MATCH")(element.phrase)
 
 
 @compiles(text_matches)
 def _matches_generic(element: text_matches, compiler: Any, **kw: Any) -> str:
-    return f"({compiler.process(_scan(element.text), **kw)})"
+    return f"({compiler.process(_scan(element), **kw)})"
 
 
 @compiles(text_matches, "sqlite")
 def _matches_sqlite(element: text_matches, compiler: Any, **kw: Any) -> str:
-    if not _indexed(element.text):
+    if not element.indexed:
         return _matches_generic(element, compiler, **kw)
-    hits = sa.select(TASK_TEXT.c.rowid).where(_phrase_matches(element.text))
+    hits = sa.select(TASK_TEXT.c.rowid).where(_phrase_matches(element))
     return f"({compiler.process(TASK.c.id.in_(hits), **kw)})"
 
 
@@ -102,22 +132,24 @@ def _ranked_generic(element: ranked_matches, compiler: Any, asfrom: bool = False
     # would work through every matching task's text again: a common word at 100,000 tasks
     # took 0.5 to 1 s instead of about what counting the matches takes. Scored in the scan
     # that finds the matches: no second visit of each through the primary key.
-    score = sa.cast(TASK.c.title.icontains(element.text, autoescape=True), sa.Integer)
-    return _page(element, compiler, score, _scan(element.text), **kw)
+    score = sa.cast(TASK.c.title.ilike(element.pattern, escape=ESCAPE), sa.Integer)
+    return _page(element, compiler, score, _scan(element), **kw)
 
 
 @compiles(ranked_matches, "sqlite")
 def _ranked_sqlite(element: ranked_matches, compiler: Any, asfrom: bool = False, **kw: Any) -> str:
     if not asfrom:
         return RANKED
-    if not _indexed(element.text):
-        return _page(element, compiler, sa.literal(0.0), _scan(element.text), **kw)
+    if not element.indexed:
+        return _page(element, compiler, sa.literal_column("0.0", sa.Float), _scan(element), **kw)
     # bm25() is smaller for better matches.
     score = -sa.func.bm25(
-        sa.literal_column(TASK_TEXT.name), sa.literal_column(str(TITLE_WEIGHT)), sa.literal(1)
+        sa.literal_column(TASK_TEXT.name),
+        sa.literal_column(str(TITLE_WEIGHT)),
+        sa.literal_column("1"),
     )
     hits = sa.select(TASK_TEXT.c.rowid.label("id"), score.label("score")).where(
-        _phrase_matches(element.text)
+        _phrase_matches(element)
     )
     # No limit, but a LIMIT: SQLite then does not flatten the matches into the join, so it
     # finds them first, in one pass over the index, and joins the tasks by id. Flattened, it

@@ -7,6 +7,7 @@ from app.adapters.local.sql import EngineSql
 from app.domain.queries import SortField, TaskQuery
 from app.repositories.tables import APP_USER, TASK, TASK_TEXT
 from app.repositories.tasks import TaskRepository
+from app.repositories.text_search import ranked_matches, text_matches
 from tests.support.owners import OWNER, STRANGER
 from tests.unit.test_repositories import a_task, added
 
@@ -100,3 +101,38 @@ async def test_the_sqlite_index_follows_inserts_updates_and_deletes(
         connection.execute(sa.delete(APP_USER).where(APP_USER.c.id == OWNER))
     assert _indexed(sql, "kirsch") == []
     _check_index(sql)
+
+
+def test_a_search_is_compiled_once_whatever_its_text_filters_and_page() -> None:
+    """Every search of indexed length shares one compiled statement (SQLAlchemy's cache key)
+    and carries its text, filters and page as parameters."""
+
+    def ranked(text: str, owner: int, limit: int, offset: int) -> ranked_matches:
+        return ranked_matches(text, [TASK.c.owner_id == owner], [TASK.c.id.asc()], limit, offset)
+
+    first = ranked("quarterly", 1, 50, 0)._generate_cache_key()
+    other = ranked('50% "off"_', 2, 20, 40)._generate_cache_key()
+    short = ranked("qu", 1, 50, 0)._generate_cache_key()
+    assert first is not None and other is not None and short is not None
+    assert first == other
+    assert [p.value for p in other.bindparams] == ['%50/% "off"/_%', '"50% ""off""_"', 2, 20, 40]
+    assert short != first  # scanned, not looked up in the index
+    assert (
+        text_matches("report")._generate_cache_key() == text_matches("draft")._generate_cache_key()
+    )
+
+
+async def test_searches_one_after_another_each_find_their_own(sql: EngineSql) -> None:
+    repository = TaskRepository(sql)
+    rent = await added(repository, title="pay rent")
+    report = await added(repository, title="report_2 100%")
+    for text, expected in [
+        ("rent", [rent.id]),
+        ("REPORT_2", [report.id]),
+        ("100%", [report.id]),
+        ("nt", [rent.id]),
+        ("t_2", [report.id]),
+        ("x%", []),
+    ]:
+        tasks, total = await repository.page(OWNER, TaskQuery(text=text))
+        assert ([task.id for task in tasks], total) == (expected, len(expected)), text
