@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from tests.e2e.browser import (  # noqa: F401 (fixtures)
@@ -21,6 +22,7 @@ from tests.e2e.browser import (  # noqa: F401 (fixtures)
 from tests.support.accounts import ADMIN_ENV, admin_token, bearer
 from tests.support.mail import MailServer, mail_server
 from tests.support.servers import ROOT, free_port, wait_until_ready
+from tests.support.tasks import eventually
 
 COLD_START_SECONDS = 600
 
@@ -70,6 +72,23 @@ class Product:
                 start_new_session=True,
             )
         wait_until_ready(self.base_url, self._process, timeout=COLD_START_SECONDS)
+        # The port answers once one worker listens; the others may still be starting.
+        expected = int(self._env.get("WORKERS", "1"))
+        eventually(lambda: len(self.workers()) == expected, 60)
+
+    def workers(self) -> list[psutil.Process]:
+        """The processes that serve the port: the children of `make run` listening on it."""
+        assert self._process is not None, "not started"
+        found = []
+        for child in psutil.Process(self._process.pid).children(recursive=True):
+            listening = [
+                c
+                for c in child.net_connections(kind="tcp")
+                if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == self.port
+            ]
+            if listening:
+                found.append(child)
+        return found
 
     def kill(self) -> None:
         """SIGKILL, as a crash or an OOM kill would: no shutdown code runs."""

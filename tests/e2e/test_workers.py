@@ -17,7 +17,6 @@ import httpx
 import psutil
 import pytest
 
-from bench.load import server_root
 from bench.sessions import Tab, cookies
 from tests.e2e.conftest import Product
 from tests.support.tasks import create_task, eventually
@@ -36,25 +35,9 @@ def two_workers(database: Path) -> Iterator[Product]:
     running = Product(f"sqlite:///{database}", database.with_name("run.log"), WORKERS="2")
     running.start()
     try:
-        # The port answers once one worker listens; the other may still be starting.
-        eventually(lambda: len(workers(running)) == 2, 60)
         yield running
     finally:
         running.stop()
-
-
-def workers(product: Product) -> list[psutil.Process]:
-    """The processes that serve the port: the children of `make run` listening on it."""
-    found = []
-    for child in psutil.Process(server_root(product.port)).children(recursive=True):
-        listening = [
-            c
-            for c in child.net_connections(kind="tcp")
-            if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == product.port
-        ]
-        if listening:
-            found.append(child)
-    return found
 
 
 def connections_of(worker: psutil.Process, port: int) -> int:
@@ -79,7 +62,7 @@ async def open_tabs_on_every_worker(product: Product, cookie: str) -> list[Tab]:
     """Board tabs, opened a few at a time until each worker holds at least one."""
     version = importlib.metadata.version("reflex")
     ws_url = "ws" + product.base_url.removeprefix("http")
-    serving = workers(product)
+    serving = product.workers()
     tabs: list[Tab] = []
     while len(tabs) < TABS_AT_MOST:
         batch = [Tab(cookie) for _ in range(4)]
@@ -97,7 +80,7 @@ async def open_tabs_on_every_worker(product: Product, cookie: str) -> list[Tab]:
 def test_two_workers_serve_and_every_tab_gets_a_change_whichever_wrote_it(
     two_workers: Product,
 ) -> None:
-    serving = workers(two_workers)
+    serving = two_workers.workers()
     assert len(serving) == 2
     assert len({worker.pid for worker in serving}) == 2
     [cookie] = cookies(two_workers.base_url, 1)
@@ -157,7 +140,7 @@ def test_a_reminder_due_after_the_leader_is_killed_fires_once(
             client, title="Call the bank", due_date=due.isoformat(), reminder_offset="1 minute"
         )
     killed = leader(database)
-    assert killed in {worker.pid for worker in workers(two_workers)}
+    assert killed in {worker.pid for worker in two_workers.workers()}
     os.kill(killed, signal.SIGKILL)
     eventually(lambda: not is_serving(two_workers), 30)
     two_workers.stop()
