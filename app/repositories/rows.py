@@ -1,4 +1,4 @@
-"""Selected rows as domain objects, rows to insert as one VALUES list, and ids handed out
+"""Selected rows as domain objects, rows to insert as one list, and ids handed out
 before an insert."""
 
 from collections.abc import Sequence
@@ -31,11 +31,21 @@ def values_of(item: BaseModel, table: sa.Table) -> dict[str, Any]:
 def values_list(
     table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], name: str
 ) -> CTE:
-    """`rows`, each the values of `columns` of `table` in order, as one VALUES list named
-    `name` to select from, its columns typed as the table's: one statement for any number of
-    rows, and far less to compile than a SELECT of literals per row."""
-    typed = [sa.column(column, table.c[column].type) for column in columns]
-    return sa.values(*typed, name=name).data([tuple(row) for row in rows]).cte(name)
+    """`rows`, each the values of `columns` of `table` in order, as one list named `name` to
+    select from, its columns typed as the table's: one statement for any number of rows. The
+    values are parameters, so SQLAlchemy compiles the statement once for each number of rows
+    (a VALUES list of data is never cached: it was compiled again for every write)."""
+    selects = [
+        sa.select(
+            *(
+                sa.bindparam(None, value, table.c[column].type).label(column)
+                for column, value in zip(columns, row, strict=True)
+            )
+        )
+        for row in rows
+    ]
+    listed = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+    return listed.cte(name)
 
 
 def rows_insert(
