@@ -26,6 +26,8 @@ def exists_on(dialect: str, item: Any) -> bool:
     index (TASK_TEXT, a virtual table and the tables FTS5 keeps for it) is no table of ours."""
     if isinstance(item, sa.Table) and item.name.startswith(TASK_TEXT.name):
         return False
+    if getattr(item, "name", None) in FOLDED_TEXT:
+        return False
     return getattr(item, "info", {}).get("only_on") in (None, dialect)
 
 
@@ -62,7 +64,7 @@ TASK = sa.Table(
     sa.Index("ix_task_owner_updated_at", "owner_id", "updated_at"),
     sa.Index("ix_task_owner_title_lower", "owner_id", sa.text("lower(title)")),
     sa.Index("ux_task_parent_task_id", "parent_task_id", unique=True),
-    # Only on PostgreSQL: tag containment, full text, and trigrams for ILIKE search.
+    # Only on PostgreSQL: tag containment and full text (trigrams: FOLDED_TEXT).
     postgresql_only(sa.Index("ix_task_tags_gin", "tags", postgresql_using="gin")),
     postgresql_only(
         sa.Index(
@@ -72,23 +74,16 @@ TASK = sa.Table(
             postgresql_using="gin",
         )
     ),
-    postgresql_only(
-        sa.Index(
-            "ix_task_title_trgm",
-            "title",
-            postgresql_using="gin",
-            postgresql_ops={"title": "gin_trgm_ops"},
-        )
-    ),
-    postgresql_only(
-        sa.Index(
-            "ix_task_description_trgm",
-            "description",
-            postgresql_using="gin",
-            postgresql_ops={"description": "gin_trgm_ops"},
-        )
-    ),
 )
+
+# PostgreSQL only: the task's title and description folded to lower case, which PostgreSQL
+# stores itself (generated columns, migration 0011), and their trigram indexes (FOLDED_TEXT,
+# the names of both). Text search
+# matches them with LIKE, and so rechecks a candidate row without folding it again as ILIKE
+# did. Not columns of TASK: nothing but the search (repositories/text_search.py) reads them,
+# and nothing writes them.
+FOLDED = {"title": "title_folded", "description": "description_folded"}
+FOLDED_TEXT = {*FOLDED.values(), *(f"ix_task_{folded}_trgm" for folded in FOLDED.values())}
 
 # SQLite only: the FTS5 trigram index of the tasks' text (migration 0005), its rowid the
 # task's id, kept in step by triggers. Queries name its table in MATCH and bm25().
