@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.adapters.dapr.sidecar import Sidecar
-from app.adapters.dapr.sql import BindingSql
+from app.adapters.dapr.sql import BindingSql, compile_for_binding
 from app.domain.action_links import LinkAction, new_claims
 from app.domain.channels import ChannelType
 from app.domain.digests import Digest
@@ -163,6 +163,30 @@ async def test_in_lists_are_expanded_into_parameters(sql: BindingSql) -> None:
         .order_by(TASK.c.id),
     )
     assert rows == [(301,), (303,)]
+
+
+async def test_statements_of_one_shape_share_a_compiled_text_and_carry_their_own_values(
+    sql: BindingSql,
+) -> None:
+    for task_id in (311, 312, 313):
+        await sql.write(sa.insert(TASK).values(**task_values(task_id, title=f"t{task_id}")))
+
+    def titles(*ids: int) -> sa.Select[Any]:
+        return sa.select(TASK.c.title).where(TASK.c.id.in_(ids)).order_by(TASK.c.id)
+
+    def by_id(task_id: int) -> sa.Select[Any]:
+        return sa.select(TASK.c.title).where(TASK.c.id == task_id)
+
+    assert compile_for_binding(by_id(311), True)[0] == compile_for_binding(by_id(312), True)[0]
+    assert [await sql.fetch(by_id(task_id)) for task_id in (311, 312, 313)] == [
+        [("t311",)],
+        [("t312",)],
+        [("t313",)],
+    ]
+    # An IN list's length is not in the shape: each list its own text.
+    assert await sql.fetch(titles(311, 312)) == [("t311",), ("t312",)]
+    assert await sql.fetch(titles(311, 312, 313)) == [("t311",), ("t312",), ("t313",)]
+    assert await sql.fetch(titles(313)) == [("t313",)]
 
 
 class _ScriptedClient:
