@@ -49,8 +49,8 @@ class _Compiled:
 
     def __init__(self, size: int) -> None:
         self._size = size
-        # None: a statement with an IN list, whose length is not in the key; its text is
-        # compiled for each run, with the list expanded.
+        # None: a statement with an IN list, whose length is not in the key, or a value
+        # written into the text: compiled for each run, with the list expanded.
         self._by_key: OrderedDict[tuple[Any, ...], SQLCompiler | None] = OrderedDict()
 
     def of(
@@ -68,7 +68,7 @@ class _Compiled:
             # Compiled with the key of the statement asked for: its parameters, which the sent
             # form holds, take the values of whichever statement of that key comes later.
             compiled = _compile(_sent(statement, one_row), expand=False, cache_key=cache_key)
-            if compiled.post_compile_params:
+            if compiled.post_compile_params or compiled.literal_execute_params:
                 compiled = None
             self._by_key[key] = compiled
             if len(self._by_key) > self._size:
