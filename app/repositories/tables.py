@@ -78,10 +78,9 @@ TASK = sa.Table(
 
 # PostgreSQL only: the task's title and description folded to lower case, which PostgreSQL
 # stores itself (generated columns, migration 0011), and their trigram indexes (FOLDED_TEXT,
-# the names of both). Text search
-# matches them with LIKE, and so rechecks a candidate row without folding it again as ILIKE
-# did. Not columns of TASK: nothing but the search (repositories/text_search.py) reads them,
-# and nothing writes them.
+# the names of both). Text search matches them with LIKE, and so rechecks a candidate row
+# without folding it again as ILIKE did. Not columns of TASK: nothing but the search
+# (repositories/text_search.py) reads them, and nothing writes them.
 FOLDED = {"title": "title_folded", "description": "description_folded"}
 FOLDED_TEXT = {*FOLDED.values(), *(f"ix_task_{folded}_trgm" for folded in FOLDED.values())}
 
