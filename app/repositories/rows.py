@@ -2,6 +2,7 @@
 before an insert."""
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -16,7 +17,13 @@ M = TypeVar("M", bound=BaseModel)
 
 def from_row(model: type[M], table: sa.Table, row: Row) -> M:
     """`row`, holding every column of `table` in order, as a `model`."""
-    return model.model_validate(dict(zip(table.c.keys(), row, strict=True)))
+    return model.model_validate(dict(zip(_column_names(table), row, strict=True)))
+
+
+@cache
+def _column_names(table: sa.Table) -> tuple[str, ...]:
+    # Asked for every row read: the table's column collection builds a new list each time.
+    return tuple(table.c.keys())
 
 
 def from_rows(model: type[M], table: sa.Table, rows: Sequence[Row]) -> list[M]:
