@@ -1,6 +1,6 @@
 """SQLite through the Sql port: reads run beside an open write transaction instead of
-queueing for the write lock; writes go through the one write connection, one at a time,
-and `fetch` refuses them."""
+queueing for the write lock; writes go through the one write connection, one at a time, the
+worker processes of one database taking turns, and `fetch` refuses them."""
 
 import asyncio
 import threading
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app.adapters.local.sql import EngineSql
+from app.adapters.local.sql import EngineSql, WriteTurns, create_engine
 from app.repositories.outbox import outbox_inserts
 from app.repositories.tables import OUTBOX
 from tests.support.databases import migrated_sqlite
@@ -66,3 +66,20 @@ async def test_writes_return_their_rows_and_are_serialized(sql: EngineSql) -> No
 async def test_fetch_refuses_a_write(sql: EngineSql) -> None:
     with pytest.raises(TypeError, match="use write"):
         await sql.fetch(sa.update(OUTBOX).values(attempts=1).returning(OUTBOX.c.id))
+
+
+async def test_a_write_waits_for_another_workers_turn(sql: EngineSql) -> None:
+    database = Path(str(sql.engine.url.database))
+    other_worker = EngineSql(create_engine(f"sqlite:///{database}"))
+    insert = outbox_inserts(an_event("task.deleted", task_id=1))[0]
+    try:
+        with WriteTurns(database).turn():
+            writing = asyncio.ensure_future(other_worker.write(insert))
+            # The turn holds no SQLite lock: without turns this write would be done at once.
+            await asyncio.sleep(0.5)
+            assert not writing.done()
+        async with asyncio.timeout(20):
+            await writing
+        assert len(await sql.fetch(sa.select(OUTBOX.c.id))) == 2, "a row for each topic"
+    finally:
+        other_worker.engine.dispose()
