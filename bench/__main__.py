@@ -37,7 +37,7 @@ from bench.report import (
     render_stack,
 )
 from bench.scenarios import SCENARIOS, Scenario
-from bench.workload import reference_now, seed, seeded_owner
+from bench.workload import reference_now, seed, seeded_owner, settle
 from tests.support.accounts import admin_token, bearer
 from tests.support.servers import (
     ROOT,
@@ -287,6 +287,7 @@ def _run(backend: str, size: int, now: datetime, options: argparse.Namespace) ->
             serve_api(url, log) as base_url,
             httpx.Client(base_url=base_url, headers=bearer(admin_token(base_url))) as client,
         ):
+            settle(url)
             timings = measure(
                 client,
                 requests,

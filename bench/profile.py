@@ -26,7 +26,7 @@ from locust import FastHttpUser, constant, task
 from locust.env import Environment
 
 from bench import machine
-from bench.workload import WORDS, reference_now, seed
+from bench.workload import WORDS, reference_now, seed, settle
 from tests.support.accounts import admin_token, bearer
 from tests.support.servers import fresh_postgres_database, migrate, serve_api
 
@@ -71,6 +71,7 @@ def main() -> None:
         seed(url, TASKS, reference_now())
         with serve_api(url, Path(scratch) / "uvicorn.log") as base_url:
             headers = bearer(admin_token(base_url))
+            settle(url)
             server = _server_pid()
             results: dict[str, list[Result]] = collections.defaultdict(list)
             for run in range(options.runs):

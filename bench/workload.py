@@ -118,6 +118,32 @@ def user_id(database_url: str, username: str) -> int:
     return int(found)
 
 
+def settle(database_url: str, attempts: int = 30) -> None:
+    """Vacuum the tasks once the served API has given the seeded ones to its first admin: that
+    start-up writes a new version of every row, which autovacuum would clean up soon after.
+    A vacuum that runs beside a transaction older than that write (autovacuum's own analyze,
+    say) leaves the new rows' pages not visible to all, so it runs again until every page is:
+    before, a count read most rows from the heap (100,000 tasks: 37 to 46 ms instead of 10)."""
+    engine = create_engine(database_url)
+    try:
+        for _ in range(attempts):
+            _analyze(engine)
+            if engine.dialect.name != "postgresql" or _all_visible(engine):
+                return
+            time.sleep(1)
+        raise RuntimeError(f"the tasks' pages were not all visible after {attempts} vacuums")
+    finally:
+        engine.dispose()
+
+
+def _all_visible(engine: sa.Engine) -> bool:
+    with engine.connect() as connection:
+        pages, visible = connection.execute(
+            sa.text("SELECT relpages, relallvisible FROM pg_class WHERE relname = 'task'")
+        ).one()
+    return bool(visible >= pages)
+
+
 def seeded_owner(database_url: str) -> int:
     """Whom the seeded tasks belong to: seeded without an owner, they are given to the first
     admin, whom the served API makes at start-up."""
