@@ -212,8 +212,8 @@ def render(setup: Setup, runs: Sequence[Run]) -> str:
         "`tests.support.servers.serve_api`); one keep-alive httpx client sends one request at "
         "a time over real HTTP on 127.0.0.1, and a request's time runs from sending it to "
         "reading the whole body. The served API gives the seeded tasks to its first admin at "
-        "start-up, a new version of every row, so PostgreSQL gets `VACUUM (ANALYZE)` again "
-        "before the first request.",
+        "start-up, a new version of every row, so PostgreSQL gets `VACUUM (ANALYZE)` again, "
+        "until every page of `task` is visible to all, before the first request.",
         f"- Every scenario is warmed up with {setup.warmup} requests, then run in "
         f"{setup.rounds} rounds of {setup.requests} requests; a round runs every scenario in "
         "turn, so a noisy moment spreads over all of them. **Median** is the median of the "
