@@ -1,5 +1,6 @@
 """The audit trail: one row per event, whatever topic or how often it arrives."""
 
+from collections import OrderedDict
 from datetime import UTC, datetime
 
 from app.domain.events import Event, message
@@ -7,14 +8,21 @@ from app.domain.models import AuditLogEntry
 from app.ports import Sql
 from app.repositories.audit import AuditRepository
 
+# How many of the latest event ids a process keeps in mind: an event arrives once per topic
+# that carries it, and the other arrivals, close behind, need no write to be turned away.
+REMEMBERED = 10_000
+
 
 class AuditService:
     def __init__(self, sql: Sql) -> None:
         self._audit = AuditRepository(sql)
+        self._recorded: OrderedDict[str, None] = OrderedDict()
 
     async def record(self, topic: str, event: Event) -> bool:
         """Store `event` as its user's, unless its event_id is stored already; True when it
         was new."""
+        if event.event_id in self._recorded:
+            return False
         entry = AuditLogEntry(
             event_id=event.event_id,
             event_type=event.event_type,
@@ -25,7 +33,11 @@ class AuditService:
             recorded_at=datetime.now(UTC),
             owner_id=event.user_id,
         )
-        return await self._audit.add(entry)
+        new = await self._audit.add(entry)
+        self._recorded[event.event_id] = None
+        if len(self._recorded) > REMEMBERED:
+            self._recorded.popitem(last=False)
+        return new
 
     async def page(
         self,
