@@ -2,8 +2,6 @@
 and is stored once; the process that stored it turns the other arrivals away without a
 write, and another process finds it stored."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,22 +12,7 @@ from app.repositories.tables import AUDIT_LOG
 from app.services import audit as audit_module
 from app.services.audit import AuditService
 from tests.support.events import an_event
-
-
-@contextmanager
-def _writes(sql: EngineSql) -> Iterator[list[str]]:
-    """The statements the database's writer runs meanwhile (the audit trail only writes)."""
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        if not args[2].startswith("BEGIN"):
-            statements.append(args[2])
-
-    sa.event.listen(sql.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(sql.engine, "before_cursor_execute", count)
+from tests.support.statements import statements_run
 
 
 async def _stored(sql: EngineSql) -> list[str]:
@@ -39,7 +22,7 @@ async def _stored(sql: EngineSql) -> list[str]:
 async def test_an_event_on_each_of_its_topics_is_written_once(sql: EngineSql) -> None:
     audit = AuditService(sql)
     created = an_event("task.created")
-    with _writes(sql) as statements:
+    with statements_run(sql) as statements:
         assert await audit.record(TASK_EVENTS, created) is True
         assert await audit.record(TASK_UPDATES, created) is False
         assert await audit.record(TASK_EVENTS, created) is False  # delivered again
@@ -47,7 +30,7 @@ async def test_an_event_on_each_of_its_topics_is_written_once(sql: EngineSql) ->
     assert await _stored(sql) == [created.event_id]
 
     # Another process (or this one, once it has forgotten) asks the database.
-    with _writes(sql) as statements:
+    with statements_run(sql) as statements:
         assert await AuditService(sql).record(TASK_UPDATES, created) is False
     assert len(statements) == 1
     assert await _stored(sql) == [created.event_id]
@@ -61,7 +44,7 @@ async def test_a_process_keeps_only_the_latest_event_ids_in_mind(
     first, second, third = (an_event("task.created", task_id) for task_id in (1, 2, 3))
     for event in (first, second, third):
         assert await audit.record(TASK_EVENTS, event) is True
-    with _writes(sql) as statements:
+    with statements_run(sql) as statements:
         assert await audit.record(TASK_UPDATES, third) is False
         assert await audit.record(TASK_UPDATES, first) is False  # forgotten: the database knows
     assert len(statements) == 1

@@ -44,6 +44,7 @@ from tests.support.delivery import Clock
 from tests.support.mail import MailServer, bodies
 from tests.support.owners import OWNER, STRANGER
 from tests.support.servers import free_port
+from tests.support.statements import statements_run
 from tests.support.webhooks import WebhookReceiver
 
 RETRY_SECONDS = 30.0
@@ -526,21 +527,10 @@ async def test_reminders_fired_side_by_side_are_stored_in_three_statements(
     deleted, gone = await setup.fired()
     await setup.tasks.delete(OWNER, deleted.id)
     await setup.links.links(OWNER, deleted.id)  # the signing key, read once for good
-    statements: list[str] = []
-
-    def count(connection: sa.Connection, *args: Any) -> None:
-        if connection.engine.url == setup.sql.engine.url and not args[1].startswith("BEGIN"):
-            statements.append(args[1])
-
-    # Every engine of this database (SQLite's reads have one of their own), and not those of
-    # another tier's app serving in the background of this process.
-    sa.event.listen(sa.Engine, "before_cursor_execute", count)
-    try:
+    with statements_run(setup.sql) as statements:
         await asyncio.gather(
             *(setup.courier.enqueue(sent) for sent in (first, second, others, first, gone))
         )
-    finally:
-        sa.event.remove(sa.Engine, "before_cursor_execute", count)
     assert len(statements) == 3, statements
 
     due = {row["reminder_id"]: row["next_attempt_at"] for row in await setup.deliveries()}
