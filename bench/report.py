@@ -204,7 +204,8 @@ def render(setup: Setup, runs: Sequence[Run]) -> str:
         "cluster, `scripts/postgres.sh`) and each size, the schema is migrated with alembic, "
         "then tasks 1..N are bulk-inserted with SQLAlchemy Core straight into `task` "
         "(titles and descriptions from a word list of about 200 words, priorities "
-        "low/medium/high 30/45/25 %, 70 % pending, 0 to 4 of 30 tags with a few common ones, "
+        "low/medium/high 30/45/25 %, 70 % pending and every recurring one pending (a completed "
+        "one would have its successor), 0 to 4 of 30 tags with a few common ones, "
         "due dates within ±1 year of now and 15 % without one, 15 % recurring, three time "
         "zones) and `id_sequence` 'task' is set to N. PostgreSQL then gets `VACUUM (ANALYZE)` "
         "(what autovacuum does soon after a bulk load).",
