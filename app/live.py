@@ -10,7 +10,7 @@ import contextlib
 from collections import deque
 from dataclasses import dataclass
 
-from app.domain.events import Event
+from app.domain.events import Event, RecentEventIds
 
 KEEP = 200
 
@@ -26,7 +26,7 @@ class Change:
 class LiveFeed:
     def __init__(self, keep: int = KEEP) -> None:
         self._recent: deque[Change] = deque(maxlen=keep)
-        self._seen: deque[str] = deque(maxlen=keep)
+        self._seen = RecentEventIds(keep)
         self._seq = 0
         # Created on first use, inside the event loop that serves the browsers.
         self._wakeup: asyncio.Event | None = None
@@ -40,7 +40,7 @@ class LiveFeed:
         redelivered event (same event_id) is passed on once."""
         if event.event_id in self._seen:
             return
-        self._seen.append(event.event_id)
+        self._seen.add(event.event_id)
         self._seq += 1
         self._recent.append(Change(self._seq, event))
         if self._wakeup is not None:

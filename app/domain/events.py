@@ -6,6 +6,7 @@ correlation_id) and then its own fields. On the wire an event is the JSON object
 """
 
 import uuid
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -169,6 +170,24 @@ TOPICS_BY_EVENT_TYPE: dict[str, tuple[str, ...]] = {
     "notification.failed": (TASK_UPDATES,),
     "dead_letter.forwarded": (DEAD_LETTERS,),
 }
+
+
+class RecentEventIds:
+    """The latest `keep` event ids added, the oldest forgotten first: how a consumer turns
+    away, without asking its store, an event it has just handled (on another topic, or
+    delivered again)."""
+
+    def __init__(self, keep: int) -> None:
+        self._keep = keep
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def __contains__(self, event_id: object) -> bool:
+        return event_id in self._ids
+
+    def add(self, event_id: str) -> None:
+        self._ids[event_id] = None
+        if len(self._ids) > self._keep:
+            self._ids.popitem(last=False)
 
 
 def message(event: Event) -> dict[str, Any]:

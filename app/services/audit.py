@@ -1,9 +1,8 @@
 """The audit trail: one row per event, whatever topic or how often it arrives."""
 
-from collections import OrderedDict
 from datetime import UTC, datetime
 
-from app.domain.events import Event, message
+from app.domain.events import Event, RecentEventIds, message
 from app.domain.models import AuditLogEntry
 from app.ports import Sql
 from app.repositories.audit import AuditRepository
@@ -16,7 +15,7 @@ REMEMBERED = 10_000
 class AuditService:
     def __init__(self, sql: Sql) -> None:
         self._audit = AuditRepository(sql)
-        self._recorded: OrderedDict[str, None] = OrderedDict()
+        self._recorded = RecentEventIds(REMEMBERED)
 
     async def record(self, topic: str, event: Event) -> bool:
         """Store `event` as its user's, unless its event_id is stored already; True when it
@@ -34,9 +33,7 @@ class AuditService:
             owner_id=event.user_id,
         )
         new = await self._audit.add(entry)
-        self._recorded[event.event_id] = None
-        if len(self._recorded) > REMEMBERED:
-            self._recorded.popitem(last=False)
+        self._recorded.add(event.event_id)
         return new
 
     async def page(
