@@ -1,6 +1,7 @@
 """SQLite through the Sql port: reads run beside an open write transaction instead of
-queueing for the write lock; writes go through the one write connection, one at a time, the
-worker processes of one database taking turns, and `fetch` refuses them."""
+queueing for the write lock; writes go through the one write connection, those waiting
+together in one transaction, the worker processes of one database taking turns, and `fetch`
+refuses them."""
 
 import asyncio
 import threading
@@ -10,8 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.adapters.local.sql import EngineSql, WriteTurns, create_engine
+from app.ports import Row
 from app.repositories.outbox import outbox_inserts
-from app.repositories.tables import OUTBOX
+from app.repositories.tables import ID_SEQUENCE, OUTBOX
 from tests.support.databases import migrated_sqlite
 from tests.support.events import an_event
 
@@ -83,3 +85,69 @@ async def test_a_write_waits_for_another_workers_turn(sql: EngineSql) -> None:
         assert len(await sql.fetch(sa.select(OUTBOX.c.id))) == 2, "a row for each topic"
     finally:
         other_worker.engine.dispose()
+
+
+def _bump(name: str) -> sa.Update:
+    return (
+        sa.update(ID_SEQUENCE)
+        .where(ID_SEQUENCE.c.name == name)
+        .values(value=ID_SEQUENCE.c.value + 1)
+        .returning(ID_SEQUENCE.c.value)
+    )
+
+
+async def _behind_a_write_in_progress(sql: EngineSql) -> "asyncio.Future[list[Row]]":
+    """A write the writer thread has taken up and holds, waiting for its turn (which the test
+    holds): the writes made meanwhile wait together for the next transaction."""
+    blocker = asyncio.ensure_future(sql.write(_bump("reminder")))
+    await asyncio.sleep(0.3)
+    assert not blocker.done()
+    return blocker
+
+
+async def test_writes_made_while_one_is_in_progress_commit_together(sql: EngineSql) -> None:
+    commits: list[None] = []
+    sa.event.listen(sql.engine, "commit", lambda _connection: commits.append(None))
+    with WriteTurns(Path(str(sql.engine.url.database))).turn():
+        blocker = await _behind_a_write_in_progress(sql)
+        bumps = [asyncio.ensure_future(sql.write(_bump("task"))) for _ in range(20)]
+        await asyncio.sleep(0.1)
+    async with asyncio.timeout(20):
+        returned = [rows[0][0] for rows in await asyncio.gather(*bumps)]
+        await blocker
+    assert returned == list(range(1, 21)), "in the order they were made"
+    assert len(commits) == 2, "the write in progress, then the twenty together"
+
+
+async def test_a_failing_write_of_a_group_fails_alone(sql: EngineSql) -> None:
+    with WriteTurns(Path(str(sql.engine.url.database))).turn():
+        blocker = await _behind_a_write_in_progress(sql)
+        writes = [
+            asyncio.ensure_future(sql.write(statement))
+            for statement in (
+                _bump("task"),
+                sa.insert(ID_SEQUENCE).values(name="task", value=7),  # the name is taken
+                _bump("task"),
+            )
+        ]
+        await asyncio.sleep(0.1)
+    async with asyncio.timeout(20):
+        first, failed, last = await asyncio.gather(*writes, return_exceptions=True)
+        await blocker
+    assert isinstance(failed, sa.exc.IntegrityError)
+    assert (first, last) == ([(1,)], [(2,)])
+    value = ID_SEQUENCE.c.value
+    assert await sql.fetch(sa.select(value).where(ID_SEQUENCE.c.name == "task")) == [(2,)]
+
+
+async def test_a_write_given_up_before_it_runs_is_not_run(sql: EngineSql) -> None:
+    with WriteTurns(Path(str(sql.engine.url.database))).turn():
+        blocker = await _behind_a_write_in_progress(sql)
+        given_up = asyncio.ensure_future(sql.write(_bump("task")))
+        await asyncio.sleep(0.1)
+        given_up.cancel()
+    async with asyncio.timeout(20):
+        await blocker
+        await sql.write(_bump("reminder"))  # runs after where the given-up write stood
+    value = ID_SEQUENCE.c.value
+    assert await sql.fetch(sa.select(value).where(ID_SEQUENCE.c.name == "task")) == [(0,)]

@@ -1,14 +1,20 @@
 """The Sql port over a SQLAlchemy engine (SQLite by default, PostgreSQL by URL).
 
-On SQLite, writes go through one connection, one at a time (the database allows a single
-writer), while reads run on their own pool of read-only connections: in WAL mode they see the
-last committed state and never wait for the writer. The worker processes of one database take
-turns to write through a lock file beside it (`WriteTurns`).
+On SQLite, writes go through one connection in one thread, several to a transaction
+(`GroupWriter`: the database allows a single writer), while reads run on their own pool of
+read-only connections: in WAL mode they see the last committed state and never wait for the
+writer. The worker processes of one database take turns to write through a lock file beside
+it (`WriteTurns`).
 """
 
+import asyncio
+import concurrent.futures
 import fcntl
+import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +30,10 @@ T = TypeVar("T")
 READERS = 8
 # Writers queue for the one write connection; a long queue must not fail a write.
 WRITE_QUEUE_SECONDS = 300
+# The most writes one SQLite transaction takes, and how long the writer thread waits for more
+# before it ends (the next write starts another).
+GROUP_LIMIT = 64
+WRITER_IDLE_SECONDS = 5.0
 
 
 def create_engine(url: str) -> Engine:
@@ -114,11 +124,107 @@ def _write_turns_for(engine: Engine) -> WriteTurns | None:
     return WriteTurns(Path(database))
 
 
+@dataclass
+class _Write:
+    guard: Executable
+    follow_ups: Sequence[Executable]
+    result: "concurrent.futures.Future[list[Row]]" = field(
+        default_factory=concurrent.futures.Future
+    )
+
+
+def _run_write(connection: Connection, write: _Write) -> list[Row]:
+    result = connection.execute(write.guard)
+    rows: list[Row] = list(result.all()) if result.returns_rows else []
+    if rows:
+        for statement in write.follow_ups:
+            connection.execute(statement)
+    return rows
+
+
+class GroupWriter:
+    """SQLite's writes of one process, run by one thread, as many as are waiting (up to
+    GROUP_LIMIT) in one transaction: one turn, one BEGIN and one COMMIT for all of them.
+
+    One at a time, each write took its own turn and transaction from a thread of the pool, and
+    a write waiting for its thread to get the GIL back held the database meanwhile: under
+    load the writers queued behind one another. Each write is still all or nothing, and none
+    is answered before its transaction commits. When one of a group fails, the group is rolled
+    back and its writes run again one by one, so only the failing one fails."""
+
+    def __init__(self, engine: Engine, turns: WriteTurns | None) -> None:
+        self._engine = engine
+        self._turns = turns
+        self._waiting: list[_Write] = []
+        self._arrived = threading.Condition()
+        # The process whose writer thread runs, if one does: a worker forked from a process
+        # that wrote has no such thread.
+        self._running_in: int | None = None
+
+    async def write(self, guard: Executable, follow_ups: Sequence[Executable]) -> list[Row]:
+        write = _Write(guard, follow_ups)
+        with self._arrived:
+            self._waiting.append(write)
+            if self._running_in == os.getpid():
+                self._arrived.notify()
+            else:
+                self._running_in = os.getpid()
+                threading.Thread(target=self._run, name="sqlite-writer", daemon=True).start()
+        return await asyncio.wrap_future(write.result)
+
+    def _run(self) -> None:
+        while waiting := self._next_waiting():
+            # A write whose caller gave up before it ran is not run.
+            group = [write for write in waiting if write.result.set_running_or_notify_cancel()]
+            if len(group) > 1 and self._commit_together(group):
+                continue
+            for write in group:
+                self._commit_alone(write)
+
+    def _next_waiting(self) -> list[_Write]:
+        """The next writes to run; none once none came for WRITER_IDLE_SECONDS, and then the
+        thread ends."""
+        with self._arrived:
+            if not self._waiting:
+                self._arrived.wait(WRITER_IDLE_SECONDS)
+            waiting = self._waiting[:GROUP_LIMIT]
+            del self._waiting[:GROUP_LIMIT]
+            if not waiting:
+                self._running_in = None
+            return waiting
+
+    def _commit_together(self, group: list[_Write]) -> bool:
+        try:
+            with self._turn(), self._engine.begin() as connection:
+                results = [_run_write(connection, write) for write in group]
+        except Exception:
+            return False
+        for write, rows in zip(group, results, strict=True):
+            write.result.set_result(rows)
+        return True
+
+    def _commit_alone(self, write: _Write) -> None:
+        try:
+            with self._turn(), self._engine.begin() as connection:
+                rows = _run_write(connection, write)
+        except Exception as error:
+            write.result.set_exception(error)
+        else:
+            write.result.set_result(rows)
+
+    def _turn(self) -> AbstractContextManager[None]:
+        return nullcontext() if self._turns is None else self._turns.turn()
+
+
 class EngineSql:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._reader = _reader_for(engine)
-        self._turns = _write_turns_for(engine)
+        self._group = (
+            GroupWriter(engine, _write_turns_for(engine))
+            if engine.dialect.name == "sqlite" and not _in_memory(engine.url)
+            else None
+        )
 
     async def fetch(self, statement: Executable) -> list[Row]:
         if not isinstance(statement, sa.Select):
@@ -126,7 +232,12 @@ class EngineSql:
         return await _off_the_loop(self._read, statement)
 
     async def write(self, guard: Executable, follow_ups: Sequence[Executable] = ()) -> list[Row]:
-        return await _off_the_loop(self._write, guard, follow_ups)
+        if self._group is None:
+            return await _off_the_loop(self._write, guard, follow_ups)
+        try:
+            return await self._group.write(guard, follow_ups)
+        except _STORE_ERRORS as error:
+            raise _unavailable(error) from error
 
     async def ping(self) -> None:
         await self.fetch(sa.select(sa.literal(1)))
@@ -136,21 +247,20 @@ class EngineSql:
             return list(connection.execute(statement).all())
 
     def _write(self, guard: Executable, follow_ups: Sequence[Executable]) -> list[Row]:
-        with self._turn(), self.engine.begin() as connection:
-            result = connection.execute(guard)
-            rows: list[Row] = list(result.all()) if result.returns_rows else []
-            if rows:
-                for statement in follow_ups:
-                    connection.execute(statement)
-            return rows
+        with self.engine.begin() as connection:
+            return _run_write(connection, _Write(guard, follow_ups))
 
-    def _turn(self) -> AbstractContextManager[None]:
-        return nullcontext() if self._turns is None else self._turns.turn()
+
+_STORE_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError)
+
+
+def _unavailable(error: sa.exc.DBAPIError) -> StoreUnavailable:
+    return StoreUnavailable(f"the database failed: {error.orig}")
 
 
 async def _off_the_loop(run: Callable[..., T], *args: Any) -> T:
     """`run` in a worker thread; a lost or refused connection is the store unavailable."""
     try:
         return await anyio.to_thread.run_sync(run, *args)
-    except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
-        raise StoreUnavailable(f"the database failed: {error.orig}") from error
+    except _STORE_ERRORS as error:
+        raise _unavailable(error) from error
