@@ -43,10 +43,10 @@ async def test_matches_come_most_relevant_first_and_only_the_owners(sql: EngineS
     )
 
     tasks, total = await repository.page(OWNER, TaskQuery(text="QUARTERLY"))
-    if sql.engine.dialect.name == "sqlite":  # bm25 counts the occurrences in the description
-        assert [task.id for task in tasks] == [in_title.id, twice.id, once.id]
-    else:  # the title's only; equally relevant ones in the default order (due date, id)
-        assert [task.id for task in tasks] == [in_title.id, once.id, twice.id]
+    # The title's only; equally relevant ones in the default order (due date, id).
+    assert [task.id for task in tasks] == [in_title.id, once.id, twice.id]
+    tasks, _ = await repository.page(OWNER, TaskQuery(text="Qu"))  # too short for the index
+    assert [task.id for task in tasks] == [in_title.id, once.id, twice.id]
     assert total == 3
     tasks, _ = await repository.page(
         OWNER, TaskQuery(text="quarterly", sort_by=SortField.CREATED_AT)
@@ -115,7 +115,15 @@ def test_a_search_is_compiled_once_whatever_its_text_filters_and_page() -> None:
     short = ranked("qu", 1, 50, 0)._generate_cache_key()
     assert first is not None and other is not None and short is not None
     assert first == other
-    assert [p.value for p in other.bindparams] == ['%50/% "off"/_%', '"50% ""off""_"', 2, 20, 40]
+    phrase = '"50% ""off""_"'
+    assert [p.value for p in other.bindparams] == [
+        '%50/% "off"/_%',
+        phrase,
+        f"title : {phrase}",
+        2,
+        20,
+        40,
+    ]
     assert short != first  # scanned, not looked up in the index
     assert (
         text_matches("report")._generate_cache_key() == text_matches("draft")._generate_cache_key()
