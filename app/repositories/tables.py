@@ -90,7 +90,7 @@ FOLDED = {"title": "title_folded", "description": "description_folded"}
 FOLDED_TEXT = {*FOLDED.values(), *(f"ix_task_{folded}_trgm" for folded in FOLDED.values())}
 
 # SQLite only: the FTS5 trigram index of the tasks' text (migration 0005), its rowid the
-# task's id, kept in step by triggers. Queries name its table in MATCH and bm25().
+# task's id, kept in step by triggers. Queries name its table in MATCH.
 TASK_TEXT = sa.table("task_text", sa.column("rowid", sa.Integer))
 
 REMINDER = sa.Table(
