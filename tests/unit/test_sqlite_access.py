@@ -151,3 +151,21 @@ async def test_a_write_given_up_before_it_runs_is_not_run(sql: EngineSql) -> Non
         await sql.write(_bump("reminder"))  # runs after where the given-up write stood
     value = ID_SEQUENCE.c.value
     assert await sql.fetch(sa.select(value).where(ID_SEQUENCE.c.name == "task")) == [(0,)]
+
+
+async def test_a_read_runs_in_the_callers_thread_after_letting_others_run(sql: EngineSql) -> None:
+    threads: list[int] = []
+
+    def reading(connection: sa.Connection, *_: object) -> None:
+        if connection.engine.url == sql.engine.url:  # the readers' engine, of the same file
+            threads.append(threading.get_ident())
+
+    others_ran = asyncio.Event()
+    asyncio.get_running_loop().call_soon(others_ran.set)
+    sa.event.listen(sa.Engine, "before_cursor_execute", reading)
+    try:
+        await sql.fetch(sa.select(OUTBOX.c.id))
+    finally:
+        sa.event.remove(sa.Engine, "before_cursor_execute", reading)
+    assert threads == [threading.get_ident()]
+    assert others_ran.is_set()

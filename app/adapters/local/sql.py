@@ -1,10 +1,13 @@
 """The Sql port over a SQLAlchemy engine (SQLite by default, PostgreSQL by URL).
 
-On SQLite, writes go through one connection in one thread, several to a transaction
+On a SQLite file, writes go through one connection in one thread, several to a transaction
 (`GroupWriter`: the database allows a single writer), while reads run on their own pool of
-read-only connections: in WAL mode they see the last committed state and never wait for the
-writer. The worker processes of one database take turns to write through a lock file beside
-it (`WriteTurns`).
+read-only connections, in the caller's thread: in WAL mode they see the last committed state
+and never wait for the writer. A read is this process's own CPU work, in C, from a page cache
+in memory; a thread for each gained nothing on a worker that is one event loop, and under load
+its handoffs and the threads' turns for the GIL cost a fifth of the server's CPU and most of a
+request's time (docs/benchmarks.md). The worker processes of one database take turns to write
+through a lock file beside it (`WriteTurns`).
 """
 
 import asyncio
@@ -220,16 +223,20 @@ class EngineSql:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._reader = _reader_for(engine)
-        self._group = (
-            GroupWriter(engine, _write_turns_for(engine))
-            if engine.dialect.name == "sqlite" and not _in_memory(engine.url)
-            else None
-        )
+        on_file = engine.dialect.name == "sqlite" and not _in_memory(engine.url)
+        self._group = GroupWriter(engine, _write_turns_for(engine)) if on_file else None
 
     async def fetch(self, statement: Executable) -> list[Row]:
         if not isinstance(statement, sa.Select):
             raise TypeError(f"fetch runs reads only, not {type(statement).__name__}: use write")
-        return await _off_the_loop(self._read, statement)
+        if self._group is None:
+            return await _off_the_loop(self._read, statement)
+        # The others' turn first: a task reading page after page still lets them run.
+        await asyncio.sleep(0)
+        try:
+            return self._read(statement)
+        except _STORE_ERRORS as error:
+            raise _unavailable(error) from error
 
     async def write(self, guard: Executable, follow_ups: Sequence[Executable] = ()) -> list[Row]:
         if self._group is None:
