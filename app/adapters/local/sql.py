@@ -136,11 +136,13 @@ class _Write:
     )
 
 
-def _run_write(connection: Connection, write: _Write) -> list[Row]:
-    result = connection.execute(write.guard)
+def _run_write(
+    connection: Connection, guard: Executable, follow_ups: Sequence[Executable]
+) -> list[Row]:
+    result = connection.execute(guard)
     rows: list[Row] = list(result.all()) if result.returns_rows else []
     if rows:
-        for statement in write.follow_ups:
+        for statement in follow_ups:
             connection.execute(statement)
     return rows
 
@@ -149,11 +151,11 @@ class GroupWriter:
     """SQLite's writes of one process, run by one thread, as many as are waiting (up to
     GROUP_LIMIT) in one transaction: one turn, one BEGIN and one COMMIT for all of them.
 
-    One at a time, each write took its own turn and transaction from a thread of the pool, and
-    a write waiting for its thread to get the GIL back held the database meanwhile: under
-    load the writers queued behind one another. Each write is still all or nothing, and none
-    is answered before its transaction commits. When one of a group fails, the group is rolled
-    back and its writes run again one by one, so only the failing one fails."""
+    A burst of writes costs one transaction instead of one each, and no write holds the
+    database in a thread of the pool that waits for the GIL. Each write is still all or
+    nothing, and none is answered before its transaction commits. When one of a group fails,
+    the group is rolled back and its writes run again one by one, so only the failing one
+    fails."""
 
     def __init__(self, engine: Engine, turns: WriteTurns | None) -> None:
         self._engine = engine
@@ -199,7 +201,7 @@ class GroupWriter:
     def _commit_together(self, group: list[_Write]) -> bool:
         try:
             with self._turn(), self._engine.begin() as connection:
-                results = [_run_write(connection, write) for write in group]
+                results = [_run_write(connection, write.guard, write.follow_ups) for write in group]
         except Exception:
             return False
         for write, rows in zip(group, results, strict=True):
@@ -209,7 +211,7 @@ class GroupWriter:
     def _commit_alone(self, write: _Write) -> None:
         try:
             with self._turn(), self._engine.begin() as connection:
-                rows = _run_write(connection, write)
+                rows = _run_write(connection, write.guard, write.follow_ups)
         except Exception as error:
             write.result.set_exception(error)
         else:
@@ -255,7 +257,7 @@ class EngineSql:
 
     def _write(self, guard: Executable, follow_ups: Sequence[Executable]) -> list[Row]:
         with self.engine.begin() as connection:
-            return _run_write(connection, _Write(guard, follow_ups))
+            return _run_write(connection, guard, follow_ups)
 
 
 _STORE_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError)
