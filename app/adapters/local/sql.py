@@ -16,7 +16,7 @@ import fcntl
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -61,8 +61,16 @@ def _in_memory(url: sa.URL) -> bool:
     return url.database in (None, "", ":memory:") or "mode=memory" in str(url)
 
 
+def _sqlite_file(engine: Engine) -> Path | None:
+    """The SQLite file `engine` writes to; None on PostgreSQL or in memory."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or _in_memory(engine.url) or database is None:
+        return None
+    return Path(database)
+
+
 def _reader_for(engine: Engine) -> Engine:
-    if engine.dialect.name != "sqlite" or _in_memory(engine.url):
+    if _sqlite_file(engine) is None:
         return engine
     reader = sa.create_engine(
         engine.url,
@@ -120,13 +128,6 @@ class WriteTurns:
             yield
 
 
-def _write_turns_for(engine: Engine) -> WriteTurns | None:
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or _in_memory(engine.url) or database is None:
-        return None
-    return WriteTurns(Path(database))
-
-
 @dataclass
 class _Write:
     guard: Executable
@@ -157,7 +158,7 @@ class GroupWriter:
     the group is rolled back and its writes run again one by one, so only the failing one
     fails."""
 
-    def __init__(self, engine: Engine, turns: WriteTurns | None) -> None:
+    def __init__(self, engine: Engine, turns: WriteTurns) -> None:
         self._engine = engine
         self._turns = turns
         self._waiting: list[_Write] = []
@@ -200,7 +201,7 @@ class GroupWriter:
 
     def _commit_together(self, group: list[_Write]) -> bool:
         try:
-            with self._turn(), self._engine.begin() as connection:
+            with self._turns.turn(), self._engine.begin() as connection:
                 results = [_run_write(connection, write.guard, write.follow_ups) for write in group]
         except Exception:
             return False
@@ -210,23 +211,20 @@ class GroupWriter:
 
     def _commit_alone(self, write: _Write) -> None:
         try:
-            with self._turn(), self._engine.begin() as connection:
+            with self._turns.turn(), self._engine.begin() as connection:
                 rows = _run_write(connection, write.guard, write.follow_ups)
         except Exception as error:
             write.result.set_exception(error)
         else:
             write.result.set_result(rows)
 
-    def _turn(self) -> AbstractContextManager[None]:
-        return nullcontext() if self._turns is None else self._turns.turn()
-
 
 class EngineSql:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._reader = _reader_for(engine)
-        on_file = engine.dialect.name == "sqlite" and not _in_memory(engine.url)
-        self._group = GroupWriter(engine, _write_turns_for(engine)) if on_file else None
+        database = _sqlite_file(engine)
+        self._group = None if database is None else GroupWriter(engine, WriteTurns(database))
 
     async def fetch(self, statement: Executable) -> list[Row]:
         if not isinstance(statement, sa.Select):
@@ -235,18 +233,14 @@ class EngineSql:
             return await _off_the_loop(self._read, statement)
         # The others' turn first: a task reading page after page still lets them run.
         await asyncio.sleep(0)
-        try:
+        with _store_errors():
             return self._read(statement)
-        except _STORE_ERRORS as error:
-            raise _unavailable(error) from error
 
     async def write(self, guard: Executable, follow_ups: Sequence[Executable] = ()) -> list[Row]:
         if self._group is None:
             return await _off_the_loop(self._write, guard, follow_ups)
-        try:
+        with _store_errors():
             return await self._group.write(guard, follow_ups)
-        except _STORE_ERRORS as error:
-            raise _unavailable(error) from error
 
     async def ping(self) -> None:
         await self.fetch(sa.select(sa.literal(1)))
@@ -260,16 +254,16 @@ class EngineSql:
             return _run_write(connection, guard, follow_ups)
 
 
-_STORE_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError)
-
-
-def _unavailable(error: sa.exc.DBAPIError) -> StoreUnavailable:
-    return StoreUnavailable(f"the database failed: {error.orig}")
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """A lost or refused connection is the store unavailable."""
+    try:
+        yield
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+        raise StoreUnavailable(f"the database failed: {error.orig}") from error
 
 
 async def _off_the_loop(run: Callable[..., T], *args: Any) -> T:
-    """`run` in a worker thread; a lost or refused connection is the store unavailable."""
-    try:
+    """`run` in a worker thread."""
+    with _store_errors():
         return await anyio.to_thread.run_sync(run, *args)
-    except _STORE_ERRORS as error:
-        raise _unavailable(error) from error
