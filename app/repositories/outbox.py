@@ -55,33 +55,40 @@ class OutboxRepository:
         """Lease up to `limit` unsent rows until `until`: rows nobody holds, each behind no
         held or backing-off earlier row of its task and topic (on PostgreSQL skipping the
         rows another relay is claiming)."""
-        claimable = sa.and_(
-            OUTBOX.c.sent_at.is_(None),
-            sa.or_(OUTBOX.c.claimed_until.is_(None), OUTBOX.c.claimed_until < now),
+        unleased = sa.or_(OUTBOX.c.claimed_until.is_(None), OUTBOX.c.claimed_until < now)
+        # The first held or backing-off row of each task and topic, found once for the claim:
+        # a test of every waiting row against every earlier one made a backlog of 4,000 rows
+        # take seconds a claim, so that the relay fell further behind the longer it was.
+        key = _key(OUTBOX).label("key")
+        held = (
+            sa.select(OUTBOX.c.topic, key, sa.func.min(OUTBOX.c.id).label("first_id"))
+            .where(OUTBOX.c.sent_at.is_(None), OUTBOX.c.claimed_until >= now)
+            .group_by(OUTBOX.c.topic, key)
+            .cte("held")
+            .prefix_with("MATERIALIZED")
         )
-        earlier = OUTBOX.alias("earlier")
         earlier_waits = sa.exists().where(
-            earlier.c.topic == OUTBOX.c.topic,
-            _key(earlier) == _key(OUTBOX),
-            earlier.c.id < OUTBOX.c.id,
-            earlier.c.sent_at.is_(None),
-            earlier.c.claimed_until >= now,
+            held.c.topic == OUTBOX.c.topic,
+            held.c.key == _key(OUTBOX),
+            held.c.first_id < OUTBOX.c.id,
         )
         # Materialized, so PostgreSQL picks (and locks) the batch once; as a plain subquery
         # it may run it again for every row it updates, each time past the locked ones.
         batch = (
             sa.select(OUTBOX.c.id)
-            .where(claimable, ~earlier_waits)
+            .where(OUTBOX.c.sent_at.is_(None), unleased, ~earlier_waits)
             .order_by(OUTBOX.c.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, of=OUTBOX)
             .cte("batch")
             .prefix_with("MATERIALIZED")
         )
         rows = await self._sql.write(
             sa.update(OUTBOX)
-            # `claimable` again: a row another relay claimed meanwhile is not taken twice.
-            .where(OUTBOX.c.id.in_(sa.select(batch.c.id)), claimable)
+            # The lease again: a row another relay claimed meanwhile is not taken twice. Only
+            # the lease: with sent_at too, PostgreSQL may match every waiting row against the
+            # batch instead of looking up the batch's rows.
+            .where(OUTBOX.c.id == batch.c.id, unleased)
             .values(claimed_until=until)
             .returning(OUTBOX.c.id, OUTBOX.c.topic, OUTBOX.c.payload, OUTBOX.c.attempts)
         )
@@ -101,6 +108,9 @@ class OutboxRepository:
                     earlier.c.topic == later.c.topic,
                     _key(earlier) == _key(later),
                     earlier.c.id < later.c.id,
+                    # Only the unsent rows before the claim's last are candidates: the index
+                    # of unsent rows reads just those, not the whole backlog behind them.
+                    earlier.c.id < max(claimed),
                     earlier.c.sent_at.is_(None),
                     earlier.c.id.not_in(claimed),
                 ),

@@ -130,6 +130,11 @@ AUDIT_LOG = sa.Table(
 )
 
 # Events stored with the write that caused them, published later by the relay.
+# Indexes of the unsent rows only: the few waiting among all those kept after sending.
+OUTBOX_PENDING: dict[str, Any] = {
+    f"{dialect}_where": sa.text("sent_at IS NULL") for dialect in ("postgresql", "sqlite")
+}
+
 OUTBOX = sa.Table(
     "outbox",
     METADATA,
@@ -144,6 +149,9 @@ OUTBOX = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.UniqueConstraint("event_id", "topic", name="ux_outbox_event_topic"),
     sa.Index("ix_outbox_unsent", "sent_at", "id"),
+    # The relay's: the waiting rows in order, and the held ones among them (OUTBOX_PENDING).
+    sa.Index("ix_outbox_pending", "id", **OUTBOX_PENDING),
+    sa.Index("ix_outbox_pending_claimed_until", "claimed_until", **OUTBOX_PENDING),
 )
 
 DEAD_LETTER = sa.Table(
