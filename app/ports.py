@@ -47,6 +47,13 @@ class EventBus(Protocol):
         the same `key` (a task id) reach each consumer in the order they were published."""
         ...
 
+    async def publish_all(
+        self, topic: str, messages: Sequence[tuple[Message, str | None]]
+    ) -> list[str | None]:
+        """Publish `messages` (each with its key, no key twice) in one go: for each, None
+        once the bus has accepted it, else why it did not. Raise when it took none."""
+        ...
+
 
 class Jobs(Protocol):
     """One-shot timers that call back by name with the due time they were armed for."""

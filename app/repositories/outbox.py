@@ -127,11 +127,11 @@ class OutboxRepository:
             sa.update(OUTBOX).where(OUTBOX.c.id.in_(ids)).values(claimed_until=None)
         )
 
-    async def failed(self, row_id: int, error: str, retry_at: datetime) -> None:
-        """One more failed attempt: the row waits until `retry_at`."""
+    async def failed(self, ids: Sequence[int], error: str, retry_at: datetime) -> None:
+        """One more failed attempt of each row: they wait until `retry_at`."""
         await self._sql.write(
             sa.update(OUTBOX)
-            .where(OUTBOX.c.id == row_id)
+            .where(OUTBOX.c.id.in_(ids))
             .values(attempts=OUTBOX.c.attempts + 1, last_error=error, claimed_until=retry_at)
         )
 

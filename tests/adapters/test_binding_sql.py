@@ -70,7 +70,7 @@ class _BindingOnPostgres:
 
 @pytest.fixture
 def sql(connection: psycopg.Connection[Any]) -> BindingSql:
-    return BindingSql(cast(Sidecar, SimpleNamespace(bindings=_BindingOnPostgres(connection))))
+    return BindingSql(cast(Sidecar, SimpleNamespace(calls=_BindingOnPostgres(connection))))
 
 
 def task_values(task_id: int, **overrides: Any) -> dict[str, Any]:
@@ -211,7 +211,7 @@ def no_rows(operation: str) -> bytes:
 
 async def test_reads_query_writes_query_or_exec_by_their_returning() -> None:
     client = _ScriptedClient(no_rows)
-    sql = BindingSql(cast(Sidecar, SimpleNamespace(bindings=client)))
+    sql = BindingSql(cast(Sidecar, SimpleNamespace(calls=client)))
     bump = sa.update(TASK).where(TASK.c.id == 1).values(title="x")
 
     await sql.fetch(sa.select(TASK.c.id))
@@ -226,7 +226,7 @@ async def test_reads_query_writes_query_or_exec_by_their_returning() -> None:
 
 async def test_an_answer_cut_short_is_a_failure_not_no_rows() -> None:
     """What the binding answers when the connection is lost after the query was sent."""
-    sql = BindingSql(cast(Sidecar, SimpleNamespace(bindings=_ScriptedClient(lambda _: b"[]"))))
+    sql = BindingSql(cast(Sidecar, SimpleNamespace(calls=_ScriptedClient(lambda _: b"[]"))))
     with pytest.raises(StoreUnavailable):
         await sql.fetch(sa.select(TASK.c.id))
     with pytest.raises(StoreUnavailable):
@@ -237,7 +237,7 @@ async def test_a_failed_call_to_the_sidecar_is_the_store_unavailable() -> None:
     def refused(_: str) -> bytes:
         raise grpc.RpcError("connection refused")
 
-    sql = BindingSql(cast(Sidecar, SimpleNamespace(bindings=_ScriptedClient(refused))))
+    sql = BindingSql(cast(Sidecar, SimpleNamespace(calls=_ScriptedClient(refused))))
     with pytest.raises(StoreUnavailable):
         await sql.write(sa.delete(TASK))
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from dapr.conf import settings
 
-from app.adapters.dapr.sidecar import Bindings
+from app.adapters.dapr.sidecar import RuntimeCalls
 from tests.support.stack import SCRIPT as STACK_SCRIPT
 from tests.support.stack import Stack
 from tests.support.tasks import create_task, eventually
@@ -59,14 +59,12 @@ async def test_a_statement_longer_than_grpcs_metadata_limit_gets_its_answer(
     environment = stack.environment_of("notifier")
     monkeypatch.setattr(settings, "DAPR_GRPC_PORT", int(environment["DAPR_GRPC_PORT"]))
     monkeypatch.setattr(settings, "DAPR_API_TOKEN", environment.get("DAPR_API_TOKEN"))
-    bindings = Bindings()
+    calls = RuntimeCalls()
     try:
         statement = "SELECT 1 AS one /* " + "x" * 60_000 + " */"
-        answer = await bindings.invoke_binding(
-            "taskdb", "query", {"sql": statement, "params": "[]"}
-        )
+        answer = await calls.invoke_binding("taskdb", "query", {"sql": statement, "params": "[]"})
     finally:
-        await bindings.close()
+        await calls.close()
     assert json.loads(answer.data) == [[1]]
 
 

@@ -2,6 +2,7 @@
 notification to send."""
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,7 +44,8 @@ class Clock:
 
 class FlakyBus:
     """Refuses the first `failures` publishes (and once each event in `refuse`), as a broker
-    that is down would; records what it accepted, with the key it was given."""
+    that is down would; records what it accepted, with the key it was given, and the calls of
+    `publish_all` (topic, how many messages)."""
 
     def __init__(self, failures: int = 0, refuse: set[str] | None = None) -> None:
         self.failures = failures
@@ -51,6 +53,7 @@ class FlakyBus:
         self.attempts = 0
         self.accepted: list[tuple[str, str, str | None]] = []
         self.events: list[Message] = []
+        self.calls: list[tuple[str, int]] = []
 
     async def publish(self, topic: str, event: Message, key: str | None = None) -> None:
         self.attempts += 1
@@ -63,3 +66,17 @@ class FlakyBus:
         await asyncio.sleep(0)
         self.accepted.append((topic, event["event_id"], key))
         self.events.append(event)
+
+    async def publish_all(
+        self, topic: str, messages: Sequence[tuple[Message, str | None]]
+    ) -> list[str | None]:
+        self.calls.append((topic, len(messages)))
+        refused: list[str | None] = []
+        for message, key in messages:
+            try:
+                await self.publish(topic, message, key)
+            except ConnectionError as error:
+                refused.append(str(error))
+            else:
+                refused.append(None)
+        return refused

@@ -2,7 +2,7 @@
 and several relays sharing one PostgreSQL database."""
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -71,7 +71,7 @@ async def test_an_outage_far_longer_than_the_old_ten_attempts_drops_nothing(
     sql: EngineSql,
 ) -> None:
     clock = Clock()
-    bus = FlakyBus(failures=60)
+    bus = FlakyBus(failures=120)
     relay = OutboxRelay(sql, bus, SETTINGS, clock=clock)
     events = [an_event("task.updated", task_id=task) for task in (1, 2, 3) for _ in range(4)]
     await store(sql, *events)
@@ -139,10 +139,63 @@ async def test_a_later_event_of_a_task_waits_for_the_earlier_one(sql: EngineSql)
     ]
 
 
+async def test_a_batch_goes_out_in_one_call_per_topic_and_round_each_task_in_order(
+    sql: EngineSql,
+) -> None:
+    events = [an_event("task.updated", task_id=task) for _ in range(5) for task in range(8)]
+    await store(sql, *events)
+    bus = FlakyBus()
+
+    drained = await OutboxRelay(sql, bus, SETTINGS).drain()
+
+    assert drained.sent == 2 * len(events)
+    # Five rounds, each the next event of all eight tasks, one call for each topic.
+    assert sorted(bus.calls) == sorted([(TASK_EVENTS, 8), (TASK_UPDATES, 8)] * 5)
+    for topic in (TASK_EVENTS, TASK_UPDATES):
+        for task in range(8):
+            published = [e for t, e, key in bus.accepted if t == topic and key == str(task)]
+            assert published == [e.event_id for e in events if e.task_id == task]
+
+
+async def test_events_the_bus_refuses_wait_with_their_tasks_later_ones(sql: EngineSql) -> None:
+    clock = Clock()
+    refused, after = an_event("task.updated", task_id=1), an_event("task.updated", task_id=1)
+    others = [an_event("task.updated", task_id=task) for task in (2, 3)]
+    bus = FlakyBus(refuse={refused.event_id})
+    relay = OutboxRelay(sql, bus, SETTINGS, clock=clock)
+    await store(sql, refused, *others, after)
+
+    first = await relay.drain()
+
+    # The bus refuses the event once, on task-events: there task 1's next event waits for it,
+    # the other tasks' go on, and on task-updates all four go.
+    assert (first.sent, first.failed) == (6, 1)
+    assert {e for t, e, _ in bus.accepted if t == TASK_EVENTS} == {o.event_id for o in others}
+    [(attempts, error)] = await sql.fetch(
+        sa.select(OUTBOX.c.attempts, OUTBOX.c.last_error).where(
+            OUTBOX.c.event_id == refused.event_id, OUTBOX.c.topic == TASK_EVENTS
+        )
+    )
+    assert (attempts, error) == (1, "broker unavailable")
+    assert relay.last_failure is not None
+    clock.advance(SETTINGS.max_backoff_seconds)
+    while (await relay.backlog()).unsent:
+        await relay.drain()
+    task_one = [e for t, e, key in bus.accepted if t == TASK_EVENTS and key == "1"]
+    assert task_one == [refused.event_id, after.event_id]
+    assert relay.last_failure is None
+
+
 async def test_a_publish_that_hangs_times_out_and_is_retried(sql: EngineSql) -> None:
     class HangingBus:
         async def publish(self, topic: str, event: Message, key: str | None = None) -> None:
             await asyncio.Event().wait()
+
+        async def publish_all(
+            self, topic: str, messages: Sequence[tuple[Message, str | None]]
+        ) -> list[str | None]:
+            await asyncio.Event().wait()
+            return []
 
     settings = DeliverySettings(publish_timeout_seconds=0.05, claim_seconds=60)
     relay = OutboxRelay(sql, HangingBus(), settings)

@@ -284,7 +284,7 @@ async def test_the_outbox_claims_marks_requeues_and_prunes(sql: EngineSql) -> No
     assert sorted(row.topic for row in claimed) == ["task-events", "task-updates"]
     assert {row.payload["event_id"] for row in claimed} == {event.event_id}
     assert await outbox.claim(NOW, NOW + timedelta(seconds=30), 10) == []  # leased
-    await outbox.failed(claimed[0].id, "broker down", NOW + timedelta(seconds=5))
+    await outbox.failed([claimed[0].id], "broker down", NOW + timedelta(seconds=5))
     await outbox.mark_sent([claimed[1].id], NOW)
     assert (await outbox.backlog()).unsent == 1
 

@@ -1,8 +1,10 @@
 """Publishing through the sidecar's pub/sub component (Kafka)."""
 
 import json
+from collections.abc import Sequence
 
-from dapr.clients.exceptions import DaprGrpcError
+import grpc
+from dapr.proto.runtime.v1.pubsub_pb2 import BulkPublishRequestEntry
 
 from app.adapters.dapr.sidecar import Sidecar
 from app.ports import BusUnavailable, Message
@@ -14,14 +16,26 @@ class SidecarBus:
         self._pubsub = pubsub
 
     async def publish(self, topic: str, message: Message, key: str | None = None) -> None:
-        try:
-            await self._sidecar.client.publish_event(
-                pubsub_name=self._pubsub,
-                topic_name=topic,
-                data=json.dumps(message),
-                data_content_type="application/json",
+        [refused] = await self.publish_all(topic, [(message, key)])
+        if refused is not None:
+            raise BusUnavailable(f"publishing to {topic} failed: {refused}")
+
+    async def publish_all(
+        self, topic: str, messages: Sequence[tuple[Message, str | None]]
+    ) -> list[str | None]:
+        entries = [
+            BulkPublishRequestEntry(
+                entry_id=str(number),
+                event=json.dumps(message).encode(),
+                content_type="application/json",
                 # Kafka keeps the order of the events of one partition, and so of one key.
-                publish_metadata={"partitionKey": key} if key is not None else {},
+                metadata={"partitionKey": key} if key is not None else {},
             )
-        except DaprGrpcError as error:
+            for number, (message, key) in enumerate(messages)
+        ]
+        try:
+            answer = await self._sidecar.calls.bulk_publish(self._pubsub, topic, entries)
+        except grpc.RpcError as error:
             raise BusUnavailable(f"publishing to {topic} failed: {error.details()}") from error
+        refused = {int(entry.entry_id): entry.error or "refused" for entry in answer.failedEntries}
+        return [refused.get(number) for number in range(len(entries))]

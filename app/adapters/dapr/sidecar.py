@@ -13,6 +13,11 @@ from dapr.clients.health import DaprHealth
 from dapr.conf import settings
 from dapr.proto.runtime.v1.binding_pb2 import InvokeBindingRequest, InvokeBindingResponse
 from dapr.proto.runtime.v1.dapr_pb2_grpc import DaprStub
+from dapr.proto.runtime.v1.pubsub_pb2 import (
+    BulkPublishRequest,
+    BulkPublishRequestEntry,
+    BulkPublishResponse,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +32,9 @@ class SidecarNotReady(RuntimeError):
     pass
 
 
-class Bindings:
-    """Output binding calls, on a channel of their own that takes the binding's answers."""
+class RuntimeCalls:
+    """Calls of the runtime's API the SDK does not make as needed (output bindings, bulk
+    publishing), on a channel of their own that takes the binding's answers."""
 
     def __init__(self) -> None:
         self._channel = grpc.aio.insecure_channel(
@@ -40,10 +46,21 @@ class Bindings:
     async def invoke_binding(
         self, name: str, operation: str, binding_metadata: dict[str, str]
     ) -> InvokeBindingResponse:
-        token = settings.DAPR_API_TOKEN
         answer: InvokeBindingResponse = await self._stub.InvokeBinding(
             InvokeBindingRequest(name=name, operation=operation, metadata=binding_metadata),
-            metadata=(("dapr-api-token", token),) if token else None,
+            metadata=_token(),
+            timeout=settings.DAPR_API_TIMEOUT_SECONDS,
+        )
+        return answer
+
+    async def bulk_publish(
+        self, pubsub: str, topic: str, entries: list[BulkPublishRequestEntry]
+    ) -> BulkPublishResponse:
+        """Publish `entries` to `topic` in one call (the runtime's alpha API, which Kafka
+        serves natively): one answer for a hundred events instead of one each."""
+        answer: BulkPublishResponse = await self._stub.BulkPublishEventAlpha1(
+            BulkPublishRequest(pubsub_name=pubsub, topic=topic, entries=entries),
+            metadata=_token(),
             timeout=settings.DAPR_API_TIMEOUT_SECONDS,
         )
         return answer
@@ -52,10 +69,15 @@ class Bindings:
         await self._channel.close()
 
 
+def _token() -> tuple[tuple[str, str], ...] | None:
+    token = settings.DAPR_API_TOKEN
+    return (("dapr-api-token", token),) if token else None
+
+
 class Sidecar:
     def __init__(self) -> None:
         self._client: DaprClient | None = None
-        self._bindings: Bindings | None = None
+        self._calls: RuntimeCalls | None = None
         self._connecting: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
@@ -70,7 +92,7 @@ class Sidecar:
             except TimeoutError:
                 log.warning("the Dapr sidecar is not answering yet")
         self._client = DaprClient()
-        self._bindings = Bindings()
+        self._calls = RuntimeCalls()
 
     async def connected(self) -> None:
         """Return once the client is connected."""
@@ -83,9 +105,9 @@ class Sidecar:
         if self._client is not None:
             await self._client.close()
             self._client = None
-        if self._bindings is not None:
-            await self._bindings.close()
-            self._bindings = None
+        if self._calls is not None:
+            await self._calls.close()
+            self._calls = None
 
     @property
     def client(self) -> DaprClient:
@@ -94,10 +116,10 @@ class Sidecar:
         return self._client
 
     @property
-    def bindings(self) -> Bindings:
-        if self._bindings is None:
+    def calls(self) -> RuntimeCalls:
+        if self._calls is None:
             raise SidecarNotReady("the Dapr sidecar is not connected yet")
-        return self._bindings
+        return self._calls
 
     @property
     def http_url(self) -> str:

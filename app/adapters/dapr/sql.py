@@ -157,7 +157,7 @@ class BindingSql:
         operation = "query" if columns else "exec"
         sql, params = compile_for_binding(statement, one_row=bool(columns))
         try:
-            response = await self._sidecar.bindings.invoke_binding(
+            response = await self._sidecar.calls.invoke_binding(
                 self._binding,
                 operation,
                 binding_metadata={"sql": sql, "params": json.dumps(params)},

@@ -1,6 +1,7 @@
 """An in-process event bus: publishing runs every subscribed handler before returning."""
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from app.ports import Message, MessageHandler
 
@@ -18,3 +19,16 @@ class InProcessBus:
         # handlers are idempotent on event_id, so the ones that succeeded shrug it off.
         for handler in self._handlers[topic]:
             await handler(topic, message)
+
+    async def publish_all(
+        self, topic: str, messages: Sequence[tuple[Message, str | None]]
+    ) -> list[str | None]:
+        refused: list[str | None] = []
+        for message, key in messages:
+            try:
+                await self.publish(topic, message, key)
+            except Exception as error:
+                refused.append(str(error) or type(error).__name__)
+            else:
+                refused.append(None)
+        return refused
