@@ -101,6 +101,7 @@ def _load(options: argparse.Namespace, parts: Parts, output: Path | None) -> Par
         people_warmup=options.people_warmup,
         think_seconds=options.think_seconds,
         workers=options.workers,
+        replicas=options.replicas,
     )
     sessions = load_part.SessionOptions(
         options.sessions, options.tabs_per_sign_in, options.session_changes
@@ -236,6 +237,13 @@ def _options() -> argparse.Namespace:
     load_part_group.add_argument("--think-seconds", type=float, default=5, metavar="S")
     load_part_group.add_argument(
         "--workers", type=int, default=1, metavar="N", help="make run's WORKERS (default: 1)"
+    )
+    load_part_group.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        metavar="N",
+        help="people-dapr: the stack's app replicas (its REPLICAS), the people spread over them",
     )
     load_part_group.add_argument("--sessions", type=int, default=1000, metavar="N")
     load_part_group.add_argument("--tabs-per-sign-in", type=int, default=10, metavar="N")

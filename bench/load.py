@@ -43,7 +43,7 @@ SETTLE_SECONDS = 180.0
 class Plan:
     """One Locust run (bench/swarm.py reads it as JSON)."""
 
-    host: str
+    hosts: list[str]
     kind: str  # "read": one endpoint, no think time; "mix": people with think time
     users: int
     spawn_rate: float
@@ -233,6 +233,8 @@ class LoadOptions:
     think_seconds: float
     # The worker processes of `make run` (its WORKERS).
     workers: int = 1
+    # The stack's app replicas (its REPLICAS).
+    replicas: int = 1
 
 
 def reads(
@@ -250,7 +252,7 @@ def reads(
         log(f"reads, run {run + 1} of {options.runs}")
         for endpoint in READ_ENDPOINTS:
             plan = Plan(
-                host=host,
+                hosts=[host],
                 kind="read",
                 endpoint=endpoint,
                 users=options.read_connections,
@@ -266,20 +268,21 @@ def reads(
 
 
 def people(
-    host: str,
+    hosts: Sequence[str],
     token_list: list[str],
     task_ids: int,
     servers: dict[str, int],
     options: LoadOptions,
     log: Callable[[str], None],
 ) -> list[Swarm]:
-    """`people` simulated users with think time, `runs` times."""
+    """`people` simulated users with think time, `runs` times, spread evenly over `hosts`."""
     runs = []
     for run in range(options.runs):
-        settle(host, token_list[0], log)
+        for host in hosts:
+            settle(host, token_list[0], log)
         log(f"{options.people} people, run {run + 1} of {options.runs}")
         plan = Plan(
-            host=host,
+            hosts=list(hosts),
             kind="mix",
             users=options.people,
             spawn_rate=options.spawn_rate,

@@ -27,11 +27,17 @@ from bench.workload import reference_now, seed, seed_beside, unseed, user_id
 from tests.e2e.conftest import Product
 from tests.support.accounts import ADMIN_USERNAME, admin_token, log_in
 from tests.support.servers import migrate
-from tests.support.stack import is_running, running_stack
+from tests.support.stack import is_running, running_stack, scaled
 
 TASKS = 10_000
 EMBEDDED_SERVER = "server (`make run`)"
-STACK_PARTS = ("taskflow", "taskflow-dapr", "postgres", "kafka")
+PROCESSORS = ("recurrence", "reminders", "audit", "notifier")
+SHARED_STACK_PARTS = (
+    "postgres",
+    "kafka",
+    "scheduler",
+    *(part for processor in PROCESSORS for part in (processor, f"{processor}-dapr")),
+)
 
 
 @dataclass(frozen=True)
@@ -122,18 +128,22 @@ def stack(options: LoadOptions, log: Callable[[str], None]) -> LoadResult:
     was_running = is_running()
     with tempfile.TemporaryDirectory(prefix="taskflow-bench-load-stack-") as scratch:
         log("load: " + ("using the running stack" if was_running else "bringing the stack up"))
-        with running_stack(Path(scratch) / "stack.log") as running:
+        log_path = Path(scratch) / "stack.log"
+        with (
+            running_stack(log_path) as found,
+            scaled(found, options.replicas, log_path) as running,
+        ):
             owner = user_id(running.database_url, ADMIN_USERNAME)
             first_new = _next_task_id(running.database_url)
             ids, seconds = seed_beside(running.database_url, TASKS, reference_now(), owner)
             log(f"load: {TASKS:,} tasks seeded beside the stack's in {seconds:.1f} s")
             try:
-                groups = {name: running.pid_of(name) for name in STACK_PARTS}
+                groups = {name: running.pid_of(name) for name in _stack_parts(options.replicas)}
                 idle = _idle(groups)
                 with httpx.Client(base_url=running.app_url, timeout=60) as client:
                     log_in(client).raise_for_status()
                     token_list = load.tokens(client, options.people)
-                people = load.people(running.app_url, token_list, ids[-1], groups, options, log)
+                people = load.people(running.app_urls, token_list, ids[-1], groups, options, log)
                 info["Load average (1/5/15 min) at end"] = machine.load()
             finally:
                 unseed(running.database_url, ids)
@@ -150,6 +160,13 @@ def stack(options: LoadOptions, log: Callable[[str], None]) -> LoadResult:
         idle=idle,
         total_seconds=time.perf_counter() - started,
     )
+
+
+def _stack_parts(replicas: int) -> list[str]:
+    """The stack's processes the people keep busy: each app replica and its sidecar, and
+    what they share (the processors handle the events of the people's writes)."""
+    apps = ["taskflow", *(f"taskflow-{n}" for n in range(1, replicas))]
+    return [*(part for app in apps for part in (app, f"{app}-dapr")), *SHARED_STACK_PARTS]
 
 
 def _next_task_id(database_url: str) -> int:

@@ -518,10 +518,16 @@ def _server(result: LoadResult, options: LoadOptions) -> str:
             "user (the embedded part's generator), started as the browser tests start it "
             "(`tests.e2e.conftest.Product`)"
         )
+    replicas = (
+        "one app replica"
+        if options.replicas == 1
+        else f"`REPLICAS={options.replicas}` app replicas, each with its sidecar, the people "
+        "spread evenly over them as a load balancer would"
+    )
     return (
-        "the local Dapr stack (`scripts/stack.sh`, as the stack part above) with the same "
-        "10,000 tasks seeded beside its own for the test admin (removed again afterwards, "
-        "with the tasks the run created)"
+        f"the local Dapr stack (`scripts/stack.sh`, as the stack part above; {replicas}) with "
+        "the same 10,000 tasks seeded beside its own for the test admin (removed again "
+        "afterwards, with the tasks the run created)"
     )
 
 

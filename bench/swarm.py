@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 import gevent
-from locust import FastHttpUser, constant, task
+from locust import FastHttpUser, User, constant, task
 from locust.env import Environment
 
 from bench.scenarios import SEARCH_WORDS
@@ -27,7 +27,8 @@ class _Plan:
     """What bench/load.py asked for (the fields of its `Plan`)."""
 
     def __init__(self, raw: dict[str, Any]) -> None:
-        self.host: str = raw["host"]
+        # The servers to spread the users over (the app replicas, as a load balancer would).
+        self.hosts: list[str] = raw["hosts"]
         self.kind: str = raw["kind"]  # "read" (one endpoint, no think time) or "mix"
         self.endpoint: str = raw.get("endpoint", "")
         self.users: int = raw["users"]
@@ -50,7 +51,6 @@ class _Numbered(FastHttpUser):
     """A user with a number of its own: which token it signs with."""
 
     abstract = True
-    host = PLAN.host
     wait_time = constant(PLAN.think_seconds)
     serial = 0
 
@@ -126,9 +126,15 @@ def _error_text(exception: BaseException) -> str:
     return re.sub(r"/\d+", "/{id}", text)[:200]
 
 
+def _per_host(user: type[_Numbered]) -> list[type[User]]:
+    """`user` once for each host, as many users of each: Locust spreads them by weight."""
+    return [
+        type(f"{user.__name__}{n}", (user,), {"host": host}) for n, host in enumerate(PLAN.hosts)
+    ]
+
+
 def main() -> None:
-    user = Reader if PLAN.kind == "read" else Person
-    environment = Environment(user_classes=[user])
+    environment = Environment(user_classes=_per_host(Reader if PLAN.kind == "read" else Person))
     measuring = False
     out = sys.stdout
 
