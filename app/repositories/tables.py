@@ -129,12 +129,12 @@ AUDIT_LOG = sa.Table(
     sa.Index("ix_audit_log_owner_occurred_at", "owner_id", "occurred_at", "id"),
 )
 
-# Events stored with the write that caused them, published later by the relay.
 # Indexes of the unsent rows only: the few waiting among all those kept after sending.
 OUTBOX_PENDING: dict[str, Any] = {
     f"{dialect}_where": sa.text("sent_at IS NULL") for dialect in ("postgresql", "sqlite")
 }
 
+# Events stored with the write that caused them, published later by the relay.
 OUTBOX = sa.Table(
     "outbox",
     METADATA,

@@ -152,10 +152,10 @@ class OutboxRelay:
                 if len(accepted) < len(heads[topic]):
                     failed_topics.add(topic)
             lanes = [lane for lane in lanes if lane]
-        # Marked once per pass: a crash before this publishes the batch again, which
-        # consumers, idempotent on event_id, shrug off.
         if sent and not failed_topics:
             self.last_failure = None
+        # Marked once per pass: a crash before this publishes the batch again, which
+        # consumers, idempotent on event_id, shrug off.
         if sent:
             await self._outbox.mark_sent(sent, self._clock())
         if unpublished:
@@ -181,25 +181,24 @@ class OutboxRelay:
         if not failed:
             return [row.id for row in rows]
         now = self._clock()
-        row, reason = failed[0]
+        first, first_reason = failed[0]
         log.warning(
             "publishing %d of %d events to %s failed, %s first: %s",
             len(failed),
             len(rows),
             topic,
-            row.payload.get("event_id"),
-            reason,
+            first.payload.get("event_id"),
+            first_reason,
         )
-        self.last_failure = PublishFailure(topic, reason[:500], now)
-        # The rows that failed as often back off together: one write for each such group.
-        by_attempts: dict[int, list[Claimed]] = {}
-        for row, _ in failed:
-            by_attempts.setdefault(row.attempts, []).append(row)
-        for attempts, group in by_attempts.items():
+        self.last_failure = PublishFailure(topic, first_reason[:500], now)
+        # The rows that failed as often and for the same reason back off together: one write
+        # for each such group.
+        groups: dict[tuple[int, str], list[int]] = {}
+        for row, reason in failed:
+            groups.setdefault((row.attempts, reason), []).append(row.id)
+        for (attempts, reason), ids in groups.items():
             retry_in = backoff_seconds(attempts + 1, self._settings.max_backoff_seconds)
-            await self._outbox.failed(
-                [row.id for row in group], reason[:2000], now + timedelta(seconds=retry_in)
-            )
+            await self._outbox.failed(ids, reason[:2000], now + timedelta(seconds=retry_in))
         refused_ids = {row.id for row, _ in failed}
         return [row.id for row in rows if row.id not in refused_ids]
 

@@ -186,6 +186,23 @@ async def test_events_the_bus_refuses_wait_with_their_tasks_later_ones(sql: Engi
     assert relay.last_failure is None
 
 
+async def test_each_refused_event_keeps_the_reason_the_bus_gave_for_it(sql: EngineSql) -> None:
+    class PickyBus(FlakyBus):
+        async def publish_all(
+            self, topic: str, messages: Sequence[tuple[Message, str | None]]
+        ) -> list[str | None]:
+            return [f"no partition for task {key}" for _, key in messages]
+
+    await store(sql, *(an_event("reminder.scheduled", task_id=task) for task in (1, 2)))
+
+    assert (await OutboxRelay(sql, PickyBus(), SETTINGS).drain()).failed == 1
+    reasons = await sql.fetch(sa.select(OUTBOX.c.last_error).order_by(OUTBOX.c.id))
+    assert [reason for (reason,) in reasons] == [
+        "no partition for task 1",
+        "no partition for task 2",
+    ]
+
+
 async def test_a_publish_that_hangs_times_out_and_is_retried(sql: EngineSql) -> None:
     class HangingBus:
         async def publish(self, topic: str, event: Message, key: str | None = None) -> None:
