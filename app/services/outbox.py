@@ -121,7 +121,7 @@ class OutboxRelay:
     async def drain(self) -> Drained:
         """Publish one batch of claimed rows: in rounds, each round the oldest waiting row of
         every task and topic, one call to the bus per topic. After a failure the rest of that
-        topic's rows wait for the next pass."""
+        topic's rows wait for the next pass, so an outage costs one round per topic."""
         started = self._clock()
         lease = timedelta(seconds=self._settings.claim_seconds)
         claimed = await self._outbox.claim(started, started + lease, self._batch)
@@ -135,9 +135,6 @@ class OutboxRelay:
         unpublished: list[int] = []
         sent: list[int] = []
         lanes = _lanes(claimed)
-        # While the bus fails, the first round tries one row a topic: an outage costs one
-        # attempt a topic and pass, and the others wait unmarked, free to go once it is over.
-        probing = self.last_failure is not None
         while lanes:
             heads: dict[str, list[Claimed]] = {}
             for lane in lanes:
@@ -146,9 +143,8 @@ class OutboxRelay:
                     # Its task's later rows wait with it.
                     unpublished.extend(waiting.id for waiting in lane)
                     lane.clear()
-                elif not (probing and row.topic in heads):
+                else:
                     heads.setdefault(row.topic, []).append(lane.popleft())
-            probing = False
             topics = list(heads)
             outcomes = await asyncio.gather(*(self._publish(t, heads[t]) for t in topics))
             for topic, accepted in zip(topics, outcomes, strict=True):

@@ -186,25 +186,6 @@ async def test_events_the_bus_refuses_wait_with_their_tasks_later_ones(sql: Engi
     assert relay.last_failure is None
 
 
-async def test_while_the_bus_fails_a_pass_tries_one_event_a_topic_first(sql: EngineSql) -> None:
-    clock = Clock()
-    await store(sql, *(an_event("task.updated", task_id=task) for task in range(6)))
-    bus = FlakyBus(failures=10_000)
-    relay = OutboxRelay(sql, bus, SETTINGS, clock=clock)
-
-    await relay.drain()  # the bus was thought up: every task's event is tried, on both topics
-    assert bus.attempts == 12
-    clock.advance(SETTINGS.max_backoff_seconds)
-    await relay.drain()
-    assert bus.attempts == 14, "one a topic, the others left waiting unmarked"
-    bus.failures = 0
-    clock.advance(SETTINGS.max_backoff_seconds)
-    await relay.drain()  # the probes go through, then the rest in the same pass
-
-    assert (await relay.backlog()).unsent == 0
-    assert relay.last_failure is None
-
-
 async def test_each_refused_event_keeps_the_reason_the_bus_gave_for_it(sql: EngineSql) -> None:
     class PickyBus(FlakyBus):
         async def publish_all(
