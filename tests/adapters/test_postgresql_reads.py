@@ -12,6 +12,7 @@ from tests.support.databases import migrated_postgres
 
 pytestmark = pytest.mark.postgres
 
+
 @pytest.fixture(scope="module")
 def url() -> Iterator[str]:
     with migrated_postgres("taskflow_reads") as database:
