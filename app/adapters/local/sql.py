@@ -55,7 +55,8 @@ def create_engine(url: str) -> Engine:
         sa.event.listen(engine, "connect", _sqlite_on_connect)
         sa.event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return sa.create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # EngineSql writes through it; its reads have a pool of their own (`_postgresql_reader`).
+    return sa.create_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True)
 
 
 def _in_memory(url: sa.URL) -> bool:
