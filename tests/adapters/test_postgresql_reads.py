@@ -39,10 +39,6 @@ def fetch_one(sql: EngineSql, statement: sa.Select[tuple[str]]) -> str:
     return str(asyncio.run(sql.fetch(statement))[0][0])
 
 
-def own_pid(admin: sa.Connection) -> int:
-    return int(admin.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
-
-
 def test_a_read_is_planned_for_its_own_parameters(sql: EngineSql) -> None:
     mode = sa.select(sa.func.current_setting("plan_cache_mode"))
 
@@ -56,9 +52,8 @@ def test_a_read_after_the_database_ended_the_pools_connections_is_answered(
     ended = admin.execute(
         sa.text(
             "SELECT count(*) FROM pg_stat_activity, pg_terminate_backend(pid) "
-            "WHERE datname = current_database() AND pid <> :own"
-        ),
-        {"own": own_pid(admin)},
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
     ).scalar_one()
     assert ended >= 1
 
