@@ -69,16 +69,8 @@ TASK = sa.Table(
     sa.Index("ix_task_owner_updated_at", "owner_id", "updated_at"),
     sa.Index("ix_task_owner_title_lower", "owner_id", sa.text("lower(title)")),
     sa.Index("ux_task_parent_task_id", "parent_task_id", unique=True),
-    # Only on PostgreSQL: tag containment and full text (trigrams: FOLDED_TEXT).
+    # Only on PostgreSQL: tag containment. (Its text search has the trigram indexes of FOLDED_TEXT.)
     postgresql_only(sa.Index("ix_task_tags_gin", "tags", postgresql_using="gin")),
-    postgresql_only(
-        sa.Index(
-            "ix_task_fulltext",
-            # As PostgreSQL reports it back, so alembic's comparison finds it unchanged.
-            sa.text("to_tsvector('simple'::regconfig, (title::text || ' '::text) || description)"),
-            postgresql_using="gin",
-        )
-    ),
 )
 
 # PostgreSQL only: the task's title and description folded to lower case, which PostgreSQL
