@@ -34,7 +34,7 @@ from bench.notify import (
     Latencies,
     NotifyResult,
 )
-from bench.scenarios import SCENARIOS
+from bench.scenarios import ONE_WORD_SEARCH, SCENARIOS
 from bench.sessions import OPENING_AT_ONCE, SessionsResult
 from bench.stack import (
     BINDING_FLOOR,
@@ -59,6 +59,7 @@ LOAD_MARKER_PREFIX = "<!-- bench: load part "
 NOT_RUN = "_The embedded part has not been run yet: `python -m bench --no-stack`._\n"
 SEED_TARGET_MS = 200.0
 OUR_TARGET_MS = 20.0
+ONE_WORD_SEARCH_TARGET_MS = 30.0  # issue 12, PostgreSQL at 100,000 tasks
 
 
 @dataclass
@@ -238,7 +239,10 @@ def render(setup: Setup, runs: Sequence[Run]) -> str:
         "",
         "Targets: the seed asks for every listing **under 200 ms at 10,000 tasks**; we aim "
         "for **p95 under 20 ms at 100,000 tasks on PostgreSQL**. Rows are marked against the "
-        "target of their size and backend (p95); SQLite at 100,000 has none.",
+        "target of their size and backend (p95); SQLite at 100,000 has none. Issue 12 asks "
+        f"for a one-word search (*{ONE_WORD_SEARCH}*) at 100,000 tasks on PostgreSQL under "
+        f"{ONE_WORD_SEARCH_TARGET_MS:.0f} ms p95; the line under that table says whether it "
+        "was met.",
         "",
         "## Results",
         "",
@@ -287,7 +291,19 @@ def _table(run: Run) -> list[str]:
             met = timings.p95 < target[0]
             line += f" {target[1]} | {_mark(met)} |"
         rows.append(line)
-    return [*rows, ""]
+    return [*rows, "", *_one_word_search(run)]
+
+
+def _one_word_search(run: Run) -> list[str]:
+    timings = run.timings.get(ONE_WORD_SEARCH)
+    if run.backend != "postgresql" or run.size < 100_000 or timings is None:
+        return []
+    met = timings.p95 < ONE_WORD_SEARCH_TARGET_MS
+    return [
+        f"Issue 12's target, a one-word search (*{ONE_WORD_SEARCH}*) under "
+        f"{ONE_WORD_SEARCH_TARGET_MS:.0f} ms p95: {_mark(met)} ({timings.p95:.1f} ms).",
+        "",
+    ]
 
 
 def _plans(runs: Sequence[Run]) -> list[str]:

@@ -14,6 +14,7 @@ from bench.workload import COMMON_TAGS, WORDS
 SEARCH_WORDS = WORDS[::7]
 FILTER_WINDOW = timedelta(days=90)
 DEEP_OFFSET = 5_000
+ONE_WORD_SEARCH = "search (GET)"
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ SCENARIOS = (
         "&due_after=…&due_before=…&sort_by=priority` (90-day window)",
         _filter,
     ),
-    Scenario("search (GET)", "`GET /api/tasks?q=<word>`", _search_get),
+    Scenario(ONE_WORD_SEARCH, "`GET /api/tasks?q=<word>`", _search_get),
     Scenario(
         "search (POST)",
         "`POST /api/tasks/search {query: <word>, filters: {status: pending, tags: [<common>]}}`",
