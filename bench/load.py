@@ -268,7 +268,7 @@ def reads(
 
 
 def people(
-    hosts: Sequence[str],
+    hosts: list[str],
     token_list: list[str],
     task_ids: int,
     servers: dict[str, int],
@@ -282,7 +282,7 @@ def people(
             settle(host, token_list[0], log)
         log(f"{options.people} people, run {run + 1} of {options.runs}")
         plan = Plan(
-            hosts=list(hosts),
+            hosts=hosts,
             kind="mix",
             users=options.people,
             spawn_rate=options.spawn_rate,

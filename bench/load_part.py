@@ -91,7 +91,7 @@ def embedded(
             if "reads" in parts:
                 reads = load.reads(product.base_url, token_list, TASKS, groups, options, log)
             if "people" in parts:
-                people = load.people(product.base_url, token_list, TASKS, groups, options, log)
+                people = load.people([product.base_url], token_list, TASKS, groups, options, log)
             if "sessions" in parts:
                 found = asyncio.run(
                     measure_sessions(
@@ -143,7 +143,9 @@ def stack(options: LoadOptions, log: Callable[[str], None]) -> LoadResult:
                 with httpx.Client(base_url=running.app_url, timeout=60) as client:
                     log_in(client).raise_for_status()
                     token_list = load.tokens(client, options.people)
-                people = load.people(running.app_urls, token_list, ids[-1], groups, options, log)
+                people = load.people(
+                    list(running.app_urls), token_list, ids[-1], groups, options, log
+                )
                 info["Load average (1/5/15 min) at end"] = machine.load()
             finally:
                 unseed(running.database_url, ids)
