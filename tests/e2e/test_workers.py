@@ -5,6 +5,7 @@ leading worker does alone (the relay, the recurrence, the reminder timers) happe
 import asyncio
 import importlib.metadata
 import os
+import resource
 import signal
 import time
 import uuid
@@ -158,6 +159,9 @@ def test_every_kept_connection_is_answered_whichever_worker_it_lands_on(
     """The kernel hands each new connection to one worker's socket. Each worker takes as many
     connections as the whole backlog, so none waits behind a full worker while the other has
     room: with Granian's default of half each, some of these were never answered."""
+    # A descriptor a connection: this process may need more than a common soft limit of 1,024.
+    _, most = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (most, most))
     answered = asyncio.run(answered_on_kept_connections(two_workers.port, KEPT_CONNECTIONS))
     assert answered == KEPT_CONNECTIONS
 
