@@ -1,5 +1,6 @@
 """The dead-letter list's statements."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -65,12 +66,16 @@ class DeadLetterRepository:
         )
         return int(rows[0][0])
 
-    async def mark_replayed(self, dead_letter_id: int, at: datetime) -> DeadLetter | None:
-        """Mark it replayed at `at`; None when it was replayed already (or is gone)."""
+    async def mark_replayed(
+        self, dead_letter_id: int, at: datetime, follow_ups: Sequence[sa.Executable] = ()
+    ) -> DeadLetter | None:
+        """Mark it replayed at `at`, and run `follow_ups` in the same write; None (and no
+        follow-up) when it was replayed already (or is gone)."""
         rows = await self._sql.write(
             sa.update(DEAD_LETTER)
             .where(DEAD_LETTER.c.id == dead_letter_id, DEAD_LETTER.c.replayed_at.is_(None))
             .values(replayed_at=at)
-            .returning(*DEAD_LETTER.c)
+            .returning(*DEAD_LETTER.c),
+            follow_ups,
         )
         return from_row(DeadLetter, DEAD_LETTER, rows[0]) if rows else None

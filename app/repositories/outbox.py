@@ -27,6 +27,25 @@ def outbox_inserts(*events: Event) -> list[sa.Insert]:
     return [rows_insert(OUTBOX, _OUTBOX_COLUMNS, rows)] if rows else []
 
 
+def outbox_requeue(event_id: str, topic: str, payload: Message, now: datetime) -> sa.Insert:
+    """The follow-up storing the event to be published again. The sent row of its first
+    delivery may still be there (event_id and topic are unique): then it is sent again."""
+    requeue = upsert_insert(OUTBOX).values(
+        event_id=event_id, topic=topic, payload=payload, created_at=now, attempts=0
+    )
+    return requeue.on_conflict_do_update(
+        index_elements=["event_id", "topic"],
+        set_={
+            "payload": requeue.excluded.payload,
+            "created_at": requeue.excluded.created_at,
+            "sent_at": None,
+            "claimed_until": None,
+            "attempts": 0,
+            "last_error": None,
+        },
+    )
+
+
 @dataclass(frozen=True)
 class Claimed:
     """An outbox row a relay holds the lease of."""
@@ -133,26 +152,6 @@ class OutboxRepository:
             sa.update(OUTBOX)
             .where(OUTBOX.c.id.in_(ids))
             .values(attempts=OUTBOX.c.attempts + 1, last_error=error, claimed_until=retry_at)
-        )
-
-    async def requeue(self, event_id: str, topic: str, payload: Message, now: datetime) -> None:
-        """Store the event to be published again. The sent row of its first delivery may
-        still be there (event_id and topic are unique): then it is sent again."""
-        requeue = upsert_insert(OUTBOX).values(
-            event_id=event_id, topic=topic, payload=payload, created_at=now, attempts=0
-        )
-        await self._sql.write(
-            requeue.on_conflict_do_update(
-                index_elements=["event_id", "topic"],
-                set_={
-                    "payload": requeue.excluded.payload,
-                    "created_at": requeue.excluded.created_at,
-                    "sent_at": None,
-                    "claimed_until": None,
-                    "attempts": 0,
-                    "last_error": None,
-                },
-            )
         )
 
     async def prune(self, sent_before: datetime, limit: int) -> int:

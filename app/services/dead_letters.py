@@ -17,7 +17,7 @@ from app.domain.events import DEAD_LETTERS, TOPICS, DeadLetterForwarded, message
 from app.domain.models import DeadLetter
 from app.ports import Clock, EventBus, Sql, utc_now
 from app.repositories.dead_letters import DeadLetterRepository
-from app.repositories.outbox import OutboxRepository
+from app.repositories.outbox import outbox_requeue
 from app.services.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,6 @@ ERROR_MAX = 2000
 class DeadLetterService:
     def __init__(self, sql: Sql, requeued: Callable[[], None], clock: Clock = utc_now) -> None:
         self._dead_letters = DeadLetterRepository(sql)
-        self._outbox = OutboxRepository(sql)
         self._requeued = requeued
         self._clock = clock
 
@@ -85,10 +84,15 @@ class DeadLetterService:
                 f"dead letter {dead_letter_id} was replayed at {letter.replayed_at.isoformat()}"
             )
         now = self._clock()
-        await self._outbox.requeue(letter.event_id, letter.topic, letter.payload, now)
+        # Marked in the write that puts the event back: were it still waiting when the
+        # relay publishes the event and a handler rejects it again, that rejection would be
+        # taken for a redelivery of this letter, and never listed.
+        requeue = outbox_requeue(letter.event_id, letter.topic, letter.payload, now)
+        replayed = await self._dead_letters.mark_replayed(dead_letter_id, now, [requeue])
+        if replayed is None:
+            return await self._get(dead_letter_id)
         self._requeued()
-        replayed = await self._dead_letters.mark_replayed(dead_letter_id, now)
-        return replayed if replayed is not None else await self._get(dead_letter_id)
+        return replayed
 
     async def _get(self, dead_letter_id: int) -> DeadLetter:
         letter = await self._dead_letters.get(dead_letter_id)

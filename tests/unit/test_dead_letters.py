@@ -15,7 +15,7 @@ from app.adapters.local.sql import EngineSql
 from app.callbacks import callbacks_router
 from app.domain.events import DEAD_LETTERS, REMINDERS, TASK_EVENTS, Event, message
 from app.repositories.outbox import outbox_inserts
-from app.repositories.tables import OUTBOX
+from app.repositories.tables import DEAD_LETTER, OUTBOX
 from app.routing import Handler, Route
 from app.services.dead_letters import DeadLetterForwarder, DeadLetterService
 from app.services.dispatch import Dispatcher, EventHandler
@@ -127,6 +127,34 @@ async def test_replay_publishes_the_event_again_and_marks_it(
     # Rejected again after the replay: a new dead letter, the replayed one kept.
     assert await dead_letters.record(REMINDERS, message(event), "no reminder_id")
     assert (await dead_letters.page())[1] == 2
+
+
+async def test_the_relay_is_woken_only_once_the_replayed_letter_is_marked(
+    sql: EngineSql,
+) -> None:
+    """Once woken, the relay may publish the event and a handler reject it at once: that
+    rejection must not meet the replayed letter still waiting, or it would be taken for a
+    redelivery of it and never listed."""
+
+    def waiting() -> int:
+        with sql.engine.connect() as connection:
+            return int(
+                connection.execute(
+                    sa.select(sa.func.count())
+                    .select_from(DEAD_LETTER)
+                    .where(DEAD_LETTER.c.replayed_at.is_(None))
+                ).scalar_one()
+            )
+
+    waiting_when_woken: list[int] = []
+    dead_letters = DeadLetterService(sql, lambda: waiting_when_woken.append(waiting()), Clock())
+    event = an_event("reminder.cancelled", task_id=5)
+    await dead_letters.record(REMINDERS, message(event), "no reminder_id")
+    [letter], _ = await dead_letters.page()
+
+    await dead_letters.replay(letter.id)  # type: ignore[arg-type]
+    assert waiting_when_woken == [0]
+    assert await sql.fetch(sa.select(OUTBOX.c.event_id)) == [(event.event_id,)]
 
 
 async def test_replay_of_a_pruned_event_puts_it_back_in_the_outbox(

@@ -18,7 +18,7 @@ from app.domain.models import AuditLogEntry, DeadLetter, Reminder, Task
 from app.repositories.audit import AuditRepository
 from app.repositories.dead_letters import DeadLetterRepository
 from app.repositories.key_value import KeyValueRepository
-from app.repositories.outbox import Backlog, OutboxRepository
+from app.repositories.outbox import Backlog, OutboxRepository, outbox_requeue
 from app.repositories.tables import METADATA, OUTBOX, exists_on
 from app.repositories.tasks import ReminderChanges, TaskRepository
 from tests.support.events import an_event
@@ -291,7 +291,7 @@ async def test_the_outbox_claims_marks_requeues_and_prunes(sql: EngineSql) -> No
     retried = await outbox.claim(NOW + timedelta(seconds=6), NOW + timedelta(seconds=36), 10)
     assert [(row.id, row.attempts) for row in retried] == [(claimed[0].id, 1)]
     await outbox.release([claimed[0].id])
-    await outbox.requeue(event.event_id, claimed[1].topic, message(event), NOW)
+    await sql.write(outbox_requeue(event.event_id, claimed[1].topic, message(event), NOW))
     assert (await outbox.backlog()).unsent == 2
 
     await outbox.mark_sent([row.id for row in claimed], NOW)
