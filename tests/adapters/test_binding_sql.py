@@ -179,7 +179,7 @@ async def test_statements_of_one_shape_share_a_compiled_text_and_carry_their_own
     def by_id(task_id: int) -> sa.Select[Any]:
         return sa.select(TASK.c.title).where(TASK.c.id == task_id)
 
-    assert compile_for_binding(by_id(311), True)[0] == compile_for_binding(by_id(312), True)[0]
+    assert compile_for_binding(by_id(311))[0] == compile_for_binding(by_id(312))[0]
     assert [await sql.fetch(by_id(task_id)) for task_id in (311, 312, 313)] == [
         [("t311",)],
         [("t312",)],

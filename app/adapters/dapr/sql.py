@@ -12,11 +12,13 @@ exactly one row, its rows as one JSON array: an answer without that row is a fai
 
 import json
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import grpc
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.psycopg import PGCompiler_psycopg, PGDialect_psycopg
 from sqlalchemy.sql import Executable
@@ -41,49 +43,66 @@ class _BindingDialect(PGDialect_psycopg):
 DIALECT = _BindingDialect(paramstyle="numeric_dollar")
 
 
+RowReader = Callable[[list[Any]], Row]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What every statement of one cache key shares: its text as sent (None: compiled for
+    each run, see `_Compiled`) and how its rows are read (None: it has no result columns)."""
+
+    compiled: SQLCompiler | None
+    read: RowReader | None
+
+
 class _Compiled:
     """Statements as sent, compiled, by SQLAlchemy's cache key of the statement asked for (its
-    shape, its values apart) and how it is sent, the least recently used dropped first: what
-    the engine's own cache does for the embedded runtime. Compiling a page, and making it one
-    row, took 1 to 1.6 ms of the app's one event loop."""
+    shape, its values apart), the least recently used dropped first: what the engine's own
+    cache does for the embedded runtime. Compiling a page, and making it one row, took 1 to
+    1.6 ms of the app's one event loop; finding a new statement's result columns again,
+    a tenth of the app's time under load."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        # None: a statement with an IN list, whose length is not in the key, or a value
-        # written into the text: compiled for each run, with the list expanded.
-        self._by_key: OrderedDict[tuple[Any, ...], SQLCompiler | None] = OrderedDict()
+        # compiled None: a statement with an IN list, whose length is not in the key, or a
+        # value written into the text: compiled for each run, with the list expanded.
+        self._by_key: OrderedDict[tuple[Any, ...], _Shape] = OrderedDict()
 
-    def of(
-        self, statement: sa.ClauseElement, one_row: bool
-    ) -> tuple[SQLCompiler, Mapping[str, Any]]:
-        """`statement` compiled as sent (`in_one_row` if `one_row`), and its parameters."""
+    def of(self, statement: sa.ClauseElement) -> tuple[SQLCompiler, Mapping[str, Any], _Shape]:
+        """`statement` compiled as sent, its parameters, and its shape."""
         cache_key = statement._generate_cache_key()
         if cache_key is None:
-            return _expanded(statement, one_row)
-        key = (cache_key.key, one_row)
-        if key in self._by_key:
-            self._by_key.move_to_end(key)
-            compiled = self._by_key[key]
+            shape = _Shape(None, _reader(statement))
+            return *_expanded(statement, shape), shape
+        if cache_key.key in self._by_key:
+            self._by_key.move_to_end(cache_key.key)
+            shape = self._by_key[cache_key.key]
         else:
+            read = _reader(statement)
             # Compiled with the key of the statement asked for: its parameters, which the sent
             # form holds, take the values of whichever statement of that key comes later.
-            compiled = _compile(_sent(statement, one_row), expand=False, cache_key=cache_key)
+            compiled: SQLCompiler | None = _compile(
+                _sent(statement, read), expand=False, cache_key=cache_key
+            )
+            assert compiled is not None
             if compiled.post_compile_params or compiled.literal_execute_params:
                 compiled = None
-            self._by_key[key] = compiled
+            shape = self._by_key[cache_key.key] = _Shape(compiled, read)
             if len(self._by_key) > self._size:
                 self._by_key.popitem(last=False)
-        if compiled is None:
-            return _expanded(statement, one_row)
-        return compiled, compiled.construct_params(extracted_parameters=cache_key.bindparams)
+        if shape.compiled is None:
+            return *_expanded(statement, shape), shape
+        params = shape.compiled.construct_params(extracted_parameters=cache_key.bindparams)
+        return shape.compiled, params, shape
 
 
-def _sent(statement: sa.ClauseElement, one_row: bool) -> sa.ClauseElement:
-    return in_one_row(statement) if one_row else statement
+def _sent(statement: sa.ClauseElement, read: RowReader | None) -> sa.ClauseElement:
+    """A statement with result columns goes `in_one_row`."""
+    return statement if read is None else in_one_row(statement)
 
 
-def _expanded(statement: sa.ClauseElement, one_row: bool) -> tuple[SQLCompiler, Mapping[str, Any]]:
-    compiled = _compile(_sent(statement, one_row), expand=True)
+def _expanded(statement: sa.ClauseElement, shape: _Shape) -> tuple[SQLCompiler, Mapping[str, Any]]:
+    compiled = _compile(_sent(statement, shape.read), expand=True)
     return compiled, compiled.construct_params()
 
 
@@ -100,11 +119,14 @@ def _compile(
 COMPILED = _Compiled(size=500)
 
 
-def compile_for_binding(statement: Executable, one_row: bool) -> tuple[str, list[str | None]]:
-    """PostgreSQL text with $n placeholders, and the parameters as text in that order: of
-    `statement`, or of `in_one_row(statement)` if `one_row`."""
+def compile_for_binding(
+    statement: Executable,
+) -> tuple[str, list[str | None], RowReader | None]:
+    """PostgreSQL text with $n placeholders, the parameters as text in that order, and how
+    a row of the answer is read: of `statement`, or, if it has result columns, of
+    `in_one_row(statement)`."""
     assert isinstance(statement, sa.ClauseElement)
-    compiled, params = COMPILED.of(statement, one_row)
+    compiled, params, shape = COMPILED.of(statement)
     values: list[str | None] = []
     for name in compiled.positiontup or []:
         bind = compiled.binds[name if name in compiled.binds else name.rsplit("_", 1)[0]]
@@ -114,7 +136,7 @@ def compile_for_binding(statement: Executable, one_row: bool) -> tuple[str, list
             continue
         process = bind.type._cached_bind_processor(DIALECT)
         values.append(_as_text(process(value) if process else value))
-    return compiled.string, values
+    return compiled.string, values, shape.read
 
 
 def _as_text(value: Any) -> str | None:
@@ -153,9 +175,8 @@ class BindingSql:
     async def _run(self, statement: Executable) -> list[Row]:
         """`query` for a statement with result columns (a SELECT, a write with RETURNING),
         `exec` for one without."""
-        columns = _result_columns(statement)
-        operation = "query" if columns else "exec"
-        sql, params = compile_for_binding(statement, one_row=bool(columns))
+        sql, params, read = compile_for_binding(statement)
+        operation = "exec" if read is None else "query"
         try:
             response = await self._sidecar.calls.invoke_binding(
                 self._binding,
@@ -164,7 +185,7 @@ class BindingSql:
             )
         except grpc.RpcError as error:
             raise StoreUnavailable(f"the database binding failed: {error}") from error
-        return rows_from_answer(response.data, columns) if columns else []
+        return [] if read is None else rows_from_answer(response.data, read)
 
 
 def in_one_row(statement: sa.ClauseElement) -> sa.Select[Any]:
@@ -174,13 +195,13 @@ def in_one_row(statement: sa.ClauseElement) -> sa.Select[Any]:
     return sa.select(sa.func.coalesce(sa.cast(rows, sa.Text), sa.literal_column("'[]'")))
 
 
-def rows_from_answer(data: bytes | None, columns: Sequence[sa.ColumnElement[Any]]) -> list[Row]:
+def rows_from_answer(data: bytes | None, read: RowReader) -> list[Row]:
     """The rows of a statement sent `in_one_row`, from the binding's answer."""
-    answer = json.loads(data or b"[]")
+    answer = orjson.loads(data or b"[]")
     if len(answer) != 1:
         raise StoreUnavailable("the database did not finish the statement")
     [[rows]] = answer
-    return [row_from_json(raw, columns) for raw in json.loads(rows)]
+    return [read(raw) for raw in orjson.loads(rows)]
 
 
 def guarded_batch(guard: Executable, follow_ups: Sequence[Executable]) -> sa.Select[Any]:
@@ -207,31 +228,41 @@ def _only_if(statement: Executable, condition: sa.ColumnElement[bool]) -> Any:
     raise TypeError(f"cannot make {type(statement).__name__} conditional")
 
 
-def _result_columns(statement: Executable) -> list[sa.ColumnElement[Any]]:
+def _reader(statement: sa.ClauseElement) -> RowReader | None:
+    """How a row of `statement`'s answer is read, or None if it has no result columns."""
     if isinstance(statement, sa.Select):
-        return list(statement.selected_columns)
-    if isinstance(statement, TextClause | CTE):
-        return []
-    returning = getattr(statement, "_returning", ())
-    return list(returning)
-
-
-def row_from_json(raw: list[Any], columns: Sequence[sa.ColumnElement[Any]]) -> Row:
-    return tuple(_value(value, column.type) for value, column in zip(raw, columns, strict=True))
-
-
-def _value(value: Any, type_: sa.types.TypeEngine[Any]) -> Any:
-    """A JSON value from the binding as SQLAlchemy would have returned it."""
-    if value is None:
+        columns = list(statement.selected_columns)
+    elif isinstance(statement, TextClause | CTE):
+        columns = []
+    else:
+        columns = list(getattr(statement, "_returning", ()))
+    if not columns:
         return None
+    convert = tuple(_converter(column.type) for column in columns)
+
+    def read(raw: list[Any]) -> Row:
+        return tuple(
+            None if value is None else to(value) for value, to in zip(raw, convert, strict=True)
+        )
+
+    return read
+
+
+def _converter(type_: sa.types.TypeEngine[Any]) -> Callable[[Any], Any]:
+    """A JSON value from the binding, never null, as SQLAlchemy would have returned it."""
     if isinstance(type_, sa.TypeDecorator):
-        return type_.process_result_value(_value(value, type_.impl_instance), DIALECT)
+        inner = _converter(type_.impl_instance)
+        return lambda value: type_.process_result_value(inner(value), DIALECT)
     if isinstance(type_, sa.DateTime):
-        return datetime.fromisoformat(value)
+        return datetime.fromisoformat
     if isinstance(type_, sa.Date):
-        return date.fromisoformat(value)
-    if isinstance(type_, sa.JSON) and isinstance(value, str):
-        return json.loads(value)
+        return date.fromisoformat
+    if isinstance(type_, sa.JSON):
+        return lambda value: orjson.loads(value) if isinstance(value, str) else value
     if isinstance(type_, sa.Integer):
-        return int(value)
+        return int
+    return _as_is
+
+
+def _as_is(value: Any) -> Any:
     return value
