@@ -28,11 +28,12 @@ from app.services.dispatch import Dispatcher
 log = logging.getLogger(__name__)
 
 
-def sidecar_only(app_token: str | None) -> Callable[[str | None], None]:
+def sidecar_only(app_token: str | None) -> Callable[[str | None], Awaitable[None]]:
     """The dependency that lets through only calls carrying `app_token` (none without one)."""
     expected = (app_token or "").encode()
 
-    def check(dapr_api_token: Annotated[str | None, Header()] = None) -> None:
+    # async: a plain function would be run in a worker thread for every delivery.
+    async def check(dapr_api_token: Annotated[str | None, Header()] = None) -> None:
         # Bytes: compare_digest refuses a str with non-ASCII characters, which a client can
         # put in a header.
         given = (dapr_api_token or "").encode()

@@ -79,7 +79,9 @@ ROUTES: tuple[Route, ...] = (
     # A minute's reminders (a thousand, say) keep up only when a batch of them is stored at
     # once (Courier.enqueue).
     Route("notifier", TASK_UPDATES, Handler.NOTIFY, frozenset({"reminder.sent"}), bulk=True),
-    *(Route("audit", topic, Handler.AUDIT, carried_by(topic)) for topic in TOPICS),
+    # One row per event_id, whatever the order: a batch costs the audit processor one
+    # delivery instead of one for every event, which took a third of its time.
+    *(Route("audit", topic, Handler.AUDIT, carried_by(topic), bulk=True) for topic in TOPICS),
 )
 
 
