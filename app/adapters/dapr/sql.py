@@ -81,13 +81,9 @@ class _Compiled:
             read = _reader(statement)
             # Compiled with the key of the statement asked for: its parameters, which the sent
             # form holds, take the values of whichever statement of that key comes later.
-            compiled: SQLCompiler | None = _compile(
-                _sent(statement, read), expand=False, cache_key=cache_key
-            )
-            assert compiled is not None
-            if compiled.post_compile_params or compiled.literal_execute_params:
-                compiled = None
-            shape = self._by_key[cache_key.key] = _Shape(compiled, read)
+            compiled = _compile(_sent(statement, read), expand=False, cache_key=cache_key)
+            for_each_run = compiled.post_compile_params or compiled.literal_execute_params
+            shape = self._by_key[cache_key.key] = _Shape(None if for_each_run else compiled, read)
             if len(self._by_key) > self._size:
                 self._by_key.popitem(last=False)
         if shape.compiled is None:
