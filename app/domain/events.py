@@ -106,6 +106,9 @@ class ReminderSent(EventBase):
     reminder_id: int
     title: str
     due_date: datetime | None
+    # The task's time zone, for showing its due time; absent from events stored before it was
+    # carried.
+    timezone: str | None = None
     scheduled_at: datetime
     fired_at: datetime
     late: bool

@@ -180,6 +180,7 @@ class ReminderService:
             reminder_id=reminder.id,
             title=task.title,
             due_date=task.due_date,
+            timezone=task.timezone,
             scheduled_at=reminder.scheduled_at,
             fired_at=fired_at,
             late=late,

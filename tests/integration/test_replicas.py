@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, WebSocket, expect, sync_playwright
 
 from app.domain.events import DEAD_LETTERS, REMINDERS, TASK_UPDATES
 from tests.e2e.browser import VIEWPORT, Board, launch, sign_in
@@ -37,10 +37,16 @@ def replicas_browser() -> Iterator[Browser]:
 
 
 def opened_sockets(page: Page) -> list[str]:
-    """The addresses of the WebSockets `page` opens from now on."""
-    urls: list[str] = []
-    page.on("websocket", lambda socket: urls.append(socket.url))
-    return urls
+    """The addresses of the WebSockets `page` opens from now on, and a line when one closes
+    (a tab whose socket closed and opened again may miss what was sent meanwhile)."""
+    seen: list[str] = []
+
+    def opened(socket: WebSocket) -> None:
+        seen.append(socket.url)
+        socket.on("close", lambda closed: seen.append(f"closed at {time.monotonic():.1f}"))
+
+    page.on("websocket", opened)
+    return seen
 
 
 def audited(api: httpx.Client, task_id: int, event_type: str) -> list[dict[str, Any]]:
@@ -103,8 +109,16 @@ def test_a_tab_on_each_replica_gets_the_change_and_the_toast_and_a_reminder_is_s
         for tab in tabs:
             expect(tab.row(f"Chores {word}")).to_be_visible(timeout=30_000)
         toasts = [tab.toasts().filter(has_text=f"Reminder: Call the bank {word}") for tab in tabs]
-        for toast in toasts:
-            expect(toast).to_be_visible(timeout=30_000)
+        for url, toast in zip(replicas.app_urls, toasts, strict=True):
+            try:
+                expect(toast).to_be_visible(timeout=30_000)
+            except AssertionError as missed:
+                with replicas.client() as api:
+                    fired = api.get("/api/reminders", params={"task_id": bank["id"]})
+                raise AssertionError(
+                    f"no toast on the tab of {url} by {time.monotonic():.1f}; its sockets: "
+                    f"{sockets[url]}; the reminder: {fired.text}"
+                ) from missed
             expect(toast).to_have_count(1)
 
         with replicas.client() as api:

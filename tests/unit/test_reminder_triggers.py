@@ -16,9 +16,9 @@ from app.adapters.local.jobs import AsyncioJobs
 from app.adapters.local.sql import EngineSql
 from app.callbacks import callbacks_router
 from app.domain.enums import ReminderStatus
-from app.domain.events import REMINDERS, ReminderTriggered
+from app.domain.events import REMINDERS, TASK_UPDATES, ReminderTriggered
 from app.domain.models import Reminder
-from app.repositories.tables import REMINDER
+from app.repositories.tables import OUTBOX, REMINDER
 from app.services.dead_letters import DeadLetterService
 from app.services.dispatch import Dispatcher
 from app.services.reminders import ReminderService, job_name
@@ -143,6 +143,26 @@ async def test_marking_sent_ignores_a_trigger_for_another_time(setup: Setup) -> 
     await setup.reminders.mark_sent(REMINDERS, _triggered(moved, moved.scheduled_at, fired_at))
     sent = await setup.reminders.get(OWNER, reminder.id)
     assert (sent.status, sent.sent_at, sent.late) == (ReminderStatus.SENT, fired_at, False)
+
+
+async def test_the_sent_event_tells_the_tabs_everything_their_toast_shows(
+    setup: Setup, sql: EngineSql
+) -> None:
+    task = await setup.tasks.create(
+        OWNER, {"title": "call the bank", "due_date": DUE, "timezone": "Asia/Tokyo"}
+    )
+    reminder = await setup.reminders.create(OWNER, task.id, "1 hour")
+    fired_at = reminder.scheduled_at + timedelta(minutes=5)
+    await setup.reminders.mark_sent(
+        REMINDERS, _triggered(reminder, reminder.scheduled_at, fired_at)
+    )
+
+    payloads = await sql.fetch(sa.select(OUTBOX.c.payload).where(OUTBOX.c.topic == TASK_UPDATES))
+    [sent] = [row[0] for row in payloads if row[0]["event_type"] == "reminder.sent"]
+    assert sent["title"] == "call the bank"
+    assert sent["timezone"] == "Asia/Tokyo"
+    assert datetime.fromisoformat(sent["due_date"]) == DUE
+    assert sent["late"] is True
 
 
 async def test_a_trigger_the_bus_refuses_counts_a_retry_and_fails(setup: Setup) -> None:

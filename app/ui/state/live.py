@@ -3,7 +3,6 @@ when its user's tasks change anywhere (another tab, the chat, the recurrence pro
 its board again (one listing shared by every tab of the user showing the same view); a
 reminder that fires shows a toast in every tab of its owner."""
 
-import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -15,8 +14,6 @@ from reflex.event import EventSpec
 
 from app.domain.events import ReminderSent
 from app.domain.users import User
-from app.live import Change
-from app.services.errors import NotFound
 from app.ui import routes
 from app.ui.format import wall_clock
 from app.ui.shared_work import SharedWork
@@ -81,22 +78,14 @@ class LiveState(rx.State):
                 # Keep listening: the next change lists again.
                 log.exception("refreshing a tab after a change failed")
             for change in changes:
-                toast = await _reminder_toast(owner, change)
-                if toast is not None:
-                    yield toast
+                if isinstance(change.event, ReminderSent):
+                    yield _reminder_toast(change.event)
 
 
-async def _reminder_toast(owner: int, change: Change) -> EventSpec | None:
+def _reminder_toast(sent: ReminderSent) -> EventSpec:
     """A toast for reminder.sent: the task's title, its due time in its own zone, and "late"
     when the reminder fired after its time (the app was down, say)."""
-    sent = change.event
-    if not isinstance(sent, ReminderSent):
-        return None
-    runtime = current_app().runtime
-    zone = runtime.settings.timezone
-    if sent.task_id is not None:
-        with contextlib.suppress(NotFound):
-            zone = (await runtime.tasks.get(owner, sent.task_id)).timezone
+    zone = sent.timezone or current_app().runtime.settings.timezone
     when = f"Due {wall_clock(sent.due_date, zone)}" if sent.due_date else "No due date"
     if sent.late:
         when += " · late: it fired after its time"
