@@ -29,7 +29,7 @@ from app.services.tasks import TaskService
 log = logging.getLogger(__name__)
 
 # How often the settings are read again, at the most: a changed digest time counts from then.
-CHECK_SECONDS = 60.0
+CHECK_SECONDS = 15.0
 
 
 class DigestService:
