@@ -25,50 +25,73 @@
 #            each app's own tokens are <ID>_APP_API_TOKEN and <ID>_DAPR_API_TOKEN; APP_URLS
 #            lists the app replicas' addresses, the first's (APP_URL) first
 #   logs     the tail of every log, or of one (NAME: taskflow, taskflow-dapr, scheduler, ...)
-# PIDs, logs, the generated secrets file, the scheduler's data and Sentry's certificates are
-# in .data/stack/.
+#   TASKFLOW_STACK_INSTANCE=1 (0 when unset) acts on a second stack, apart from the first and
+#   beside it: its own PostgreSQL cluster, Kafka broker, Sentry, scheduler, apps and sidecars,
+#   every port of them 1000 higher, its folder .data/stack-1 (Redis alone is shared). The
+#   tests run a fault that takes minutes on it while the other stack tests run on the first.
+# PIDs, logs, the generated secrets file, the components the sidecars load, the scheduler's
+# data and Sentry's certificates are in .data/stack/.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+INSTANCE="${TASKFLOW_STACK_INSTANCE:-0}"
+[[ "$INSTANCE" =~ ^[01]$ ]] || die "TASKFLOW_STACK_INSTANCE must be 0 or 1, not '$INSTANCE'"
+SHIFT=$((1000 * INSTANCE)) # added to every port of the stack
 RUN="$ROOT/.data/stack"
+((INSTANCE == 0)) || RUN+="-$INSTANCE"
 DB=taskflow_stack
-SECRETS="$RUN/secrets.json" # the path dapr-components/self-hosted/secretstores.yaml reads
-COMPONENTS="$ROOT/dapr-components/self-hosted"
+SECRETS="$RUN/secrets.json"
+SOURCE_COMPONENTS="$ROOT/dapr-components/self-hosted"
+# What the sidecars load: the components above, with this stack's ports and secrets file.
+COMPONENTS="$RUN/components"
 CONFIG="$COMPONENTS/configuration.yaml"
 SENTRY_CONFIG="$ROOT/dapr-components/sentry.yaml"
 TRUST_ANCHORS="$RUN/sentry/ca.crt" # made by Sentry on its first start
 
 # --- Ports: the one place they are set -------------------------------------------------
 # PostgreSQL 25432 (scripts/postgres.sh) and Kafka 29092/29093 (scripts/kafka.sh) keep
-# their own settings. Dapr's defaults (3500, 50001, 9090, 8080, 2379/2380) are avoided
+# their own settings, moved by SHIFT below. Dapr's defaults (3500, 50001, 9090, 8080, 2379/2380) are avoided
 # where two processes would share them, and nothing else listens beyond loopback except
 # the app (HOST, as `make run`). Every port here, in scripts/postgres.sh, kafka.sh and
 # redis.sh is below Linux's ephemeral range (32768-60999): a client retrying a stopped
 # server's port from an ephemeral port can otherwise connect to itself and hold that port.
-SCHEDULER_PORT=20006         # gRPC API the sidecars connect to
-SCHEDULER_HEALTHZ_PORT=28086 # GET /healthz
-SCHEDULER_METRICS_PORT=29196
-SENTRY_PORT=20003          # gRPC API the sidecars get their certificates from
-SENTRY_HEALTHZ_PORT=28087 # GET /healthz (Sentry listens for it on every interface)
-ETCD_CLIENT_PORT=22379 # the scheduler's embedded etcd
-ETCD_PEER_PORT=22380
-APP_PORT="${PORT:-3000}" # the app: UI and API, as `make run`
+SCHEDULER_PORT=$((20006 + SHIFT))         # gRPC API the sidecars connect to
+SCHEDULER_HEALTHZ_PORT=$((28086 + SHIFT)) # GET /healthz
+SCHEDULER_METRICS_PORT=$((29196 + SHIFT))
+SENTRY_PORT=$((20003 + SHIFT))          # gRPC API the sidecars get their certificates from
+SENTRY_HEALTHZ_PORT=$((28087 + SHIFT)) # GET /healthz (Sentry listens for it on every interface)
+ETCD_CLIENT_PORT=$((22379 + SHIFT)) # the scheduler's embedded etcd
+ETCD_PEER_PORT=$((22380 + SHIFT))
+# The app's port is PORT (default 3000): UI and API, as `make run`.
 #        app id     app port   daprd HTTP  gRPC   internal gRPC*  metrics
 APPS=(
-  "taskflow   $APP_PORT  3500  20001  20002  29190"
+  "taskflow   ${PORT:-3000}  3500  20001  20002  29190"
   "recurrence 3101       3510  20011  20012  29191"
   "reminders  3102       3520  20021  20022  29192"
   "audit      3103       3530  20031  20032  29193"
   "notifier   3104       3540  20041  20042  29194"
 )
 # *sidecar-to-sidecar (service invocation): also in configuration.yaml's name resolution,
-# which resolves `taskflow` to the first replica.
+# which resolves `taskflow` to the first replica (the copy in COMPONENTS has them moved by
+# SHIFT).
 # App replica r (1, 2, ...) is taskflow-r: the first's ports plus r (the app), plus 100*r
 # (its sidecar's).
 MAX_REPLICAS=9
 REPLICA_STEP=100
+
+shift_ports() { # LINE of APPS -> the same with SHIFT added to each port
+  local id ports port shifted=()
+  read -r id ports <<<"$1"
+  for port in $ports; do shifted+=("$((port + SHIFT))"); done
+  echo "$id ${shifted[*]}"
+}
+for i in "${!APPS[@]}"; do APPS[i]="$(shift_ports "${APPS[i]}")"; done
+# The cluster and the broker of this stack (scripts/postgres.sh and kafka.sh read these).
+export TASKFLOW_PG_PORT=$((${TASKFLOW_PG_PORT:-25432} + SHIFT))
+export TASKFLOW_KAFKA_PORT=$((${TASKFLOW_KAFKA_PORT:-29092} + SHIFT))
+export TASKFLOW_KAFKA_CONTROLLER_PORT=$((${TASKFLOW_KAFKA_CONTROLLER_PORT:-29093} + SHIFT))
 
 # ---------------------------------------------------------------------------------------
 
@@ -193,7 +216,7 @@ check_ports() { # no two parts of the stack on one port
     read -r name app http grpc internal metrics <<<"$entry"
     for port in "$app" "$http" "$grpc" "$internal" "$metrics"; do
       [[ -z "${owner[$port]:-}" ]] ||
-        die "port $port would be both ${owner[$port]}'s and $name's (PORT=$APP_PORT, REPLICAS=$COUNT)"
+        die "port $port would be both ${owner[$port]}'s and $name's (PORT=${PORT:-3000}, TASKFLOW_STACK_INSTANCE=$INSTANCE, REPLICAS=$COUNT)"
       owner[$port]="$name"
     done
   done
@@ -300,13 +323,22 @@ PY
   done
 }
 
-check_name_resolution() { # configuration.yaml must resolve every app id to its port
-  local entry id internal
+write_components() { # COMPONENTS: the source's, with this stack's secrets file and ports;
+  # the name resolution of its configuration.yaml must resolve every app id to its port.
+  local entry id internal tmp="$COMPONENTS.tmp"
+  rm -rf "$tmp"
+  cp -r "$SOURCE_COMPONENTS" "$tmp"
+  sed -i "s|value: \.data/stack/secrets\.json\$|value: ${SECRETS#"$ROOT/"}|" "$tmp/secretstores.yaml"
+  grep -qF "value: ${SECRETS#"$ROOT/"}" "$tmp/secretstores.yaml" ||
+    die "$SOURCE_COMPONENTS/secretstores.yaml does not read .data/stack/secrets.json"
   for entry in "${APPS[@]}"; do
     read -r id _ _ _ internal _ <<<"$entry"
-    grep -qF "eq .ID \"$id\"}}$internal{{" "$CONFIG" ||
-      die "$CONFIG does not resolve $id to 127.0.0.1:$internal (name resolution template)"
+    grep -qF "eq .ID \"$id\"}}$((internal - SHIFT)){{" "$tmp/configuration.yaml" ||
+      die "$SOURCE_COMPONENTS/configuration.yaml does not resolve $id to 127.0.0.1:$((internal - SHIFT)) (name resolution template)"
+    sed -i "s|eq .ID \"$id\"}}$((internal - SHIFT)){{|eq .ID \"$id\"}}$internal{{|" "$tmp/configuration.yaml"
   done
+  rm -rf "$COMPONENTS"
+  mv "$tmp" "$COMPONENTS"
 }
 
 # --- Processes --------------------------------------------------------------------------
@@ -483,7 +515,7 @@ up() {
     *) die "usage: $0 up [--fresh]" ;;
   esac
   lock
-  check_name_resolution
+  write_components
 
   if ((!fresh)) && converged; then
     log "the stack is already running (scripts/stack.sh status)"
@@ -526,7 +558,7 @@ up() {
 
   "$ROOT/scripts/kafka.sh" status >/dev/null 2>&1 || touch "$RUN/kafka.ours"
   "$ROOT/scripts/kafka.sh" start >/dev/null 8>&-
-  ln -sfn "$CACHE/kafka/server.log" "$RUN/kafka.log"
+  ln -sfn "$("$ROOT/scripts/kafka.sh" logfile)" "$RUN/kafka.log"
   ((fresh)) && "$ROOT/scripts/kafka.sh" reset >/dev/null
 
   # Sentry first: the scheduler, like the sidecars, takes its mTLS identity from it.
@@ -647,6 +679,7 @@ start_one() { # NAME: start one part as `up` does; wait until it answers
       read_tokens || die "no $SECRETS: run scripts/stack.sh up first"
       if [[ "$1" == *-dapr ]]; then
         DAPR_BIN="$("$ROOT/scripts/dapr.sh")"
+        write_components
         start_sidecar "$name" "$app" "$http" "$grpc" "$internal" "$metrics"
         wait_sidecar "$name" "$http"
       else
@@ -716,8 +749,10 @@ print_env() {
   echo "TASKFLOW_STACK_DIR=$RUN"
   pg_settings
   echo "TASKFLOW_STACK_DATABASE_URL=$PG_URL"
-  echo "APP_URL=http://127.0.0.1:$APP_PORT"
-  echo "APP_URLS=$(app_urls)"
+  local urls
+  urls="$(app_urls)"
+  echo "APP_URL=${urls%% *}"
+  echo "APP_URLS=$urls"
   echo "KAFKA_BOOTSTRAP=$("$ROOT/scripts/kafka.sh" bootstrap)"
   echo "SCHEDULER_ADDRESS=127.0.0.1:$SCHEDULER_PORT"
   for entry in "${APPS[@]}"; do

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# make test: set-up, lint, then two pytest runs side by side: the stack's tier (tests/integration,
-# mostly waiting: for a broker down five minutes, for reminders to fire) and every other tier
-# followed by the pinned-date runs. Each runs on a PostgreSQL cluster of its own, as a fault
-# test kills the stack's. The time of each step and tier at the end.
+# make test: set-up, lint, then four pytest runs side by side, each mostly waiting (for reminders
+# to fire, for servers and browsers to answer), so that they overlap well on 2 cores:
+# - the broker's outage (Kafka killed for five minutes) on a stack of its own
+#   (TASKFLOW_STACK_INSTANCE=1 scripts/stack.sh), which would otherwise hold up every other
+#   stack test for as long;
+# - the other stack tests (tests/integration) on the first stack;
+# - two halves of every other tier, the second followed by the pinned-date runs; they share
+#   a PostgreSQL cluster, apart from the stacks', whose fault tests kill theirs.
+# The time of each step and tier at the end.
 # `scripts/test.sh lint` (make lint) stops after the lint step.
 # `scripts/test.sh fast` (make test-fast): lint, and the unit tier and the contract tier on
 # SQLite in four shares side by side (pytest --shard, one process each: much of the tests'
@@ -111,18 +116,31 @@ tiers() {
   TASKFLOW_TEST_POSTGRES_URL=$2 TASKFLOW_TIER_TIMINGS="$outputs/$1.tiers" \
     .venv/bin/python -m pytest -p no:cacheprovider -p tests.support.timings "${@:3}"
 }
-stack_tier() { tiers stack "$TASKFLOW_TEST_POSTGRES_URL" tests/integration; }
-other_tiers() {
-  local status=0
+OUTAGE_TEST=tests/integration/test_faults.py::test_broker_killed_for_five_minutes_loses_and_doubles_nothing
+outage() { TASKFLOW_STACK_INSTANCE=1 tiers outage "$TASKFLOW_TEST_POSTGRES_URL" "$OUTAGE_TEST"; }
+stack_tier() { tiers stack "$TASKFLOW_TEST_POSTGRES_URL" --deselect "$OUTAGE_TEST" tests/integration; }
+# The browser's tiers in one half, the rest in the other: about as long.
+BROWSER_TIERS=(tests/e2e tests/fuzz)
+other_tiers() { # 1 or 2: that half
+  local status=0 half=(--ignore tests/integration)
   export TASKFLOW_PG_PORT=$OTHERS_PG_PORT
-  tiers others "$OTHERS_POSTGRES_URL" --ignore tests/integration tests || status=$?
-  "$ROOT/scripts/dates.sh" || status=$?
+  for tier in "${BROWSER_TIERS[@]}"; do
+    if (($1 == 1)); then half+=("$tier"); else half+=(--ignore "$tier"); fi
+  done
+  (($1 == 1)) || half+=(tests)
+  tiers "others-$1" "$OTHERS_POSTGRES_URL" "${half[@]}" || status=$?
+  (($1 == 1)) || "$ROOT/scripts/dates.sh" || status=$?
   return "$status"
 }
-background "stack tier" stack_tier
-background "other tiers, then the pinned dates" other_tiers
-finish "stack tier" "other tiers, then the pinned dates"
+background "the broker's outage" outage
+background "the other stack tests" stack_tier
+background "the other tiers, first half" other_tiers 1
+background "the other tiers, second half, then the pinned dates" other_tiers 2
+finish "the broker's outage" "the other stack tests" "the other tiers, first half" \
+  "the other tiers, second half, then the pinned dates"
 timings+=("of which the tiers' tests (set-up, call, tear-down):")
-while read -r tier seconds; do timings+=("  $tier $seconds s"); done < <(cat "$outputs"/*.tiers)
+while read -r tier seconds; do timings+=("  $tier $seconds s"); done < <(
+  awk '{ seconds[$1] += $2 } END { for (tier in seconds) print tier, seconds[tier] }' "$outputs"/*.tiers | sort
+)
 report
 exit "$rc"

@@ -188,7 +188,7 @@ def test_broker_killed_for_five_minutes_loses_and_doubles_nothing(
         for n in range(50)
     ]
     # Ten reminders armed before the outage, due during it.
-    kill_at = datetime.now(UTC) + timedelta(seconds=20)
+    kill_at = datetime.now(UTC) + timedelta(seconds=10)
     armed = [
         reminder_task(api, tag, n, kill_at + timedelta(seconds=20 + 15 * n)) for n in range(10)
     ]
