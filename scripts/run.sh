@@ -20,6 +20,10 @@ if ((WORKERS > 1)); then
   export REFLEX_REDIS_URL
 fi
 [[ "${TASKFLOW_SKIP_MIGRATIONS:-}" == 1 ]] || .venv/bin/alembic upgrade head
+# Reflex empties its states folder as it starts: a folder per port, so that a server starting
+# beside another from this checkout (the stack's apps, the tests' servers) never deletes the
+# files of the other, nor trips over them.
+export REFLEX_STATES_WORKDIR="${REFLEX_STATES_WORKDIR:-$ROOT/.data/states/${PORT:-3000}}"
 # --env prod serves the compiled frontend from the backend process: one port for both.
 exec .venv/bin/reflex run --env prod --single-port \
   --frontend-port "${PORT:-3000}" --backend-port "${PORT:-3000}" --backend-host "${HOST:-127.0.0.1}"

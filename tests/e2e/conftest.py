@@ -145,7 +145,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     e2e = Path(__file__).parent
     first = next((i for i, item in enumerate(items) if item.path.is_relative_to(e2e)), None)
     fresh = [
-        item for item in items if item.path.name in ("test_ui_first_run.py", "test_workers.py")
+        item
+        for item in items
+        if item.path.name in ("test_ui_first_run.py", "test_workers.py", "test_side_by_side.py")
     ]
     if first is None or not fresh:
         return
