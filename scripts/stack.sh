@@ -52,11 +52,12 @@ TRUST_ANCHORS="$RUN/sentry/ca.crt" # made by Sentry on its first start
 
 # --- Ports: the one place they are set -------------------------------------------------
 # PostgreSQL 25432 (scripts/postgres.sh) and Kafka 29092/29093 (scripts/kafka.sh) keep
-# their own settings, moved by SHIFT below. Dapr's defaults (3500, 50001, 9090, 8080, 2379/2380) are avoided
-# where two processes would share them, and nothing else listens beyond loopback except
-# the app (HOST, as `make run`). Every port here, in scripts/postgres.sh, kafka.sh and
-# redis.sh is below Linux's ephemeral range (32768-60999): a client retrying a stopped
-# server's port from an ephemeral port can otherwise connect to itself and hold that port.
+# their own settings, moved by SHIFT below. Dapr's defaults (3500, 50001, 9090, 8080,
+# 2379/2380) are avoided where two processes would share them, and nothing else listens
+# beyond loopback except the app (HOST, as `make run`). Every port here, in
+# scripts/postgres.sh, kafka.sh and redis.sh is below Linux's ephemeral range (32768-60999),
+# with either SHIFT: a client retrying a stopped server's port from an ephemeral port can
+# otherwise connect to itself and hold that port.
 SCHEDULER_PORT=$((20006 + SHIFT))         # gRPC API the sidecars connect to
 SCHEDULER_HEALTHZ_PORT=$((28086 + SHIFT)) # GET /healthz
 SCHEDULER_METRICS_PORT=$((29196 + SHIFT))
@@ -325,11 +326,11 @@ PY
 
 write_components() { # COMPONENTS: the source's, with this stack's secrets file and ports;
   # the name resolution of its configuration.yaml must resolve every app id to its port.
-  local entry id internal tmp="$COMPONENTS.tmp"
+  local entry id internal tmp="$COMPONENTS.tmp" secrets="${SECRETS#"$ROOT/"}"
   rm -rf "$tmp"
   cp -r "$SOURCE_COMPONENTS" "$tmp"
-  sed -i "s|value: \.data/stack/secrets\.json\$|value: ${SECRETS#"$ROOT/"}|" "$tmp/secretstores.yaml"
-  grep -qF "value: ${SECRETS#"$ROOT/"}" "$tmp/secretstores.yaml" ||
+  sed -i "s|value: \.data/stack/secrets\.json\$|value: $secrets|" "$tmp/secretstores.yaml"
+  grep -qF "value: $secrets" "$tmp/secretstores.yaml" ||
     die "$SOURCE_COMPONENTS/secretstores.yaml does not read .data/stack/secrets.json"
   for entry in "${APPS[@]}"; do
     read -r id _ _ _ internal _ <<<"$entry"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make test: set-up, lint, then four pytest runs side by side, each mostly waiting (for reminders
-# to fire, for servers and browsers to answer), so that they overlap well on 2 cores:
+# make test: set-up, lint, then four pytest runs side by side, each waiting much of its time (for
+# reminders to fire, for servers and browsers to answer), so that together they keep 2 cores
+# busy:
 # - the broker's outage (Kafka killed for five minutes) on a stack of its own
 #   (TASKFLOW_STACK_INSTANCE=1 scripts/stack.sh), which would otherwise hold up every other
 #   stack test for as long;
@@ -122,7 +123,7 @@ stack_tier() { tiers stack "$TASKFLOW_TEST_POSTGRES_URL" --deselect "$OUTAGE_TES
 # The browser's tiers in one half, the rest in the other: about as long.
 BROWSER_TIERS=(tests/e2e tests/fuzz)
 other_tiers() { # 1 or 2: that half
-  local status=0 half=(--ignore tests/integration)
+  local status=0 tier half=(--ignore tests/integration)
   export TASKFLOW_PG_PORT=$OTHERS_PG_PORT
   for tier in "${BROWSER_TIERS[@]}"; do
     if (($1 == 1)); then half+=("$tier"); else half+=(--ignore "$tier"); fi
