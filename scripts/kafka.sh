@@ -190,6 +190,12 @@ running() {
   kill -0 "$p" 2>/dev/null && grep -aq 'kafka\.Kafka' "/proc/$p/cmdline" 2>/dev/null
 }
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
+started_since() { tail -c "+$1" "$LOG" | grep -q 'Kafka Server started'; } # FROM_BYTE
+# Topics made before keep a folder per partition in the data.
+topics_on_disk() {
+  local spec
+  for spec in "${TOPICS[@]}"; do [[ -d "$DATA/${spec%%:*}-0" ]] || return 1; done
+}
 
 topics() { kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" "$@"; }
 
@@ -226,13 +232,15 @@ start() {
       if ! kill -0 "$pid" 2>/dev/null || ((++tries >= 100)); then break; fi
       sleep 0.05
     done
+    # Started, not merely listening: the broker is registered and takes requests.
     local deadline=$((SECONDS + 90))
-    until listening; do
+    until started_since "$log_from"; do
       running || { start_errors "$log_from"; die "Kafka exited during start-up"; }
-      ((SECONDS < deadline)) || { tail -n 30 "$LOG" >&2; die "Kafka not listening after 90 s"; }
-      sleep 0.5
+      ((SECONDS < deadline)) || { tail -n 30 "$LOG" >&2; die "Kafka not started after 90 s"; }
+      sleep 0.25
     done
   fi
+  topics_on_disk && { echo "$BOOTSTRAP"; return; }
   local tries=0
   until create_topics; do
     ((++tries < 20)) || { tail -n 30 "$LOG" >&2; die "could not create the Kafka topics"; }
