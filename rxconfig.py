@@ -2,10 +2,6 @@
 
 import reflex as rx
 
-from app.serving import admit_the_whole_backlog_per_worker
-
-admit_the_whole_backlog_per_worker()
-
 config = rx.Config(
     app_name="app",
     telemetry_enabled=False,

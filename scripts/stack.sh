@@ -467,11 +467,13 @@ start_app() { # NAME APP_PORT HTTP GRPC
   fi
   # Every replica compiles its pages into a folder of its own, apart from `make run`'s: the
   # compiled pages connect to the port of the server that compiled them, and a build empties
-  # the folder a running server serves them from.
+  # the folder a running server serves them from. The folder is in the cache, kept from run
+  # to run: the pages are built again only when the code changes (scripts/run.sh).
   # The app as `make run` starts it, minus the migration (done above, with the URL), in one
   # process: its sidecar delivers the replica's live feed to that process alone.
-  launch "$name" "${cmd[@]}" REFLEX_WEB_WORKDIR="$RUN/web/$name" TASKFLOW_SKIP_MIGRATIONS=1 \
-    PORT="$2" GRANIAN_WORKERS=1 "$ROOT/scripts/run.sh"
+  launch "$name" "${cmd[@]}" REFLEX_WEB_WORKDIR="$CACHE/web/${RUN##*/}-$name" \
+    TASKFLOW_SKIP_MIGRATIONS=1 \
+    PORT="$2" WORKERS=1 "$ROOT/scripts/run.sh"
 }
 
 wait_sidecar() { # NAME HTTP: GET /v1.0/healthz (healthy once the app answers too)

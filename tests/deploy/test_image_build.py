@@ -15,25 +15,18 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.deploy.manifests import DAPR_APPS, ROOT
+from tests.support.servers import CACHE
 
 SCRIPT = ROOT / "scripts" / "deploy-image-build.sh"
 
 
-def _cache() -> Path:
-    if os.environ.get("TASKFLOW_CACHE"):
-        return Path(os.environ["TASKFLOW_CACHE"])
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg) / "taskflow"
-
-
 def _buildah(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    store = _cache() / "deploy" / "images"
+    store = CACHE / "deploy" / "images"
     return subprocess.run(
         [
             "buildah",
@@ -159,7 +152,7 @@ def app_container(
         # The migration Job's command, then the image's own CMD.
         migrated = _buildah(*run, container, "--", "alembic", "upgrade", "head", timeout=300)
         assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-        store = _cache() / "deploy" / "images"
+        store = CACHE / "deploy" / "images"
         command = [
             "buildah",
             "--root",

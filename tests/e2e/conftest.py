@@ -21,16 +21,25 @@ from tests.e2e.browser import (  # noqa: F401 (fixtures)
 )
 from tests.support.accounts import ADMIN_ENV, admin_token, bearer
 from tests.support.mail import MailServer, mail_server
-from tests.support.servers import ROOT, free_port, wait_until_ready
+from tests.support.servers import CACHE, ROOT, free_port, wait_until_ready
 from tests.support.tasks import eventually
 
 COLD_START_SECONDS = 600
+# The servers of these tests keep their port, when it is free, and their compiled frontend in the
+# cache from run to run: they start without building it again (scripts/run.sh).
+KEPT_PORTS = {"product": 3201, "workers": 3202, "first run": 3203}
+
+
+def kept(name: str) -> tuple[int, Path]:
+    """The port of the server `name` and the folder of its compiled frontend."""
+    return free_port(KEPT_PORTS[name]), CACHE / "web" / f"e2e-{name.replace(' ', '-')}"
 
 
 class Product:
     """`make run` in its own process group, on a private port and database, with the test
     admin (tests.support.accounts) made at start-up (without `admin`: a fresh install, no user
-    at all), on `port` if given, and `env` added to the environment."""
+    at all), on `port` if given, its compiled frontend in `web` if given (else the checkout's
+    .web), and `env` added to the environment."""
 
     def __init__(
         self,
@@ -38,6 +47,7 @@ class Product:
         log_path: Path,
         admin: bool = True,
         port: int | None = None,
+        web: Path | None = None,
         **env: str,
     ) -> None:
         self.port = port or free_port()
@@ -49,6 +59,7 @@ class Product:
             "HOST": "127.0.0.1",
             "TASKFLOW_DATABASE_URL": database_url,
             **(ADMIN_ENV if admin else {}),
+            **({"REFLEX_WEB_WORKDIR": str(web)} if web else {}),
             **env,
         }
         self._log_path = log_path
@@ -124,9 +135,12 @@ def product(
     """The shared product, mailing through `product_smtp`; its webhooks may go to private
     addresses (the tests' receiver is on loopback)."""
     folder = tmp_path_factory.mktemp("product")
+    port, web = kept("product")
     running = Product(
         f"sqlite:///{folder / 'taskflow.db'}",
         folder / "run.log",
+        port=port,
+        web=web,
         TASKFLOW_SMTP_URL=product_smtp.url,
         TASKFLOW_NOTIFY_ALLOW_PRIVATE="1",
     )
@@ -135,21 +149,3 @@ def product(
         yield running
     finally:
         running.stop()
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests with servers of their own (a fresh install, several workers) first among the
-    browser tests, so that those have stopped before the shared one starts: servers started from
-    one checkout share the compiled frontend, and it connects to the port of the server that
-    compiled it last."""
-    e2e = Path(__file__).parent
-    first = next((i for i, item in enumerate(items) if item.path.is_relative_to(e2e)), None)
-    fresh = [
-        item
-        for item in items
-        if item.path.name in ("test_ui_first_run.py", "test_workers.py", "test_side_by_side.py")
-    ]
-    if first is None or not fresh:
-        return
-    rest = [item for item in items if item not in fresh]
-    items[:] = rest[:first] + fresh + rest[first:]

@@ -1,24 +1,36 @@
-"""Two `make run` servers from one checkout, on two ports: one starting never deletes what the
-other keeps (Reflex empties its states folder as it starts; a second server emptying the
-first's folder while that one starts too fails one of them)."""
+"""`make run` started again, and beside another server from the same checkout: the compiled
+frontend is built again only for what changed (here, the port its pages connect to), and a
+server starting never deletes the UI states another keeps."""
 
 from pathlib import Path
 
 from tests.e2e.conftest import Product
 
+BUILD = "Creating Production Build"
 
-def test_a_server_starting_beside_another_leaves_the_others_states_alone(tmp_path: Path) -> None:
+
+def test_a_start_builds_only_what_changed_and_leaves_the_others_states_alone(
+    tmp_path: Path,
+) -> None:
     first = Product(f"sqlite:///{tmp_path / 'first.db'}", tmp_path / "first.log")
     second = Product(f"sqlite:///{tmp_path / 'second.db'}", tmp_path / "second.log")
     first.start()
+    first.stop()
+    builds = (tmp_path / "first.log").read_text().count(BUILD)
+    first.start()
     try:
+        log = (tmp_path / "first.log").read_text()
+        assert log.count(BUILD) == builds, f"started again on port {first.port}, it built: {log}"
+        with first.client() as client:
+            page = client.get("/")
+            assert page.status_code == 200 and "<html" in page.text, page.text
         worker = first.workers()[0]
-        # Reflex's own default, where none is given: .states in the working directory.
-        states = Path(worker.cwd()) / worker.environ().get("REFLEX_STATES_WORKDIR", ".states")
+        states = Path(worker.cwd()) / worker.environ()["REFLEX_STATES_WORKDIR"]
         kept = states / "kept.pkl"
         kept.write_bytes(b"the first server's")
         second.start()
         try:
+            assert BUILD in (tmp_path / "second.log").read_text(), "a new port, and no build"
             assert kept.exists(), f"starting on port {second.port} emptied {states}"
             for server in (first, second):
                 with server.client() as client:

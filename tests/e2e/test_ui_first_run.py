@@ -9,10 +9,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browser import Board, ContextMaker, fill_sign_in
-from tests.e2e.conftest import Product
+from tests.e2e.conftest import Product, kept
 from tests.support.accounts import Credentials
 from tests.support.oidc import CLIENT_ID, CLIENT_SECRET, running_provider
-from tests.support.servers import free_port
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +19,7 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
     """This module's own install, started with no user at all, its single sign-on at an OpenID
     provider that sends browsers back to it."""
     folder = tmp_path_factory.mktemp("fresh")
-    port = free_port()
+    port, web = kept("first run")
     callback = f"http://127.0.0.1:{port}/api/auth/oidc/callback"
     with running_provider(folder / "provider.log", callback) as provider:
         running = Product(
@@ -28,6 +27,7 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
             folder / "run.log",
             admin=False,
             port=port,
+            web=web,
             TASKFLOW_OIDC_ISSUER=provider.issuer,
             TASKFLOW_OIDC_CLIENT_ID=CLIENT_ID,
             TASKFLOW_OIDC_CLIENT_SECRET=CLIENT_SECRET,

@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 from bench.sessions import Tab, cookies
-from tests.e2e.conftest import Product
+from tests.e2e.conftest import Product, kept
 from tests.support.tasks import create_task, eventually
 
 TABS_AT_MOST = 24
@@ -36,7 +36,10 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def two_workers(database: Path) -> Iterator[Product]:
-    running = Product(f"sqlite:///{database}", database.with_name("run.log"), WORKERS="2")
+    port, web = kept("workers")
+    running = Product(
+        f"sqlite:///{database}", database.with_name("run.log"), port=port, web=web, WORKERS="2"
+    )
     running.start()
     try:
         yield running

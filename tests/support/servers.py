@@ -23,6 +23,11 @@ from alembic.config import main as alembic_command
 from tests.support.accounts import ADMIN_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
+# The folder the project's scripts keep downloads and builds in (scripts/lib.sh).
+CACHE = Path(
+    os.environ.get("TASKFLOW_CACHE")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "taskflow"
+)
 
 
 def postgres_server_url() -> str:
@@ -74,9 +79,13 @@ def alembic(database_url: str, *arguments: str, runtime_role: str | None = None)
         alembic_command(["--raiseerr", "-c", str(ROOT / "alembic.ini"), *arguments])
 
 
-def free_port() -> int:
+def free_port(preferred: int = 0) -> int:
+    """`preferred` if it is free, else any free port."""
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        try:
+            probe.bind(("127.0.0.1", preferred))
+        except OSError:
+            probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
