@@ -553,14 +553,17 @@ up() {
   done
 
   # PostgreSQL and Kafka are shared with other tools: `down` stops them only if `up`
-  # started them.
+  # started them. Kafka (a JVM: seconds to start) starts while PostgreSQL starts and the
+  # database is migrated.
+  "$ROOT/scripts/kafka.sh" status >/dev/null 2>&1 || touch "$RUN/kafka.ours"
+  "$ROOT/scripts/kafka.sh" start >/dev/null 8>&- &
+  local kafka=$!
   "$ROOT/scripts/postgres.sh" status >/dev/null 2>&1 || touch "$RUN/postgres.ours"
   "$ROOT/scripts/postgres.sh" start >/dev/null 8>&-
   ln -sfn "$("$ROOT/scripts/postgres.sh" logfile)" "$RUN/postgres.log"
   database "$fresh"
 
-  "$ROOT/scripts/kafka.sh" status >/dev/null 2>&1 || touch "$RUN/kafka.ours"
-  "$ROOT/scripts/kafka.sh" start >/dev/null 8>&-
+  wait "$kafka" || die "Kafka did not start (scripts/kafka.sh start)"
   ln -sfn "$("$ROOT/scripts/kafka.sh" logfile)" "$RUN/kafka.log"
   ((fresh)) && "$ROOT/scripts/kafka.sh" reset >/dev/null
 
