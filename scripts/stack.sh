@@ -590,15 +590,17 @@ up() {
 scale() { # stop the app replicas beyond COUNT, and those started with Redis when COUNT needs
   # none, or without it when COUNT needs it, each with its sidecar (`up` starts them again)
   local r name stray=()
-  for ((r = COUNT; r < MAX_REPLICAS; r++)); do stray+=("taskflow-$r" "taskflow-$r-dapr"); done
+  for ((r = COUNT; r < MAX_REPLICAS; r++)); do stray+=("taskflow-$r"); done
   while read -r name; do
     if alive "$name" && (($(with_redis "$name") != (COUNT > 1))); then
       log "$name: starting it again, to keep its state $( ((COUNT > 1)) && echo in Redis || echo in itself)"
       # With its sidecar, so the replica starts afresh: deliveries the sidecar kept retrying
       # while the app was away must not hold up the live feed for as long as their backoff.
-      stray+=("$name" "$name-dapr")
+      stray+=("$name")
     fi
   done < <(replica_names)
+  # The sidecars first, as in `down`.
+  stop_all "${stray[@]/%/-dapr}"
   stop_all "${stray[@]}"
 }
 
@@ -623,16 +625,16 @@ down() {
   for ((r = 1; r < MAX_REPLICAS; r++)); do
     apps+=("taskflow-$r") sidecars+=("taskflow-$r-dapr")
   done
-  # The apps first, then the rest side by side: each part takes a second or two to stop.
-  stop_all "${apps[@]}"
-  local part stopping=()
-  stop_all "${sidecars[@]}" sentry scheduler &
-  stopping+=($!)
-  for part in redis kafka postgres; do
-    stop_ours "$part" &
-    stopping+=($!)
-  done
-  wait "${stopping[@]}"
+  # The sidecars first: each delivers what it has in flight to its app, still up, and leaves
+  # its Kafka consumer groups (a sidecar that cannot deliver is killed after its grace period
+  # and leaves a member behind, which holds up the group's next start for its session
+  # timeout). Then the rest side by side, Redis last (the apps keep their UI state in it).
+  stop_all "${sidecars[@]}"
+  local part
+  stop_all "${apps[@]}" sentry scheduler &
+  for part in kafka postgres; do stop_ours "$part" & done
+  wait
+  stop_ours redis
   rm -f "$REPLICAS_FILE"
 }
 
