@@ -41,6 +41,19 @@ def test_a_wrong_password_shows_the_error_and_guessing_is_told_when_to_try_again
     expect(page).to_have_url(login_url(product))
 
 
+def test_signing_in_through_the_page_opens_the_board(
+    anonymous_context: BrowserContext, product: Product, api: httpx.Client
+) -> None:
+    who = make_user(api, unique("in"))
+    page = anonymous_context.new_page()
+    page.goto(f"{product.base_url}/")
+    expect(page).to_have_url(login_url(product))
+    fill_sign_in(page, who)
+    Board(page, product.base_url).wait_until_listed()
+    expect(page.get_by_label("Signed in as")).to_have_text(who.username)
+    assert [c for c in anonymous_context.cookies() if c["name"] == "taskflow_session"]
+
+
 def test_signing_out_returns_to_the_sign_in_page_and_the_board_is_gone(
     context: BrowserContext, product: Product
 ) -> None:
