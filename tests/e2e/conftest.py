@@ -27,7 +27,7 @@ from tests.support.tasks import eventually
 COLD_START_SECONDS = 600
 # The servers of these tests keep their port, when it is free, and their compiled frontend in the
 # cache from run to run: they start without building it again (scripts/run.sh).
-KEPT_PORTS = {"product": 3201, "workers": 3202, "first run": 3203}
+KEPT_PORTS = {"product": 3201, "workers": 3202, "first run": 3203, "side by side": 3204}
 
 
 def kept(name: str) -> tuple[int, Path]:

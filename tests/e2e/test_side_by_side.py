@@ -4,7 +4,7 @@ server starting never deletes the UI states another keeps."""
 
 from pathlib import Path
 
-from tests.e2e.conftest import Product
+from tests.e2e.conftest import Product, kept
 
 BUILD = "Creating Production Build"
 
@@ -12,7 +12,12 @@ BUILD = "Creating Production Build"
 def test_a_start_builds_only_what_changed_and_leaves_the_others_states_alone(
     tmp_path: Path,
 ) -> None:
-    first = Product(f"sqlite:///{tmp_path / 'first.db'}", tmp_path / "first.log")
+    # The first keeps its port and compiled frontend from run to run (built here on a cold
+    # cache only); the second, on a new port, builds in the checkout's .web.
+    port, web = kept("side by side")
+    first = Product(
+        f"sqlite:///{tmp_path / 'first.db'}", tmp_path / "first.log", port=port, web=web
+    )
     second = Product(f"sqlite:///{tmp_path / 'second.db'}", tmp_path / "second.log")
     first.start()
     first.stop()
@@ -26,12 +31,12 @@ def test_a_start_builds_only_what_changed_and_leaves_the_others_states_alone(
             assert page.status_code == 200 and "<html" in page.text, page.text
         worker = first.workers()[0]
         states = Path(worker.cwd()) / worker.environ()["REFLEX_STATES_WORKDIR"]
-        kept = states / "kept.pkl"
-        kept.write_bytes(b"the first server's")
+        left = states / "kept.pkl"
+        left.write_bytes(b"the first server's")
         second.start()
         try:
             assert BUILD in (tmp_path / "second.log").read_text(), "a new port, and no build"
-            assert kept.exists(), f"starting on port {second.port} emptied {states}"
+            assert left.exists(), f"starting on port {second.port} emptied {states}"
             for server in (first, second):
                 with server.client() as client:
                     assert client.get("/health/ready").status_code == 200
