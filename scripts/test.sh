@@ -79,10 +79,9 @@ finish() {
   done
 }
 if [[ "$mode" == fast ]]; then
-  # Without the fuzz tier's plugins (schemathesis, hypothesis): they cost seconds to load.
   share() {
-    .venv/bin/python -m pytest -p no:cacheprovider -p no:schemathesis -p no:hypothesispytest \
-      -q -m "not postgres and not slow" --shard "$1" tests/unit tests/contract
+    .venv/bin/python -m pytest -p no:cacheprovider -q -m "not postgres and not slow" \
+      --shard "$1" tests/unit tests/contract
   }
   background lint lint
   shares=()
