@@ -6,8 +6,9 @@
 #   (TASKFLOW_STACK_INSTANCE=1 scripts/stack.sh), which would otherwise hold up every other
 #   stack test for as long;
 # - the other stack tests (tests/integration) on the first stack;
-# - two halves of every other tier, the second followed by the pinned-date runs; they share
-#   a PostgreSQL cluster, apart from the stacks', whose fault tests kill theirs.
+# - two halves of every other tier; they share a PostgreSQL cluster, apart from the stacks',
+#   whose fault tests kill theirs;
+# - the pinned-date runs (scripts/dates.sh), from when the first of those lanes has ended.
 # The time of each step and tier at the end.
 # `scripts/test.sh lint` (make lint) stops after the lint step.
 # `scripts/test.sh fast` (make test-fast): lint, and the unit tier and the contract tier on
@@ -122,22 +123,23 @@ stack_tier() { tiers stack "$TASKFLOW_TEST_POSTGRES_URL" --deselect "$OUTAGE_TES
 # The browser's tiers in one half, the rest in the other: about as long.
 BROWSER_TIERS=(tests/e2e tests/fuzz)
 other_tiers() { # 1 or 2: that half
-  local status=0 tier half=(--ignore tests/integration)
+  local tier half=(--ignore tests/integration)
   export TASKFLOW_PG_PORT=$OTHERS_PG_PORT
   for tier in "${BROWSER_TIERS[@]}"; do
     if (($1 == 1)); then half+=("$tier"); else half+=(--ignore "$tier"); fi
   done
   (($1 == 1)) || half+=(tests)
-  tiers "others-$1" "$OTHERS_POSTGRES_URL" "${half[@]}" || status=$?
-  (($1 == 1)) || "$ROOT/scripts/dates.sh" || status=$?
-  return "$status"
+  tiers "others-$1" "$OTHERS_POSTGRES_URL" "${half[@]}"
 }
 background "the broker's outage" outage
 background "the other stack tests" stack_tier
 background "the other tiers, first half" other_tiers 1
-background "the other tiers, second half, then the pinned dates" other_tiers 2
+background "the other tiers, second half" other_tiers 2
+# The pinned-date runs once the first lane has ended: the cores are busy until then.
+wait -n || true
+background "the pinned dates" "$ROOT/scripts/dates.sh"
 finish "the broker's outage" "the other stack tests" "the other tiers, first half" \
-  "the other tiers, second half, then the pinned dates"
+  "the other tiers, second half" "the pinned dates"
 timings+=("of which the tiers' tests (set-up, call, tear-down):")
 while read -r tier seconds; do timings+=("  $tier $seconds s"); done < <(
   awk '{ seconds[$1] += $2 } END { for (tier in seconds) print tier, seconds[tier] }' "$outputs"/*.tiers | sort
