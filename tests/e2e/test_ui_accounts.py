@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 import httpx
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.browser import Board, ContextMaker, fill_sign_in, sign_in
 from tests.e2e.conftest import Product
@@ -18,14 +18,20 @@ def login_url(product: Product) -> re.Pattern[str]:
     return re.compile(re.escape(f"{product.base_url}/login") + r"/?$")
 
 
+def sign_in_page(context: BrowserContext, product: Product) -> Page:
+    """A new tab at the board, where one signed in as no one is sent to the sign-in page."""
+    page = context.new_page()
+    page.goto(f"{product.base_url}/")
+    expect(page).to_have_url(login_url(product))
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    return page
+
+
 def test_a_wrong_password_shows_the_error_and_guessing_is_told_when_to_try_again(
     anonymous_context: BrowserContext, product: Product, api: httpx.Client
 ) -> None:
     who = make_user(api, unique("guess"))
-    page = anonymous_context.new_page()
-    page.goto(f"{product.base_url}/")
-    expect(page).to_have_url(login_url(product))
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page = sign_in_page(anonymous_context, product)
     wrong = Credentials(who.username, "not-the-password")
     fill_sign_in(page, wrong)
     expect(page.get_by_role("alert")).to_have_text("Wrong username or password.")
@@ -45,9 +51,7 @@ def test_signing_in_through_the_page_opens_the_board(
     anonymous_context: BrowserContext, product: Product, api: httpx.Client
 ) -> None:
     who = make_user(api, unique("in"))
-    page = anonymous_context.new_page()
-    page.goto(f"{product.base_url}/")
-    expect(page).to_have_url(login_url(product))
+    page = sign_in_page(anonymous_context, product)
     fill_sign_in(page, who)
     Board(page, product.base_url).wait_until_listed()
     expect(page.get_by_label("Signed in as")).to_have_text(who.username)
