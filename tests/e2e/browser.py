@@ -64,8 +64,8 @@ ContextMaker = Callable[..., BrowserContext]
 @pytest.fixture
 def contexts(browser: Browser, product: "Product") -> Iterator[ContextMaker]:
     """Make fresh contexts, each signed in as `who` (the test admin unless given; None: no one).
-    Whatever their pages do that their Content-Security-Policy
-    refuses (as the browser reports it on the console) fails the test."""
+    Whatever their pages do that their Content-Security-Policy refuses (as the browser reports
+    it on the console) fails the test."""
     made: list[BrowserContext] = []
     refused: list[str] = []
 
