@@ -221,8 +221,11 @@ start() {
     format_storage
     log "starting Kafka $KAFKA_VERSION on $BOOTSTRAP (log: $LOG)"
     local log_from=$(($(stat -c %s "$LOG" 2>/dev/null || echo 0) + 1))
-    # setsid: its own session, so a Ctrl-C in the calling shell does not reach it.
-    setsid "$JAVA" -Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    # setsid: its own session, so a Ctrl-C in the calling shell does not reach it. The serial
+    # collector and the quick compiler only: a local broker carries little, and G1 with the
+    # optimising compiler cost it twice the CPU to start (6.6 s against 3.2 s) and 40 % more
+    # while idle (2.9 s a minute against 2.1 s).
+    setsid "$JAVA" -Xms256m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
       -Djava.awt.headless=true -Dlog4j2.configurationFile="$LOG4J_CONF" \
       -cp "$LIBS/*" kafka.Kafka "$CONF" >>"$LOG" 2>&1 </dev/null &
     local pid=$! tries=0
