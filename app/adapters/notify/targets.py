@@ -10,6 +10,7 @@ shared between origins, so TLS has always checked the name a request is for."""
 import asyncio
 import ipaddress
 import socket
+import ssl
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -62,9 +63,9 @@ class HttpTargets:
         self._allow_private = allow_private
         self._timeout = timeout
         self._resolve = resolve
-        # Made once: building a TLS context (loading the CA bundle) costs more CPU than a
-        # notification's whole request.
-        self._tls = httpx.create_ssl_context()
+        # Made once, on the first post: building a TLS context (loading the CA bundle) costs
+        # more CPU than a notification's whole request.
+        self._tls: ssl.SSLContext | None = None
         self._clients: OrderedDict[tuple[str, str, int | None], httpx.AsyncClient] = OrderedDict()
         self._retiring: set[asyncio.Task[None]] = set()
 
@@ -123,6 +124,8 @@ class HttpTargets:
     def _transport(self) -> httpx.AsyncBaseTransport:
         """Straight to the URL's host where private addresses are allowed, else to the
         checked address of the host."""
+        if self._tls is None:
+            self._tls = httpx.create_ssl_context()
         direct = httpx.AsyncHTTPTransport(
             verify=self._tls,
             limits=httpx.Limits(
