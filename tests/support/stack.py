@@ -87,32 +87,6 @@ class Stack:
         """A process's log: taskflow, taskflow-dapr, audit, audit-dapr, scheduler, ..."""
         return self.run_dir / f"{name}.log"
 
-    def consume(self, topic: str, *, max_messages: int = 1, timeout_s: float = 20) -> list[str]:
-        """Messages of a Kafka topic from its beginning, read with Kafka's console consumer
-        (its own consumer group each call); stops after max_messages or timeout_s."""
-        result = subprocess.run(
-            [
-                str(KAFKA),
-                "run",
-                "org.apache.kafka.tools.consumer.ConsoleConsumer",
-                "--bootstrap-server",
-                self.kafka_bootstrap,
-                "--topic",
-                topic,
-                "--from-beginning",
-                "--max-messages",
-                str(max_messages),
-                "--timeout-ms",
-                str(int(timeout_s * 1000)),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=timeout_s + 60,
-            check=False,
-        )
-        # The consumer exits non-zero on its timeout: what it printed is the answer.
-        return [line for line in result.stdout.splitlines() if line]
-
     def assignments(self, group: str) -> dict[str, set[str]]:
         """The topics Kafka assigns to each member of a consumer group now, by member id
         (Kafka's consumer group tool)."""
