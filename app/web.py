@@ -7,6 +7,7 @@ import functools
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 
@@ -14,7 +15,7 @@ from app.adapters.oidc import OidcProvider
 from app.bootstrap import Runtime, bootstrap
 from app.chat.confirmation import ConfirmationGuard
 from app.chat.conversation import ConversationStore, HistoryLimits
-from app.chat.gemini import GeminiAgent, GeminiSettings
+from app.chat.gemini_settings import GeminiSettings
 from app.chat.mcp_server import McpEndpoint, transport_security
 from app.chat.offline.assistant import OfflineAssistant
 from app.chat.service import ChatService
@@ -23,6 +24,9 @@ from app.config import Settings
 from app.ports import Clock, utc_now
 from app.repositories.ownership import give_unowned_rows_to
 from app.services.accounts import AccountService
+
+if TYPE_CHECKING:
+    from app.chat.gemini import GeminiAgent
 
 log = logging.getLogger(__name__)
 ADMIN_RETRY_SECONDS = 5
@@ -79,12 +83,21 @@ def web_app(
     runtime = bootstrap(settings, "app")
     tools = ToolSet(runtime.tasks, runtime.reminders, settings.timezone)
     guard = ConfirmationGuard(tools, utc_now)
+    gemini_settings = GeminiSettings.from_env()
+
+    @functools.cache
+    def gemini() -> "GeminiAgent":
+        # Google's SDK costs a process some 0.6 s of CPU and 23 MB: loaded once a key is used.
+        from app.chat.gemini import GeminiAgent
+
+        return GeminiAgent(tools, gemini_settings, settings.timezone, utc_now)
+
     chat = ChatService(
         ConversationStore(
             runtime.kv, HistoryLimits(settings.chat_history_turns, settings.chat_history_chars)
         ),
         OfflineAssistant(settings.timezone, utc_now),
-        GeminiAgent(tools, GeminiSettings.from_env(), settings.timezone, utc_now),
+        gemini,
         runtime.secrets,
         guard,
     )

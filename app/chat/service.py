@@ -3,8 +3,9 @@ key is configured (falling back to the offline assistant when Gemini fails), els
 message that answers calls held for the user's "yes" is answered by the confirmation guard, in
 code. Whoever answers acts for that user, through their tools."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from app.chat.confirmation import ConfirmationGuard
 from app.chat.conversation import (
@@ -15,9 +16,12 @@ from app.chat.conversation import (
     Turn,
     new_conversation_id,
 )
-from app.chat.gemini import API_KEY_SECRET, GeminiAgent, GeminiUnavailable
+from app.chat.gemini_settings import API_KEY_SECRET, GeminiUnavailable
 from app.chat.offline.assistant import OfflineAssistant
 from app.ports import Secrets
+
+if TYPE_CHECKING:
+    from app.chat.gemini import GeminiAgent
 
 AssistantName = Literal["gemini", "offline"]
 
@@ -31,11 +35,14 @@ class ChatReply:
 
 
 class ChatService:
+    """`gemini` gives the Gemini agent, made (with Google's SDK loaded) when a key is first
+    used."""
+
     def __init__(
         self,
         store: ConversationStore,
         offline: OfflineAssistant,
-        gemini: GeminiAgent,
+        gemini: Callable[[], "GeminiAgent"],
         secrets: Secrets,
         guard: ConfirmationGuard,
     ) -> None:
@@ -68,7 +75,7 @@ class ChatService:
         if key is not None and not self._offline.awaits_answer(conversation, message):
             tools = self._guard.session(owner, conversation, message)
             try:
-                outcome = await self._gemini.respond(key, conversation, message, tools)
+                outcome = await self._gemini().respond(key, conversation, message, tools)
                 return tools.finish(outcome), "gemini"
             except GeminiUnavailable as error:
                 outcome = await self._offline_respond(owner, conversation, message)

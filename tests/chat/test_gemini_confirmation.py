@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.chat.confirmation import CONFIRMATION_TTL, LEFT_ALONE
-from app.chat.gemini import GeminiSettings
+from app.chat.gemini_settings import GeminiSettings
 from app.chat.service import ChatReply
 from app.chat.tools import Json, ToolSet
 from tests.chat.conftest import GEMINI_TIMEOUT_SECONDS

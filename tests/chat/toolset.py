@@ -8,7 +8,8 @@ from app.adapters.local.kv import SqlKeyValue
 from app.adapters.local.sql import EngineSql, create_engine
 from app.chat.confirmation import ConfirmationGuard
 from app.chat.conversation import ConversationStore, HistoryLimits
-from app.chat.gemini import API_KEY_SECRET, GeminiAgent, GeminiSettings
+from app.chat.gemini import GeminiAgent
+from app.chat.gemini_settings import API_KEY_SECRET, GeminiSettings
 from app.chat.offline.assistant import OfflineAssistant
 from app.chat.service import ChatService
 from app.chat.tools import ToolSet
@@ -64,10 +65,11 @@ def chat_on(
     gemini: GeminiSettings | None = None,
 ) -> ChatService:
     """The chat service as the app builds it; Gemini answers when `gemini` is given."""
+    agent = GeminiAgent(tools, gemini or GeminiSettings(), timezone, clock)
     return ChatService(
         ConversationStore(SqlKeyValue(EngineSql(create_engine(url))), HistoryLimits()),
         OfflineAssistant(timezone, clock),
-        GeminiAgent(tools, gemini or GeminiSettings(), timezone, clock),
+        lambda: agent,
         GeminiKey("test-key" if gemini else None),
         ConfirmationGuard(tools, clock),
     )

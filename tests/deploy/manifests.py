@@ -24,7 +24,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from app.adapters.dapr.secrets import entry_name
-from app.chat.gemini import API_KEY_SECRET
+from app.chat.gemini_settings import API_KEY_SECRET
 from app.domain.events import DEAD_LETTERS
 from app.domain.events import TOPICS as EVENT_TOPICS
 

@@ -7,7 +7,7 @@ from dapr.clients.exceptions import DaprGrpcError
 
 from app.adapters.dapr.secrets import SidecarSecrets, entry_name
 from app.adapters.dapr.sidecar import Sidecar
-from app.chat.gemini import API_KEY_SECRET
+from app.chat.gemini_settings import API_KEY_SECRET
 
 
 @dataclass
