@@ -3,7 +3,7 @@
 # to days that catch date bugs: Nov 30, Dec 1, Dec 31, Feb 29 and a DST switch day, each at
 # an awkward hour. The clock still moves from there; PostgreSQL is not pinned, so the contract
 # tests run on SQLite only, in the test's process, which reads dates in the pinned day's zone.
-# One pytest process per pin, TASKFLOW_DATE_JOBS (default 6, all) at a time: most of a run is
+# One pytest process per pin, TASKFLOW_DATE_JOBS (default: all) at a time: most of a run is
 # waiting for reminders to fire, so the pins overlap well even on two cores.
 # usage: scripts/dates.sh [pytest args...]
 set -euo pipefail
@@ -13,7 +13,6 @@ cd "$ROOT"
 
 compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || apt_install libfaketime
 LIB="$(compgen -G '/usr/lib/*/faketime/libfaketime.so.1' | head -n1)"
-JOBS="${TASKFLOW_DATE_JOBS:-6}"
 
 # "<time zone> <local start time>": month ends, a leap day, the eve of Europe's spring DST switch
 # (tomorrow has 23 hours) and the night of the US one.
@@ -25,6 +24,7 @@ PINS=(
   "Europe/Berlin 2027-03-27 23:30:00"
   "America/New_York 2027-03-14 01:30:00"
 )
+JOBS="${TASKFLOW_DATE_JOBS:-${#PINS[@]}}"
 TESTS=(
   tests/unit/test_chat_assistant.py tests/unit/test_chat_phrases.py
   tests/unit/test_chat_replies.py tests/unit/test_recurrence.py tests/unit/test_offsets.py
