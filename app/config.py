@@ -22,7 +22,7 @@ class DeliverySettings:
     """How the outbox relay delivers events, and when /health calls delivery degraded."""
 
     # Transport failures are retried for as long as they last, backing off up to this.
-    max_backoff_seconds: float = 10.0
+    max_backoff_seconds: float = 5.0
     # A publish the bus has not accepted by then counts as failed (and is retried).
     publish_timeout_seconds: float = 20.0
     # How long one relay holds the rows it claimed; longer than a publish can take.
