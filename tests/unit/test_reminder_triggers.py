@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.adapters.dapr.jobs import armed_for_answer, job_data
+from app.adapters.dapr.jobs import RETRIES, RETRY_INTERVAL, armed_for_answer, job_data
 from app.adapters.local.bus import InProcessBus
 from app.adapters.local.jobs import AsyncioJobs
 from app.adapters.local.sql import EngineSql
@@ -21,6 +21,7 @@ from app.domain.models import Reminder
 from app.repositories.tables import OUTBOX, REMINDER
 from app.services.dead_letters import DeadLetterService
 from app.services.dispatch import Dispatcher
+from app.services.reconcile import IN_FLIGHT
 from app.services.reminders import ReminderService, job_name
 from app.services.tasks import TaskService
 from processors.reminders.handler import RemindersHandler
@@ -239,3 +240,9 @@ def test_a_sidecar_failure_is_not_taken_for_a_missing_job() -> None:
     failing = httpx.Response(500, json={"message": "scheduler unavailable"}, request=request)
     with pytest.raises(httpx.HTTPStatusError):
         armed_for_answer(failing)
+
+
+def test_a_job_retries_for_longer_than_the_sweep_leaves_a_due_reminder_alone() -> None:
+    """Else a reminder due shortly before an outage ends waits for the sweep, not its job."""
+    retrying = timedelta(seconds=RETRIES * int(RETRY_INTERVAL.removesuffix("s")))
+    assert retrying > IN_FLIGHT

@@ -14,8 +14,8 @@ from app.adapters.dapr.sidecar import Sidecar
 
 # A callback that fails (the app is restarting, Kafka is down) is tried again; once these
 # run out the job is gone, and the reconciliation sweep arms it again. For longer than the
-# sweep leaves a reminder that just came due alone (2 minutes, app.services.reconcile): with
-# 60 s, a reminder due shortly before an outage ended waited up to a minute more for the sweep.
+# sweep leaves a reminder that just came due alone (IN_FLIGHT): with 60 s, a reminder due
+# shortly before an outage ended waited up to a minute more for the sweep.
 RETRIES = 50
 RETRY_INTERVAL = "3s"
 
