@@ -5,7 +5,6 @@ progress needs later (state, nonce, PKCE verifier) travels sealed in the browser
 replica of the app can finish it."""
 
 import hmac
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -75,9 +74,9 @@ class OidcProvider:
                 "scope": SCOPE,
                 "code_challenge_method": "S256",
                 "timeout": PROVIDER_TIMEOUT_SECONDS,
-                # Authlib makes an HTTP client for every call to the provider: one TLS context
-                # for them all, not the trust store loaded again each time (some 20 ms).
-                "verify": ssl.create_default_context(),
+                # Authlib makes an HTTP client for every call to the provider: the TLS context
+                # each would make, made once, not the trust store loaded again each time.
+                "verify": httpx2.create_ssl_context(),
             },
         )
         # The pending sign-in is sealed with a key only this app's replicas can make.
