@@ -10,15 +10,8 @@ import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.adapters.dapr.bus import SidecarBus
-from app.adapters.dapr.invoker import SidecarInvoker
-from app.adapters.dapr.jobs import SchedulerJobs
-from app.adapters.dapr.secrets import SidecarSecrets
-from app.adapters.dapr.sidecar import Sidecar
-from app.adapters.dapr.sql import BindingSql
-from app.adapters.dapr.state import SidecarKeyValue
 from app.adapters.local.bus import InProcessBus
 from app.adapters.local.fanout import RedisFanout
 from app.adapters.local.invoker import DirectInvoker
@@ -70,6 +63,9 @@ from processors.notifier.handler import NotifierHandler
 from processors.recurrence.handler import RecurrenceHandler
 from processors.reminders.handler import RemindersHandler
 
+if TYPE_CHECKING:
+    from app.adapters.dapr.sidecar import Sidecar
+
 log = logging.getLogger(__name__)
 
 # The collector's thresholds: a young collection every 10,000 allocations, not CPython's 700.
@@ -107,7 +103,7 @@ class Runtime:
     on_job: JobHandler | None
     # Whether the process is ready to serve (what /health/ready of a processor checks).
     ready: Callable[[], Awaitable[None]]
-    sidecar: Sidecar | None = None
+    sidecar: "Sidecar | None" = None
     # Embedded reminder timers, re-armed from the reminders table at every start.
     jobs: AsyncioJobs | None = None
     # Every task-updates event, for the browser tabs this process serves.
@@ -214,7 +210,7 @@ class Adapters:
     # Embedded: the bus that calls this process's handlers. Dapr: the sidecar, which delivers
     # the process's topics to its /events callbacks.
     in_process: InProcessBus | None
-    sidecar: Sidecar | None
+    sidecar: "Sidecar | None"
     # Embedded mode with several workers (see Runtime).
     leadership: FileLeadership | None = None
     fanout: RedisFanout | None = None
@@ -240,6 +236,13 @@ def build_adapters(settings: Settings) -> Adapters:
             RedisFanout(settings.redis_url, install),
         )
     if settings.runtime == "dapr":
+        # Imported here, as below: gRPC and Dapr's SDK are not loaded in embedded mode.
+        from app.adapters.dapr.bus import SidecarBus
+        from app.adapters.dapr.secrets import SidecarSecrets
+        from app.adapters.dapr.sidecar import Sidecar
+        from app.adapters.dapr.sql import BindingSql
+        from app.adapters.dapr.state import SidecarKeyValue
+
         sidecar = Sidecar()
         return Adapters(
             BindingSql(sidecar),
@@ -320,6 +323,9 @@ def bootstrap(settings: Settings, role: Role = "app", clock: Clock = utc_now) ->
         jobs = local_jobs = AsyncioJobs()
         invoker = DirectInvoker(tasks.create_successor)
     else:
+        from app.adapters.dapr.invoker import SidecarInvoker
+        from app.adapters.dapr.jobs import SchedulerJobs
+
         jobs = SchedulerJobs(adapters.sidecar)
         invoker = SidecarInvoker(adapters.sidecar)
     keep_jobs = RemindersHandler(jobs, adapters.bus, reminders)
@@ -396,7 +402,7 @@ def _no_events() -> None:
     """A processor writes no events; a dead letter it replays is relayed by the app."""
 
 
-def _readiness(role: Role, sql: Sql, sidecar: Sidecar | None) -> Callable[[], Awaitable[None]]:
+def _readiness(role: Role, sql: Sql, sidecar: "Sidecar | None") -> Callable[[], Awaitable[None]]:
     if role != "recurrence" or sidecar is None:
         return sql.ping
 

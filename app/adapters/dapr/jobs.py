@@ -6,11 +6,13 @@ The job's data is what the scheduler posts back as the callback's JSON body.
 """
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from app.adapters.dapr.sidecar import Sidecar
+if TYPE_CHECKING:
+    # Only a type here: the job callbacks read due times without loading gRPC and Dapr's SDK.
+    from app.adapters.dapr.sidecar import Sidecar
 
 # A callback that fails (the app is restarting, Kafka is down) is tried again; once these
 # run out the job is gone, and the reconciliation sweep arms it again. For longer than the
@@ -53,7 +55,7 @@ def armed_for_answer(response: httpx.Response) -> datetime | None:
 
 
 class SchedulerJobs:
-    def __init__(self, sidecar: Sidecar) -> None:
+    def __init__(self, sidecar: "Sidecar") -> None:
         self._sidecar = sidecar
 
     async def schedule(self, name: str, due_time: datetime) -> None:
