@@ -1,7 +1,8 @@
 """What the services need from the outside world; adapters implement these."""
 
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.sql import Executable
@@ -136,4 +137,49 @@ class Sender(Protocol):
 
     async def send(self, channel: Channel, notification: Notification) -> None:
         """Return once the channel's server accepted it; raise DeliveryFailed otherwise."""
+        ...
+
+
+# How long the OpenID provider may keep the person at its pages before the sign-in must start
+# again.
+PENDING_FOR = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the OpenID provider says signed in."""
+
+    issuer: str
+    subject: str
+    username: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class SignInStart:
+    """Where to send the browser, and what it keeps until it comes back (sealed)."""
+
+    authorization_url: str
+    pending: str
+
+
+class SignInRefused(Exception):
+    """This sign-in cannot finish: it is not the one this browser started, has expired, the
+    provider refused it or sent a code or ID token that does not hold."""
+
+
+class ProviderUnavailable(Exception):
+    """The provider cannot be reached, or answers what no OpenID provider would."""
+
+
+class SingleSignOn(Protocol):
+    """Sign-in at the configured OpenID provider (authorization code flow)."""
+
+    async def begin(self, redirect_uri: str) -> SignInStart:
+        """A new sign-in that comes back to `redirect_uri`."""
+        ...
+
+    async def finish(self, pending: str | None, response: Mapping[str, str]) -> Identity:
+        """The identity the provider's answer `response` vouches for, checked against the
+        sign-in this browser began (`pending`, as `begin` sealed it)."""
         ...

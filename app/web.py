@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 
-from app.adapters.oidc import OidcProvider
 from app.bootstrap import Runtime, bootstrap
 from app.chat.confirmation import ConfirmationGuard
 from app.chat.conversation import ConversationStore, HistoryLimits
@@ -21,7 +20,7 @@ from app.chat.offline.assistant import OfflineAssistant
 from app.chat.service import ChatService
 from app.chat.tools import ToolSet
 from app.config import Settings
-from app.ports import Clock, utc_now
+from app.ports import Clock, SingleSignOn, utc_now
 from app.repositories.ownership import give_unowned_rows_to
 from app.services.accounts import AccountService
 
@@ -40,7 +39,7 @@ class WebApp:
     mcp: McpEndpoint
     accounts: AccountService
     # The OpenID provider of single sign-on; None: not configured.
-    oidc: OidcProvider | None
+    oidc: SingleSignOn | None
 
     @contextlib.asynccontextmanager
     async def admin_ensured(self) -> AsyncIterator[None]:
@@ -109,11 +108,13 @@ def web_app(
         hasher=hasher,
     )
     sso = settings.accounts
-    oidc = (
-        OidcProvider(sso.oidc_issuer, sso.oidc_client_id, sso.oidc_client_secret)
-        if sso.oidc_issuer and sso.oidc_client_id and sso.oidc_client_secret
-        else None
-    )
+    oidc: SingleSignOn | None = None
+    if sso.oidc_issuer and sso.oidc_client_id and sso.oidc_client_secret:
+        # Authlib costs a process some 0.2 s of CPU: loaded where single sign-on is configured.
+        from app.adapters.oidc import OidcProvider
+
+        oidc = OidcProvider(sso.oidc_issuer, sso.oidc_client_id, sso.oidc_client_secret)
+
     mcp = McpEndpoint(guard, accounts, transport_security(settings))
     return WebApp(runtime, tools, chat, mcp, accounts, oidc)
 

@@ -6,8 +6,6 @@ replica of the app can finish it."""
 
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import httpx2
@@ -17,40 +15,19 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
 
-from app.ports import Clock, utc_now
+from app.ports import (
+    PENDING_FOR,
+    Clock,
+    Identity,
+    ProviderUnavailable,
+    SignInRefused,
+    SignInStart,
+    utc_now,
+)
 
 SCOPE = "openid profile email"
-# How long the provider may keep the person at its pages before the sign-in must start again.
-PENDING_FOR = timedelta(minutes=10)
 PROVIDER_TIMEOUT_SECONDS = 10
 REQUIRED_METADATA = ("authorization_endpoint", "token_endpoint", "jwks_uri")
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who the provider says signed in."""
-
-    issuer: str
-    subject: str
-    username: str
-    display_name: str
-
-
-@dataclass(frozen=True)
-class SignInStart:
-    """Where to send the browser, and what it keeps until it comes back (sealed)."""
-
-    authorization_url: str
-    pending: str
-
-
-class SignInRefused(Exception):
-    """This sign-in cannot finish: it is not the one this browser started, has expired, the
-    provider refused it or sent a code or ID token that does not hold."""
-
-
-class ProviderUnavailable(Exception):
-    """The provider cannot be reached, or answers what no OpenID provider would."""
 
 
 class OidcProvider:

@@ -6,13 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from app.adapters.oidc import (
-    Identity,
-    OidcProvider,
-    ProviderUnavailable,
-    SignInRefused,
-    SignInStart,
-)
+from app.adapters.oidc import OidcProvider
+from app.ports import Identity, ProviderUnavailable, SignInRefused, SignInStart
 from tests.support.oidc import (
     CLIENT_ID,
     CLIENT_SECRET,

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from app.adapters.oidc import PENDING_FOR, OidcProvider, ProviderUnavailable, SignInRefused
 from app.api.deps import Accounts, WebAppDep
 from app.api.routes.auth import set_session_cookie
+from app.ports import PENDING_FOR, ProviderUnavailable, SignInRefused, SingleSignOn
 
 router = APIRouter(prefix="/api/auth/oidc", tags=["auth"])
 # The sign-in this browser began, sealed; only the callback reads it.
@@ -22,7 +22,7 @@ UNAVAILABLE: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def get_provider(web_app: WebAppDep) -> OidcProvider:
+async def get_provider(web_app: WebAppDep) -> SingleSignOn:
     if web_app.oidc is None:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,
@@ -32,7 +32,7 @@ async def get_provider(web_app: WebAppDep) -> OidcProvider:
     return web_app.oidc
 
 
-Provider = Annotated[OidcProvider, Depends(get_provider)]
+Provider = Annotated[SingleSignOn, Depends(get_provider)]
 
 
 @router.get(
