@@ -15,7 +15,7 @@ from app.bootstrap import Runtime, bootstrap
 from app.chat.confirmation import ConfirmationGuard
 from app.chat.conversation import ConversationStore, HistoryLimits
 from app.chat.gemini_settings import GeminiSettings
-from app.chat.mcp_server import McpEndpoint, transport_security
+from app.chat.mcp_on_first_request import McpOnFirstRequest
 from app.chat.offline.assistant import OfflineAssistant
 from app.chat.service import ChatService
 from app.chat.tools import ToolSet
@@ -26,6 +26,7 @@ from app.services.accounts import AccountService
 
 if TYPE_CHECKING:
     from app.chat.gemini import GeminiAgent
+    from app.chat.mcp_server import McpEndpoint
 
 log = logging.getLogger(__name__)
 ADMIN_RETRY_SECONDS = 5
@@ -36,7 +37,7 @@ class WebApp:
     runtime: Runtime
     tools: ToolSet
     chat: ChatService
-    mcp: McpEndpoint
+    mcp: McpOnFirstRequest
     accounts: AccountService
     # The OpenID provider of single sign-on; None: not configured.
     oidc: SingleSignOn | None
@@ -115,8 +116,12 @@ def web_app(
 
         oidc = OidcProvider(sso.oidc_issuer, sso.oidc_client_id, sso.oidc_client_secret)
 
-    mcp = McpEndpoint(guard, accounts, transport_security(settings))
-    return WebApp(runtime, tools, chat, mcp, accounts, oidc)
+    def mcp() -> "McpEndpoint":
+        from app.chat.mcp_server import McpEndpoint, transport_security
+
+        return McpEndpoint(guard, accounts, transport_security(settings))
+
+    return WebApp(runtime, tools, chat, McpOnFirstRequest(mcp), accounts, oidc)
 
 
 _current: WebApp | None = None

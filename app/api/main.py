@@ -112,7 +112,7 @@ def create_api(app: WebApp) -> FastAPI:
         api.include_router(router)
     routers = private + public
     # Its session manager runs inside running(app), under uvicorn and under Reflex alike.
-    api.router.routes.append(Route("/mcp", app.mcp.asgi, include_in_schema=False))
+    api.router.routes.append(Route("/mcp", app.mcp, include_in_schema=False))
 
     @api.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
