@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from app.ports import Clock, utc_now
+
 if TYPE_CHECKING:
     # Only a type here: the job callbacks read due times without loading gRPC and Dapr's SDK.
     from app.adapters.dapr.sidecar import Sidecar
@@ -55,12 +57,16 @@ def armed_for_answer(response: httpx.Response) -> datetime | None:
 
 
 class SchedulerJobs:
-    def __init__(self, sidecar: "Sidecar") -> None:
+    def __init__(self, sidecar: "Sidecar", clock: Clock = utc_now) -> None:
         self._sidecar = sidecar
+        self._clock = clock
 
     async def schedule(self, name: str, due_time: datetime) -> None:
         body = {
-            "dueTime": due_time.isoformat(),
+            # A time already past is armed for now: the scheduler spaces the retries of a
+            # failing job from its due time, so one re-armed overdue called back many times a
+            # second until they reached the present.
+            "dueTime": max(due_time, self._clock()).isoformat(),
             "data": job_data(name, due_time),
             "overwrite": True,
             "failurePolicy": {"constant": {"interval": RETRY_INTERVAL, "maxRetries": RETRIES}},
