@@ -44,6 +44,8 @@ class Reminder(BaseModel):
     reminder_type: str = "websocket"
     # How many times the scheduler's trigger was taken up again after a failed attempt.
     retry_count: int = 0
+    # When the last of those attempts failed.
+    retried_at: datetime | None = None
     owner_id: int | None = None
 
 

@@ -98,6 +98,7 @@ REMINDER = sa.Table(
     sa.Column("sent_at", UtcDateTime),
     sa.Column("reminder_type", sa.String(16), nullable=False),
     sa.Column("retry_count", sa.Integer, nullable=False),
+    sa.Column("retried_at", UtcDateTime),
     owner_column(),
     sa.Index("ix_reminder_task_id", "task_id"),
     sa.Index("ix_reminder_status_scheduled_at", "status", "scheduled_at"),

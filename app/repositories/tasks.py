@@ -345,11 +345,13 @@ class TaskRepository:
         )
         return bool(rows)
 
-    async def count_retry(self, reminder_id: int, armed_for: datetime) -> None:
-        """One more delivery attempt, while the reminder (whoever owns it) is pending for
-        `armed_for`."""
+    async def count_retry(self, reminder_id: int, armed_for: datetime, at: datetime) -> None:
+        """One more delivery attempt, failed or taken up again `at`, while the reminder
+        (whoever owns it) is pending for `armed_for`."""
         await self._sql.write(
-            _still_armed(reminder_id, armed_for).values(retry_count=REMINDER.c.retry_count + 1)
+            _still_armed(reminder_id, armed_for).values(
+                retry_count=REMINDER.c.retry_count + 1, retried_at=at
+            )
         )
 
 

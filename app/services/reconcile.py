@@ -28,6 +28,10 @@ SETTLING = timedelta(seconds=30)
 # A reminder that came due this recently may still have its reminder.triggered event on the
 # way to the app (waiting while the app restarts): arming it again would fire it late.
 IN_FLIGHT = timedelta(minutes=2)
+# A job whose callback fails is called back again a few seconds later, each failure noted on
+# its reminder (retried_at). Meanwhile Dapr's scheduler answers that it holds no such job:
+# arming it again would start one more round of retries beside the first, at every pass.
+STILL_RETRIED = timedelta(seconds=15)
 
 Sweep = Callable[[], Awaitable[int]]
 
@@ -48,8 +52,8 @@ async def arm_pending(reminders: ReminderService, jobs: Jobs, page: int = PAGE_S
 
 class ReminderJobsSweep:
     """Re-arms pending reminders whose job is gone (a scheduler that lost its data, a job whose
-    retries ran out during an outage) or is armed for another time. Re-arming a lost job
-    counts as a retry of the reminder."""
+    retries ran out during an outage) or is armed for another time, leaving alone those whose
+    job is still being retried. Re-arming a lost job counts as a retry of the reminder."""
 
     def __init__(
         self,
@@ -74,6 +78,7 @@ class ReminderJobsSweep:
             if (
                 reminder.created_at > now - SETTLING
                 or now - IN_FLIGHT < reminder.scheduled_at <= now
+                or (reminder.retried_at is not None and reminder.retried_at > now - STILL_RETRIED)
             ):
                 continue
             name = job_name(reminder.id)

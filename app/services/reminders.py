@@ -189,8 +189,9 @@ class ReminderService:
             self._events_written()
 
     async def count_retry(self, reminder_id: int, armed_for: datetime) -> None:
-        """One more attempt at delivering the reminder, while it still waits for that time."""
-        await self._repository.count_retry(reminder_id, armed_for)
+        """One more attempt at delivering the reminder, now, while it still waits for that
+        time."""
+        await self._repository.count_retry(reminder_id, armed_for, self._clock())
 
 
 def _open_task_due(task: Task) -> datetime:

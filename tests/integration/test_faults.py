@@ -25,6 +25,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from app.adapters.dapr.jobs import RETRY_INTERVAL
 from app.repositories.tables import OUTBOX
 from app.services.reminders import LATE_AFTER_SECONDS, job_name
 from tests.support.stack import Stack
@@ -37,6 +38,10 @@ BROKER_OUTAGE_SECONDS = 300
 # Once the broken part is back, how long the stack may take to catch up (relay backoff,
 # the reconciliation sweep, redelivery).
 RECOVERY_SECONDS = 240
+# A reminder's job, failing, is called back every RETRY_INTERVAL, each time counted as a
+# retry; one round of retries at a time allows this many more (the sweep's re-arming).
+RETRY_SECONDS = int(RETRY_INTERVAL.removesuffix("s"))
+EXTRA_RETRIES = 5
 
 
 @pytest.fixture
@@ -162,6 +167,17 @@ def tally_reminders(api: httpx.Client, task_ids: list[int]) -> ReminderTally:
     return ReminderTally(sent, late, misflagged, lateness, sent_twice)
 
 
+def over_retried(api: httpx.Client, task_ids: list[int], at: datetime) -> int:
+    """How many reminders were retried more often by `at` than one round of retries at a time
+    allows (a failed trigger is tried again every RETRY_SECONDS, and each retry counted)."""
+    over = 0
+    for task_id in task_ids:
+        reminder = reminder_of(api, task_id)
+        overdue = (at - datetime.fromisoformat(reminder["scheduled_at"])).total_seconds()
+        over += reminder["retry_count"] > max(0.0, overdue) / RETRY_SECONDS + EXTRA_RETRIES
+    return over
+
+
 def reminder_task(api: httpx.Client, tag: str, n: int, at: datetime) -> dict[str, Any]:
     """A task whose one reminder is due at `at`."""
     return create_task(
@@ -240,9 +256,12 @@ def test_broker_killed_for_five_minutes_loses_and_doubles_nothing(
             health.append((elapsed, type(error).__name__))
         time.sleep(3)
 
+    reminder_tasks = armed + created_during
+    retried_too_often = over_retried(
+        api, [task["id"] for task in reminder_tasks], datetime.now(UTC)
+    )
     stack.start("kafka")
     back = time.monotonic()
-    reminder_tasks = armed + created_during
     parent_ids = {task["id"] for task in parents}
 
     def successors() -> Counter[int]:
@@ -285,7 +304,8 @@ def test_broker_killed_for_five_minutes_loses_and_doubles_nothing(
         f"broker down {back - killed:.0f} s; successors {len(children)}/{len(parents)} "
         f"(doubled {doubled}), reminders sent {reminders.sent}/20 (late {reminders.late}, "
         f"late flag wrong {reminders.misflagged}, sent {span(reminders.lateness)} after their "
-        f"time, sent twice {reminders.sent_twice}): caught up {caught_up_after} after the "
+        f"time, sent twice {reminders.sent_twice}, retried more than one round at a time "
+        f"allows while down {retried_too_often}): caught up {caught_up_after} after the "
         f"broker was back; audit missing {audit.missing}, doubled {audit.doubled} (complete "
         f"{audited_after} later); /health {dict(Counter(s for _, s in health))}, first "
         f"degraded {f'{degraded[0]:.0f} s' if degraded else 'never'} after the kill; writes "
@@ -294,6 +314,7 @@ def test_broker_killed_for_five_minutes_loses_and_doubles_nothing(
     figures(summary)
     assert len(children) == len(parents) and doubled == 0, summary
     assert (reminders.sent, reminders.sent_twice, reminders.misflagged) == (20, 0, 0), summary
+    assert retried_too_often == 0, summary
     assert (audit.missing, audit.doubled) == (0, 0), summary
     assert sum(refused.values()) == 0, summary
     assert degraded, summary

@@ -195,11 +195,12 @@ async def test_a_reminder_is_sent_and_retried_only_while_armed_for_its_time(
     other_time = reminder.scheduled_at + timedelta(minutes=5)
     sent = an_event("reminder.sent", task_id=task.id)
 
-    await repository.count_retry(reminder.id, other_time)
+    failed_at = reminder.scheduled_at + timedelta(seconds=3)
+    await repository.count_retry(reminder.id, other_time, failed_at)
     assert not await repository.mark_sent(OWNER, reminder.id, other_time, other_time, True, [sent])
-    await repository.count_retry(reminder.id, reminder.scheduled_at)
+    await repository.count_retry(reminder.id, reminder.scheduled_at, failed_at)
     assert (await repository.reminder(OWNER, reminder.id)) == reminder.model_copy(
-        update={"retry_count": 1}
+        update={"retry_count": 1, "retried_at": failed_at}
     )
     assert sent.event_id not in await stored_events(sql)
 
