@@ -25,7 +25,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from app.adapters.dapr.jobs import RETRY_INTERVAL
+from app.adapters.dapr.jobs import RETRY_SECONDS
 from app.repositories.tables import OUTBOX
 from app.services.reminders import LATE_AFTER_SECONDS, job_name
 from tests.support.stack import Stack
@@ -38,9 +38,8 @@ BROKER_OUTAGE_SECONDS = 300
 # Once the broken part is back, how long the stack may take to catch up (relay backoff,
 # the reconciliation sweep, redelivery).
 RECOVERY_SECONDS = 240
-# A reminder's job, failing, is called back every RETRY_INTERVAL, each time counted as a
+# A reminder's job, failing, is called back every RETRY_SECONDS, each time counted as a
 # retry; one round of retries at a time allows this many more (the sweep's re-arming).
-RETRY_SECONDS = int(RETRY_INTERVAL.removesuffix("s"))
 EXTRA_RETRIES = 5
 
 

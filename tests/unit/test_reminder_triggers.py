@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.adapters.dapr.jobs import RETRIES, RETRY_INTERVAL, armed_for_answer, job_data
+from app.adapters.dapr.jobs import RETRIES, RETRY_SECONDS, armed_for_answer, job_data
 from app.adapters.local.bus import InProcessBus
 from app.adapters.local.jobs import AsyncioJobs
 from app.adapters.local.sql import EngineSql
@@ -244,5 +244,5 @@ def test_a_sidecar_failure_is_not_taken_for_a_missing_job() -> None:
 
 def test_a_job_retries_for_longer_than_the_sweep_leaves_a_due_reminder_alone() -> None:
     """Else a reminder due shortly before an outage ends waits for the sweep, not its job."""
-    retrying = timedelta(seconds=RETRIES * int(RETRY_INTERVAL.removesuffix("s")))
+    retrying = timedelta(seconds=RETRIES * RETRY_SECONDS)
     assert retrying > IN_FLIGHT

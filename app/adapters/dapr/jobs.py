@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 # sweep leaves a reminder that just came due alone (IN_FLIGHT): with 60 s, a reminder due
 # shortly before an outage ended waited up to a minute more for the sweep.
 RETRIES = 50
-RETRY_INTERVAL = "3s"
+RETRY_SECONDS = 3
 
 
 def job_data(name: str, due_time: datetime) -> dict[str, str]:
@@ -69,7 +69,7 @@ class SchedulerJobs:
             "dueTime": max(due_time, self._clock()).isoformat(),
             "data": job_data(name, due_time),
             "overwrite": True,
-            "failurePolicy": {"constant": {"interval": RETRY_INTERVAL, "maxRetries": RETRIES}},
+            "failurePolicy": {"constant": {"interval": f"{RETRY_SECONDS}s", "maxRetries": RETRIES}},
         }
         async with self._http() as http:
             response = await http.post(f"/v1.0-alpha1/jobs/{name}", json=body)
