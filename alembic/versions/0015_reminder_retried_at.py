@@ -2,8 +2,8 @@
 
 Once a job comes due, Dapr's scheduler answers that it holds no such job, though it still
 calls it back after each failure. The reconciliation sweep took such a job for lost and armed
-it again at every pass, each time starting one more round of retries beside the others: in a
-5-minute Kafka outage a reminder was called back 676 times, not about 100.
+it again at every pass, each time starting its round of retries anew: in a 5-minute Kafka
+outage a reminder was called back 676 times, not about 100.
 
 Revision ID: 0015
 Revises: 0014

@@ -30,7 +30,7 @@ SETTLING = timedelta(seconds=30)
 IN_FLIGHT = timedelta(minutes=2)
 # A job whose callback fails is called back again a few seconds later, each failure noted on
 # its reminder (retried_at). Meanwhile Dapr's scheduler answers that it holds no such job:
-# arming it again would start one more round of retries beside the first, at every pass.
+# arming it again would start its round of retries anew, at every pass.
 STILL_RETRIED = timedelta(seconds=15)
 
 Sweep = Callable[[], Awaitable[int]]
