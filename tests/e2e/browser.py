@@ -121,6 +121,9 @@ def sign_in(context: BrowserContext, base_url: str, who: Credentials = ADMIN) ->
 
 # "1-3 of 3" or "No tasks": the pager once the first listing is in.
 _LISTED = re.compile(r"^(\d+-\d+ of [\d,]+|No tasks)$")
+# A page's first listing waits for its script, its socket's handshake and the server: up to
+# 4 s while every tier runs at once on 2 cores; more is left for a machine that stalls.
+LISTED_WITHIN_MS = 30_000
 
 
 class Board:
@@ -129,6 +132,10 @@ class Board:
     def __init__(self, page: Page, base_url: str) -> None:
         self.page = page
         self.base_url = base_url
+        # What the page says on its console (a socket that failed to connect, say), for the
+        # message of a listing that never came.
+        self.console: list[str] = []
+        page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
 
     def open(self, query: str = "") -> "Board":
         self.page.goto(f"{self.base_url}/{query}")
@@ -136,8 +143,14 @@ class Board:
         return self
 
     def wait_until_listed(self) -> None:
-        expect(self.page.get_by_label("Loading tasks")).to_have_count(0)
-        expect(self.page.get_by_text(_LISTED)).to_be_visible()
+        try:
+            expect(self.page.get_by_label("Loading tasks")).to_have_count(
+                0, timeout=LISTED_WITHIN_MS
+            )
+            expect(self.page.get_by_text(_LISTED)).to_be_visible()
+        except AssertionError as error:
+            said = "\n".join(self.console[-20:]) or "nothing"
+            raise AssertionError(f"{error}\n{self.page.url} said on its console:\n{said}") from None
 
     @property
     def tasks(self) -> Locator:

@@ -5,12 +5,12 @@ been built yet and there is no time for the first build).
 """
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 import pytest
 
 from tests.support.mail import MailServer, mail_server
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Stack, log_tail, running_stack
 from tests.support.webpush import PushService, push_service
 
 FIGURES = pytest.StashKey[list[str]]()
@@ -61,6 +61,18 @@ def figures(request: pytest.FixtureRequest) -> Callable[[str], None]:
         print(line)
 
     return record
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test on the stack reports the end of the app's log with its traceback: CI
+    keeps nothing else of the stack."""
+    report: pytest.TestReport = yield
+    if report.failed and call.when == "call" and "stack" in getattr(item, "fixturenames", ()):
+        report.sections.append(("the app's log, last lines", log_tail("taskflow")))
+    return report
 
 
 def pytest_terminal_summary(

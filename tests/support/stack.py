@@ -129,6 +129,11 @@ def _script(*args: str, timeout: float) -> str:
     return result.stdout
 
 
+def log_tail(name: str) -> str:
+    """The last lines of the log of one part of the stack (`scripts/stack.sh logs NAME`)."""
+    return _script("logs", name, timeout=30)
+
+
 def _group_alive(pgid: int) -> bool:
     """Does a process of that group (or with that PID) still run? Zombies do not count."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
