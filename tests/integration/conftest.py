@@ -5,6 +5,7 @@ been built yet and there is no time for the first build).
 """
 
 import os
+import subprocess
 from collections.abc import Callable, Generator, Iterator
 
 import pytest
@@ -71,7 +72,11 @@ def pytest_runtest_makereport(
     keeps nothing else of the stack."""
     report: pytest.TestReport = yield
     if report.failed and call.when == "call" and "stack" in getattr(item, "fixturenames", ()):
-        report.sections.append(("the app's log, last lines", log_tail("taskflow")))
+        try:
+            tail = log_tail("taskflow")
+        except (RuntimeError, subprocess.TimeoutExpired) as unread:
+            tail = f"unread: {unread}"
+        report.sections.append(("the app's log, last lines", tail))
     return report
 
 
