@@ -49,10 +49,6 @@ class RuntimeCalls:
         )
         self._stub = DaprStub(self._channel)
 
-    async def ready(self) -> None:
-        """Return once the runtime's gRPC API takes connections."""
-        await self._channel.channel_ready()
-
     async def invoke_binding(
         self, name: str, operation: str, binding_metadata: dict[str, str]
     ) -> InvokeBindingResponse:
@@ -101,15 +97,8 @@ class Sidecar:
                 break
             except TimeoutError:
                 log.warning("the Dapr sidecar is not answering yet")
-        # Its health answers before its gRPC port opens: the first calls would be refused.
-        calls = RuntimeCalls()
-        try:
-            await calls.ready()
-        except asyncio.CancelledError:
-            await calls.close()
-            raise
         self._client = DaprClient()
-        self._calls = calls
+        self._calls = RuntimeCalls()
 
     async def connected(self) -> None:
         """Return once the client is connected."""
