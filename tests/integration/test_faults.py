@@ -4,7 +4,8 @@ what comes late says so.
 
 Every test records its counts and timings (`figures`, shown in the run's summary whether it
 passes or not) before it asserts, and asserts them all at once, so a failure names every
-loss. The waits poll with deadlines; the one fixed wait is the broker's five-minute outage.
+loss. The waits poll with deadlines; the fixed waits are the outages: the broker's five
+minutes and the app sidecar's half minute.
 """
 
 import itertools
@@ -38,6 +39,11 @@ BROKER_OUTAGE_SECONDS = 300
 # Once the broken part is back, how long the stack may take to catch up (relay backoff,
 # the reconciliation sweep, redelivery).
 RECOVERY_SECONDS = 240
+# The app's sidecar stays gone this long: gRPC would by then wait some 10 s between attempts
+# to reconnect, had the app's channel kept its default spacing.
+SIDECAR_GONE_SECONDS = 30
+# How soon after its sidecar is back the app must take writes again.
+SIDECAR_CAUGHT_UP_SECONDS = 5
 # A reminder's job, failing, is called back every RETRY_SECONDS, each time counted as a
 # retry; one round of retries at a time allows this many more (the sweep's re-arming).
 EXTRA_RETRIES = 5
@@ -416,16 +422,18 @@ class Burst:
 
 def under_writes(
     stack: Stack, api: httpx.Client, figures: Record, part: str, strike: Callable[[Burst], None]
-) -> None:
+) -> float:
     """`strike` (which kills `part`) in the middle of a burst of writes; start the part again,
     keep writing, then count: every acknowledged write kept once and audited once, no answer
-    but 503 while it is down, and no error once the part is back."""
+    but 503 while it is down, and no error once the part is back. Returns how long the app
+    took to be ready once the part was started again."""
     tag = new_tag()
     with Burst(stack, tag) as burst:
         eventually(lambda: burst.acknowledged() >= 20, 60)
         killed = time.monotonic()
         strike(burst)
         stack.start(part)
+        started_again = time.monotonic()
         eventually(lambda: app_ready(stack), 120)
         back = time.monotonic()
         # Forty writes after it is back (or a minute of them, if they fail).
@@ -443,7 +451,8 @@ def under_writes(
         RECOVERY_SECONDS,
     )
     summary = (
-        f"{part} down {back - killed:.1f} s; writes {len(burst.writes)}, acknowledged "
+        f"{part} down {back - killed:.1f} s, the app ready {back - started_again:.1f} s after "
+        f"its start; writes {len(burst.writes)}, acknowledged "
         f"{len(acknowledged)}, stored {len(stored)}, lost {len(lost)}, doubled {doubled}; "
         f"answers while down {dict(while_down)}, after it was back {dict(after_back)}; "
         f"audit missing {audit.missing}, doubled {audit.doubled} (complete {audited_after} "
@@ -454,12 +463,18 @@ def under_writes(
     assert set(after_back) == {201}, summary
     # While it is down a write is stored (201), refused as unavailable (503) or not answered.
     assert set(while_down) <= {201, 503, 0}, summary
+    return back - started_again
 
 
-def test_the_apps_sidecar_killed_in_a_burst_of_writes(
+def test_the_apps_sidecar_killed_for_half_a_minute_in_a_burst_of_writes(
     stack: Stack, api: httpx.Client, figures: Record
 ) -> None:
-    under_writes(stack, api, figures, "taskflow-dapr", lambda _: stack.kill("taskflow-dapr"))
+    def strike(_: Burst) -> None:
+        stack.kill("taskflow-dapr")
+        time.sleep(SIDECAR_GONE_SECONDS)
+
+    caught_up = under_writes(stack, api, figures, "taskflow-dapr", strike)
+    assert caught_up < SIDECAR_CAUGHT_UP_SECONDS, f"the app was ready {caught_up:.1f} s later"
 
 
 def test_postgres_restarted_under_writes(stack: Stack, api: httpx.Client, figures: Record) -> None:
